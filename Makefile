@@ -1,0 +1,59 @@
+# campaign_perf — every target sets up what it needs; a fresh machine needs python3 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    := out
+
+.PHONY: demo test lint format lab sample bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## demo: set up, then build the sample report and print it
+demo: $(STAMP)
+	@mkdir -p $(OUT)
+	$(BIN)/campaign-perf report sample_data/events.parquet \
+		--campaigns sample_data/campaigns.csv --emails sample_data/emails.parquet \
+		--leads sample_data/leads.parquet --time-frame "past 30 days" --today as_of \
+		--tz America/New_York -o $(OUT)/report.csv
+	$(BIN)/campaign-perf report sample_data/events.parquet \
+		--campaigns sample_data/campaigns.csv --emails sample_data/emails.parquet \
+		--time-frame "past 30 days" --today as_of --tz America/New_York -o $(OUT)/report.xlsx
+	$(BIN)/campaign-perf report sample_data/events.parquet \
+		--campaigns sample_data/campaigns.csv --emails sample_data/emails.parquet \
+		--time-frame "past 30 days" --today as_of --tz America/New_York
+	@echo
+	@echo "Report files: $(OUT)/report.csv $(OUT)/report.xlsx"
+
+## test: set up, lint, then run the whole suite
+test: $(STAMP)
+	$(BIN)/ruff check campaign_perf tests benchmarks
+	$(BIN)/ruff format --check campaign_perf tests benchmarks
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check campaign_perf tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix campaign_perf tests benchmarks
+	$(BIN)/ruff format campaign_perf tests benchmarks
+
+## lab: JupyterLab on notebooks/
+lab: $(STAMP)
+	$(BIN)/pip install --quiet 'jupyterlab>=4.2'
+	$(BIN)/jupyter lab notebooks/
+
+## sample: regenerate sample_data/ (deterministic)
+sample: $(STAMP)
+	$(BIN)/campaign-perf sample sample_data --events 500000 --seed 7
+
+## bench: the speed benchmark against the hand-written DuckDB baseline
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_report.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,119 @@
+"""SQL that turns raw input columns into canonical, typed event columns.
+
+Every expression here is NULL where the raw value cannot be read; the reasons of
+:func:`reject_reason_sql` then say why, so that no row disappears without a trace.
+"""
+
+from __future__ import annotations
+
+from campaign_perf._engine import quote_ident, quote_literal
+from campaign_perf.schema import EVENT_TYPES
+
+_TEXT_TYPES = ("VARCHAR", "JSON")
+_FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
+_INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
+_INT_TYPES += ("UINTEGER", "UBIGINT")
+# An explicit zone at the end of an ISO-8601 string: Z, UTC, +02, +0200, +02:00.
+_ZONE_SUFFIX = r"(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)\s*$"
+_EPOCH = r"\s*-?\d+(\.\d+)?\s*"
+#: Epoch values at or above this magnitude are milliseconds (1e11 s is the year 5138).
+EPOCH_MS_THRESHOLD = 100_000_000_000
+
+
+def _is_decimal(sql_type: str) -> bool:
+    return sql_type.startswith("DECIMAL")
+
+
+def _epoch_sql(num: str) -> str:
+    """An epoch in seconds or milliseconds (told apart by magnitude) as TIMESTAMPTZ."""
+    return (
+        f"CASE WHEN abs({num}) >= {EPOCH_MS_THRESHOLD} "
+        f"THEN CAST(epoch_ms(CAST(round({num}) AS BIGINT)) AS TIMESTAMPTZ) "
+        f"ELSE to_timestamp(CAST({num} AS DOUBLE)) END"
+    )
+
+
+def timestamp_sql(col: str, sql_type: str, tz: str) -> str:
+    """Parse a timestamp column of any supported type to a UTC ``TIMESTAMPTZ``.
+
+    Naive values (no zone in the data) are read in ``tz``.
+    """
+    c = quote_ident(col)
+    z = quote_literal(tz)
+    if sql_type.startswith("TIMESTAMP WITH TIME ZONE"):
+        return c
+    if sql_type.startswith("TIMESTAMP") or sql_type == "DATE":
+        return f"timezone({z}, CAST({c} AS TIMESTAMP))"
+    if sql_type in _INT_TYPES or sql_type in _FLOAT_TYPES or _is_decimal(sql_type):
+        return _epoch_sql(c)
+    s = f"trim(CAST({c} AS VARCHAR))"
+    return (
+        f"CASE WHEN {s} = '' THEN NULL "
+        f"WHEN regexp_full_match({s}, '{_EPOCH}') THEN {_epoch_sql(f'TRY_CAST({s} AS DOUBLE)')} "
+        f"WHEN regexp_matches({s}, '{_ZONE_SUFFIX}') AND regexp_matches({s}, '\\d:\\d') "
+        f"THEN TRY_CAST({s} AS TIMESTAMPTZ) "
+        f"ELSE timezone({z}, TRY_CAST({s} AS TIMESTAMP)) END"
+    )
+
+
+def text_sql(col: str, sql_type: str) -> str:
+    """An id or name column as trimmed text; empty strings become NULL.
+
+    Whole floats (``1234.0``, as pandas stores ids of a column with gaps) lose their ``.0``.
+    """
+    c = quote_ident(col)
+    if sql_type in _FLOAT_TYPES or _is_decimal(sql_type):
+        return (
+            f"CASE WHEN {c} = floor({c}) AND abs({c}) < 1e18 "
+            f"THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END"
+        )
+    return f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
+
+
+def event_type_sql(col: str) -> str:
+    """Event types, case-insensitive, with spaces or hyphens read as underscores."""
+    c = quote_ident(col)
+    return f"NULLIF(replace(replace(lower(trim(CAST({c} AS VARCHAR))), ' ', '_'), '-', '_'), '')"
+
+
+def bool_sql(col: str, sql_type: str) -> str:
+    """A boolean flag; NULL (missing) reads as false, an unreadable value as NULL."""
+    c = quote_ident(col)
+    if sql_type == "BOOLEAN":
+        return f"coalesce({c}, false)"
+    if sql_type in _INT_TYPES or sql_type in _FLOAT_TYPES or _is_decimal(sql_type):
+        return f"coalesce({c} <> 0, false)"
+    s = f"lower(trim(CAST({c} AS VARCHAR)))"
+    return (
+        f"CASE WHEN {c} IS NULL OR {s} IN ('', 'false', 'f', 'no', 'n', '0', '0.0') THEN false "
+        f"WHEN {s} IN ('true', 't', 'yes', 'y', '1', '1.0') THEN true END"
+    )
+
+
+def reject_reason_sql(raw: dict[str, str]) -> str:
+    """The reasons a parsed row is rejected, joined by '; ' ('' for a valid row).
+
+    ``raw`` maps the canonical names of the parsed columns to the raw column names, so a
+    reason can quote the value it could not read.
+    """
+    types = ", ".join(quote_literal(t) for t in EVENT_TYPES)
+
+    def shown(col: str) -> str:
+        return f"left(CAST({quote_ident(raw[col])} AS VARCHAR), 60)"
+
+    parts = [
+        "CASE WHEN event_type IS NULL THEN 'missing event_type' "
+        f"WHEN event_type NOT IN ({types}) "
+        f"THEN 'unknown event_type ''' || {shown('event_type')} || '''' END",
+        f"CASE WHEN {quote_ident(raw['timestamp'])} IS NULL "
+        f"OR trim(CAST({quote_ident(raw['timestamp'])} AS VARCHAR)) = '' THEN 'missing timestamp' "
+        f"WHEN timestamp IS NULL THEN 'unparseable timestamp ''' || {shown('timestamp')} || '''' END",
+    ]
+    parts += [f"CASE WHEN {c} IS NULL THEN 'missing {c}' END" for c in ("campaign_id", "email_id")]
+    parts.append("CASE WHEN lead_id IS NULL THEN 'missing lead_id' END")
+    if "is_bot" in raw:
+        parts.append(
+            f"CASE WHEN is_bot IS NULL THEN 'is_bot ''' || {shown('is_bot')} "
+            "|| ''' is not true or false' END"
+        )
+    return "concat_ws('; ', " + ", ".join(parts) + ")"

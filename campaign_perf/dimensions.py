@@ -1,0 +1,157 @@
+"""Dimension tables: the names and attributes of campaigns, emails and leads.
+
+Names come, in order of precedence, from the tables the user gives, from the tables a
+native source fills, and from names carried inline on the events. Every campaign and email
+of the events gets a row; one without a name is shown by its id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from campaign_perf.schema import LoadError, SchemaError
+
+__all__ = ["Dimensions", "load_dimensions", "read_table"]
+
+CAMPAIGN_COLUMNS = ("campaign_id", "campaign_name", "program", "status")
+EMAIL_COLUMNS = ("email_id", "email_name", "subject", "html")
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    """The campaigns, emails and leads tables of an event log."""
+
+    campaigns: pd.DataFrame
+    emails: pd.DataFrame
+    leads: pd.DataFrame
+
+    @property
+    def lead_attributes(self) -> list[str]:
+        """The lead attributes that reports can group and filter by."""
+        return [c for c in self.leads.columns if c != "lead_id"]
+
+
+def read_table(table: str | Path | pd.DataFrame, what: str, key: str) -> pd.DataFrame:
+    """Read a dimension table from a DataFrame or a CSV / Parquet / JSON file.
+
+    Parameters
+    ----------
+    table : path or DataFrame
+        The table.
+    what : str
+        Its role, for error messages ("campaigns", "emails", "leads").
+    key : str
+        The id column it must have.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table with the key as text and no duplicate keys (the last row wins).
+    """
+    if isinstance(table, pd.DataFrame):
+        df, label = table.copy(), f"the {what} table"
+    else:
+        path = Path(table)
+        label = str(path)
+        if not path.exists():
+            raise LoadError(f"{label}: no such file ({what} table)")
+        if path.stat().st_size == 0:
+            raise LoadError(f"{label}: the file is empty ({what} table)")
+        suffix = path.suffix.lower()
+        try:
+            if suffix in (".parquet", ".pq"):
+                df = pd.read_parquet(path)
+            elif suffix in (".json", ".jsonl", ".ndjson"):
+                df = pd.read_json(path, lines=suffix != ".json", dtype=False)
+            else:
+                df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        except Exception as exc:
+            raise LoadError(f"{label}: cannot be read as a {what} table: {exc}") from exc
+    if key not in df.columns:
+        raise SchemaError(
+            f"{label}: missing required column {key}; found: {', '.join(map(str, df.columns))}"
+        )
+    df[key] = df[key].astype("str").str.strip()
+    df = df[df[key].ne("") & df[key].ne("nan")]
+    if "html" in df.columns and not isinstance(table, pd.DataFrame):
+        base = Path(table).parent
+        df["html"] = [_maybe_file(v, base) for v in df["html"]]
+    return df.drop_duplicates(key, keep="last").reset_index(drop=True)
+
+
+def _maybe_file(value: Any, base: Path) -> Any:
+    """An html cell that names an .html file is replaced by the file's content."""
+    if isinstance(value, str) and value.strip().lower().endswith((".html", ".htm")):
+        path = (base / value.strip()).resolve()
+        if path.is_file():
+            return path.read_text(encoding="utf-8", errors="replace")
+    return value
+
+
+def _merge(base: pd.DataFrame, extra: pd.DataFrame | None, key: str) -> pd.DataFrame:
+    """Fill the gaps of ``base`` from ``extra`` (``base`` wins where both have a value)."""
+    if extra is None or extra.empty:
+        return base
+    extra = extra.copy()
+    extra[key] = extra[key].astype("str")
+    merged = base.set_index(key).combine_first(extra.drop_duplicates(key).set_index(key))
+    return merged.reset_index()
+
+
+def load_dimensions(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    campaigns: Any = None,
+    emails: Any = None,
+    leads: Any = None,
+    native: list[Any] = (),  # type: ignore[assignment]
+) -> Dimensions:
+    """Gather the dimension tables of a loaded event log (see the module docstring).
+
+    The leads table is also stored in the engine as ``leads`` for joins.
+    """
+    inline_c = con.execute(
+        "SELECT campaign_id, "
+        "max_by(campaign_name, timestamp) FILTER (WHERE campaign_name IS NOT NULL) AS campaign_name, "
+        "max_by(program, timestamp) FILTER (WHERE program IS NOT NULL) AS program "
+        "FROM events GROUP BY campaign_id ORDER BY campaign_id"
+    ).df()
+    inline_e = con.execute(
+        "SELECT email_id, "
+        "max_by(email_name, timestamp) FILTER (WHERE email_name IS NOT NULL) AS email_name "
+        "FROM events GROUP BY email_id ORDER BY email_id"
+    ).df()
+    c = pd.DataFrame({k: pd.Series(dtype="str") for k in CAMPAIGN_COLUMNS})
+    e = pd.DataFrame({k: pd.Series(dtype="str") for k in EMAIL_COLUMNS})
+    ld = pd.DataFrame({"lead_id": pd.Series(dtype="str")})
+    if campaigns is not None:
+        c = _merge(read_table(campaigns, "campaigns", "campaign_id"), c, "campaign_id")
+    if emails is not None:
+        e = _merge(read_table(emails, "emails", "email_id"), e, "email_id")
+    if leads is not None:
+        ld = read_table(leads, "leads", "lead_id")
+    for data in native:
+        c = _merge(c, getattr(data, "campaigns", None), "campaign_id")
+        e = _merge(e, getattr(data, "emails", None), "email_id")
+        if getattr(data, "leads", None) is not None and leads is None:
+            ld = _merge(ld, data.leads, "lead_id")
+    c = _merge(c, inline_c, "campaign_id")
+    e = _merge(e, inline_e, "email_id")
+    c["campaign_name"] = c["campaign_name"].fillna(c["campaign_id"])
+    c["program"] = c["program"].fillna("(no program)")
+    c["status"] = c["status"].fillna("active").astype("str").str.strip().str.lower()
+    e["email_name"] = e["email_name"].fillna(e["email_id"])
+    c = c.astype({"campaign_id": "str", "campaign_name": "str", "program": "str"})
+    e = e.astype({"email_id": "str", "email_name": "str"})
+    c = c.sort_values("campaign_id", ignore_index=True)
+    e = e.sort_values("email_id", ignore_index=True)
+    ld = ld.reset_index(drop=True)
+    con.register("_leads_df", ld)
+    con.execute("CREATE OR REPLACE TABLE leads AS SELECT * FROM _leads_df")
+    con.unregister("_leads_df")
+    return Dimensions(campaigns=c, emails=e, leads=ld)

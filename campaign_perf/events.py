@@ -1,0 +1,603 @@
+"""Loading events: any supported input -> an :class:`EventLog` of canonical events.
+
+The loader reads files with the embedded engine (DuckDB) without going through pandas,
+checks every row against the canonical schema (RULES.md section 1) and keeps the rows it
+cannot count in a ledger, each with its source, row number, reason and raw values.
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from campaign_perf import _parse
+from campaign_perf._engine import connect, quote_ident, quote_literal
+from campaign_perf.dimensions import Dimensions, load_dimensions
+from campaign_perf.schema import (
+    CANONICAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    LoadError,
+    SchemaError,
+)
+from campaign_perf.timeframes import check_tz
+
+__all__ = ["EventLog", "LoadSummary", "RejectedRowsWarning", "load_events"]
+
+_CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+_JSONL_SUFFIXES = (".jsonl", ".ndjson")
+_ORPHAN_REASON = "orphaned: no 'sent' event for this campaign, email and lead"
+_ids = itertools.count()
+
+Input = str | Path | pd.DataFrame | pa.Table
+
+
+class RejectedRowsWarning(UserWarning):
+    """Some input rows could not be counted; they are in ``EventLog.rejected``."""
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """What loading read, kept, merged and rejected.
+
+    Attributes
+    ----------
+    inputs : list of str
+        The files (or in-memory tables) read, with the source format each was read as.
+    rows_read : int
+        Rows (or payload items) read from all inputs.
+    events : int
+        Canonical events kept for counting.
+    rejected : int
+        Rows in the rejected-rows ledger (invalid rows plus orphaned activity).
+    rejected_by_reason : dict
+        Ledger rows per reason.
+    duplicates : int
+        Exact duplicates merged into the first occurrence (same ``event_id``, or the same
+        row when there is no id).
+    orphaned : int
+        Activity rows without any ``sent`` for their (campaign, email, lead); in the ledger.
+    skipped : dict
+        Native event kinds that map to no canonical event (ESP sources), per kind.
+    first_event, last_event : pandas.Timestamp or None
+        The earliest and latest event kept.
+    """
+
+    inputs: list[str]
+    rows_read: int
+    events: int
+    rejected: int
+    rejected_by_reason: dict[str, int]
+    duplicates: int
+    orphaned: int
+    skipped: dict[str, int] = field(default_factory=dict)
+    first_event: pd.Timestamp | None = None
+    last_event: pd.Timestamp | None = None
+
+    def lines(self) -> list[str]:
+        """The summary as lines of plain text."""
+        out = [
+            f"read {self.rows_read:,} rows from {', '.join(self.inputs)}",
+            f"kept {self.events:,} events"
+            + (f" ({self.first_event:%Y-%m-%d %H:%M} to {self.last_event:%Y-%m-%d %H:%M} UTC)"
+               if self.first_event is not None else ""),
+            f"merged {self.duplicates:,} exact duplicates",
+            f"rejected {self.rejected:,} rows (see log.rejected)"
+            if self.rejected
+            else "rejected 0 rows",
+        ]
+        out += [f"  {n:,} × {reason}" for reason, n in self.rejected_by_reason.items()]
+        if self.skipped:
+            out.append(f"skipped {sum(self.skipped.values()):,} source events of kinds that "
+                       "are not email events:")
+            out += [f"  {n:,} × {kind}" for kind, n in self.skipped.items()]
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_html_(self) -> str:
+        import html
+
+        items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in self.lines())
+        return f"<ul class='campaign-perf-summary'>{items}</ul>"
+
+
+class EventLog:
+    """Canonical email events, the ledger of rows that could not be counted, and the
+    dimension tables (campaigns, emails, leads) that name them.
+
+    Create one with :func:`load_events`. An EventLog is not modified after loading; the
+    reports made from it share its embedded engine and its caches.
+
+    Attributes
+    ----------
+    dims : Dimensions
+        The campaigns, emails and leads tables (given, or gathered from the events).
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        summary: LoadSummary,
+        dims: Dimensions,
+        rejected: pd.DataFrame,
+        duplicates: pd.DataFrame,
+    ) -> None:
+        self._con = con
+        self._summary = summary
+        self.dims = dims
+        self._rejected = rejected
+        self._duplicates = duplicates
+        self._events: pd.DataFrame | None = None
+        self._cache: dict[Any, Any] = {}
+
+    # -- what was loaded -------------------------------------------------------------
+    @property
+    def events(self) -> pd.DataFrame:
+        """The canonical events (RULES.md section 1), with their source file and row."""
+        if self._events is None:
+            cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS)
+            self._events = self._con.sql(
+                f"SELECT {cols}, _file AS source, _row AS row FROM events ORDER BY _file, _row"
+            ).df()
+        return self._events
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """The rejected-rows ledger: ``source``, ``row``, ``reason`` and the raw values."""
+        return self._rejected
+
+    @property
+    def duplicates(self) -> pd.DataFrame:
+        """Rows merged as exact duplicates: ``source``, ``row`` and the row they repeat."""
+        return self._duplicates
+
+    @property
+    def campaigns(self) -> pd.DataFrame:
+        """Campaigns: ``campaign_id, campaign_name, program, status``."""
+        return self.dims.campaigns
+
+    @property
+    def emails(self) -> pd.DataFrame:
+        """Emails: ``email_id, email_name, subject, html``."""
+        return self.dims.emails
+
+    @property
+    def leads(self) -> pd.DataFrame:
+        """Leads: ``lead_id`` and their attributes (empty when none were given)."""
+        return self.dims.leads
+
+    def __len__(self) -> int:
+        return self._summary.events
+
+    def summary(self) -> LoadSummary:
+        """Account of the load: rows read, events kept, duplicates, rejected rows by reason.
+
+        Returns
+        -------
+        LoadSummary
+            Prints as readable lines and renders as a list in notebooks.
+
+        Examples
+        --------
+        >>> log = load_events(pd.DataFrame({"event_type": ["sent"], "timestamp": ["2026-01-05"],
+        ...     "campaign_id": ["C1"], "email_id": ["E1"], "lead_id": ["L1"]}))
+        >>> log.summary().events
+        1
+        """
+        return self._summary
+
+    def write_rejected(self, path: str | Path) -> Path:
+        """Write the rejected-rows ledger to CSV (or Parquet when the path ends in .parquet).
+
+        Parameters
+        ----------
+        path : str or Path
+            Where to write.
+
+        Returns
+        -------
+        Path
+            The path written.
+        """
+        path = Path(path)
+        if path.suffix == ".parquet":
+            self._rejected.to_parquet(path, index=False)
+        else:
+            self._rejected.to_csv(path, index=False)
+        return path
+
+    @property
+    def time_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """The earliest and the latest event timestamp (UTC)."""
+        return self._summary.first_event, self._summary.last_event
+
+    def __repr__(self) -> str:
+        s = self._summary
+        return (
+            f"<EventLog: {s.events:,} events, {s.rejected:,} rejected, "
+            f"{s.duplicates:,} duplicates merged>"
+        )
+
+    def _repr_html_(self) -> str:
+        return "<b>EventLog</b>" + self._summary._repr_html_()
+
+
+# ---------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------
+def load_events(
+    data: Input | Iterable[Input],
+    *,
+    columns: Mapping[str, str] | None = None,
+    tz: str = "UTC",
+    campaigns: str | Path | pd.DataFrame | None = None,
+    emails: str | Path | pd.DataFrame | None = None,
+    leads: str | Path | pd.DataFrame | None = None,
+    source: str = "auto",
+    warn: bool = True,
+) -> EventLog:
+    """Load email events into an :class:`EventLog`.
+
+    Parameters
+    ----------
+    data : path, DataFrame, pyarrow Table, or a list of them
+        Canonical events as CSV, Parquet, JSON Lines or a JSON array (a path may hold a
+        glob such as ``"events/*.parquet"``), a pandas DataFrame or a pyarrow Table; or a
+        native export of a source that :mod:`campaign_perf.sources` reads.
+    columns : mapping, optional
+        Renames input columns to canonical names, like ``DataFrame.rename``:
+        ``{"EventType": "event_type", "When": "timestamp"}``.
+    tz : str, default "UTC"
+        IANA zone in which timestamps without a zone are read.
+    campaigns, emails, leads : path or DataFrame, optional
+        Dimension tables: campaigns (``campaign_id, campaign_name, program, status``),
+        emails (``email_id, email_name, subject, html`` where ``html`` may be a path to
+        an .html file), leads (``lead_id`` and any attributes).
+    source : str, default "auto"
+        ``"canonical"`` for canonical events, a source name (``"sendgrid"``, ``"ses"``,
+        ``"marketo_bulk"``, ...), or ``"auto"`` to recognise it from the content.
+    warn : bool, default True
+        Issue a :class:`RejectedRowsWarning` that says how many rows were rejected.
+
+    Returns
+    -------
+    EventLog
+
+    Raises
+    ------
+    SchemaError
+        A required column is missing (the message lists what is missing and what was found).
+    LoadError
+        A file is missing, empty or unreadable.
+
+    Examples
+    --------
+    >>> import pandas as pd, campaign_perf as cp
+    >>> df = pd.DataFrame({
+    ...     "event_type": ["sent", "open", "click"],
+    ...     "timestamp": ["2026-03-02 09:00", "2026-03-02 10:00", "2026-03-02 10:01"],
+    ...     "campaign_id": "C1", "email_id": "E1", "lead_id": "L1"})
+    >>> log = cp.load_events(df)
+    >>> len(log)
+    3
+    """
+    tz = check_tz(tz)
+    con = connect()
+    loader = _Loader(con, tz=tz, columns=dict(columns or {}), source=source)
+    for item in _as_list(data):
+        loader.add(item)
+    if not loader.inputs:
+        raise LoadError("no input: give a file, a list of files, a DataFrame or an Arrow table")
+    log = loader.finish(campaigns=campaigns, emails=emails, leads=leads)
+    if warn and log.summary().rejected:
+        s = log.summary()
+        reasons = "; ".join(f"{n:,} {r}" for r, n in list(s.rejected_by_reason.items())[:4])
+        warnings.warn(
+            f"{s.rejected:,} of {s.rows_read:,} rows were not counted ({reasons}); "
+            "inspect log.rejected or export it with log.write_rejected(path)",
+            RejectedRowsWarning,
+            stacklevel=2,
+        )
+    return log
+
+
+def _as_list(data: Input | Iterable[Input]) -> list[Input]:
+    if isinstance(data, (str, Path, pd.DataFrame, pa.Table)):
+        items: list[Input] = [data]
+    else:
+        items = list(data)  # type: ignore[arg-type]
+    out: list[Input] = []
+    for item in items:
+        if isinstance(item, str) and any(ch in item for ch in "*?["):
+            matches = sorted(glob.glob(item))
+            if not matches:
+                raise LoadError(f"{item}: no file matches this pattern")
+            out.extend(matches)
+        else:
+            out.append(item)
+    return out
+
+
+class _Loader:
+    """Reads inputs one by one into a staging table, then dedups and finds orphans."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, tz: str, columns: dict[str, str],
+                 source: str) -> None:
+        self.con = con
+        self.tz = tz
+        self.columns = columns
+        self.source = source
+        self.inputs: list[str] = []
+        self.rows_read = 0
+        self.rejected: list[pd.DataFrame] = []
+        self.skipped: dict[str, int] = {}
+        self.source_dims: list[Any] = []
+        con.execute(
+            "CREATE TABLE staged (_file VARCHAR, _row BIGINT, event_type VARCHAR, "
+            "timestamp TIMESTAMPTZ, campaign_id VARCHAR, email_id VARCHAR, lead_id VARCHAR, "
+            "campaign_name VARCHAR, email_name VARCHAR, program VARCHAR, link VARCHAR, "
+            "is_bot BOOLEAN, event_id VARCHAR, _reason VARCHAR)"
+        )
+
+    # -- reading ----------------------------------------------------------------------
+    def add(self, item: Input) -> None:
+        view = f"input_{next(_ids)}"
+        if isinstance(item, (pd.DataFrame, pa.Table)):
+            label = f"<{type(item).__name__} {len(self.inputs) + 1}>"
+            self._add_table(item, view, label)
+            return
+        path = Path(item)
+        label = str(item)
+        if path.is_dir():
+            self._add_native(path, label)
+            return
+        if not path.exists():
+            raise LoadError(f"{label}: no such file")
+        if path.stat().st_size == 0:
+            raise LoadError(f"{label}: the file is empty")
+        suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".zst")]
+        suffix = suffixes[-1] if suffixes else ""
+        p = quote_literal(str(path))
+        if suffix in _PARQUET_SUFFIXES:
+            scan = f"read_parquet({p})"
+        elif suffix in _CSV_SUFFIXES:
+            scan = f"read_csv({p}, all_varchar = true, header = true)"
+        elif suffix in _JSONL_SUFFIXES:
+            scan = f"read_json({p}, format = 'newline_delimited')"
+        elif suffix == ".json":
+            scan = f"read_json({p}, format = 'auto')"
+        else:
+            raise LoadError(
+                f"{label}: unknown file type {suffix!r}; use .csv, .tsv, .parquet, .jsonl or .json"
+            )
+        try:
+            self.con.execute(
+                f"CREATE TEMP VIEW {view} AS SELECT {quote_literal(label)} AS _file, "
+                f"row_number() OVER () AS _row, * FROM {scan}"
+            )
+            names = self._columns(view)
+        except duckdb.Error as exc:
+            if suffix in (".json", ".csv") and self.source != "canonical":
+                self._add_native(path, label)
+                return
+            raise LoadError(f"{label}: cannot be read as {suffix[1:]}: {_first_line(exc)}") from exc
+        if self._is_canonical(names) or self.source == "canonical":
+            self._stage(view, label)
+        else:
+            self._add_native(path, label, found=names)
+
+    def _add_table(self, table: pd.DataFrame | pa.Table, view: str, label: str) -> None:
+        df = table
+        if isinstance(table, pd.DataFrame):
+            df = table.reset_index(drop=True)
+        names = [str(c) for c in df.columns] if isinstance(df, pd.DataFrame) else df.column_names
+        if not self._is_canonical(names) and self.source != "canonical":
+            self._add_native(df, label, found=names)
+            return
+        self.con.register(f"{view}_data", df)
+        self.con.execute(
+            f"CREATE TEMP VIEW {view} AS SELECT {quote_literal(label)} AS _file, "
+            f"row_number() OVER () AS _row, * FROM {view}_data"
+        )
+        self._stage(view, label)
+
+    def _add_native(self, obj: Any, label: str, found: list[str] | None = None) -> None:
+        """Read a native export (an ESP webhook dump, a Marketo extract) via its source."""
+        try:
+            from campaign_perf import sources
+        except ImportError:  # pragma: no cover - the sources package ships with the library
+            sources = None  # type: ignore[assignment]
+        if self.source == "canonical" or sources is None:
+            self._missing_columns(label, found or [])
+        try:
+            data = sources.read_source(obj, self.source)
+        except SchemaError:
+            if found is not None and self.source == "auto":
+                self._missing_columns(label, found)
+            raise
+        label = f"{label} ({data.source})"
+        for kind, n in data.skipped.items():
+            self.skipped[kind] = self.skipped.get(kind, 0) + n
+        self.rows_read += len(data.rejected)
+        if len(data.rejected):
+            rej = data.rejected.copy()
+            rej.insert(0, "source", label)
+            self.rejected.append(rej)
+        self.source_dims.append(data)
+        events = data.events
+        view = f"input_{next(_ids)}"
+        self.con.register(f"{view}_data", events)
+        if "_row" in events.columns:
+            select = f"SELECT {quote_literal(label)} AS _file, _row, * EXCLUDE (_row)"
+        else:
+            select = f"SELECT {quote_literal(label)} AS _file, row_number() OVER () AS _row, *"
+        self.con.execute(f"CREATE TEMP VIEW {view} AS {select} FROM {view}_data")
+        self._stage(view, label, skip_empty=True)
+
+    def _columns(self, view: str) -> list[str]:
+        return [r[0] for r in self.con.execute(f"DESCRIBE {view}").fetchall()][2:]
+
+    def _is_canonical(self, names: list[str]) -> bool:
+        renamed = {self.columns.get(n, n) for n in names}
+        return set(REQUIRED_COLUMNS) <= renamed
+
+    def _missing_columns(self, label: str, found: list[str]) -> None:
+        renamed = {self.columns.get(n, n) for n in found}
+        missing = [c for c in REQUIRED_COLUMNS if c not in renamed]
+        hint = " (map other names with columns={'their name': 'canonical name'})"
+        raise SchemaError(
+            f"{label}: missing required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}; found: {', '.join(found) or 'no columns'}{hint}"
+        )
+
+    # -- parsing ----------------------------------------------------------------------
+    def _stage(self, view: str, label: str, *, skip_empty: bool = False) -> None:
+        described = self.con.execute(f"DESCRIBE {view}").fetchall()
+        types = {r[0]: r[1] for r in described[2:]}
+        unknown = [src for src in self.columns if src not in types and self.columns[src] not in types]
+        if unknown and self.source in ("auto", "canonical"):
+            raise SchemaError(
+                f"{label}: columns= names {', '.join(unknown)}, not in the input; "
+                f"found: {', '.join(types)}"
+            )
+        # canonical name -> raw column name
+        raw: dict[str, str] = {}
+        for name in types:
+            canon = self.columns.get(name, name)
+            if canon in CANONICAL_COLUMNS and canon not in raw:
+                raw[canon] = name
+        missing = [c for c in REQUIRED_COLUMNS if c not in raw]
+        if missing:
+            self._missing_columns(label, list(types))
+        n = self.con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+        if n == 0:
+            if skip_empty:
+                return
+            raise LoadError(f"{label}: holds no rows")
+        self.rows_read += n
+        self.inputs.append(label)
+
+        def col(canon: str) -> str:
+            if canon not in raw:
+                return "NULL"
+            name, sql_type = raw[canon], types[raw[canon]]
+            if canon == "event_type":
+                return _parse.event_type_sql(name)
+            if canon == "timestamp":
+                return _parse.timestamp_sql(name, sql_type, self.tz)
+            if canon == "is_bot":
+                return _parse.bool_sql(name, sql_type)
+            return _parse.text_sql(name, sql_type)
+
+        parsed = ", ".join(f"{col(c)} AS {c}" for c in CANONICAL_COLUMNS)
+        keep_raw = ", ".join(
+            f"{quote_ident(raw[c])} AS {quote_ident('__raw_' + c)}"
+            for c in ("event_type", "timestamp", "is_bot")
+            if c in raw
+        )
+        raw_names = {c: "__raw_" + c for c in ("event_type", "timestamp", "is_bot") if c in raw}
+        reason = _parse.reject_reason_sql(raw_names)
+        order = ", ".join(("_file", "_row", *CANONICAL_COLUMNS))
+        try:
+            self.con.execute(
+                f"INSERT INTO staged SELECT {order}, {reason} AS _reason FROM "
+                f"(SELECT _file, _row, {parsed}, {keep_raw} FROM {view})"
+            )
+            bad = self.con.execute(
+                f"SELECT count(*) FROM staged WHERE _file = {quote_literal(label)} AND _reason <> ''"
+            ).fetchone()[0]
+        except duckdb.Error as exc:
+            raise LoadError(f"{label}: cannot be read: {_first_line(exc)}") from exc
+        if bad:
+            rej = self.con.execute(
+                f"SELECT s._file AS source, s._row AS row, s._reason AS reason, "
+                f"CAST(COLUMNS(v.* EXCLUDE (_file, _row)) AS VARCHAR) "
+                f"FROM staged s JOIN {view} v ON s._file = v._file AND s._row = v._row "
+                f"WHERE s._file = {quote_literal(label)} AND s._reason <> '' ORDER BY s._row"
+            ).df()
+            rej = rej.rename(columns={raw[c]: c for c in raw if raw[c] in rej.columns})
+            self.rejected.append(rej)
+
+    # -- merging ----------------------------------------------------------------------
+    def finish(self, *, campaigns: Any, emails: Any, leads: Any) -> EventLog:
+        con = self.con
+        same_row = ", ".join(
+            f"IF(event_id IS NULL, {quote_ident(c)}, NULL)"
+            for c in CANONICAL_COLUMNS
+            if c != "event_id"
+        )
+        con.execute(
+            "CREATE TEMP TABLE ranked AS SELECT * EXCLUDE (_reason), "
+            f"row_number() OVER w AS _rn, first_value(_file) OVER w AS _first_file, "
+            f"first_value(_row) OVER w AS _first_row FROM staged WHERE _reason = '' "
+            f"WINDOW w AS (PARTITION BY event_id, {same_row} ORDER BY _file, _row)"
+        )
+        con.execute("DROP TABLE staged")
+        duplicates = con.execute(
+            "SELECT _file AS source, _row AS row, _first_file AS duplicate_of_source, "
+            "_first_row AS duplicate_of_row, event_id, event_type, timestamp, campaign_id, "
+            "email_id, lead_id FROM ranked WHERE _rn > 1 ORDER BY _file, _row"
+        ).df()
+        con.execute(
+            "CREATE TEMP TABLE sends AS SELECT DISTINCT campaign_id, email_id, lead_id "
+            "FROM ranked WHERE _rn = 1 AND event_type = 'sent'"
+        )
+        cols = ", ".join(("_file", "_row", *CANONICAL_COLUMNS))
+        con.execute(
+            f"CREATE TABLE events AS SELECT {cols} FROM ranked r WHERE _rn = 1 AND EXISTS "
+            "(SELECT 1 FROM sends s WHERE s.campaign_id = r.campaign_id "
+            "AND s.email_id = r.email_id AND s.lead_id = r.lead_id)"
+        )
+        orphans = con.execute(
+            f"SELECT _file AS source, _row AS row, {quote_literal(_ORPHAN_REASON)} AS reason, "
+            f"CAST(COLUMNS(r.* EXCLUDE (_file, _row, _rn, _first_file, _first_row)) AS VARCHAR) "
+            "FROM ranked r WHERE _rn = 1 AND NOT EXISTS "
+            "(SELECT 1 FROM sends s WHERE s.campaign_id = r.campaign_id "
+            "AND s.email_id = r.email_id AND s.lead_id = r.lead_id) ORDER BY _file, _row"
+        ).df()
+        con.execute("DROP TABLE ranked")
+        con.execute("DROP TABLE sends")
+        frames = [f for f in [*self.rejected, orphans] if len(f)]
+        if frames:
+            rejected = pd.concat(frames, ignore_index=True)
+            rejected["row"] = rejected["row"].astype("int64")
+        else:
+            rejected = pd.DataFrame({"source": pd.Series(dtype="str"),
+                                     "row": pd.Series(dtype="int64"),
+                                     "reason": pd.Series(dtype="str")})
+        n_events, first, last = con.execute(
+            "SELECT count(*), min(timestamp), max(timestamp) FROM events"
+        ).fetchone()
+        by_reason = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
+        summary = LoadSummary(
+            inputs=self.inputs,
+            rows_read=self.rows_read,
+            events=int(n_events),
+            rejected=len(rejected),
+            rejected_by_reason={str(k): int(v) for k, v in by_reason.items()},
+            duplicates=len(duplicates),
+            orphaned=len(orphans),
+            skipped=dict(self.skipped),
+            first_event=pd.Timestamp(first) if first is not None else None,
+            last_event=pd.Timestamp(last) if last is not None else None,
+        )
+        dims = load_dimensions(
+            con, campaigns=campaigns, emails=emails, leads=leads, native=self.source_dims
+        )
+        return EventLog(con, summary, dims, rejected, duplicates)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+

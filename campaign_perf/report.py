@@ -1,0 +1,511 @@
+"""The Report: an immutable set of choices over an event log that returns tables.
+
+Every ``with_*``/``by``/``where`` method returns a new Report; nothing is recomputed that
+the change does not need: a new time frame, filter, column set or grouping reslices the
+cached cube (milliseconds), and only new rule settings (as-of, bots, basis) rebuild records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from campaign_perf import cube as _cube
+from campaign_perf.events import EventLog
+from campaign_perf.metrics import DEFAULT_COLUMNS, METRICS, Metric, evaluate, format_value, get_metric
+from campaign_perf.rules import COUNT_COLUMNS, DEFAULT_UNSUBSCRIBE_LINK_PATTERN, RuleParams
+from campaign_perf.schema import CampaignPerfError
+from campaign_perf.timeframes import (
+    DateRange,
+    TimeFrame,
+    check_tz,
+    parse_week_start,
+    today_in,
+)
+
+__all__ = ["GROUPS", "Filters", "Report", "ReportError"]
+
+Basis = Literal["sent", "activity"]
+
+#: Group names and the columns they put in the table.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "campaign_email": ("campaign_id", "campaign_name", "email_id", "email_name"),
+    "program": ("program",),
+    "campaign": ("campaign_id", "campaign_name"),
+    "email": ("email_id", "email_name"),
+    "day": ("send_day",),
+    "week": ("send_week",),
+    "month": ("send_month",),
+}
+_ALIASES = {
+    "campaign×email": "campaign_email",
+    "campaign x email": "campaign_email",
+    "campaign-email": "campaign_email",
+    "send_day": "day",
+    "send_week": "week",
+    "send_month": "month",
+    "send day": "day",
+    "send week": "week",
+    "send month": "month",
+}
+_LABELS = {
+    "campaign_id": "Campaign ID",
+    "campaign_name": "Campaign",
+    "email_id": "Email ID",
+    "email_name": "Email",
+    "program": "Program",
+    "send_day": "Send Day",
+    "send_week": "Send Week",
+    "send_month": "Send Month",
+}
+
+
+class ReportError(CampaignPerfError, ValueError):
+    """A report setting that is not valid (unknown group, column, basis, filter...)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which records the report keeps (Marketo's Smart List tab).
+
+    Each field is a tuple of accepted values; an empty tuple keeps everything.
+    """
+
+    campaigns: tuple[str, ...] = ()
+    programs: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    campaign_status: tuple[str, ...] = ()
+    leads: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def lead_attrs(self) -> tuple[str, ...]:
+        return tuple(a for a, _ in self.leads)
+
+
+def _tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    """Campaign email performance over an event log.
+
+    Parameters
+    ----------
+    log : EventLog
+        The events (see :func:`campaign_perf.load_events`).
+    time_frame : str or TimeFrame, default "all time"
+        A preset ("past 30 days", "last month", ...), a custom range
+        ("2026-01-01..2026-01-31", "..2026-01-31", "2026-01-01..") or a TimeFrame.
+    tz : str, default "UTC"
+        The report's IANA time zone: days, weeks and months are calendar days there.
+    today : date, str or None
+        The day relative frames count from; default the current date in ``tz``.
+        ``"as_of"`` takes the date of ``as_of`` (handy for historical data).
+    as_of : timestamp or str, optional
+        The reference time: later events are ignored and Pending turns to Aborted 3 days
+        after a send. Default: the latest event of the log. A naive value is read in ``tz``.
+    basis : {"sent", "activity"}, default "sent"
+        "sent" (Marketo's Sent Date): records first sent in the frame, with all their
+        events; "activity" (Date of Activity): only events inside the frame count.
+    exclude_bots : bool, default False
+        Remove opens and clicks flagged as bots.
+    proximity_seconds : int, optional
+        0 to 3: opens and clicks of a record this close to one another are flagged as bots
+        (removed with ``exclude_bots=True``).
+    week_start : str or int, default "monday"
+        The first day of a week, for "this week", "last week" and weekly grouping.
+    unsubscribe_link_pattern : str
+        Regular expression (case-insensitive) of links whose clicks are not counted.
+    columns : sequence of str, optional
+        Metric ids to show, in order (default :data:`~campaign_perf.metrics.DEFAULT_COLUMNS`).
+    group_by : sequence of str, default ("campaign_email",)
+        Groups: ``campaign_email``, ``program``, ``campaign``, ``email``, ``day``, ``week``,
+        ``month``, or a lead attribute.
+
+    Examples
+    --------
+    >>> import campaign_perf as cp
+    >>> log = cp.load_events("sample_data/events.parquet",
+    ...                      campaigns="sample_data/campaigns.csv")  # doctest: +SKIP
+    >>> rep = cp.Report(log, time_frame="past 30 days", tz="Europe/Stockholm",
+    ...                 today="as_of")  # doctest: +SKIP
+    >>> rep.by("program").with_columns(["sent", "opened_pct"]).table()  # doctest: +SKIP
+    """
+
+    log: EventLog
+    time_frame: TimeFrame | str | None = "all time"
+    tz: str = "UTC"
+    today: dt.date | str | None = None
+    as_of: pd.Timestamp | str | None = None
+    basis: Basis = "sent"
+    exclude_bots: bool = False
+    proximity_seconds: int | None = None
+    week_start: int | str = 0
+    unsubscribe_link_pattern: str = DEFAULT_UNSUBSCRIBE_LINK_PATTERN
+    columns: tuple[str, ...] | Sequence[str] | None = None
+    group_by: tuple[str, ...] | Sequence[str] | str = ("campaign_email",)
+    filters: Filters = field(default_factory=Filters)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.log, EventLog):
+            raise ReportError(f"Report needs an EventLog (from cp.load_events), not {type(self.log).__name__}")
+        tz = check_tz(self.tz)
+        put = object.__setattr__
+        put(self, "tz", tz)
+        put(self, "time_frame", TimeFrame.parse(self.time_frame))
+        put(self, "week_start", parse_week_start(self.week_start))
+        if self.basis not in ("sent", "activity"):
+            raise ReportError(f"basis must be 'sent' or 'activity', not {self.basis!r}")
+        put(self, "as_of", self._resolve_as_of(self.as_of))
+        put(self, "today", self._resolve_today(self.today))
+        if self.proximity_seconds is not None:
+            s = self.proximity_seconds
+            if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= 3:
+                raise ReportError(f"proximity_seconds must be a whole number from 0 to 3, not {s!r}")
+            put(self, "proximity_seconds", int(s))
+            if not self.exclude_bots:
+                warnings.warn(
+                    "proximity_seconds flags bot activity; it is removed only with "
+                    "exclude_bots=True",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        put(self, "exclude_bots", bool(self.exclude_bots))
+        cols = DEFAULT_COLUMNS if self.columns is None else _tuple(self.columns)
+        for c in cols:
+            get_metric(c, METRICS)
+        if not cols:
+            raise ReportError("choose at least one column")
+        put(self, "columns", cols)
+        put(self, "group_by", self._check_groups(_tuple(self.group_by)))
+        for attr in self.filters.lead_attrs():
+            self._check_lead_attr(attr)
+
+    # -- resolving settings -----------------------------------------------------------
+    def _resolve_as_of(self, value: Any) -> pd.Timestamp:
+        if value is None:
+            last = self.log.time_range[1]
+            return last if last is not None else pd.Timestamp.now(tz="UTC")
+        try:
+            ts = pd.Timestamp(value)
+        except (ValueError, TypeError) as exc:
+            raise ReportError(f"as_of {value!r} is not a timestamp: {exc}") from None
+        if ts.tzinfo is None:
+            ts = ts.tz_localize(self.tz, nonexistent="shift_forward", ambiguous=True)
+        return ts.tz_convert("UTC")
+
+    def _resolve_today(self, value: Any) -> dt.date:
+        if value is None:
+            return today_in(self.tz)
+        if isinstance(value, str) and value.strip().lower().replace("-", "_") == "as_of":
+            return self.as_of.tz_convert(self.tz).date()  # type: ignore[union-attr]
+        if isinstance(value, dt.datetime | pd.Timestamp):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ReportError(f"today must be a date (YYYY-MM-DD) or 'as_of', not {value!r}") from None
+
+    def _check_lead_attr(self, attr: str) -> None:
+        attrs = self.log.dims.lead_attributes
+        if attr not in attrs:
+            known = ", ".join(attrs) if attrs else "none: load a leads table with leads="
+            raise ReportError(f"unknown lead attribute {attr!r}; lead attributes: {known}")
+
+    def _check_groups(self, groups: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for g in groups or ("campaign_email",):
+            name = _ALIASES.get(g.strip().lower(), g.strip().lower())
+            if name in GROUPS:
+                out.append(name)
+            elif g in self.log.dims.lead_attributes:
+                out.append(g)
+            else:
+                attrs = self.log.dims.lead_attributes
+                raise ReportError(
+                    f"unknown group {g!r}; group by one of {', '.join(GROUPS)}"
+                    + (f" or a lead attribute ({', '.join(attrs)})" if attrs else "")
+                )
+        return tuple(dict.fromkeys(out))
+
+    # -- derived values ---------------------------------------------------------------
+    @property
+    def frame(self) -> DateRange:
+        """The time frame as days in the report's zone (inclusive; None for an open side)."""
+        return self.time_frame.resolve(self.today, self.week_start)  # type: ignore[union-attr,arg-type]
+
+    @property
+    def rule_params(self) -> RuleParams:
+        """The settings the counting rules run with."""
+        frame = self.frame.bounds_utc(self.tz) if self.basis == "activity" else None
+        return RuleParams(
+            as_of=self.as_of,  # type: ignore[arg-type]
+            exclude_bots=self.exclude_bots,  # type: ignore[arg-type]
+            proximity_seconds=self.proximity_seconds,
+            unsubscribe_link_pattern=self.unsubscribe_link_pattern,
+            frame=frame,
+        )
+
+    @property
+    def metrics(self) -> list[Metric]:
+        """The metrics of the report's columns."""
+        return [METRICS[c] for c in self.columns]  # type: ignore[union-attr]
+
+    @property
+    def description(self) -> str:
+        """One line saying what the report shows."""
+        basis = "sent date" if self.basis == "sent" else "date of activity"
+        bots = " · bots excluded" if self.exclude_bots else ""
+        return (
+            f"{self.time_frame} ({self.frame}) · {self.tz} · by {basis} · "
+            f"as of {self.as_of:%Y-%m-%d %H:%M} UTC{bots}"
+        )
+
+    # -- changing settings ------------------------------------------------------------
+    def _replace(self, **changes: Any) -> Report:
+        return dataclasses.replace(self, **changes)
+
+    def with_time_frame(self, time_frame: TimeFrame | str | None) -> Report:
+        """A copy over another time frame."""
+        return self._replace(time_frame=time_frame)
+
+    def with_tz(self, tz: str) -> Report:
+        """A copy in another time zone (``today`` and ``as_of`` keep their values)."""
+        return self._replace(tz=tz)
+
+    def with_basis(self, basis: Basis) -> Report:
+        """A copy on the "sent" or the "activity" basis."""
+        return self._replace(basis=basis)
+
+    def with_columns(self, columns: Sequence[str]) -> Report:
+        """A copy with these metric columns, in this order."""
+        return self._replace(columns=tuple(columns))
+
+    def with_bots(self, exclude_bots: bool = True, proximity_seconds: int | None = None) -> Report:
+        """A copy with other bot filters."""
+        return self._replace(exclude_bots=exclude_bots, proximity_seconds=proximity_seconds)
+
+    def with_as_of(self, as_of: pd.Timestamp | str | None) -> Report:
+        """A copy with another reference time."""
+        return self._replace(as_of=as_of)
+
+    def with_today(self, today: dt.date | str | None) -> Report:
+        """A copy whose relative time frames count from another day."""
+        return self._replace(today=today)
+
+    def by(self, *groups: str) -> Report:
+        """A copy grouped by these groups (see :data:`GROUPS`) or lead attributes."""
+        flat: list[str] = []
+        for g in groups:
+            flat.extend(_tuple(g))
+        return self._replace(group_by=tuple(flat))
+
+    def where(
+        self,
+        *,
+        campaigns: str | Iterable[str] | None = None,
+        programs: str | Iterable[str] | None = None,
+        emails: str | Iterable[str] | None = None,
+        campaign_status: str | Iterable[str] | None = None,
+        leads: Mapping[str, str | Iterable[str]] | None = None,
+    ) -> Report:
+        """A copy that keeps only some records (arguments not given keep their filter).
+
+        Parameters
+        ----------
+        campaigns, emails : str or list of str
+            Ids or names.
+        programs : str or list of str
+            Program names.
+        campaign_status : {"active", "archived"} or a list of them
+        leads : mapping
+            Lead attribute -> accepted values, e.g. ``{"country": ["SE", "NO"]}``.
+        """
+        f = self.filters
+        status = _tuple(campaign_status)
+        for s in status:
+            if s not in ("active", "archived"):
+                raise ReportError(f"campaign_status must be 'active' or 'archived', not {s!r}")
+        new = Filters(
+            campaigns=_tuple(campaigns) if campaigns is not None else f.campaigns,
+            programs=_tuple(programs) if programs is not None else f.programs,
+            emails=_tuple(emails) if emails is not None else f.emails,
+            campaign_status=status if campaign_status is not None else f.campaign_status,
+            leads=tuple((k, _tuple(v)) for k, v in leads.items()) if leads is not None else f.leads,
+        )
+        return self._replace(filters=new)
+
+    # -- computing --------------------------------------------------------------------
+    def _lead_dims(self) -> tuple[str, ...]:
+        attrs = [g for g in self.group_by if g not in GROUPS]  # type: ignore[union-attr]
+        attrs += [a for a in self.filters.lead_attrs() if a not in attrs]
+        return tuple(sorted(attrs))
+
+    def cube(self) -> pd.DataFrame:
+        """The cube rows in the frame that pass the filters, with names joined.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per campaign, email, send day (and lead attributes in use).
+        """
+        c = _cube.cube(self.log, self.rule_params, self.tz, self._lead_dims())  # type: ignore[arg-type]
+        if self.basis == "sent":
+            first, last = self.frame.first, self.frame.last
+            mask = np.ones(len(c), dtype=bool)
+            if first is not None:
+                mask &= (c["send_day"] >= pd.Timestamp(first)).to_numpy()
+            if last is not None:
+                mask &= (c["send_day"] <= pd.Timestamp(last)).to_numpy()
+            c = c[mask]
+        dims = self.log.dims
+        c = c.merge(dims.campaigns[["campaign_id", "campaign_name", "program", "status"]],
+                    on="campaign_id", how="left")
+        c = c.merge(dims.emails[["email_id", "email_name"]], on="email_id", how="left")
+        return self._filter(c)
+
+    def _filter(self, c: pd.DataFrame) -> pd.DataFrame:
+        f = self.filters
+        mask = pd.Series(True, index=c.index)
+        if f.campaigns:
+            mask &= c["campaign_id"].isin(f.campaigns) | c["campaign_name"].isin(f.campaigns)
+        if f.programs:
+            mask &= c["program"].isin(f.programs)
+        if f.emails:
+            mask &= c["email_id"].isin(f.emails) | c["email_name"].isin(f.emails)
+        if f.campaign_status:
+            mask &= c["status"].isin(f.campaign_status)
+        for attr, values in f.leads:
+            mask &= c[attr].isin(values)
+        return c[mask]
+
+    def _group_columns(self, c: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+        keys: list[str] = []
+        for g in self.group_by:  # type: ignore[union-attr]
+            if g == "week":
+                shift = (c["send_day"].dt.weekday - self.week_start) % 7  # type: ignore[operator]
+                c = c.assign(send_week=c["send_day"] - pd.to_timedelta(shift, unit="D"))
+            elif g == "month":
+                c = c.assign(send_month=c["send_day"].dt.to_period("M").dt.start_time)
+            keys.extend(GROUPS.get(g, (g,)))
+        return c, keys
+
+    def _with_metrics(self, sums: pd.DataFrame) -> pd.DataFrame:
+        values = {k: sums[k] for k in COUNT_COLUMNS}
+        out = {}
+        for m in self.metrics:
+            out[m.id] = sums[m.id] if m.is_count else evaluate(m.expression, values, m.id)  # type: ignore[arg-type]
+        return pd.DataFrame(out, index=sums.index)
+
+    def table(self) -> pd.DataFrame:
+        """The report: one row per group, the group ids and names, then the metric columns.
+
+        Counts are integers; rates are fractions (0.25 is 25 %), missing (NaN) where the
+        denominator is 0. No total rows: see :meth:`total` and :meth:`formatted`.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        c, keys = self._group_columns(self.cube())
+        if c.empty:
+            sums = pd.DataFrame({k: pd.Series(dtype="int64") for k in [*keys, *COUNT_COLUMNS]})
+        else:
+            sums = c.groupby(keys, sort=True, dropna=False)[list(COUNT_COLUMNS)].sum().reset_index()
+        out = pd.concat([sums[keys], self._with_metrics(sums)], axis=1)
+        for k in keys:
+            if k.startswith("send_"):
+                out[k] = pd.to_datetime(out[k]).dt.date
+        return out.reset_index(drop=True)
+
+    def total(self) -> pd.Series:
+        """The metrics over every record of the report (the total row)."""
+        c = self.cube()
+        sums = c[list(COUNT_COLUMNS)].sum().to_frame().T.astype("int64")
+        return self._with_metrics(sums).iloc[0]
+
+    def records(self) -> pd.DataFrame:
+        """The records behind the report: one row per (campaign, email, lead) with its
+        ``first_sent_at``, ``send_day``, status flags and engagement (for drill-down)."""
+        r = _cube.records_frame(self.log, self.rule_params, self.tz)  # type: ignore[arg-type]
+        r["send_day"] = pd.to_datetime(r["send_day"])
+        if self.basis == "sent":
+            first, last = self.frame.first, self.frame.last
+            if first is not None:
+                r = r[r["send_day"] >= pd.Timestamp(first)]
+            if last is not None:
+                r = r[r["send_day"] <= pd.Timestamp(last)]
+        dims = self.log.dims
+        r = r.merge(dims.campaigns[["campaign_id", "campaign_name", "program", "status"]],
+                    on="campaign_id", how="left")
+        r = r.merge(dims.emails[["email_id", "email_name"]], on="email_id", how="left")
+        attrs = self.filters.lead_attrs()
+        if attrs:
+            r = r.merge(self.log.leads[["lead_id", *attrs]].astype(str), on="lead_id", how="left")
+            r[list(attrs)] = r[list(attrs)].fillna("(unknown)")
+        return self._filter(r).reset_index(drop=True)
+
+    # -- for people ---------------------------------------------------------------------
+    def formatted(self, *, subtotals: bool = True, total: bool = True) -> pd.DataFrame:
+        """The table as people read it: labels, formatted numbers, campaign subtotals
+        (when grouped by campaign × email) and a total row.
+
+        Returns
+        -------
+        pandas.DataFrame
+            All cells are strings; the columns are the labels.
+        """
+        t = self.table()
+        keys = [k for k in t.columns if k not in self.columns]  # type: ignore[operator]
+        shown = [k for k in keys if not k.endswith("_id")] or keys
+        rows: list[dict[str, str]] = []
+
+        def fmt_row(labels: dict[str, str], values: Mapping[str, Any]) -> dict[str, str]:
+            row = {_LABELS.get(k, k): labels.get(k, "") for k in shown}
+            for m in self.metrics:
+                row[m.label] = format_value(values[m.id], m.fmt)
+            return row
+
+        def plain(v: Any) -> str:
+            return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+        if subtotals and self.group_by == ("campaign_email",) and len(t):
+            cube = self.cube()
+            for cid, part in t.groupby("campaign_id", sort=False):
+                for _, r in part.iterrows():
+                    rows.append(fmt_row({k: plain(r[k]) for k in shown}, r))
+                sub = cube[cube["campaign_id"] == cid][list(COUNT_COLUMNS)].sum().to_frame().T
+                label = f"{part['campaign_name'].iloc[0]} — subtotal"
+                rows.append(fmt_row({"campaign_name": label}, self._with_metrics(sub).iloc[0]))
+        else:
+            for _, r in t.iterrows():
+                rows.append(fmt_row({k: plain(r[k]) for k in shown}, r))
+        if total:
+            rows.append(fmt_row({shown[0]: "Total"}, self.total()))
+        cols = [_LABELS.get(k, k) for k in shown] + [m.label for m in self.metrics]
+        return pd.DataFrame(rows, columns=cols)
+
+    def __repr__(self) -> str:
+        return f"<Report {self.description}; by {', '.join(self.group_by)}>"  # type: ignore[arg-type]
+
+    def _repr_html_(self) -> str:
+        t = self.formatted()
+        if t.shape[0] <= 1 and self.total()["sent"] == 0 and self.basis == "sent":
+            body = "<p><i>No emails were sent in this time frame.</i></p>"
+        else:
+            body = t.to_html(index=False, escape=True, border=0, classes="campaign-perf-table")
+        return f"<div><p><b>Campaign Email Performance</b> — {html.escape(self.description)}</p>{body}</div>"
