@@ -397,7 +397,7 @@ class Report:
         keys: list[str] = []
         for g in self.group_by:  # type: ignore[union-attr]
             if g == "week":
-                shift = (c["send_day"].dt.weekday - self.week_start) % 7  # type: ignore[operator]
+                shift = (c["send_day"].dt.dayofweek - self.week_start) % 7  # type: ignore[operator]
                 c = c.assign(send_week=c["send_day"] - pd.to_timedelta(shift, unit="D"))
             elif g == "month":
                 c = c.assign(send_month=c["send_day"].dt.to_period("M").dt.start_time)

@@ -1,0 +1,159 @@
+"""A plain-Python reading of RULES.md, written independently of the SQL in rules.py.
+
+It is slow and obvious on purpose: the property tests check that the engine gives the same
+numbers as this literal reading of the rules on random event logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+COUNTS = (
+    "sent",
+    "delivered",
+    "hard_bounced",
+    "soft_bounced",
+    "pending",
+    "aborted",
+    "opened",
+    "clicked",
+    "unsubscribed",
+    "complained",
+    "total_opens",
+    "total_clicks",
+)
+COLS = (
+    "event_type",
+    "timestamp",
+    "campaign_id",
+    "email_id",
+    "lead_id",
+    "link",
+    "is_bot",
+    "event_id",
+)
+
+
+def _day_start(day: dt.date, tz: str) -> pd.Timestamp:
+    return pd.Timestamp(day).tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
+
+
+def oracle_records(
+    rows: list[dict],
+    *,
+    as_of: pd.Timestamp | None = None,
+    exclude_bots: bool = False,
+    proximity: int | None = None,
+    pattern: str = r"unsubscribe|opt-?out",
+    basis: str = "sent",
+    first_day: dt.date | None = None,
+    last_day: dt.date | None = None,
+    tz: str = "UTC",
+) -> dict[tuple[str, str, str], dict[str, int]]:
+    """Counts per record (campaign, email, lead) by the letter of RULES.md."""
+    # Duplicates are removed first (same event_id, or the same row when there is none).
+    seen: set = set()
+    events: list[dict] = []
+    for r in rows:
+        key = ("id", r["event_id"]) if r.get("event_id") else ("row", tuple(r.get(c) for c in COLS))
+        if key not in seen:
+            seen.add(key)
+            events.append(dict(r, is_bot=bool(r.get("is_bot"))))
+
+    def rec(r: dict) -> tuple[str, str, str]:
+        return (r["campaign_id"], r["email_id"], r["lead_id"])
+
+    # A record exists only where there is a sent event; other activity is orphaned.
+    with_send = {rec(r) for r in events if r["event_type"] == "sent"}
+    events = [r for r in events if rec(r) in with_send]
+    if not events:
+        return {}
+    if as_of is None:
+        as_of = max(r["timestamp"] for r in events)
+    # Events after as_of are ignored.
+    events = [r for r in events if r["timestamp"] <= as_of]
+    # Proximity: opens/clicks within s whole seconds of another of the same record are bots.
+    if proximity is not None:
+        acts: dict = defaultdict(list)
+        for r in events:
+            if r["event_type"] in ("open", "click"):
+                acts[rec(r)].append(r)
+        for group in acts.values():
+            secs = [math.floor(r["timestamp"].timestamp()) for r in group]
+            for i, r in enumerate(group):
+                if any(j != i and abs(secs[i] - secs[j]) <= proximity for j in range(len(group))):
+                    r["is_bot"] = True
+    if exclude_bots:
+        events = [r for r in events if not (r["event_type"] in ("open", "click") and r["is_bot"])]
+    lo = _day_start(first_day, tz) if first_day else None
+    hi = _day_start(last_day + dt.timedelta(days=1), tz) if last_day else None
+
+    def in_frame(ts: pd.Timestamp) -> bool:
+        return (lo is None or ts >= lo) and (hi is None or ts < hi)
+
+    by_record: dict = defaultdict(list)
+    for r in events:
+        by_record[rec(r)].append(r)
+    out = {}
+    unsub_link = re.compile(pattern, re.IGNORECASE)
+    for key, evs in by_record.items():
+        sends = [r["timestamp"] for r in evs if r["event_type"] == "sent"]
+        if basis == "sent":
+            if not sends:
+                continue
+            first_sent = min(sends)
+            local_day = first_sent.tz_convert(ZoneInfo(tz)).date()
+            if first_day and local_day < first_day or last_day and local_day > last_day:
+                continue
+            left = evs
+        else:
+            left = [r for r in evs if in_frame(r["timestamp"])]
+            if not left:
+                continue
+            sends = [r["timestamp"] for r in left if r["event_type"] == "sent"]
+            first_sent = min(sends) if sends else None
+        types = [r["event_type"] for r in left]
+        counted_clicks = [
+            r
+            for r in left
+            if r["event_type"] == "click" and not (r.get("link") and unsub_link.search(r["link"]))
+        ]
+        opened = "open" in types or bool(counted_clicks) or "unsubscribe" in types
+        c = dict.fromkeys(COUNTS, 0)
+        c["sent"] = int(bool(sends))
+        if opened:
+            c["delivered"] = 1
+        elif "hard_bounce" in types:
+            c["hard_bounced"] = 1
+        elif "soft_bounce" in types:
+            c["soft_bounced"] = 1
+        elif "delivered" in types or "complaint" in types:
+            c["delivered"] = 1
+        elif first_sent is not None:
+            if as_of - first_sent >= pd.Timedelta(days=3):
+                c["aborted"] = 1
+            else:
+                c["pending"] = 1
+        c["opened"] = int(opened)
+        c["clicked"] = int(bool(counted_clicks))
+        c["unsubscribed"] = int("unsubscribe" in types)
+        c["complained"] = int("complaint" in types)
+        c["total_opens"] = types.count("open")
+        c["total_clicks"] = len(counted_clicks)
+        out[key] = c
+    return out
+
+
+def oracle_table(records: dict) -> dict[tuple[str, str], dict[str, int]]:
+    """The records summed per (campaign, email)."""
+    table: dict = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    for (campaign, email, _lead), c in records.items():
+        for k in COUNTS:
+            table[(campaign, email)][k] += c[k]
+    return dict(table)

@@ -1,0 +1,182 @@
+"""Property tests: on random event logs the engine agrees with a literal reading of
+RULES.md (tests/_oracle.py), and the identities of sections 3 and 4 always hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+
+import pandas as pd
+import pytest
+from _oracle import COUNTS, oracle_records, oracle_table
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import campaign_perf as cp
+
+BASE = pd.Timestamp("2026-03-05 00:00", tz="UTC")
+# Anchors cluster events on a few instants (to exercise proximity and same-second rules)
+# spread over ~9 days, some near midnight in the zones below.
+ANCHORS = [0, 3_600, 14_400, 50_000, 86_300, 86_399, 86_400, 200_000, 259_200, 400_000, 777_600]
+TYPES = ["sent"] * 4 + ["delivered"] * 2 + ["open"] * 3 + ["click"] * 2 + [
+    "hard_bounce",
+    "soft_bounce",
+    "unsubscribe",
+    "complaint",
+]
+LINKS = [None, "https://example.com/pricing", "https://example.com/Unsubscribe?u=1",
+         "https://example.com/opt-out", "https://example.com/optout"]
+ZONES = ["UTC", "America/New_York", "Europe/Stockholm"]
+
+
+@st.composite
+def event_rows(draw: st.DrawFn) -> list[dict]:
+    n = draw(st.integers(1, 40))
+    rows = []
+    for _ in range(n):
+        et = draw(st.sampled_from(TYPES))
+        seconds = draw(st.sampled_from(ANCHORS)) + draw(st.integers(0, 4))
+        ms = draw(st.sampled_from([0, 400, 999]))
+        rows.append(
+            {
+                "event_type": et,
+                "timestamp": BASE + pd.Timedelta(seconds=seconds, milliseconds=ms),
+                "campaign_id": draw(st.sampled_from(["C1", "C2"])),
+                "email_id": draw(st.sampled_from(["E1", "E2"])),
+                "lead_id": draw(st.sampled_from(["L1", "L2", "L3"])),
+                "link": draw(st.sampled_from(LINKS)) if et == "click" else None,
+                "is_bot": draw(st.booleans()) if et in ("open", "click") else False,
+                "event_id": draw(st.one_of(st.none(), st.sampled_from([f"x{k}" for k in range(40)]))),
+            }
+        )
+    # exact duplicates (webhook retries)
+    for i in draw(st.lists(st.integers(0, n - 1), max_size=3)):
+        rows.append(dict(rows[i]))
+    return rows
+
+
+@st.composite
+def settings_(draw: st.DrawFn) -> dict:
+    days = [None] + [dt.date(2026, 3, d) for d in range(4, 16)]
+    first, last = draw(st.sampled_from(days)), draw(st.sampled_from(days))
+    if first and last and first > last:
+        first, last = last, first
+    return {
+        "exclude_bots": draw(st.booleans()),
+        "proximity": draw(st.sampled_from([None, 0, 1, 2, 3])),
+        "basis": draw(st.sampled_from(["sent", "activity"])),
+        "first_day": first,
+        "last_day": last,
+        "tz": draw(st.sampled_from(ZONES)),
+        "as_of": draw(
+            st.one_of(
+                st.none(),
+                st.integers(0, 800_000).map(lambda s: BASE + pd.Timedelta(seconds=s)),
+            )
+        ),
+    }
+
+
+def _frame(first: dt.date | None, last: dt.date | None) -> str:
+    if first is None and last is None:
+        return "all time"
+    return f"{first or ''}..{last or ''}"
+
+
+def _report(rows: list[dict], s: dict) -> cp.Report:
+    log = cp.load_events(pd.DataFrame(rows), warn=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cp.Report(
+            log,
+            time_frame=_frame(s["first_day"], s["last_day"]),
+            tz=s["tz"],
+            as_of=s["as_of"],
+            basis=s["basis"],
+            exclude_bots=s["exclude_bots"],
+            proximity_seconds=s["proximity"],
+            columns=COUNTS,
+        )
+
+
+PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+ORACLE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@ORACLE
+@given(rows=event_rows(), s=settings_())
+def test_engine_matches_the_literal_rules(rows: list[dict], s: dict) -> None:
+    rep = _report(rows, s)
+    expected = oracle_table(
+        oracle_records(
+            rows,
+            as_of=s["as_of"],
+            exclude_bots=s["exclude_bots"],
+            proximity=s["proximity"],
+            basis=s["basis"],
+            first_day=s["first_day"],
+            last_day=s["last_day"],
+            tz=s["tz"],
+        )
+    )
+    table = rep.table()
+    got = {
+        (r.campaign_id, r.email_id): {k: int(getattr(r, k)) for k in COUNTS}
+        for r in table.itertuples()
+    }
+    assert got == expected
+
+
+@PROPS
+@given(rows=event_rows(), s=settings_())
+def test_identities_hold_on_every_row(rows: list[dict], s: dict) -> None:
+    s = {**s, "basis": "sent"}
+    t = _report(rows, s).table()
+    statuses = t["delivered"] + t["hard_bounced"] + t["soft_bounced"] + t["pending"] + t["aborted"]
+    assert (t["sent"] == statuses).all()
+    assert (t["clicked"] <= t["opened"]).all()
+    assert (t["opened"] <= t["delivered"]).all()
+    assert (t["unsubscribed"] <= t["opened"]).all()
+    assert (t["total_opens"] + t["total_clicks"] >= 0).all()
+
+
+@PROPS
+@given(rows=event_rows(), s=settings_(), split=st.integers(5, 14))
+def test_sent_basis_is_additive_over_days(rows: list[dict], s: dict, split: int) -> None:
+    """Two adjacent frames sum to the frame that covers both (the cube's promise)."""
+    s = {**s, "basis": "sent", "first_day": dt.date(2026, 3, 4), "last_day": dt.date(2026, 3, 15)}
+    rep = _report(rows, s)
+    mid = dt.date(2026, 3, split)
+    left = rep.with_time_frame(f"2026-03-04..{mid}").total()
+    right = rep.with_time_frame(f"{mid + dt.timedelta(days=1)}..2026-03-15").total()
+    whole = rep.total()
+    for k in COUNTS:
+        assert left[k] + right[k] == whole[k]
+
+
+@PROPS
+@given(rows=event_rows(), s=settings_())
+def test_every_grouping_sums_to_the_same_total(rows: list[dict], s: dict) -> None:
+    rep = _report(rows, s)
+    total = rep.total()
+    for groups in (("campaign",), ("email",), ("program",), ("day",), ("week",), ("month",)):
+        t = rep.by(*groups).table()
+        for k in COUNTS:
+            assert t[k].sum() == total[k], (groups, k)
+
+
+@pytest.mark.parametrize("tz", ZONES)
+def test_rates_are_ratios_of_sums_not_means_of_ratios(tz: str) -> None:
+    rows = [
+        {"event_type": "sent", "timestamp": BASE, "campaign_id": "C1", "email_id": "E1",
+         "lead_id": f"L{i}"}
+        for i in range(3)
+    ] + [
+        {"event_type": "sent", "timestamp": BASE, "campaign_id": "C2", "email_id": "E1",
+         "lead_id": "L9"},
+        {"event_type": "delivered", "timestamp": BASE, "campaign_id": "C2", "email_id": "E1",
+         "lead_id": "L9"},
+    ]
+    rep = cp.Report(cp.load_events(pd.DataFrame(rows)), tz=tz)
+    # C1: 0 of 3 delivered; C2: 1 of 1. The total is 1 / 4, not the mean (0 + 1) / 2.
+    assert rep.total()["delivered_pct"] == pytest.approx(0.25)

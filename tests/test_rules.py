@@ -1,0 +1,385 @@
+"""Focused tests: each line of RULES.md sections 2 to 6 and 8, one behaviour at a time."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pandas as pd
+import pytest
+
+import campaign_perf as cp
+
+T0 = "2026-03-02 09:00:00"
+
+
+def log_of(*events: tuple, **kw: object) -> cp.EventLog:
+    """Events as (type, timestamp, campaign, email, lead[, link[, is_bot[, event_id]]])."""
+    rows = []
+    for e in events:
+        e = (*e, None, False, None)[:8]
+        rows.append(dict(zip(
+            ("event_type", "timestamp", "campaign_id", "email_id", "lead_id", "link", "is_bot",
+             "event_id"), e, strict=True)))
+    return cp.load_events(pd.DataFrame(rows), warn=False, **kw)
+
+
+def total(log: cp.EventLog, **kw: object) -> pd.Series:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cp.Report(log, columns=cp.COUNT_COLUMNS + tuple(
+            m for m in cp.METRICS if m.endswith("_pct")), **kw).total()
+
+
+def send(ts: str = T0, c: str = "C1", e: str = "E1", lead: str = "L1") -> tuple:
+    return ("sent", ts, c, e, lead)
+
+
+def ev(kind: str, ts: str, lead: str = "L1", link: str | None = None, bot: bool = False,
+       c: str = "C1", e: str = "E1", event_id: str | None = None) -> tuple:
+    return (kind, ts, c, e, lead, link, bot, event_id)
+
+
+# -- section 2: the record -----------------------------------------------------------------
+def test_several_sends_of_one_email_to_one_person_from_one_campaign_are_one_record() -> None:
+    t = total(log_of(send(), send("2026-03-03 09:00"), send("2026-03-04 09:00")))
+    assert t["sent"] == 1
+
+
+def test_sends_from_different_campaigns_are_separate_records() -> None:
+    t = total(log_of(send(c="C1"), send(c="C2"), send(c="C2", e="E2")))
+    assert t["sent"] == 3
+
+
+def test_activity_without_a_send_is_orphaned_in_the_ledger_not_counted() -> None:
+    log = log_of(send(lead="L1"), ev("open", "2026-03-02 10:00", lead="L2"),
+                 ev("delivered", "2026-03-02 09:01", lead="L2"))
+    t = total(log)
+    assert (t["sent"], t["opened"], t["delivered"]) == (1, 0, 0)
+    assert log.summary().orphaned == 2
+    orphans = log.rejected[log.rejected["reason"].str.startswith("orphaned")]
+    assert sorted(orphans["row"]) == [2, 3]
+    assert set(orphans["lead_id"]) == {"L2"}
+
+
+def test_first_sent_at_is_the_earliest_send() -> None:
+    log = log_of(send("2026-03-05 09:00"), send("2026-03-02 09:00"), send("2026-03-09 09:00"))
+    rec = cp.Report(log).records()
+    assert rec.loc[0, "first_sent_at"] == pd.Timestamp("2026-03-02 09:00", tz="UTC")
+    # ... and the record's send day decides which frame it is in (sent basis)
+    assert total(log, time_frame="2026-03-02..2026-03-02")["sent"] == 1
+    assert total(log, time_frame="2026-03-05..2026-03-09")["sent"] == 0
+
+
+# -- section 3: status ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("events", "status"),
+    [
+        ([ev("hard_bounce", "2026-03-02 09:01"), ev("open", "2026-03-02 10:00")], "delivered"),
+        ([ev("soft_bounce", "2026-03-02 09:01"), ev("click", "2026-03-02 10:00")], "delivered"),
+        ([ev("hard_bounce", "2026-03-02 09:01"), ev("unsubscribe", "2026-03-02 10:00")],
+         "delivered"),
+        ([ev("hard_bounce", "2026-03-02 09:01"), ev("soft_bounce", "2026-03-02 09:02"),
+          ev("delivered", "2026-03-02 09:03")], "hard_bounced"),
+        ([ev("soft_bounce", "2026-03-02 09:01"), ev("delivered", "2026-03-02 09:30")],
+         "soft_bounced"),
+        ([ev("delivered", "2026-03-02 09:01")], "delivered"),
+        ([ev("complaint", "2026-03-02 12:00")], "delivered"),
+        ([], "pending"),
+    ],
+    ids=["open-beats-hard", "click-beats-soft", "unsub-beats-hard", "hard-beats-soft",
+         "soft-beats-delivered", "delivered", "complaint-implies-delivered", "nothing-yet"],
+)
+def test_status_precedence(events: list[tuple], status: str) -> None:
+    t = total(log_of(send(), *events), as_of="2026-03-03 09:00")
+    statuses = ("delivered", "hard_bounced", "soft_bounced", "pending", "aborted")
+    assert {s: int(t[s]) for s in statuses} == {s: int(s == status) for s in statuses}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "status"),
+    [
+        ("2026-03-05 08:59:59", "pending"),  # 71:59:59 after the send
+        ("2026-03-05 09:00:00", "aborted"),  # exactly 3 days: aborted
+        ("2026-03-20 00:00:00", "aborted"),
+    ],
+)
+def test_pending_turns_to_aborted_three_days_after_the_first_send(as_of: str, status: str) -> None:
+    t = total(log_of(send()), as_of=as_of)
+    assert (t["pending"], t["aborted"]) == (int(status == "pending"), int(status == "aborted"))
+
+
+def test_as_of_defaults_to_the_latest_event() -> None:
+    log = log_of(send(lead="L1"), send("2026-03-06 09:00", lead="L2"))
+    rep = cp.Report(log)
+    assert rep.as_of == pd.Timestamp("2026-03-06 09:00", tz="UTC")
+    t = rep.total()
+    assert (t["aborted"], t["pending"]) == (1, 1)
+
+
+def test_the_status_identity_holds() -> None:
+    log = log_of(send(lead="L1"), send(lead="L2"), send(lead="L3"), send(lead="L4"),
+                 send(lead="L5"), ev("delivered", "2026-03-02 09:01", lead="L1"),
+                 ev("hard_bounce", "2026-03-02 09:01", lead="L2"),
+                 ev("soft_bounce", "2026-03-02 09:01", lead="L3"),
+                 send("2026-03-10 09:00", lead="L6"))
+    t = total(log)
+    assert t["sent"] == 6
+    parts = t["delivered"] + t["hard_bounced"] + t["soft_bounced"] + t["pending"] + t["aborted"]
+    assert parts == t["sent"]
+    assert (t["aborted"], t["pending"]) == (2, 1)
+
+
+# -- section 4: engagement -----------------------------------------------------------------
+def test_a_click_implies_an_open_and_a_delivery() -> None:
+    t = total(log_of(send(), ev("click", "2026-03-02 10:00", link="https://x.example/pricing")))
+    assert (t["opened"], t["clicked"], t["delivered"], t["total_opens"]) == (1, 1, 1, 0)
+
+
+def test_an_unsubscribe_implies_an_open() -> None:
+    t = total(log_of(send(), ev("unsubscribe", "2026-03-02 10:00")))
+    assert (t["opened"], t["unsubscribed"], t["clicked"], t["delivered"]) == (1, 1, 0, 1)
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["https://x.example/unsubscribe?id=1", "https://x.example/UNSUBSCRIBE",
+     "https://x.example/opt-out", "https://x.example/optout", "https://x.example/Opt-Out/now"],
+)
+def test_unsubscribe_link_clicks_are_not_clicks_and_imply_no_open(link: str) -> None:
+    t = total(log_of(send(), ev("delivered", "2026-03-02 09:01"),
+                     ev("click", "2026-03-02 10:00", link=link)))
+    assert (t["clicked"], t["total_clicks"], t["opened"]) == (0, 0, 0)
+
+
+def test_the_unsubscribe_link_pattern_is_the_reports_choice() -> None:
+    log = log_of(send(), ev("click", "2026-03-02 10:00", link="https://x.example/manage-prefs"),
+                 ev("click", "2026-03-02 10:05", link="https://x.example/unsubscribe"))
+    assert total(log)["total_clicks"] == 1
+    t = total(log, unsubscribe_link_pattern="manage-prefs")
+    assert (t["total_clicks"], t["clicked"]) == (1, 1)  # now the unsubscribe link counts
+    assert total(log, unsubscribe_link_pattern="manage|unsub")["clicked"] == 0
+
+
+def test_a_click_without_a_link_counts() -> None:
+    assert total(log_of(send(), ev("click", "2026-03-02 10:00")))["clicked"] == 1
+
+
+def test_people_are_counted_once_and_totals_count_events() -> None:
+    log = log_of(
+        send(), ev("open", "2026-03-02 10:00"), ev("open", "2026-03-02 11:00"),
+        ev("open", "2026-03-03 11:00"), ev("click", "2026-03-02 10:01", link="https://a.example/1"),
+        ev("click", "2026-03-02 10:02", link="https://a.example/2"),
+        ev("unsubscribe", "2026-03-03 12:00"), ev("unsubscribe", "2026-03-03 12:01"),
+        ev("complaint", "2026-03-03 12:02"), ev("complaint", "2026-03-03 12:03"),
+    )
+    t = total(log)
+    assert (t["opened"], t["clicked"], t["unsubscribed"], t["complained"]) == (1, 1, 1, 1)
+    assert (t["total_opens"], t["total_clicks"]) == (3, 2)
+
+
+def test_engagement_inequalities() -> None:
+    log = log_of(send(lead="L1"), send(lead="L2"), send(lead="L3"),
+                 ev("click", "2026-03-02 10:00", lead="L1"),
+                 ev("open", "2026-03-02 10:00", lead="L2"),
+                 ev("hard_bounce", "2026-03-02 09:01", lead="L3"))
+    t = total(log)
+    assert t["clicked"] <= t["opened"] <= t["delivered"]
+    assert t["unsubscribed"] <= t["opened"]
+    assert (t["clicked"], t["opened"], t["delivered"]) == (1, 2, 2)
+
+
+# -- section 5: bots -----------------------------------------------------------------------
+def test_exclude_bots_removes_bot_opens_and_clicks_only() -> None:
+    log = log_of(send(), ev("delivered", "2026-03-02 09:01", bot=True),
+                 ev("open", "2026-03-02 09:02", bot=True),
+                 ev("click", "2026-03-02 09:03", bot=True, link="https://a.example"))
+    kept = total(log)
+    assert (kept["opened"], kept["clicked"]) == (1, 1)
+    dropped = total(log, exclude_bots=True)
+    assert (dropped["opened"], dropped["clicked"], dropped["delivered"]) == (0, 0, 1)
+
+
+def test_a_bot_open_no_longer_hides_a_bounce_once_excluded() -> None:
+    log = log_of(send(), ev("hard_bounce", "2026-03-02 09:01"), ev("open", "2026-03-02 09:02",
+                                                                    bot=True))
+    assert total(log)["delivered"] == 1
+    t = total(log, exclude_bots=True)
+    assert (t["delivered"], t["hard_bounced"]) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("times", "seconds", "flagged"),
+    [
+        (["10:00:00.100", "10:00:00.900"], 0, 2),  # same second
+        (["10:00:00.900", "10:00:01.100"], 0, 0),  # 0.2 s apart but different whole seconds
+        (["10:00:00.000", "10:00:01.999"], 1, 2),  # whole seconds 0 and 1: |1 - 0| <= 1
+        (["10:00:00", "10:00:02"], 1, 0),
+        (["10:00:00", "10:00:02"], 2, 2),
+        (["10:00:00", "10:00:03"], 3, 2),
+        (["10:00:00", "10:00:04"], 3, 0),
+        (["10:00:00", "10:00:01", "10:00:02"], 1, 3),  # a chain: every member is flagged
+        (["10:00:00", "10:00:01", "10:05:00"], 1, 2),  # the lone open stays
+    ],
+)
+def test_proximity_flags_every_member_of_a_cluster(times: list[str], seconds: int,
+                                                   flagged: int) -> None:
+    events = [ev("open" if i % 2 == 0 else "click", f"2026-03-02 {t}",
+                 link=f"https://a.example/{i}") for i, t in enumerate(times)]
+    log = log_of(send(), *events)
+    t = total(log, exclude_bots=True, proximity_seconds=seconds)
+    assert t["total_opens"] + t["total_clicks"] == len(times) - flagged
+
+
+def test_proximity_only_looks_within_one_record() -> None:
+    log = log_of(send(lead="L1"), send(lead="L2"), ev("open", "2026-03-02 10:00:00", lead="L1"),
+                 ev("open", "2026-03-02 10:00:00", lead="L2"))
+    assert total(log, exclude_bots=True, proximity_seconds=0)["opened"] == 2
+
+
+def test_proximity_without_exclude_bots_flags_but_keeps_and_says_so() -> None:
+    log = log_of(send(), ev("open", "2026-03-02 10:00:00"), ev("click", "2026-03-02 10:00:00"))
+    with pytest.warns(UserWarning, match="exclude_bots=True"):
+        rep = cp.Report(log, proximity_seconds=0)
+    assert rep.total()["clicked"] == 1
+
+
+@pytest.mark.parametrize("bad", [-1, 4, 1.5, True, "1"])
+def test_proximity_seconds_must_be_0_to_3(bad: object) -> None:
+    with pytest.raises(cp.ReportError, match="proximity_seconds"):
+        cp.Report(log_of(send()), proximity_seconds=bad, exclude_bots=True)
+
+
+# -- section 8: order of the steps ---------------------------------------------------------
+def test_duplicates_are_removed_before_proximity() -> None:
+    """A webhook retry of one open is one open, not a same-second cluster."""
+    dup = ev("open", "2026-03-02 10:00:00", event_id="o-1")
+    log = log_of(send(), dup, dup)
+    assert log.summary().duplicates == 1
+    t = total(log, exclude_bots=True, proximity_seconds=0)
+    assert (t["opened"], t["total_opens"]) == (1, 1)
+
+
+def test_events_after_as_of_are_ignored_even_for_proximity() -> None:
+    log = log_of(send(), ev("open", "2026-03-02 10:00:00"), ev("click", "2026-03-02 10:00:01"))
+    t = total(log, as_of="2026-03-02 10:00:00", exclude_bots=True, proximity_seconds=1)
+    assert (t["opened"], t["clicked"]) == (1, 0)
+
+
+def test_records_first_sent_after_as_of_are_not_in_the_report() -> None:
+    log = log_of(send("2026-03-02 09:00", lead="L1"), send("2026-03-04 09:00", lead="L2"))
+    assert total(log, as_of="2026-03-03 00:00")["sent"] == 1
+
+
+# -- section 5: time frame, sent basis -----------------------------------------------------
+def test_sent_basis_counts_all_events_of_records_sent_in_the_frame() -> None:
+    log = log_of(send("2026-03-02 09:00"), ev("open", "2026-03-20 10:00"),
+                 send("2026-03-20 09:00", lead="L2"))
+    t = total(log, time_frame="2026-03-01..2026-03-10")
+    assert (t["sent"], t["opened"]) == (1, 1)  # the open after the frame counts
+
+
+@pytest.mark.parametrize(
+    ("tz", "ts", "inside"),
+    [
+        ("UTC", "2026-03-10 23:59:59", True),
+        ("UTC", "2026-03-11 00:00:00", False),
+        ("America/New_York", "2026-03-11 03:59:59", True),  # 23:59:59 EDT on the 10th
+        ("America/New_York", "2026-03-11 04:00:00", False),
+        ("America/New_York", "2026-03-01 04:59:59", False),  # 23:59:59 EST on Feb 28
+        ("America/New_York", "2026-03-01 05:00:00", True),
+        ("Europe/Stockholm", "2026-03-10 22:59:59", True),
+        ("Europe/Stockholm", "2026-03-10 23:00:00", False),
+    ],
+)
+def test_frames_are_calendar_days_in_the_report_zone(tz: str, ts: str, inside: bool) -> None:
+    # 2026-03-08 is the US switch to daylight time: the frame spans both offsets.
+    t = total(log_of(send(ts)), tz=tz, time_frame="2026-03-01..2026-03-10")
+    assert t["sent"] == int(inside)
+
+
+# -- section 5: time frame, activity basis -------------------------------------------------
+def test_activity_basis_counts_only_events_inside_the_frame() -> None:
+    log = log_of(
+        send("2026-03-02 09:00", lead="L1"), ev("delivered", "2026-03-02 09:01", lead="L1"),
+        ev("open", "2026-03-12 10:00", lead="L1"),
+        send("2026-03-12 09:00", lead="L2"), ev("hard_bounce", "2026-03-12 09:01", lead="L2"),
+        send("2026-03-02 09:00", lead="L3"), ev("delivered", "2026-03-02 09:01", lead="L3"),
+    )
+    t = total(log, basis="activity", time_frame="2026-03-10..2026-03-15")
+    # L1: sent before the frame, opened inside: delivered + opened, not sent.
+    # L2: sent and bounced inside. L3: nothing inside: not in the report.
+    assert (t["sent"], t["delivered"], t["opened"], t["hard_bounced"]) == (1, 1, 1, 1)
+    assert len(cp.Report(log, basis="activity", time_frame="2026-03-10..2026-03-15").records()) == 2
+
+
+def test_activity_basis_status_comes_from_the_events_left() -> None:
+    log = log_of(send("2026-03-02 09:00"), ev("hard_bounce", "2026-03-02 09:01"),
+                 ev("open", "2026-03-12 10:00"))
+    inside_bounce = total(log, basis="activity", time_frame="2026-03-01..2026-03-05")
+    assert (inside_bounce["hard_bounced"], inside_bounce["delivered"]) == (1, 0)
+    both = total(log, basis="activity", time_frame="2026-03-01..2026-03-15")
+    assert (both["hard_bounced"], both["delivered"]) == (0, 1)
+
+
+def test_activity_basis_pending_and_aborted_only_for_sends_in_the_frame() -> None:
+    log = log_of(send("2026-03-02 09:00", lead="L1"), send("2026-03-12 09:00", lead="L2"),
+                 ev("delivered", "2026-03-12 09:00", lead="L1", c="C1"))
+    t = total(log, basis="activity", time_frame="2026-03-10..2026-03-15",
+              as_of="2026-03-13 09:00")
+    assert (t["sent"], t["pending"], t["aborted"], t["delivered"]) == (1, 1, 0, 1)
+    t = total(log, basis="activity", time_frame="2026-03-01..2026-03-05",
+              as_of="2026-03-13 09:00")
+    assert (t["sent"], t["pending"], t["aborted"]) == (1, 0, 1)
+
+
+def test_activity_basis_record_with_a_send_anywhere_exists() -> None:
+    """The send may lie outside the frame: the record is not orphaned."""
+    log = log_of(send("2026-03-02 09:00"), ev("unsubscribe", "2026-03-12 10:00"))
+    t = total(log, basis="activity", time_frame="2026-03-10..")
+    assert (t["sent"], t["unsubscribed"], t["opened"]) == (0, 1, 1)
+    assert log.summary().orphaned == 0
+
+
+# -- section 6: rates ----------------------------------------------------------------------
+def test_rates_follow_their_formulas() -> None:
+    log = log_of(
+        *[send(lead=f"L{i}") for i in range(10)],
+        *[ev("delivered", "2026-03-02 09:01", lead=f"L{i}") for i in range(8)],
+        ev("hard_bounce", "2026-03-02 09:01", lead="L8"),
+        ev("soft_bounce", "2026-03-02 09:01", lead="L9"),
+        *[ev("open", "2026-03-02 10:00", lead=f"L{i}") for i in range(4)],
+        ev("click", "2026-03-02 10:01", lead="L0"),
+        ev("unsubscribe", "2026-03-02 10:02", lead="L1"),
+        ev("complaint", "2026-03-02 10:03", lead="L2"),
+    )
+    t = total(log)
+    assert t["delivered_pct"] == pytest.approx(8 / 10)
+    assert t["hard_bounced_pct"] == pytest.approx(1 / 10)
+    assert t["soft_bounced_pct"] == pytest.approx(1 / 10)
+    assert t["bounced_pct"] == pytest.approx(2 / 10)
+    assert t["opened_pct"] == pytest.approx(4 / 8)
+    assert t["clicked_pct"] == pytest.approx(1 / 8)
+    assert t["click_to_open_pct"] == pytest.approx(1 / 4)
+    assert t["unsubscribed_pct"] == pytest.approx(1 / 8)
+    assert t["complained_pct"] == pytest.approx(1 / 8)
+
+
+def test_a_rate_with_a_zero_denominator_is_missing_not_zero() -> None:
+    log = log_of(send(), ev("hard_bounce", "2026-03-02 09:01"))
+    t = total(log)
+    assert t["delivered_pct"] == 0.0
+    for rate in ("opened_pct", "clicked_pct", "click_to_open_pct", "unsubscribed_pct"):
+        assert math.isnan(t[rate]), rate
+    empty = total(log, time_frame="2020-01-01..2020-01-31")
+    assert empty["sent"] == 0 and math.isnan(empty["delivered_pct"])
+
+
+# -- filters keep or drop whole records ----------------------------------------------------
+def test_filters_keep_or_drop_whole_records() -> None:
+    log = log_of(send(c="C1", e="E1"), send(c="C2", e="E2"), send(c="C2", e="E3"),
+                 ev("open", "2026-03-02 10:00", c="C2", e="E2"))
+    rep = cp.Report(log)
+    assert rep.where(campaigns=["C2"]).total()["sent"] == 2
+    assert rep.where(emails="E2").total()[["sent", "opened"]].tolist() == [1, 1]
+    assert rep.where(campaigns="C2", emails=["E3"]).total()["opened"] == 0
