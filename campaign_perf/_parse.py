@@ -40,7 +40,7 @@ def timestamp_sql(col: str, sql_type: str, tz: str) -> str:
     """
     c = quote_ident(col)
     z = quote_literal(tz)
-    if sql_type.startswith("TIMESTAMP WITH TIME ZONE"):
+    if sql_type.startswith(("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")):  # TIMESTAMPTZ_NS too
         return c
     if sql_type.startswith("TIMESTAMP") or sql_type == "DATE":
         return f"timezone({z}, CAST({c} AS TIMESTAMP))"
@@ -107,7 +107,8 @@ def reject_reason_sql(raw: dict[str, str]) -> str:
         f"THEN 'unknown event_type ''' || {shown('event_type')} || '''' END",
         f"CASE WHEN {quote_ident(raw['timestamp'])} IS NULL "
         f"OR trim(CAST({quote_ident(raw['timestamp'])} AS VARCHAR)) = '' THEN 'missing timestamp' "
-        f"WHEN timestamp IS NULL THEN 'unparseable timestamp ''' || {shown('timestamp')} || '''' END",
+        "WHEN timestamp IS NULL "
+        f"THEN 'unparseable timestamp ''' || {shown('timestamp')} || '''' END",
     ]
     parts += [f"CASE WHEN {c} IS NULL THEN 'missing {c}' END" for c in ("campaign_id", "email_id")]
     parts.append("CASE WHEN lead_id IS NULL THEN 'missing lead_id' END")

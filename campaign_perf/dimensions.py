@@ -76,8 +76,11 @@ def read_table(table: str | Path | pd.DataFrame, what: str, key: str) -> pd.Data
         raise SchemaError(
             f"{label}: missing required column {key}; found: {', '.join(map(str, df.columns))}"
         )
-    df[key] = df[key].astype("str").str.strip()
-    df = df[df[key].ne("") & df[key].ne("nan")]
+    ids = df[key]
+    if pd.api.types.is_float_dtype(ids) and ids.dropna().mod(1).eq(0).all():
+        ids = ids.astype("Int64")  # 101.0 (an id column with gaps) -> "101", as on the events
+    df[key] = ids.astype("str").str.strip()
+    df = df[df[key].notna() & df[key].ne("") & df[key].ne("nan")]
     if "html" in df.columns and not isinstance(table, pd.DataFrame):
         base = Path(table).parent
         df["html"] = [_maybe_file(v, base) for v in df["html"]]
@@ -117,7 +120,8 @@ def load_dimensions(
     """
     inline_c = con.execute(
         "SELECT campaign_id, "
-        "max_by(campaign_name, timestamp) FILTER (WHERE campaign_name IS NOT NULL) AS campaign_name, "
+        "max_by(campaign_name, timestamp) FILTER (WHERE campaign_name IS NOT NULL) "
+        "AS campaign_name, "
         "max_by(program, timestamp) FILTER (WHERE program IS NOT NULL) AS program "
         "FROM events GROUP BY campaign_id ORDER BY campaign_id"
     ).df()
@@ -140,11 +144,15 @@ def load_dimensions(
         e = _merge(e, getattr(data, "emails", None), "email_id")
         if getattr(data, "leads", None) is not None and leads is None:
             ld = _merge(ld, data.leads, "lead_id")
+    # A given table may lack optional columns (a campaigns table without status, ...).
+    c = c.assign(**{k: None for k in CAMPAIGN_COLUMNS if k not in c.columns})
+    e = e.assign(**{k: None for k in EMAIL_COLUMNS if k not in e.columns})
     c = _merge(c, inline_c, "campaign_id")
     e = _merge(e, inline_e, "email_id")
     c["campaign_name"] = c["campaign_name"].fillna(c["campaign_id"])
     c["program"] = c["program"].fillna("(no program)")
-    c["status"] = c["status"].fillna("active").astype("str").str.strip().str.lower()
+    status = c["status"].astype("object").fillna("active")  # all-missing reads as float
+    c["status"] = status.astype("str").str.strip().str.lower()
     e["email_name"] = e["email_name"].fillna(e["email_id"])
     c = c.astype({"campaign_id": "str", "campaign_name": "str", "program": "str"})
     e = e.astype({"email_id": "str", "email_name": "str"})

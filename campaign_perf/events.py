@@ -88,8 +88,11 @@ class LoadSummary:
         out = [
             f"read {self.rows_read:,} rows from {', '.join(self.inputs)}",
             f"kept {self.events:,} events"
-            + (f" ({self.first_event:%Y-%m-%d %H:%M} to {self.last_event:%Y-%m-%d %H:%M} UTC)"
-               if self.first_event is not None else ""),
+            + (
+                f" ({self.first_event:%Y-%m-%d %H:%M} to {self.last_event:%Y-%m-%d %H:%M} UTC)"
+                if self.first_event is not None
+                else ""
+            ),
             f"merged {self.duplicates:,} exact duplicates",
             f"rejected {self.rejected:,} rows (see log.rejected)"
             if self.rejected
@@ -97,8 +100,10 @@ class LoadSummary:
         ]
         out += [f"  {n:,} × {reason}" for reason, n in self.rejected_by_reason.items()]
         if self.skipped:
-            out.append(f"skipped {sum(self.skipped.values()):,} source events of kinds that "
-                       "are not email events:")
+            out.append(
+                f"skipped {sum(self.skipped.values()):,} source events of kinds that "
+                "are not email events:"
+            )
             out += [f"  {n:,} × {kind}" for kind, n in self.skipped.items()]
         return out
 
@@ -326,14 +331,26 @@ def _as_list(data: Input | Iterable[Input]) -> list[Input]:
             out.extend(matches)
         else:
             out.append(item)
-    return out
+    # A file named twice (a list and an overlapping glob) is read once: the ledger is
+    # per file and row, and a second read would repeat its rejected rows.
+    seen: set[Path] = set()
+    unique: list[Input] = []
+    for item in out:
+        if isinstance(item, (str, Path)):
+            key = Path(item).resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+        unique.append(item)
+    return unique
 
 
 class _Loader:
     """Reads inputs one by one into a staging table, then dedups and finds orphans."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, tz: str, columns: dict[str, str],
-                 source: str) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, *, tz: str, columns: dict[str, str], source: str
+    ) -> None:
         self.con = con
         self.tz = tz
         self.columns = columns
@@ -344,7 +361,7 @@ class _Loader:
         self.skipped: dict[str, int] = {}
         self.source_dims: list[Any] = []
         con.execute(
-            "CREATE TABLE staged (_file VARCHAR, _row BIGINT, event_type VARCHAR, "
+            "CREATE TABLE staged (_file VARCHAR, _row BIGINT, _seq BIGINT, event_type VARCHAR, "
             "timestamp TIMESTAMPTZ, campaign_id VARCHAR, email_id VARCHAR, lead_id VARCHAR, "
             "campaign_name VARCHAR, email_name VARCHAR, program VARCHAR, link VARCHAR, "
             "is_bot BOOLEAN, event_id VARCHAR, _reason VARCHAR)"
@@ -465,7 +482,9 @@ class _Loader:
     def _stage(self, view: str, label: str, *, skip_empty: bool = False) -> None:
         described = self.con.execute(f"DESCRIBE {view}").fetchall()
         types = {r[0]: r[1] for r in described[2:]}
-        unknown = [src for src in self.columns if src not in types and self.columns[src] not in types]
+        unknown = [
+            src for src in self.columns if src not in types and self.columns[src] not in types
+        ]
         if unknown and self.source in ("auto", "canonical"):
             raise SchemaError(
                 f"{label}: columns= names {', '.join(unknown)}, not in the input; "
@@ -480,7 +499,7 @@ class _Loader:
         missing = [c for c in REQUIRED_COLUMNS if c not in raw]
         if missing:
             self._missing_columns(label, list(types))
-        n = self.con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+        n = self.con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
         if n == 0:
             if skip_empty:
                 return
@@ -490,7 +509,7 @@ class _Loader:
 
         def col(canon: str) -> str:
             if canon not in raw:
-                return "NULL"
+                return "false" if canon == "is_bot" else "NULL"  # no flag: not a bot
             name, sql_type = raw[canon], types[raw[canon]]
             if canon == "event_type":
                 return _parse.event_type_sql(name)
@@ -508,15 +527,19 @@ class _Loader:
         )
         raw_names = {c: "__raw_" + c for c in ("event_type", "timestamp", "is_bot") if c in raw}
         reason = _parse.reject_reason_sql(raw_names)
-        order = ", ".join(("_file", "_row", *CANONICAL_COLUMNS))
+        order = ", ".join(("_file", "_row", "_seq", *CANONICAL_COLUMNS))
+        # _seq orders rows across inputs: the input's number, then its row.
+        seq = f"{len(self.inputs)} * {2**40} + _row"
         try:
             self.con.execute(
                 f"INSERT INTO staged SELECT {order}, {reason} AS _reason FROM "
-                f"(SELECT _file, _row, {parsed}, {keep_raw} FROM {view})"
+                f"(SELECT _file, _row, {seq} AS _seq, {parsed}, {keep_raw} FROM {view})"
             )
+            # fetchall, not fetchone: a pending result makes the next con.register fail
             bad = self.con.execute(
-                f"SELECT count(*) FROM staged WHERE _file = {quote_literal(label)} AND _reason <> ''"
-            ).fetchone()[0]
+                "SELECT count(*) FROM staged "
+                f"WHERE _file = {quote_literal(label)} AND _reason <> ''"
+            ).fetchall()[0][0]
         except duckdb.Error as exc:
             raise LoadError(f"{label}: cannot be read: {_first_line(exc)}") from exc
         if bad:
@@ -532,50 +555,62 @@ class _Loader:
     # -- merging ----------------------------------------------------------------------
     def finish(self, *, campaigns: Any, emails: Any, leads: Any) -> EventLog:
         con = self.con
-        same_row = ", ".join(
-            f"IF(event_id IS NULL, {quote_ident(c)}, NULL)"
-            for c in CANONICAL_COLUMNS
-            if c != "event_id"
+        # Exact duplicates: the same event_id, or (without an id) the same canonical row.
+        # Hash aggregates find the few repeated keys; the first occurrence is kept.
+        row_cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS if c != "event_id")
+        con.execute(
+            "CREATE TEMP TABLE dup_keys AS "
+            "SELECT event_id, NULL AS _k, min(_seq) AS _keep FROM staged "
+            "WHERE _reason = '' AND event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1 "
+            f"UNION ALL SELECT NULL, hash({row_cols}), min(_seq) FROM staged "
+            f"WHERE _reason = '' AND event_id IS NULL GROUP BY {row_cols} HAVING count(*) > 1"
         )
         con.execute(
-            "CREATE TEMP TABLE ranked AS SELECT * EXCLUDE (_reason), "
-            f"row_number() OVER w AS _rn, first_value(_file) OVER w AS _first_file, "
-            f"first_value(_row) OVER w AS _first_row FROM staged WHERE _reason = '' "
-            f"WINDOW w AS (PARTITION BY event_id, {same_row} ORDER BY _file, _row)"
+            "CREATE TEMP TABLE dups AS SELECT s._seq, s._file, s._row, d._keep FROM staged s "
+            "JOIN dup_keys d ON s.event_id = d.event_id WHERE s._reason = '' AND s._seq <> d._keep "
+            "UNION ALL SELECT s._seq, s._file, s._row, d._keep FROM staged s JOIN dup_keys d "
+            f"ON s.event_id IS NULL AND d.event_id IS NULL AND hash({row_cols}) = d._k "
+            "WHERE s._reason = '' AND s._seq <> d._keep AND EXISTS (SELECT 1 FROM staged f "
+            f"WHERE f._seq = d._keep AND ({row_cols}) IS NOT DISTINCT FROM "
+            f"({', '.join('s.' + quote_ident(c) for c in CANONICAL_COLUMNS if c != 'event_id')}))"
         )
-        con.execute("DROP TABLE staged")
         duplicates = con.execute(
-            "SELECT _file AS source, _row AS row, _first_file AS duplicate_of_source, "
-            "_first_row AS duplicate_of_row, event_id, event_type, timestamp, campaign_id, "
-            "email_id, lead_id FROM ranked WHERE _rn > 1 ORDER BY _file, _row"
+            "SELECT d._file AS source, d._row AS row, k._file AS duplicate_of_source, "
+            "k._row AS duplicate_of_row, s.event_id, s.event_type, s.timestamp, s.campaign_id, "
+            "s.email_id, s.lead_id FROM dups d JOIN staged s ON s._seq = d._seq "
+            "JOIN staged k ON k._seq = d._keep ORDER BY d._seq"
         ).df()
         con.execute(
             "CREATE TEMP TABLE sends AS SELECT DISTINCT campaign_id, email_id, lead_id "
-            "FROM ranked WHERE _rn = 1 AND event_type = 'sent'"
+            "FROM staged WHERE _reason = '' AND event_type = 'sent' "
+            "AND _seq NOT IN (SELECT _seq FROM dups)"  # a merged duplicate is not a send
         )
         cols = ", ".join(("_file", "_row", *CANONICAL_COLUMNS))
-        con.execute(
-            f"CREATE TABLE events AS SELECT {cols} FROM ranked r WHERE _rn = 1 AND EXISTS "
-            "(SELECT 1 FROM sends s WHERE s.campaign_id = r.campaign_id "
+        kept = "FROM staged r WHERE _reason = '' AND _seq NOT IN (SELECT _seq FROM dups)"
+        has_send = (
+            "EXISTS (SELECT 1 FROM sends s WHERE s.campaign_id = r.campaign_id "
             "AND s.email_id = r.email_id AND s.lead_id = r.lead_id)"
         )
+        con.execute(f"CREATE TABLE events AS SELECT {cols} {kept} AND {has_send}")
         orphans = con.execute(
             f"SELECT _file AS source, _row AS row, {quote_literal(_ORPHAN_REASON)} AS reason, "
-            f"CAST(COLUMNS(r.* EXCLUDE (_file, _row, _rn, _first_file, _first_row)) AS VARCHAR) "
-            "FROM ranked r WHERE _rn = 1 AND NOT EXISTS "
-            "(SELECT 1 FROM sends s WHERE s.campaign_id = r.campaign_id "
-            "AND s.email_id = r.email_id AND s.lead_id = r.lead_id) ORDER BY _file, _row"
+            f"CAST(COLUMNS(r.* EXCLUDE (_file, _row, _seq, _reason)) AS VARCHAR) "
+            f"{kept} AND NOT {has_send} ORDER BY _seq"
         ).df()
-        con.execute("DROP TABLE ranked")
-        con.execute("DROP TABLE sends")
+        for table in ("staged", "dup_keys", "dups", "sends"):
+            con.execute(f"DROP TABLE {table}")
         frames = [f for f in [*self.rejected, orphans] if len(f)]
         if frames:
             rejected = pd.concat(frames, ignore_index=True)
             rejected["row"] = rejected["row"].astype("int64")
         else:
-            rejected = pd.DataFrame({"source": pd.Series(dtype="str"),
-                                     "row": pd.Series(dtype="int64"),
-                                     "reason": pd.Series(dtype="str")})
+            rejected = pd.DataFrame(
+                {
+                    "source": pd.Series(dtype="str"),
+                    "row": pd.Series(dtype="int64"),
+                    "reason": pd.Series(dtype="str"),
+                }
+            )
         n_events, first, last = con.execute(
             "SELECT count(*), min(timestamp), max(timestamp) FROM events"
         ).fetchone()
@@ -600,4 +635,3 @@ class _Loader:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
