@@ -1,0 +1,182 @@
+"""Brevo (ex Sendinblue) webhooks -> canonical events.
+
+Input: one transactional (or marketing) webhook body, a JSON array or JSON Lines of them.
+
+=======================  ==================================================================
+canonical                Brevo
+=======================  ==================================================================
+event_type               ``event``: request -> sent, delivered -> delivered,
+                         hard_bounce / hardBounce -> hard_bounce, soft_bounce / softBounce
+                         -> soft_bounce, opened and unique_opened -> open, proxy_open and
+                         unique_proxy_open -> open with is_bot, click -> click,
+                         unsubscribed / unsubscribe -> unsubscribe, complaint and spam ->
+                         complaint. Skipped by kind: blocked, invalid_email, deferred,
+                         error (the message was not sent, or not yet). Anything else:
+                         ``unknown: <event>``.
+unique opens             Brevo sends ``unique_opened`` for the first open and, to accounts
+                         subscribed to both, an ``opened`` for that same open. Both map to
+                         open and share one event_id (``message-id|open|ts``), so the pair
+                         is one open once exact duplicates are removed; a ``unique_opened``
+                         alone still counts.
+timestamp                ``ts_event``, else ``ts`` (epoch seconds), else ``ts_epoch``
+                         (milliseconds). ``date`` is local time of the account and is not
+                         used.
+lead_id                  ``email``.
+campaign_id              the key named by option ``campaign_field``; default: ``camp_id``
+                         (marketing webhooks; ``campaign name`` -> campaign_name), then
+                         ``tags[0]``, then the first tag of ``tag``, else "(no campaign)".
+email_id                 ``template_id``, else ``subject``, else "(no email)".
+email_name               ``subject``.
+link                     ``link`` / ``URL`` (click only).
+is_bot                   True for proxy_open / unique_proxy_open (machine open by a mail
+                         privacy proxy); else False.
+event_id                 ``message-id|event|ts`` (opens: ``message-id|open|ts``, machine
+                         opens ``message-id|proxy_open|ts``).
+=======================  ==================================================================
+
+Malformed items (not an object, no ``event``, unreadable timestamp) are rejected.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._common import (
+    EventBuilder,
+    SourceData,
+    first_dicts,
+    first_text,
+    load,
+    mostly,
+    not_an_object,
+    text,
+)
+
+NAME = "brevo"
+
+_EVENTS = {
+    "request": "sent",
+    "delivered": "delivered",
+    "hard_bounce": "hard_bounce",
+    "hardBounce": "hard_bounce",
+    "soft_bounce": "soft_bounce",
+    "softBounce": "soft_bounce",
+    "opened": "open",
+    "unique_opened": "open",
+    "proxy_open": "open",
+    "unique_proxy_open": "open",
+    "click": "click",
+    "unsubscribed": "unsubscribe",
+    "unsubscribe": "unsubscribe",
+    "complaint": "complaint",
+    "spam": "complaint",
+}
+_ID_KIND = {"unique_opened": "open", "opened": "open", "unique_proxy_open": "proxy_open"}
+_MACHINE = {"proxy_open", "unique_proxy_open"}
+_SKIPPED = {"blocked", "invalid_email", "deferred", "error"}
+
+
+def detect(obj: Any) -> bool:
+    """Tell whether ``obj`` looks like Brevo webhooks.
+
+    Parameters
+    ----------
+    obj : path, parsed JSON or Payload
+
+    Returns
+    -------
+    bool
+        True when most of the first objects carry ``event``, ``email`` and a Brevo key
+        (``message-id``, ``ts_event``, ``ts_epoch`` or ``camp_id``).
+    """
+    payload = load(obj)
+    items = first_dicts(payload) if payload.kind == "json" else []
+    return mostly(
+        items,
+        lambda d: (
+            "event" in d
+            and "email" in d
+            and any(k in d for k in ("message-id", "ts_event", "ts_epoch", "camp_id"))
+        ),
+    )
+
+
+def _timestamp(item: dict) -> Any:
+    for key in ("ts_event", "ts"):
+        if text(item.get(key)) is not None:
+            return item[key]
+    millis = item.get("ts_epoch")
+    if isinstance(millis, int | float) and not isinstance(millis, bool):
+        return millis / 1000
+    return millis
+
+
+def _first_tag(item: dict) -> str | None:
+    tags = item.get("tags")
+    if isinstance(tags, list) and tags:
+        return text(tags[0])
+    tag = text(item.get("tag"))
+    if tag and tag.startswith("["):
+        try:
+            parsed = json.loads(tag)
+        except json.JSONDecodeError:
+            return tag
+        return text(parsed[0]) if isinstance(parsed, list) and parsed else None
+    return tag
+
+
+def read(obj: Any, *, campaign_field: str | None = None, tz: str | None = None) -> SourceData:
+    """Read Brevo webhook bodies.
+
+    Parameters
+    ----------
+    obj : path, list or dict of parsed JSON, or Payload
+    campaign_field : str, optional
+        Payload key naming the campaign (e.g. ``X-Mailin-custom``); default: see module.
+    tz : str, optional
+        Unused (Brevo timestamps are epoch seconds); accepted for a uniform API.
+
+    Returns
+    -------
+    SourceData
+    """
+    payload = load(obj)
+    out = EventBuilder(NAME, "epoch", tz, bad=payload.bad)
+    for row, item in payload.docs:
+        if not_an_object(out, row, item):
+            continue
+        kind = text(item.get("event"))
+        if kind is None:
+            out.reject(row, "missing event kind ('event')", item)
+            continue
+        if kind in _SKIPPED:
+            out.skip(kind)
+            continue
+        if kind not in _EVENTS:
+            out.unknown(kind)
+            continue
+        event_type = _EVENTS[kind]
+        if campaign_field is not None:
+            campaign, campaign_name = text(item.get(campaign_field)), None
+        elif text(item.get("camp_id")):
+            campaign, campaign_name = text(item.get("camp_id")), item.get("campaign name")
+        else:
+            campaign, campaign_name = _first_tag(item), None
+        timestamp = _timestamp(item)
+        id_parts = (item.get("message-id"), _ID_KIND.get(kind, kind), timestamp)
+        out.add(
+            row,
+            item,
+            event_type,
+            timestamp,
+            campaign,
+            first_text(item.get("template_id"), item.get("subject")),
+            item.get("email"),
+            campaign_name=campaign_name,
+            email_name=item.get("subject"),
+            link=first_text(item.get("link"), item.get("URL")) if event_type == "click" else None,
+            is_bot=kind in _MACHINE,
+            event_id="|".join(text(v) or "" for v in id_parts),
+        )
+    return out.finish()

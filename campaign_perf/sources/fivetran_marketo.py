@@ -1,0 +1,301 @@
+"""Fivetran's Marketo tables -> canonical events and dimensions.
+
+Input: a directory of the tables as CSV (``marketo_activity_send_email_data.csv``, ...), a
+dict of table name -> DataFrame, or one activity table (CSV path or DataFrame). A table
+is recognised by the part of its name after ``activity_`` (``send_email``,
+``email_delivered``, ...; an optional ``_data`` suffix and any prefix such as
+``marketo_`` or ``stg_marketo__`` are ignored). Rows are CSV data row numbers within
+their table; events carry the table name in ``_table`` and rejected reasons start with
+it. Tables neither listed below nor ``activity_*`` are ignored.
+
+=======================  ==================================================================
+canonical                Fivetran Marketo
+=======================  ==================================================================
+event_type               table: activity_send_email -> sent, except rows whose
+                         ``action_result`` is skipped / failed (no email went out: skipped
+                         as "send email: skipped" / "send email: failed"; empty or
+                         succeeded is a send; another value is skipped as
+                         "unknown: send email action_result <value>");
+                         activity_email_delivered -> delivered; activity_email_bounced ->
+                         hard_bounce: Marketo logs hard bounces (categories 1 spam block
+                         and 2 invalid address) as Email Bounced and soft ones as
+                         activity_email_bounced_soft -> soft_bounce, so a row of
+                         email_bounced with ``category`` 3, 4 or 9 (Marketo's soft
+                         categories) is a soft_bounce (``subcategory`` and ``details``
+                         are not used); activity_open_email -> open; activity_click_email
+                         -> click; activity_unsubscribe_email -> unsubscribe. Other
+                         ``activity_*`` tables (and a table of unknown name) are mapped
+                         row by row from ``activity_type_id`` like the Bulk extract;
+                         non-email types are skipped as "activity type <id> (<name>)".
+timestamp                ``activity_date`` (naive: UTC, or option ``tz``).
+campaign_id              ``campaign_id``, else "(no campaign)".
+campaign_name, program   from the campaign table (``name``; ``program_id`` -> ``name`` of
+                         the program table).
+email_id                 ``email_template_id``, else ``primary_attribute_value_id``, else
+                         "(no email)".
+email_name               ``primary_attribute_value``, else the email template's ``name``.
+lead_id                  ``lead_id``.
+link                     ``link`` (click only).
+is_bot                   ``is_bot_activity`` when the column exists (true / "TRUE"), else
+                         False.
+event_id                 ``id`` (the Marketo activity id).
+=======================  ==================================================================
+
+Dimensions: ``campaigns`` (campaign_id, campaign_name, program_id, program, status) from
+``campaign``; ``emails`` (email_id, email_name, subject) from ``email_template_history``,
+the row with the latest ``updated_at`` per id; ``leads`` (lead_id and every other column)
+from ``lead``. Deleted rows (``_fivetran_deleted``) are kept: past activities point to them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from campaign_perf.schema import SchemaError
+
+from . import _marketo
+from ._common import (
+    NO_CAMPAIGN,
+    NO_EMAIL,
+    Payload,
+    SourceData,
+    conform_events,
+    csv_line,
+    load,
+    rejected_frame,
+    split_timestamps,
+    truthy,
+    unreadable_reason,
+)
+
+NAME = "fivetran_marketo"
+
+_ACTIVITY = re.compile(r"activity_([a-z0-9_]+?)(?:_data)?$")
+_TABLE_EVENTS = {
+    "send_email": "sent",
+    "email_delivered": "delivered",
+    "email_bounced": "hard_bounce",
+    "email_bounced_soft": "soft_bounce",
+    "open_email": "open",
+    "click_email": "click",
+    "unsubscribe_email": "unsubscribe",
+}
+_DIMENSIONS = {
+    "campaign": re.compile(r"(?:^|_)campaign(?:_data)?$"),
+    "program": re.compile(r"(?:^|_)program(?:_data)?$"),
+    "email_template_history": re.compile(r"(?:^|_)email_template_history(?:_data)?$"),
+    "lead": re.compile(r"(?:^|_)lead(?:_data)?$"),
+}
+_ACTIVITY_COLUMNS = {"activity_date", "lead_id"}
+
+
+def _tables(payload: Payload) -> dict[str, pd.DataFrame]:
+    if payload.kind == "tables":
+        return payload.tables
+    if payload.kind == "csv" and payload.frame is not None:
+        name = Path(payload.name).name.removesuffix(".gz").rsplit(".", 1)[0]
+        return {name: payload.frame}
+    return {}
+
+
+def _role(name: str) -> str | None:
+    """Return ``activity`` or a dimension name for a table name (None: not used)."""
+    name = name.lower()
+    if _ACTIVITY.search(name):
+        return "activity"
+    return next((role for role, rx in _DIMENSIONS.items() if rx.search(name)), None)
+
+
+def detect(obj: Any) -> bool:
+    """Tell whether ``obj`` holds Fivetran Marketo tables.
+
+    Parameters
+    ----------
+    obj : path (directory or CSV), DataFrame, dict of DataFrames or Payload
+
+    Returns
+    -------
+    bool
+        True when a table has Fivetran's activity columns ``activity_date`` and
+        ``lead_id``.
+    """
+    tables = _tables(load(obj))
+    return any(set(frame.columns) >= _ACTIVITY_COLUMNS for frame in tables.values())
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Return a column with empty cells as None (all None when the column is absent)."""
+    if name not in frame:
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return frame[name].astype(object).where(frame[name] != "", None)
+
+
+def _event_types(name: str, frame: pd.DataFrame, skipped: Counter, rejected: list) -> pd.Series:
+    """Return the canonical event type of each row (None: skipped or rejected)."""
+    match = _ACTIVITY.search(name.lower())
+    kind = _TABLE_EVENTS.get(match.group(1)) if match else None
+    if kind is not None:
+        types = pd.Series(kind, index=frame.index, dtype=object)
+    elif "activity_type_id" in frame:
+        ids = frame["activity_type_id"].map(_marketo.type_id)
+        for pos in np.flatnonzero(ids.isna().to_numpy()):
+            reason = f"table {name}: activity_type_id {frame['activity_type_id'].iat[pos]!r}"
+            rejected.append((pos + 1, reason + " is not an integer", csv_line(frame.iloc[pos])))
+        types = ids.map(lambda t: None if pd.isna(t) else _marketo.event_type(int(t)))
+        for type_id, count in ids[types.isna() & ids.notna()].value_counts().items():
+            skipped[_marketo.skipped_kind(int(type_id))] += int(count)
+    else:
+        skipped[f"table {name}"] += len(frame)
+        return pd.Series(None, index=frame.index, dtype=object)
+    if "category" in frame:
+        soft = (types == "hard_bounce") & frame["category"].isin(_marketo.SOFT_BOUNCE_CATEGORIES)
+        types[soft] = "soft_bounce"
+    if "action_result" in frame:
+        result = frame["action_result"].str.strip().str.lower()
+        sends = types == "sent"
+        not_sent = sends & result.isin(_marketo.NOT_SENT_RESULTS)
+        other = sends & ~result.isin({"", "succeeded", *_marketo.NOT_SENT_RESULTS})
+        for value, count in result[not_sent].value_counts().items():
+            skipped[f"send email: {value}"] += int(count)
+        for value, count in result[other].value_counts().items():
+            skipped[f"unknown: send email action_result {value}"] += int(count)
+        types[not_sent | other] = None
+    return types
+
+
+def _activity_events(
+    name: str, frame: pd.DataFrame, tz: str | None, skipped: Counter, rejected: list
+) -> pd.DataFrame:
+    missing = sorted(_ACTIVITY_COLUMNS - set(frame.columns))
+    if missing:
+        raise SchemaError(f"Fivetran Marketo table {name} lacks columns {missing}")
+    types = _event_types(name, frame, skipped, rejected)
+    email = _column(frame, "email_template_id").fillna(_column(frame, "primary_attribute_value_id"))
+    events = pd.DataFrame(
+        {
+            "event_type": types,
+            "timestamp": _column(frame, "activity_date"),
+            "campaign_id": _column(frame, "campaign_id").fillna(NO_CAMPAIGN),
+            "email_id": email.fillna(NO_EMAIL),
+            "lead_id": _column(frame, "lead_id"),
+            "email_name": _column(frame, "primary_attribute_value"),
+            "link": _column(frame, "link").where(types == "click", None),
+            "is_bot": _column(frame, "is_bot_activity").map(truthy).astype(bool),
+            "event_id": _column(frame, "id"),
+            "_row": np.arange(1, len(frame) + 1),
+            "_table": name,
+        }
+    )
+    keep = types.notna().to_numpy()
+    positions = np.flatnonzero(keep)
+    events, bad = split_timestamps(events[keep], "iso", tz)
+    for pos in np.flatnonzero(bad.to_numpy()):
+        source_pos = positions[pos]
+        value = frame["activity_date"].iat[source_pos]
+        reason = f"table {name}: {unreadable_reason(value, tz)}"
+        rejected.append((int(source_pos) + 1, reason, csv_line(frame.iloc[source_pos])))
+    return events[~bad.to_numpy()]
+
+
+def _text_frame(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({new: _column(frame, old) for old, new in columns.items()}).astype("str")
+
+
+def _campaigns(tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    campaigns = tables.get("campaign")
+    if campaigns is None:
+        return None
+    out = _text_frame(
+        campaigns, {"id": "campaign_id", "name": "campaign_name", "program_id": "program_id"}
+    )
+    programs = tables.get("program")
+    if programs is not None:
+        names = dict(zip(programs["id"], _column(programs, "name"), strict=True))
+        out["program"] = out["program_id"].map(names).astype("str")
+    else:
+        out["program"] = pd.Series(None, index=out.index, dtype="str")
+    out["status"] = _column(campaigns, "status").astype("str")
+    return out.drop_duplicates("campaign_id", keep="last").reset_index(drop=True)
+
+
+def _emails(tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    history = tables.get("email_template_history")
+    if history is None:
+        return None
+    out = _text_frame(history, {"id": "email_id", "name": "email_name", "subject": "subject"})
+    out["_updated"] = split_timestamps(
+        pd.DataFrame({"timestamp": _column(history, "updated_at")}), "iso", None
+    )[0]["timestamp"]
+    out = out.sort_values("_updated", kind="stable", na_position="first")
+    out = out.drop_duplicates("email_id", keep="last").drop(columns="_updated")
+    return out.sort_index().reset_index(drop=True)
+
+
+def _leads(tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    leads = tables.get("lead")
+    if leads is None:
+        return None
+    columns = {"id": "lead_id", **{c: c for c in leads.columns if c != "id"}}
+    return _text_frame(leads, columns)
+
+
+def read(obj: Any, *, tz: str | None = None) -> SourceData:
+    """Read Fivetran Marketo tables.
+
+    Parameters
+    ----------
+    obj : path (directory or CSV), DataFrame, dict of DataFrames or Payload
+    tz : str, optional
+        Zone of the naive ``activity_date`` values (default UTC).
+
+    Returns
+    -------
+    SourceData
+
+    Raises
+    ------
+    SchemaError
+        No activity table, or an activity table without ``activity_date`` / ``lead_id``.
+    """
+    payload = load(obj)
+    skipped: Counter[str] = Counter()
+    rejected: list[tuple[int, str, str]] = []
+    dims: dict[str, pd.DataFrame] = {}
+    parts = []
+    for name, frame in _tables(payload).items():
+        role = _role(name)
+        if role == "activity" or (role is None and set(frame.columns) >= _ACTIVITY_COLUMNS):
+            parts.append(_activity_events(name, frame, tz, skipped, rejected))
+        elif role is not None:
+            dims.setdefault(role, frame)
+    if not parts:
+        raise SchemaError(f"{payload.name}: no Marketo activity table among {sorted(dims)}")
+    events = pd.concat(parts, ignore_index=True)
+    campaigns, emails = _campaigns(dims), _emails(dims)
+    if campaigns is not None:
+        by_id = campaigns.set_index("campaign_id")
+        events["campaign_name"] = events["campaign_id"].map(by_id["campaign_name"])
+        events["program"] = events["campaign_id"].map(by_id["program"])
+    if emails is not None:
+        names = events["email_id"].map(emails.set_index("email_id")["email_name"])
+        events["email_name"] = events["email_name"].fillna(names)
+    tables_order = {name: i for i, name in enumerate(_tables(payload))}
+    events = conform_events(events)
+    events = events.sort_values(
+        ["_table", "_row"], key=lambda s: s.map(tables_order) if s.name == "_table" else s
+    ).reset_index(drop=True)
+    return SourceData(
+        source=NAME,
+        events=events,
+        campaigns=campaigns,
+        emails=emails,
+        leads=_leads(dims),
+        skipped=dict(skipped),
+        rejected=rejected_frame(rejected),
+    )
