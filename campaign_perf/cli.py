@@ -1,0 +1,757 @@
+"""The ``campaign-perf`` command: Campaign Email Performance reports from the shell.
+
+Parsing and presentation only: loading, counting and writing live in the library
+(:func:`campaign_perf.load_events`, :class:`campaign_perf.Report`,
+:mod:`campaign_perf.export`, :mod:`campaign_perf.sample`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+import campaign_perf as cp
+from campaign_perf.export import SUFFIXES, write_report
+from campaign_perf.metrics import get_metric
+from campaign_perf.timeframes import check_tz, parse_week_start
+
+__all__ = ["app"]
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done; "
+    "1 the input could not be read (missing, empty or unreadable file, missing column) "
+    "or the output could not be written; "
+    "2 the command line is wrong (unknown option, bad value: time frame, zone, column, "
+    "group, filter, output type); "
+    "130 interrupted. Errors are one line on stderr starting with 'error: '."
+)
+
+#: The data errors (exit 1); every other CampaignPerfError is a bad setting (exit 2).
+_DATA_ERRORS: tuple[type[Exception], ...] = (cp.LoadError, cp.SchemaError)
+
+
+def _click_class(name: str) -> type[Exception]:
+    """A click exception class by name (typer vendors click in recent versions)."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+_ClickException = _click_class("ClickException")
+
+
+def _err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _error(message: str) -> None:
+    """Print ``error: message`` as one line on stderr."""
+    text = " ".join(str(message).split())
+    _err_console().print(Text(f"error: {text}"))
+
+
+def _note(message: str) -> None:
+    """Print ``note: message`` as one line on stderr."""
+    text = " ".join(str(message).split())
+    _err_console().print(Text(f"note: {text}"))
+
+
+class _Group(TyperGroup):
+    """Turns every failure into one ``error:`` line on stderr and an exit code."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = EXIT_OK
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            if isinstance(rv, int) and not isinstance(rv, bool):
+                code = rv  # typer.Exit / --help / --version
+        except _ClickException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                message = exc.format_message()  # type: ignore[attr-defined]
+                if message.strip():  # without rich the help text is the message
+                    typer.echo(message)
+                code = EXIT_USAGE
+            else:
+                message = exc.format_message()  # type: ignore[attr-defined]
+                usage_error = type(exc).__name__ != "ClickException" and getattr(exc, "ctx", None)
+                if usage_error:
+                    path = exc.ctx.command_path  # type: ignore[attr-defined]
+                    message = f"{message.rstrip('.')} (see '{path} --help')"
+                _error(message)
+                code = getattr(exc, "exit_code", EXIT_USAGE)
+        except cp.CampaignPerfError as exc:
+            _error(_cli_words(str(exc)))
+            code = EXIT_DATA if isinstance(exc, _DATA_ERRORS) else EXIT_USAGE
+        except OSError as exc:  # a file the library did not wrap (permissions, disk full...)
+            where = f"{exc.filename}: " if exc.filename else ""
+            _error(f"{where}{exc.strerror or exc}")
+            code = EXIT_DATA
+        except (typer.Abort, KeyboardInterrupt):
+            _error("interrupted")
+            code = EXIT_INTERRUPTED
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    name="campaign-perf",
+    cls=_Group,
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"campaign-perf {cp.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Marketo-style Campaign Email Performance reports over your own email events.
+
+    'campaign-perf report EVENTS' prints a report, '-o report.xlsx' exports it;
+    'campaign-perf sample DIR' writes a sample data set to try it on.
+    """
+
+
+# -- helpers ------------------------------------------------------------------------------
+class Basis(StrEnum):
+    """Which events a time frame selects."""
+
+    sent = "sent"
+    activity = "activity"
+
+
+class CampaignStatus(StrEnum):
+    """A campaign's status."""
+
+    active = "active"
+    archived = "archived"
+
+
+@contextlib.contextmanager
+def _status(message: str) -> Iterator[None]:
+    """A spinner on stderr while work runs, only when stderr is a terminal."""
+    console = _err_console()
+    if console.is_terminal:
+        with console.status(message):
+            yield
+    else:
+        yield
+
+
+@contextlib.contextmanager
+def _notes() -> Iterator[None]:
+    """Show the library's warnings as ``note:`` lines instead of Python warnings.
+
+    Deprecation and future warnings (developer noise) are dropped.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            seen: set[str] = set()
+            for w in caught:
+                if not issubclass(w.category, UserWarning) or issubclass(
+                    w.category, DeprecationWarning | FutureWarning | PendingDeprecationWarning
+                ):
+                    continue
+                text = _cli_words(str(w.message))
+                if text not in seen:
+                    seen.add(text)
+                    _note(text)
+
+
+_CLI_WORDS = (
+    ("exclude_bots=True", "--exclude-bots"),
+    ("proximity_seconds", "--proximity-seconds"),
+    ("columns={'their name': 'canonical name'}", "--rename 'their name=canonical name'"),
+    ("a leads table with leads=", "a leads table with --leads"),
+)
+
+
+def _cli_words(message: str) -> str:
+    """Say the library's keyword arguments as the command's options."""
+    for python, option in _CLI_WORDS:
+        message = message.replace(python, option)
+    return message
+
+
+def _split(values: Sequence[str] | None, option: str) -> list[str] | None:
+    """Comma-separated (and/or repeated) values; None when the option is not given."""
+    if not values:
+        return None
+    out = [v.strip() for item in values for v in item.split(",") if v.strip()]
+    if not out:
+        raise typer.BadParameter("give at least one value", param_hint=option)
+    return out
+
+
+def _renames(values: Sequence[str] | None) -> dict[str, str] | None:
+    """``their=canonical`` items -> {their: canonical}."""
+    if not values:
+        return None
+    out: dict[str, str] = {}
+    for item in values:
+        theirs, sep, canonical = item.rpartition("=")
+        if not sep or not theirs.strip() or not canonical.strip():
+            raise typer.BadParameter(
+                f"{item!r} is not THEIR_NAME=CANONICAL_NAME (e.g. When=timestamp)",
+                param_hint="--rename",
+            )
+        out[theirs.strip()] = canonical.strip()
+    return out
+
+
+def _lead_filters(values: Sequence[str] | None) -> dict[str, list[str]] | None:
+    """``attr=v1,v2`` items -> {attr: [v1, v2]} (repeating an attribute adds values)."""
+    if not values:
+        return None
+    out: dict[str, list[str]] = {}
+    for item in values:
+        attr, sep, rest = item.partition("=")
+        accepted = [v.strip() for v in rest.split(",") if v.strip()]
+        if not sep or not attr.strip() or not accepted:
+            raise typer.BadParameter(
+                f"{item!r} is not ATTRIBUTE=VALUE[,VALUE...] (e.g. country=SE,NO)",
+                param_hint="--where-lead",
+            )
+        kept = out.setdefault(attr.strip(), [])
+        kept.extend(v for v in accepted if v not in kept)
+    return out
+
+
+@contextlib.contextmanager
+def _writing(path: Path | str) -> Iterator[None]:
+    """Report a failure to write ``path`` as a data error (exit 1), not a traceback."""
+    try:
+        yield
+    except cp.CampaignPerfError:
+        raise
+    except OSError as exc:
+        raise cp.LoadError(f"{path}: cannot be written: {exc.strerror or exc}") from None
+
+
+def _source_names() -> list[str]:
+    """The accepted --source values."""
+    try:
+        from campaign_perf.sources import SOURCES
+    except ImportError:  # pragma: no cover - the sources package ships with the library
+        SOURCES = {}
+    return ["auto", "canonical", *SOURCES]
+
+
+def _check_source(source: str) -> None:
+    names = _source_names()
+    if source not in names:
+        raise typer.BadParameter(
+            f"unknown source {source!r}; use one of {', '.join(names)}", param_hint="--source"
+        )
+
+
+def _check_output(path: Path | None) -> None:
+    if path is None:
+        return
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        raise typer.BadParameter(
+            f"{path}: HTML output is not supported yet; use {', '.join(SUFFIXES)}",
+            param_hint="-o",
+        )
+    if suffix not in SUFFIXES:
+        raise typer.BadParameter(
+            f"{path}: unknown output type {suffix or '(no suffix)'!r}; use {', '.join(SUFFIXES)}",
+            param_hint="-o",
+        )
+
+
+def _rejected_note(summary: cp.LoadSummary, written: Path | None) -> str:
+    reasons = "; ".join(f"{n:,} {r}" for r, n in list(summary.rejected_by_reason.items())[:4])
+    where = (
+        f"written to {written}"
+        if written is not None
+        else "write them to a file with --rejected FILE.csv"
+    )
+    return (
+        f"{summary.rejected:,} of {summary.rows_read:,} rows were not counted ({reasons}); {where}"
+    )
+
+
+def _summary_lines(summary: cp.LoadSummary, written: Path | None) -> list[str]:
+    hint = (
+        f"(written to {written})" if written is not None else "(see them with --rejected FILE.csv)"
+    )
+    lines = summary.lines()
+    said = [line.replace("(see log.rejected)", hint) for line in lines]
+    if summary.rejected and said == lines:  # the library's wording changed: add the hint
+        said.append(f"rejected rows: {hint[1:-1]}")
+    return said
+
+
+_NAME_WIDTH = 32  # at most, on a terminal; longer names fold onto more lines
+
+
+def _layout(formatted: Any, metric_labels: set[str], width: int) -> list[dict[str, int]]:
+    """Column widths for a terminal ``width`` columns wide, as one or more tables.
+
+    Numbers are never cut: when not every metric fits next to the group columns, the metric
+    columns are spread over several tables, each repeating the group columns. Headers wrap
+    at spaces when space is short.
+    """
+
+    def longest(col: str) -> int:
+        return max((len(str(v)) for v in formatted[col]), default=0)
+
+    keys = {
+        c: min(max(longest(c), len(c)), _NAME_WIDTH)
+        for c in formatted.columns
+        if c not in metric_labels
+    }
+    low = {
+        c: max(longest(c), *(len(w) for w in c.split()))
+        for c in formatted.columns
+        if c in metric_labels
+    }
+    base = sum(w + 3 for w in keys.values()) + 1  # padding and borders
+    chunks: list[list[str]] = [[]]
+    used = base
+    for col, w in low.items():
+        if chunks[-1] and used + w + 3 > width:
+            chunks.append([])
+            used = base
+        chunks[-1].append(col)
+        used += w + 3
+    layouts = []
+    for chunk in chunks:
+        spare = width - base - sum(low[c] + 3 for c in chunk)
+        want = {c: max(longest(c), len(c)) - low[c] for c in chunk}  # to unwrap the header
+        grown = {}
+        for col in sorted(chunk, key=want.__getitem__):  # as many one-line headers as fit
+            grown[col] = want[col] if want[col] <= spare else 0  # a partial header still wraps
+            spare -= grown[col]
+        layouts.append({**keys, **{c: low[c] + grown[c] for c in chunk}})
+    return layouts
+
+
+def _print_table(rep: cp.Report, table: Any, formatted: Any) -> None:
+    """The report as a rich table on stdout (several side by side parts on a narrow terminal)."""
+    console = Console(highlight=False)
+    terminal = console.is_terminal
+    if not terminal:  # a pipe or a file: one table, no wrapping, no cropping
+        console = Console(highlight=False, width=100_000)
+    console.print(Text("Campaign Email Performance", style="bold"), Text(f"· {rep.description}"))
+    f = rep.filters
+    chosen = [
+        ("campaigns", f.campaigns),
+        ("programs", f.programs),
+        ("emails", f.emails),
+        ("campaign status", f.campaign_status),
+        *((attr, values) for attr, values in f.leads),
+    ]
+    filters = "; ".join(f"{name}: {', '.join(values)}" for name, values in chosen if values)
+    if filters:
+        console.print(Text(f"Filters · {filters}"))
+    if len(table) == 0:
+        console.print(Text("No records in this time frame with these filters.", style="italic"))
+    labels = {m.label for m in rep.metrics}
+    if terminal:
+        layouts: list[dict[str, int | None]] = list(_layout(formatted, labels, console.width))
+    else:
+        layouts = [dict.fromkeys(formatted.columns)]
+    n = len(formatted)
+    for widths in layouts:
+        t = Table(header_style="bold")
+        for col, width in widths.items():
+            if col in labels:
+                t.add_column(col, justify="right", width=width)
+            else:
+                t.add_column(col, overflow="fold", width=width)
+        rows = formatted[list(widths)].itertuples(index=False, name=None)
+        for i, row in enumerate(rows):
+            cells = [str(v) for v in row]
+            is_total = i == n - 1
+            is_subtotal = any(c.endswith("— subtotal") for c in cells)
+            style = "bold" if is_total else "dim bold" if is_subtotal else None
+            t.add_row(*cells, style=style, end_section=is_subtotal or i == n - 2)
+        console.print(t)
+
+
+# -- commands -----------------------------------------------------------------------------
+@app.command(epilog=EXIT_CODES_HELP)
+def report(
+    events: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="EVENTS",
+            help="Event files: CSV, Parquet, JSON Lines or JSON (canonical or a native "
+            "export), or a folder. Give several, or a quoted glob like 'events/*.parquet'.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="OUT",
+            help="Write the table to this file (.csv, .json or .xlsx) instead of printing it.",
+            show_default=False,
+        ),
+    ] = None,
+    campaigns: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="Campaigns table (campaign_id, campaign_name, program, status).",
+            rich_help_panel="Input",
+        ),
+    ] = None,
+    emails: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="Emails table (email_id, email_name, subject, html).",
+            rich_help_panel="Input",
+        ),
+    ] = None,
+    leads: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="Leads table (lead_id and attributes to group and filter by).",
+            rich_help_panel="Input",
+        ),
+    ] = None,
+    source: Annotated[
+        str,
+        typer.Option(
+            metavar="S",
+            help="What the event files are: 'auto' (recognise them), 'canonical', or a "
+            f"native export: {', '.join(_source_names()[2:])}.",
+            rich_help_panel="Input",
+        ),
+    ] = "auto",
+    rename: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="THEIRS=CANONICAL",
+            help="Read an input column under a canonical name, e.g. 'When=timestamp'; "
+            "repeat for more.",
+            show_default=False,
+            rich_help_panel="Input",
+        ),
+    ] = None,
+    input_tz: Annotated[
+        str,
+        typer.Option(
+            metavar="ZONE",
+            help="IANA zone of input timestamps that carry no zone.",
+            rich_help_panel="Input",
+        ),
+    ] = "UTC",
+    time_frame: Annotated[
+        str,
+        typer.Option(
+            "--time-frame",
+            "-t",
+            metavar="TF",
+            help="'all time', 'today', 'yesterday', 'this/last week|month|quarter|year', "
+            "'past N days', or dates 'YYYY-MM-DD..YYYY-MM-DD' (either side may be open).",
+            rich_help_panel="Time",
+        ),
+    ] = "all time",
+    tz: Annotated[
+        str,
+        typer.Option(
+            metavar="ZONE",
+            help="IANA zone of the report: days, weeks and months are calendar days there.",
+            rich_help_panel="Time",
+        ),
+    ] = "UTC",
+    today: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE|as_of",
+            help="The day relative time frames count from: YYYY-MM-DD, or 'as_of' for the "
+            "date of --as-of. Default: the current date in --tz.",
+            show_default=False,
+            rich_help_panel="Time",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TIMESTAMP",
+            help="Reference time: later events are ignored; Pending turns to Aborted 3 days "
+            "after a send. Default: the latest event. Without a zone it is read in --tz.",
+            show_default=False,
+            rich_help_panel="Time",
+        ),
+    ] = None,
+    basis: Annotated[
+        Basis,
+        typer.Option(
+            help="'sent': records first sent in the time frame, with all their events "
+            "(Marketo's Sent Date); 'activity': only events inside the time frame count.",
+            rich_help_panel="Time",
+        ),
+    ] = Basis.sent,
+    week_start: Annotated[
+        str,
+        typer.Option(
+            metavar="DAY",
+            help="First day of a week (name, 3-letter abbreviation or 0-6 from Monday), for "
+            "'this/last week' and --group-by week.",
+            rich_help_panel="Time",
+        ),
+    ] = "monday",
+    exclude_bots: Annotated[
+        bool,
+        typer.Option(
+            "--exclude-bots",
+            help="Remove opens and clicks flagged as bots.",
+            rich_help_panel="Bots",
+        ),
+    ] = False,
+    proximity_seconds: Annotated[
+        int | None,
+        typer.Option(
+            metavar="S",
+            help="0-3: flag opens and clicks of a record this close together as bots "
+            "(removed with --exclude-bots).",
+            show_default=False,
+            rich_help_panel="Bots",
+        ),
+    ] = None,
+    group_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="LIST",
+            help="Comma-separated groups: campaign_email (default), campaign, email, program, "
+            "day, week, month, or a lead attribute.",
+            show_default=False,
+            rich_help_panel="Table",
+        ),
+    ] = None,
+    columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="LIST",
+            help="Comma-separated metric ids, in order, e.g. 'sent,opened,opened_pct' "
+            f"(known: {', '.join(cp.METRICS)}).",
+            show_default=False,
+            rich_help_panel="Table",
+        ),
+    ] = None,
+    where_campaign: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="X",
+            help="Keep this campaign (id or name); repeat for more.",
+            show_default=False,
+            rich_help_panel="Filters",
+        ),
+    ] = None,
+    where_program: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="X",
+            help="Keep this program; repeat for more.",
+            show_default=False,
+            rich_help_panel="Filters",
+        ),
+    ] = None,
+    where_email: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="X",
+            help="Keep this email (id or name); repeat for more.",
+            show_default=False,
+            rich_help_panel="Filters",
+        ),
+    ] = None,
+    campaign_status: Annotated[
+        list[CampaignStatus] | None,
+        typer.Option(
+            help="Keep campaigns with this status; repeat for both.",
+            show_default=False,
+            rich_help_panel="Filters",
+        ),
+    ] = None,
+    where_lead: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="ATTR=V1,V2",
+            help="Keep leads whose attribute has one of these values: ATTRIBUTE=V1,V2 "
+            "(needs --leads); repeat for more attributes.",
+            show_default=False,
+            rich_help_panel="Filters",
+        ),
+    ] = None,
+    rejected: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write the rows that could not be counted (the rejected-rows ledger) to this "
+            "CSV (or .parquet) file.",
+            show_default=False,
+            rich_help_panel="Input",
+        ),
+    ] = None,
+) -> None:
+    """Build a Campaign Email Performance report: print it, or write it with -o.
+
+    Examples:
+
+      campaign-perf report events.parquet -t "past 30 days" --today as_of
+
+      campaign-perf report 'events/*.csv' --group-by program,week -o out.xlsx
+    """
+    # validate what needs no data first, so that mistakes show before a long load
+    _check_output(output)
+    _check_source(source)
+    check_tz(tz)
+    check_tz(input_tz)
+    cp.TimeFrame.parse(time_frame)
+    parse_week_start(week_start)
+    group_list = _split(group_by, "--group-by")
+    column_list = _split(columns, "--columns")
+    for c in column_list or ():
+        get_metric(c)
+    lead_filters = _lead_filters(where_lead)
+    renames = _renames(rename)
+
+    with _notes():
+        with _status("Loading events…"):
+            log = cp.load_events(
+                events,
+                columns=renames,
+                tz=input_tz,
+                campaigns=campaigns,
+                emails=emails,
+                leads=leads,
+                source=source,
+                warn=False,
+            )
+        summary = log.summary()
+        written_rejected = None
+        if rejected is not None:
+            with _writing(rejected):
+                written_rejected = log.write_rejected(rejected)
+
+        rep = cp.Report(
+            log,
+            time_frame=time_frame,
+            tz=tz,
+            today=today,
+            as_of=as_of,
+            basis=basis.value,
+            exclude_bots=exclude_bots,
+            proximity_seconds=proximity_seconds,
+            week_start=week_start,
+            columns=column_list,
+            group_by=group_list or ("campaign_email",),
+        )
+        if where_campaign or where_program or where_email or campaign_status or lead_filters:
+            rep = rep.where(
+                campaigns=where_campaign or None,
+                programs=where_program or None,
+                emails=where_email or None,
+                campaign_status=[s.value for s in campaign_status] if campaign_status else None,
+                leads=lead_filters,
+            )
+        with _status("Counting…"):
+            table = rep.table()
+            formatted = None if output is not None else rep.formatted()
+
+        if output is not None:
+            with _status(f"Writing {output}…"), _writing(output):
+                write_report(rep, output, table=table)
+            _err_console().print(Text(f"wrote {len(table):,} rows to {output}"))
+            if summary.rejected:
+                _note(_rejected_note(summary, written_rejected))
+        else:
+            _print_table(rep, table, formatted)
+            out = Console(highlight=False, soft_wrap=True)
+            for line in _summary_lines(summary, written_rejected):
+                out.print(Text(line, style="dim"))
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def sample(
+    out_dir: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OUT_DIR", help="Folder to write to (created when missing).", show_default=False
+        ),
+    ],
+    n_events: Annotated[
+        int,
+        typer.Option("--events", min=1, help="About how many events to generate."),
+    ] = 500_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 7,
+) -> None:
+    """Write a deterministic sample data set: events, campaigns, emails, leads and a messy CSV.
+
+    Example: campaign-perf sample sample_data --events 500000 --seed 7
+    """
+    from campaign_perf.sample import write_sample
+
+    with _notes(), _status(f"Generating {n_events:,} events…"), _writing(out_dir):
+        paths = write_sample(out_dir, n_events=n_events, seed=seed)
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(Text(f"wrote {len(paths)} files to {out_dir}:"))
+    width = max((len(name) for name in paths), default=0)
+    for name, path in paths.items():
+        size = Path(path).stat().st_size
+        out.print(Text(f"  {name:<{width}}  {path}  ({_size(size)})"))
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n} B"  # pragma: no cover
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
