@@ -57,7 +57,9 @@ def records_frame(log: EventLog, params: RuleParams, tz: str) -> pd.DataFrame:
     ).df()
 
 
-def cube(log: EventLog, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
+def cube(
+    log: EventLog, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """The counts of the records summed by campaign, email, send day and lead attributes.
 
     Parameters
@@ -81,7 +83,9 @@ def cube(log: EventLog, params: RuleParams, tz: str, lead_attrs: tuple[str, ...]
     if key in log._cache:
         return log._cache[key]
     table = records_table(log, params)
-    attrs = "".join(f", CAST(l.{quote_ident(a)} AS VARCHAR) AS {quote_ident(a)}" for a in lead_attrs)
+    attrs = "".join(
+        f", CAST(l.{quote_ident(a)} AS VARCHAR) AS {quote_ident(a)}" for a in lead_attrs
+    )
     join = " LEFT JOIN leads l ON l.lead_id = r.lead_id" if lead_attrs else ""
     sums = ", ".join(f"sum({c})::BIGINT AS {c}" for c in COUNT_COLUMNS)
     out = log._con.execute(

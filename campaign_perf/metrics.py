@@ -94,8 +94,10 @@ assert tuple(c[0] for c in _COUNTS) == COUNT_COLUMNS
 #: The built-in metrics by id, in report order.
 METRICS: dict[str, Metric] = {
     **{i: Metric(i, label, "int", None, d) for i, label, d in _COUNTS},
-    **{i: Metric(i, label, "pct", expr, f"{expr}; missing when the denominator is 0.")
-       for i, label, expr in _RATES},
+    **{
+        i: Metric(i, label, "pct", expr, f"{expr}; missing when the denominator is 0.")
+        for i, label, expr in _RATES
+    },
 }
 
 #: The columns of a report unless chosen otherwise (Marketo's Campaign Email Performance).
@@ -137,11 +139,22 @@ def _parse(expression: str, metric_id: str) -> ast.Expression:
     try:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError as exc:
-        raise MetricError(f"metric {metric_id!r}: syntax error in {expression!r}: {exc.msg}") from None
+        raise MetricError(
+            f"metric {metric_id!r}: syntax error in {expression!r}: {exc.msg}"
+        ) from None
     for node in ast.walk(tree):
         ok = isinstance(
             node,
-            (ast.Expression, ast.BinOp, ast.UnaryOp, ast.USub, ast.UAdd, ast.Name, ast.Load, *_BINOPS),
+            (
+                ast.Expression,
+                ast.BinOp,
+                ast.UnaryOp,
+                ast.USub,
+                ast.UAdd,
+                ast.Name,
+                ast.Load,
+                *_BINOPS,
+            ),
         )
         ok = ok or (isinstance(node, ast.Constant) and isinstance(node.value, (int, float)))
         ok = ok or (
@@ -184,7 +197,9 @@ def evaluate(expression: str, values: Mapping[str, pd.Series], metric_id: str = 
             return float(node.value)
         if isinstance(node, ast.Name):
             if node.id not in values:
-                raise MetricError(f"metric {metric_id!r}: unknown name {node.id!r} in {expression!r}")
+                raise MetricError(
+                    f"metric {metric_id!r}: unknown name {node.id!r} in {expression!r}"
+                )
             return values[node.id].astype("float64")
         if isinstance(node, ast.UnaryOp):
             v = ev(node.operand)
@@ -204,8 +219,10 @@ def evaluate(expression: str, values: Mapping[str, pd.Series], metric_id: str = 
         if isinstance(node.op, ast.Mult):
             return left * right
         with np.errstate(divide="ignore", invalid="ignore"):
-            den = right.where(right != 0) if isinstance(right, pd.Series) else (
-                math.nan if right == 0 else right
+            den = (
+                right.where(right != 0)
+                if isinstance(right, pd.Series)
+                else (math.nan if right == 0 else right)
             )
             return left / den
 

@@ -20,7 +20,14 @@ import pandas as pd
 
 from campaign_perf import cube as _cube
 from campaign_perf.events import EventLog
-from campaign_perf.metrics import DEFAULT_COLUMNS, METRICS, Metric, evaluate, format_value, get_metric
+from campaign_perf.metrics import (
+    DEFAULT_COLUMNS,
+    METRICS,
+    Metric,
+    evaluate,
+    format_value,
+    get_metric,
+)
 from campaign_perf.rules import COUNT_COLUMNS, DEFAULT_UNSUBSCRIBE_LINK_PATTERN, RuleParams
 from campaign_perf.schema import CampaignPerfError
 from campaign_perf.timeframes import (
@@ -160,7 +167,9 @@ class Report:
 
     def __post_init__(self) -> None:
         if not isinstance(self.log, EventLog):
-            raise ReportError(f"Report needs an EventLog (from cp.load_events), not {type(self.log).__name__}")
+            raise ReportError(
+                f"Report needs an EventLog (from cp.load_events), not {type(self.log).__name__}"
+            )
         tz = check_tz(self.tz)
         put = object.__setattr__
         put(self, "tz", tz)
@@ -173,7 +182,9 @@ class Report:
         if self.proximity_seconds is not None:
             s = self.proximity_seconds
             if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= 3:
-                raise ReportError(f"proximity_seconds must be a whole number from 0 to 3, not {s!r}")
+                raise ReportError(
+                    f"proximity_seconds must be a whole number from 0 to 3, not {s!r}"
+                )
             put(self, "proximity_seconds", int(s))
             if not self.exclude_bots:
                 warnings.warn(
@@ -218,7 +229,9 @@ class Report:
         try:
             return dt.date.fromisoformat(str(value).strip())
         except ValueError:
-            raise ReportError(f"today must be a date (YYYY-MM-DD) or 'as_of', not {value!r}") from None
+            raise ReportError(
+                f"today must be a date (YYYY-MM-DD) or 'as_of', not {value!r}"
+            ) from None
 
     def _check_lead_attr(self, attr: str) -> None:
         attrs = self.log.dims.lead_attributes
@@ -373,8 +386,11 @@ class Report:
                 mask &= (c["send_day"] <= pd.Timestamp(last)).to_numpy()
             c = c[mask]
         dims = self.log.dims
-        c = c.merge(dims.campaigns[["campaign_id", "campaign_name", "program", "status"]],
-                    on="campaign_id", how="left")
+        c = c.merge(
+            dims.campaigns[["campaign_id", "campaign_name", "program", "status"]],
+            on="campaign_id",
+            how="left",
+        )
         c = c.merge(dims.emails[["email_id", "email_name"]], on="email_id", how="left")
         return self._filter(c)
 
@@ -450,8 +466,11 @@ class Report:
             if last is not None:
                 r = r[r["send_day"] <= pd.Timestamp(last)]
         dims = self.log.dims
-        r = r.merge(dims.campaigns[["campaign_id", "campaign_name", "program", "status"]],
-                    on="campaign_id", how="left")
+        r = r.merge(
+            dims.campaigns[["campaign_id", "campaign_name", "program", "status"]],
+            on="campaign_id",
+            how="left",
+        )
         r = r.merge(dims.emails[["email_id", "email_name"]], on="email_id", how="left")
         attrs = self.filters.lead_attrs()
         if attrs:
@@ -508,4 +527,5 @@ class Report:
             body = "<p><i>No emails were sent in this time frame.</i></p>"
         else:
             body = t.to_html(index=False, escape=True, border=0, classes="campaign-perf-table")
-        return f"<div><p><b>Campaign Email Performance</b> — {html.escape(self.description)}</p>{body}</div>"
+        title = f"<b>Campaign Email Performance</b> — {html.escape(self.description)}"
+        return f"<div><p>{title}</p>{body}</div>"

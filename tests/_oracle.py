@@ -109,7 +109,7 @@ def oracle_records(
                 continue
             first_sent = min(sends)
             local_day = first_sent.tz_convert(ZoneInfo(tz)).date()
-            if first_day and local_day < first_day or last_day and local_day > last_day:
+            if (first_day and local_day < first_day) or (last_day and local_day > last_day):
                 continue
             left = evs
         else:

@@ -18,14 +18,25 @@ BASE = pd.Timestamp("2026-03-05 00:00", tz="UTC")
 # Anchors cluster events on a few instants (to exercise proximity and same-second rules)
 # spread over ~9 days, some near midnight in the zones below.
 ANCHORS = [0, 3_600, 14_400, 50_000, 86_300, 86_399, 86_400, 200_000, 259_200, 400_000, 777_600]
-TYPES = ["sent"] * 4 + ["delivered"] * 2 + ["open"] * 3 + ["click"] * 2 + [
-    "hard_bounce",
-    "soft_bounce",
-    "unsubscribe",
-    "complaint",
+TYPES = (
+    ["sent"] * 4
+    + ["delivered"] * 2
+    + ["open"] * 3
+    + ["click"] * 2
+    + [
+        "hard_bounce",
+        "soft_bounce",
+        "unsubscribe",
+        "complaint",
+    ]
+)
+LINKS = [
+    None,
+    "https://example.com/pricing",
+    "https://example.com/Unsubscribe?u=1",
+    "https://example.com/opt-out",
+    "https://example.com/optout",
 ]
-LINKS = [None, "https://example.com/pricing", "https://example.com/Unsubscribe?u=1",
-         "https://example.com/opt-out", "https://example.com/optout"]
 ZONES = ["UTC", "America/New_York", "Europe/Stockholm"]
 
 
@@ -46,7 +57,9 @@ def event_rows(draw: st.DrawFn) -> list[dict]:
                 "lead_id": draw(st.sampled_from(["L1", "L2", "L3"])),
                 "link": draw(st.sampled_from(LINKS)) if et == "click" else None,
                 "is_bot": draw(st.booleans()) if et in ("open", "click") else False,
-                "event_id": draw(st.one_of(st.none(), st.sampled_from([f"x{k}" for k in range(40)]))),
+                "event_id": draw(
+                    st.one_of(st.none(), st.sampled_from([f"x{k}" for k in range(40)]))
+                ),
             }
         )
     # exact duplicates (webhook retries)
@@ -168,14 +181,29 @@ def test_every_grouping_sums_to_the_same_total(rows: list[dict], s: dict) -> Non
 @pytest.mark.parametrize("tz", ZONES)
 def test_rates_are_ratios_of_sums_not_means_of_ratios(tz: str) -> None:
     rows = [
-        {"event_type": "sent", "timestamp": BASE, "campaign_id": "C1", "email_id": "E1",
-         "lead_id": f"L{i}"}
+        {
+            "event_type": "sent",
+            "timestamp": BASE,
+            "campaign_id": "C1",
+            "email_id": "E1",
+            "lead_id": f"L{i}",
+        }
         for i in range(3)
     ] + [
-        {"event_type": "sent", "timestamp": BASE, "campaign_id": "C2", "email_id": "E1",
-         "lead_id": "L9"},
-        {"event_type": "delivered", "timestamp": BASE, "campaign_id": "C2", "email_id": "E1",
-         "lead_id": "L9"},
+        {
+            "event_type": "sent",
+            "timestamp": BASE,
+            "campaign_id": "C2",
+            "email_id": "E1",
+            "lead_id": "L9",
+        },
+        {
+            "event_type": "delivered",
+            "timestamp": BASE,
+            "campaign_id": "C2",
+            "email_id": "E1",
+            "lead_id": "L9",
+        },
     ]
     rep = cp.Report(cp.load_events(pd.DataFrame(rows)), tz=tz)
     # C1: 0 of 3 delivered; C2: 1 of 1. The total is 1 / 4, not the mean (0 + 1) / 2.

@@ -18,25 +18,49 @@ def log_of(*events: tuple, **kw: object) -> cp.EventLog:
     rows = []
     for e in events:
         e = (*e, None, False, None)[:8]
-        rows.append(dict(zip(
-            ("event_type", "timestamp", "campaign_id", "email_id", "lead_id", "link", "is_bot",
-             "event_id"), e, strict=True)))
+        rows.append(
+            dict(
+                zip(
+                    (
+                        "event_type",
+                        "timestamp",
+                        "campaign_id",
+                        "email_id",
+                        "lead_id",
+                        "link",
+                        "is_bot",
+                        "event_id",
+                    ),
+                    e,
+                    strict=True,
+                )
+            )
+        )
     return cp.load_events(pd.DataFrame(rows), warn=False, **kw)
 
 
 def total(log: cp.EventLog, **kw: object) -> pd.Series:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return cp.Report(log, columns=cp.COUNT_COLUMNS + tuple(
-            m for m in cp.METRICS if m.endswith("_pct")), **kw).total()
+        return cp.Report(
+            log, columns=cp.COUNT_COLUMNS + tuple(m for m in cp.METRICS if m.endswith("_pct")), **kw
+        ).total()
 
 
 def send(ts: str = T0, c: str = "C1", e: str = "E1", lead: str = "L1") -> tuple:
     return ("sent", ts, c, e, lead)
 
 
-def ev(kind: str, ts: str, lead: str = "L1", link: str | None = None, bot: bool = False,
-       c: str = "C1", e: str = "E1", event_id: str | None = None) -> tuple:
+def ev(
+    kind: str,
+    ts: str,
+    lead: str = "L1",
+    link: str | None = None,
+    bot: bool = False,
+    c: str = "C1",
+    e: str = "E1",
+    event_id: str | None = None,
+) -> tuple:
     return (kind, ts, c, e, lead, link, bot, event_id)
 
 
@@ -52,8 +76,11 @@ def test_sends_from_different_campaigns_are_separate_records() -> None:
 
 
 def test_activity_without_a_send_is_orphaned_in_the_ledger_not_counted() -> None:
-    log = log_of(send(lead="L1"), ev("open", "2026-03-02 10:00", lead="L2"),
-                 ev("delivered", "2026-03-02 09:01", lead="L2"))
+    log = log_of(
+        send(lead="L1"),
+        ev("open", "2026-03-02 10:00", lead="L2"),
+        ev("delivered", "2026-03-02 09:01", lead="L2"),
+    )
     t = total(log)
     assert (t["sent"], t["opened"], t["delivered"]) == (1, 0, 0)
     assert log.summary().orphaned == 2
@@ -77,18 +104,36 @@ def test_first_sent_at_is_the_earliest_send() -> None:
     [
         ([ev("hard_bounce", "2026-03-02 09:01"), ev("open", "2026-03-02 10:00")], "delivered"),
         ([ev("soft_bounce", "2026-03-02 09:01"), ev("click", "2026-03-02 10:00")], "delivered"),
-        ([ev("hard_bounce", "2026-03-02 09:01"), ev("unsubscribe", "2026-03-02 10:00")],
-         "delivered"),
-        ([ev("hard_bounce", "2026-03-02 09:01"), ev("soft_bounce", "2026-03-02 09:02"),
-          ev("delivered", "2026-03-02 09:03")], "hard_bounced"),
-        ([ev("soft_bounce", "2026-03-02 09:01"), ev("delivered", "2026-03-02 09:30")],
-         "soft_bounced"),
+        (
+            [ev("hard_bounce", "2026-03-02 09:01"), ev("unsubscribe", "2026-03-02 10:00")],
+            "delivered",
+        ),
+        (
+            [
+                ev("hard_bounce", "2026-03-02 09:01"),
+                ev("soft_bounce", "2026-03-02 09:02"),
+                ev("delivered", "2026-03-02 09:03"),
+            ],
+            "hard_bounced",
+        ),
+        (
+            [ev("soft_bounce", "2026-03-02 09:01"), ev("delivered", "2026-03-02 09:30")],
+            "soft_bounced",
+        ),
         ([ev("delivered", "2026-03-02 09:01")], "delivered"),
         ([ev("complaint", "2026-03-02 12:00")], "delivered"),
         ([], "pending"),
     ],
-    ids=["open-beats-hard", "click-beats-soft", "unsub-beats-hard", "hard-beats-soft",
-         "soft-beats-delivered", "delivered", "complaint-implies-delivered", "nothing-yet"],
+    ids=[
+        "open-beats-hard",
+        "click-beats-soft",
+        "unsub-beats-hard",
+        "hard-beats-soft",
+        "soft-beats-delivered",
+        "delivered",
+        "complaint-implies-delivered",
+        "nothing-yet",
+    ],
 )
 def test_status_precedence(events: list[tuple], status: str) -> None:
     t = total(log_of(send(), *events), as_of="2026-03-03 09:00")
@@ -118,11 +163,17 @@ def test_as_of_defaults_to_the_latest_event() -> None:
 
 
 def test_the_status_identity_holds() -> None:
-    log = log_of(send(lead="L1"), send(lead="L2"), send(lead="L3"), send(lead="L4"),
-                 send(lead="L5"), ev("delivered", "2026-03-02 09:01", lead="L1"),
-                 ev("hard_bounce", "2026-03-02 09:01", lead="L2"),
-                 ev("soft_bounce", "2026-03-02 09:01", lead="L3"),
-                 send("2026-03-10 09:00", lead="L6"))
+    log = log_of(
+        send(lead="L1"),
+        send(lead="L2"),
+        send(lead="L3"),
+        send(lead="L4"),
+        send(lead="L5"),
+        ev("delivered", "2026-03-02 09:01", lead="L1"),
+        ev("hard_bounce", "2026-03-02 09:01", lead="L2"),
+        ev("soft_bounce", "2026-03-02 09:01", lead="L3"),
+        send("2026-03-10 09:00", lead="L6"),
+    )
     t = total(log)
     assert t["sent"] == 6
     parts = t["delivered"] + t["hard_bounced"] + t["soft_bounced"] + t["pending"] + t["aborted"]
@@ -143,18 +194,29 @@ def test_an_unsubscribe_implies_an_open() -> None:
 
 @pytest.mark.parametrize(
     "link",
-    ["https://x.example/unsubscribe?id=1", "https://x.example/UNSUBSCRIBE",
-     "https://x.example/opt-out", "https://x.example/optout", "https://x.example/Opt-Out/now"],
+    [
+        "https://x.example/unsubscribe?id=1",
+        "https://x.example/UNSUBSCRIBE",
+        "https://x.example/opt-out",
+        "https://x.example/optout",
+        "https://x.example/Opt-Out/now",
+    ],
 )
 def test_unsubscribe_link_clicks_are_not_clicks_and_imply_no_open(link: str) -> None:
-    t = total(log_of(send(), ev("delivered", "2026-03-02 09:01"),
-                     ev("click", "2026-03-02 10:00", link=link)))
+    t = total(
+        log_of(
+            send(), ev("delivered", "2026-03-02 09:01"), ev("click", "2026-03-02 10:00", link=link)
+        )
+    )
     assert (t["clicked"], t["total_clicks"], t["opened"]) == (0, 0, 0)
 
 
 def test_the_unsubscribe_link_pattern_is_the_reports_choice() -> None:
-    log = log_of(send(), ev("click", "2026-03-02 10:00", link="https://x.example/manage-prefs"),
-                 ev("click", "2026-03-02 10:05", link="https://x.example/unsubscribe"))
+    log = log_of(
+        send(),
+        ev("click", "2026-03-02 10:00", link="https://x.example/manage-prefs"),
+        ev("click", "2026-03-02 10:05", link="https://x.example/unsubscribe"),
+    )
     assert total(log)["total_clicks"] == 1
     t = total(log, unsubscribe_link_pattern="manage-prefs")
     assert (t["total_clicks"], t["clicked"]) == (1, 1)  # now the unsubscribe link counts
@@ -167,11 +229,16 @@ def test_a_click_without_a_link_counts() -> None:
 
 def test_people_are_counted_once_and_totals_count_events() -> None:
     log = log_of(
-        send(), ev("open", "2026-03-02 10:00"), ev("open", "2026-03-02 11:00"),
-        ev("open", "2026-03-03 11:00"), ev("click", "2026-03-02 10:01", link="https://a.example/1"),
+        send(),
+        ev("open", "2026-03-02 10:00"),
+        ev("open", "2026-03-02 11:00"),
+        ev("open", "2026-03-03 11:00"),
+        ev("click", "2026-03-02 10:01", link="https://a.example/1"),
         ev("click", "2026-03-02 10:02", link="https://a.example/2"),
-        ev("unsubscribe", "2026-03-03 12:00"), ev("unsubscribe", "2026-03-03 12:01"),
-        ev("complaint", "2026-03-03 12:02"), ev("complaint", "2026-03-03 12:03"),
+        ev("unsubscribe", "2026-03-03 12:00"),
+        ev("unsubscribe", "2026-03-03 12:01"),
+        ev("complaint", "2026-03-03 12:02"),
+        ev("complaint", "2026-03-03 12:03"),
     )
     t = total(log)
     assert (t["opened"], t["clicked"], t["unsubscribed"], t["complained"]) == (1, 1, 1, 1)
@@ -179,10 +246,14 @@ def test_people_are_counted_once_and_totals_count_events() -> None:
 
 
 def test_engagement_inequalities() -> None:
-    log = log_of(send(lead="L1"), send(lead="L2"), send(lead="L3"),
-                 ev("click", "2026-03-02 10:00", lead="L1"),
-                 ev("open", "2026-03-02 10:00", lead="L2"),
-                 ev("hard_bounce", "2026-03-02 09:01", lead="L3"))
+    log = log_of(
+        send(lead="L1"),
+        send(lead="L2"),
+        send(lead="L3"),
+        ev("click", "2026-03-02 10:00", lead="L1"),
+        ev("open", "2026-03-02 10:00", lead="L2"),
+        ev("hard_bounce", "2026-03-02 09:01", lead="L3"),
+    )
     t = total(log)
     assert t["clicked"] <= t["opened"] <= t["delivered"]
     assert t["unsubscribed"] <= t["opened"]
@@ -191,9 +262,12 @@ def test_engagement_inequalities() -> None:
 
 # -- section 5: bots -----------------------------------------------------------------------
 def test_exclude_bots_removes_bot_opens_and_clicks_only() -> None:
-    log = log_of(send(), ev("delivered", "2026-03-02 09:01", bot=True),
-                 ev("open", "2026-03-02 09:02", bot=True),
-                 ev("click", "2026-03-02 09:03", bot=True, link="https://a.example"))
+    log = log_of(
+        send(),
+        ev("delivered", "2026-03-02 09:01", bot=True),
+        ev("open", "2026-03-02 09:02", bot=True),
+        ev("click", "2026-03-02 09:03", bot=True, link="https://a.example"),
+    )
     kept = total(log)
     assert (kept["opened"], kept["clicked"]) == (1, 1)
     dropped = total(log, exclude_bots=True)
@@ -201,8 +275,9 @@ def test_exclude_bots_removes_bot_opens_and_clicks_only() -> None:
 
 
 def test_a_bot_open_no_longer_hides_a_bounce_once_excluded() -> None:
-    log = log_of(send(), ev("hard_bounce", "2026-03-02 09:01"), ev("open", "2026-03-02 09:02",
-                                                                    bot=True))
+    log = log_of(
+        send(), ev("hard_bounce", "2026-03-02 09:01"), ev("open", "2026-03-02 09:02", bot=True)
+    )
     assert total(log)["delivered"] == 1
     t = total(log, exclude_bots=True)
     assert (t["delivered"], t["hard_bounced"]) == (0, 1)
@@ -222,18 +297,25 @@ def test_a_bot_open_no_longer_hides_a_bounce_once_excluded() -> None:
         (["10:00:00", "10:00:01", "10:05:00"], 1, 2),  # the lone open stays
     ],
 )
-def test_proximity_flags_every_member_of_a_cluster(times: list[str], seconds: int,
-                                                   flagged: int) -> None:
-    events = [ev("open" if i % 2 == 0 else "click", f"2026-03-02 {t}",
-                 link=f"https://a.example/{i}") for i, t in enumerate(times)]
+def test_proximity_flags_every_member_of_a_cluster(
+    times: list[str], seconds: int, flagged: int
+) -> None:
+    events = [
+        ev("open" if i % 2 == 0 else "click", f"2026-03-02 {t}", link=f"https://a.example/{i}")
+        for i, t in enumerate(times)
+    ]
     log = log_of(send(), *events)
     t = total(log, exclude_bots=True, proximity_seconds=seconds)
     assert t["total_opens"] + t["total_clicks"] == len(times) - flagged
 
 
 def test_proximity_only_looks_within_one_record() -> None:
-    log = log_of(send(lead="L1"), send(lead="L2"), ev("open", "2026-03-02 10:00:00", lead="L1"),
-                 ev("open", "2026-03-02 10:00:00", lead="L2"))
+    log = log_of(
+        send(lead="L1"),
+        send(lead="L2"),
+        ev("open", "2026-03-02 10:00:00", lead="L1"),
+        ev("open", "2026-03-02 10:00:00", lead="L2"),
+    )
     assert total(log, exclude_bots=True, proximity_seconds=0)["opened"] == 2
 
 
@@ -273,8 +355,11 @@ def test_records_first_sent_after_as_of_are_not_in_the_report() -> None:
 
 # -- section 5: time frame, sent basis -----------------------------------------------------
 def test_sent_basis_counts_all_events_of_records_sent_in_the_frame() -> None:
-    log = log_of(send("2026-03-02 09:00"), ev("open", "2026-03-20 10:00"),
-                 send("2026-03-20 09:00", lead="L2"))
+    log = log_of(
+        send("2026-03-02 09:00"),
+        ev("open", "2026-03-20 10:00"),
+        send("2026-03-20 09:00", lead="L2"),
+    )
     t = total(log, time_frame="2026-03-01..2026-03-10")
     assert (t["sent"], t["opened"]) == (1, 1)  # the open after the frame counts
 
@@ -301,10 +386,13 @@ def test_frames_are_calendar_days_in_the_report_zone(tz: str, ts: str, inside: b
 # -- section 5: time frame, activity basis -------------------------------------------------
 def test_activity_basis_counts_only_events_inside_the_frame() -> None:
     log = log_of(
-        send("2026-03-02 09:00", lead="L1"), ev("delivered", "2026-03-02 09:01", lead="L1"),
+        send("2026-03-02 09:00", lead="L1"),
+        ev("delivered", "2026-03-02 09:01", lead="L1"),
         ev("open", "2026-03-12 10:00", lead="L1"),
-        send("2026-03-12 09:00", lead="L2"), ev("hard_bounce", "2026-03-12 09:01", lead="L2"),
-        send("2026-03-02 09:00", lead="L3"), ev("delivered", "2026-03-02 09:01", lead="L3"),
+        send("2026-03-12 09:00", lead="L2"),
+        ev("hard_bounce", "2026-03-12 09:01", lead="L2"),
+        send("2026-03-02 09:00", lead="L3"),
+        ev("delivered", "2026-03-02 09:01", lead="L3"),
     )
     t = total(log, basis="activity", time_frame="2026-03-10..2026-03-15")
     # L1: sent before the frame, opened inside: delivered + opened, not sent.
@@ -314,8 +402,11 @@ def test_activity_basis_counts_only_events_inside_the_frame() -> None:
 
 
 def test_activity_basis_status_comes_from_the_events_left() -> None:
-    log = log_of(send("2026-03-02 09:00"), ev("hard_bounce", "2026-03-02 09:01"),
-                 ev("open", "2026-03-12 10:00"))
+    log = log_of(
+        send("2026-03-02 09:00"),
+        ev("hard_bounce", "2026-03-02 09:01"),
+        ev("open", "2026-03-12 10:00"),
+    )
     inside_bounce = total(log, basis="activity", time_frame="2026-03-01..2026-03-05")
     assert (inside_bounce["hard_bounced"], inside_bounce["delivered"]) == (1, 0)
     both = total(log, basis="activity", time_frame="2026-03-01..2026-03-15")
@@ -323,13 +414,14 @@ def test_activity_basis_status_comes_from_the_events_left() -> None:
 
 
 def test_activity_basis_pending_and_aborted_only_for_sends_in_the_frame() -> None:
-    log = log_of(send("2026-03-02 09:00", lead="L1"), send("2026-03-12 09:00", lead="L2"),
-                 ev("delivered", "2026-03-12 09:00", lead="L1", c="C1"))
-    t = total(log, basis="activity", time_frame="2026-03-10..2026-03-15",
-              as_of="2026-03-13 09:00")
+    log = log_of(
+        send("2026-03-02 09:00", lead="L1"),
+        send("2026-03-12 09:00", lead="L2"),
+        ev("delivered", "2026-03-12 09:00", lead="L1", c="C1"),
+    )
+    t = total(log, basis="activity", time_frame="2026-03-10..2026-03-15", as_of="2026-03-13 09:00")
     assert (t["sent"], t["pending"], t["aborted"], t["delivered"]) == (1, 1, 0, 1)
-    t = total(log, basis="activity", time_frame="2026-03-01..2026-03-05",
-              as_of="2026-03-13 09:00")
+    t = total(log, basis="activity", time_frame="2026-03-01..2026-03-05", as_of="2026-03-13 09:00")
     assert (t["sent"], t["pending"], t["aborted"]) == (1, 0, 1)
 
 
@@ -377,8 +469,12 @@ def test_a_rate_with_a_zero_denominator_is_missing_not_zero() -> None:
 
 # -- filters keep or drop whole records ----------------------------------------------------
 def test_filters_keep_or_drop_whole_records() -> None:
-    log = log_of(send(c="C1", e="E1"), send(c="C2", e="E2"), send(c="C2", e="E3"),
-                 ev("open", "2026-03-02 10:00", c="C2", e="E2"))
+    log = log_of(
+        send(c="C1", e="E1"),
+        send(c="C2", e="E2"),
+        send(c="C2", e="E3"),
+        ev("open", "2026-03-02 10:00", c="C2", e="E2"),
+    )
     rep = cp.Report(log)
     assert rep.where(campaigns=["C2"]).total()["sent"] == 2
     assert rep.where(emails="E2").total()[["sent", "opened"]].tolist() == [1, 1]
