@@ -5,13 +5,21 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: demo test lint format lab sample bench clean
+.PHONY: demo test lint format lab sample bench clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,spark]'
 	touch $(STAMP)
+
+## system-deps: Debian's chromium (browser tests) and a Java runtime (Spark), if absent
+system-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v java >/dev/null 2>&1; then \
+		apt-get update -qq && \
+		{ [ -x /usr/bin/chromium ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } && \
+		{ command -v java >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }; \
+	fi
 
 ## demo: set up, then build the sample report and print it
 demo: $(STAMP)
@@ -30,7 +38,7 @@ demo: $(STAMP)
 	@echo "Report files: $(OUT)/report.csv $(OUT)/report.xlsx"
 
 ## test: set up, lint, then run the whole suite
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/ruff check campaign_perf tests benchmarks
 	$(BIN)/ruff format --check campaign_perf tests benchmarks
 	$(BIN)/pytest

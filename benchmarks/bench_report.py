@@ -69,9 +69,12 @@ GROUP BY ALL ORDER BY ALL
 CHILD = r"""
 import json, resource, sys, time, warnings
 warnings.simplefilter("ignore")
-kind, path, lo, hi = sys.argv[1:5]
+kind, path, first, last = sys.argv[1:5]
 t = time.perf_counter()
 if kind == "baseline":
+    import datetime as dt
+    lo = f"{first} 00:00:00+00"
+    hi = f"{dt.date.fromisoformat(last) + dt.timedelta(days=1)} 00:00:00+00"
     import duckdb
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
@@ -83,7 +86,7 @@ else:
     import campaign_perf as cp
     log = cp.load_events(path)
     t_load = time.perf_counter() - t
-    rep = cp.Report(log, time_frame=f"{lo}..{hi}")
+    rep = cp.Report(log, time_frame=f"{first}..{last}")
     table = rep.table()
     n = len(table)
     total_sent = int(table["sent"].sum())
@@ -95,15 +98,12 @@ print(json.dumps({"seconds": seconds, "rss_mb": rss_mb, "rows": n, "sent": total
 
 def run_child(kind: str, path: Path, sql_file: Path) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, kind, str(path), *FRAME_UTC, str(sql_file)],
+        [sys.executable, "-c", CHILD, kind, str(path), *FRAME, str(sql_file)],
         check=True,
         capture_output=True,
         text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-FRAME_UTC = (f"{FRAME[0]} 00:00:00+00", "2026-11-01 00:00:00+00")
 
 
 def main() -> None:

@@ -1,100 +1,153 @@
-"""Records and the per-send-day cube, built by the embedded engine and cached on the log.
+"""Records and the per-send-day cube, built by an engine and cached on the log.
 
 The records of a set of rule settings are built once (the only heavy step) and kept as a
 table in the engine. The cube sums them by campaign, email, send day in the report's zone
 and any lead attributes asked for; on the sent basis it holds every send day, so any time
 frame of whole days is a sum over it and never touches the events again.
+
+:class:`DuckDBEngine` is the embedded engine. Another engine (Spark) provides the same
+three methods, each returning pandas, so every view works unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
+import duckdb
 import pandas as pd
 
 from campaign_perf._engine import quote_ident, quote_literal
-from campaign_perf.rules import COUNT_COLUMNS, RuleParams, records_sql
+from campaign_perf.rules import RuleParams, _ts, filtered_events_sql, records_sql
 
-if TYPE_CHECKING:
-    from campaign_perf.events import EventLog
-
-__all__ = ["cube", "records_table"]
+__all__ = ["DuckDBEngine", "Engine"]
 
 _MAX_CACHED = 16
+Bounds = tuple[pd.Timestamp | None, pd.Timestamp | None]
+
+
+class Engine(Protocol):
+    """What a Report needs from an engine: records, cube and events, as pandas."""
+
+    def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Counts by campaign_id, email_id, send_day (datetime64), lead attributes."""
+        ...
+
+    def records(self, params: RuleParams, tz: str) -> pd.DataFrame:
+        """One row per record with ``first_sent_at``, ``send_day`` and the counts."""
+        ...
+
+    def events(self, params: RuleParams, tz: str, sent_between: Bounds | None) -> pd.DataFrame:
+        """The counted events of the records (first sent between the bounds, if given)."""
+        ...
 
 
 def _key(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
 
 
-def _remember(log: EventLog, key: object, value: object) -> None:
-    cache = log._cache
-    if len(cache) >= _MAX_CACHED:
-        oldest = next(iter(cache))
-        old = cache.pop(oldest)
-        if isinstance(old, str) and old.startswith("records_"):
-            log._con.execute(f"DROP TABLE IF EXISTS {old}")
-    cache[key] = value
-
-
-def records_table(log: EventLog, params: RuleParams) -> str:
-    """The name of the engine table holding the records for these rule settings."""
-    key = ("records", params)
-    if key not in log._cache:
-        name = f"records_{_key(params)}"
-        log._con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {records_sql(params)}")
-        _remember(log, key, name)
-    return log._cache[key]
-
-
-def records_frame(log: EventLog, params: RuleParams, tz: str) -> pd.DataFrame:
-    """The records as a DataFrame, with ``send_day`` in the zone ``tz``."""
-    table = records_table(log, params)
-    return log._con.execute(
-        f"SELECT *, CAST(timezone({quote_literal(tz)}, first_sent_at) AS DATE) AS send_day "
-        f"FROM {table} ORDER BY campaign_id, email_id, lead_id"
-    ).df()
-
-
-def cube(
-    log: EventLog, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    """The counts of the records summed by campaign, email, send day and lead attributes.
+class DuckDBEngine:
+    """The embedded engine: the rules' SQL run in-process by DuckDB, results cached.
 
     Parameters
     ----------
-    log : EventLog
-        The events.
-    params : RuleParams
-        The rule settings (with ``frame`` set on the activity basis).
-    tz : str
-        The zone of the send days.
-    lead_attrs : tuple of str
-        Lead attributes to keep as dimensions (for grouping or filtering by them).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``campaign_id, email_id, send_day`` (datetime64, the local day of the first send),
-        the lead attributes, then the counts of :data:`~campaign_perf.rules.COUNT_COLUMNS`.
+    con : duckdb.DuckDBPyConnection
+        The connection holding the ``events`` and ``leads`` tables of a log.
     """
-    key = ("cube", params, tz, lead_attrs)
-    if key in log._cache:
-        return log._cache[key]
-    table = records_table(log, params)
-    attrs = "".join(
-        f", CAST(l.{quote_ident(a)} AS VARCHAR) AS {quote_ident(a)}" for a in lead_attrs
-    )
-    join = " LEFT JOIN leads l ON l.lead_id = r.lead_id" if lead_attrs else ""
-    sums = ", ".join(f"sum({c})::BIGINT AS {c}" for c in COUNT_COLUMNS)
-    out = log._con.execute(
-        f"SELECT r.campaign_id, r.email_id, "
-        f"CAST(timezone({quote_literal(tz)}, r.first_sent_at) AS DATE) AS send_day{attrs}, {sums} "
-        f"FROM {table} r{join} GROUP BY ALL ORDER BY ALL"
-    ).df()
-    out["send_day"] = pd.to_datetime(out["send_day"])
-    for a in lead_attrs:
-        out[a] = out[a].fillna("(unknown)")
-    _remember(log, key, out)
-    return out
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._cache: dict[Any, Any] = {}
+
+    def _remember(self, key: object, value: Any) -> Any:
+        if len(self._cache) >= _MAX_CACHED:
+            old = self._cache.pop(next(iter(self._cache)))
+            if isinstance(old, str) and old.startswith("records_"):
+                self.con.execute(f"DROP TABLE IF EXISTS {old}")
+        self._cache[key] = value
+        return value
+
+    def records_table(self, params: RuleParams) -> str:
+        """The name of the engine table holding the records for these rule settings."""
+        key = ("records", params)
+        if key not in self._cache:
+            name = f"records_{_key(params)}"
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {records_sql(params)}")
+            self._remember(key, name)
+        return self._cache[key]
+
+    def records(self, params: RuleParams, tz: str) -> pd.DataFrame:
+        """The records as a DataFrame, with ``send_day`` in the zone ``tz``."""
+        table = self.records_table(params)
+        out = self.con.execute(
+            f"SELECT *, CAST(timezone({quote_literal(tz)}, first_sent_at) AS DATE) AS send_day "
+            f"FROM {table} ORDER BY campaign_id, email_id, lead_id"
+        ).df()
+        out["send_day"] = pd.to_datetime(out["send_day"])
+        return out
+
+    def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The counts of the records summed by campaign, email, send day and lead attributes.
+
+        Parameters
+        ----------
+        params : RuleParams
+            The rule settings (with ``frame`` set on the activity basis).
+        tz : str
+            The zone of the send days.
+        lead_attrs : tuple of str
+            Lead attributes to keep as dimensions (for grouping or filtering by them).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``campaign_id, email_id, send_day`` (datetime64, the local day of the first
+            send), the lead attributes, then the counts of ``params.count_columns``.
+        """
+        key = ("cube", params, tz, lead_attrs)
+        if key in self._cache:
+            return self._cache[key]
+        table = self.records_table(params)
+        attrs = "".join(
+            f", CAST(l.{quote_ident(a)} AS VARCHAR) AS {quote_ident(a)}" for a in lead_attrs
+        )
+        join = " LEFT JOIN leads l ON l.lead_id = r.lead_id" if lead_attrs else ""
+        sums = ", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in params.count_columns)
+        out = self.con.execute(
+            f"SELECT r.campaign_id, r.email_id, "
+            f"CAST(timezone({quote_literal(tz)}, r.first_sent_at) AS DATE) AS send_day{attrs}, "
+            f"{sums} FROM {table} r{join} GROUP BY ALL ORDER BY ALL"
+        ).df()
+        out["send_day"] = pd.to_datetime(out["send_day"])
+        for a in lead_attrs:
+            out[a] = out[a].fillna("(unknown)")
+        return self._remember(key, out)
+
+    def events(self, params: RuleParams, tz: str, sent_between: Bounds | None) -> pd.DataFrame:
+        """The counted events of the records, each with its record's first send.
+
+        Parameters
+        ----------
+        params : RuleParams
+            The rule settings.
+        tz : str
+            The zone of ``send_day``.
+        sent_between : (Timestamp or None, Timestamp or None) or None
+            Keep only records first sent in these half-open UTC bounds (sent basis).
+        """
+        table = self.records_table(params)
+        where = "e.f"
+        if sent_between is not None:
+            lo, hi = sent_between
+            where += f" AND r.first_sent_at >= {_ts(lo)}" if lo is not None else ""
+            where += f" AND r.first_sent_at < {_ts(hi)}" if hi is not None else ""
+        out = self.con.execute(
+            "SELECT e.campaign_id, e.email_id, e.lead_id, e.event_type, e.timestamp, e.link, "
+            "e.is_bot, e.unsub_link, r.first_sent_at, "
+            f"CAST(timezone({quote_literal(tz)}, r.first_sent_at) AS DATE) AS send_day "
+            f"FROM ({filtered_events_sql(params)}) e JOIN {table} r "
+            "ON e.campaign_id = r.campaign_id AND e.email_id = r.email_id "
+            f"AND e.lead_id = r.lead_id WHERE {where} ORDER BY e.timestamp"
+        ).df()
+        out["send_day"] = pd.to_datetime(out["send_day"])
+        return out

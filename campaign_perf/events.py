@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from campaign_perf import _parse
 from campaign_perf._engine import connect, quote_ident, quote_literal
+from campaign_perf.cube import DuckDBEngine, Engine
 from campaign_perf.dimensions import Dimensions, load_dimensions
 from campaign_perf.schema import (
     CANONICAL_COLUMNS,
@@ -128,6 +129,8 @@ class EventLog:
     ----------
     dims : Dimensions
         The campaigns, emails and leads tables (given, or gathered from the events).
+    engine : Engine
+        What builds records and cubes (the embedded DuckDB engine; Spark for Spark logs).
     """
 
     def __init__(
@@ -144,7 +147,7 @@ class EventLog:
         self._rejected = rejected
         self._duplicates = duplicates
         self._events: pd.DataFrame | None = None
-        self._cache: dict[Any, Any] = {}
+        self.engine: Engine = DuckDBEngine(con)
 
     # -- what was loaded -------------------------------------------------------------
     @property

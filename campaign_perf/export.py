@@ -323,7 +323,7 @@ def column_labels(rep: Report, table: pd.DataFrame | None = None) -> dict[str, s
     dict of str to str
         Column name -> label; lead attribute columns keep their names.
     """
-    from campaign_perf.report import _LABELS as group_labels
+    from campaign_perf.report import GROUP_LABELS as group_labels
 
     out = dict(group_labels)
     out.update({m.id: m.label for m in rep.metrics})

@@ -119,6 +119,16 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: Custom counts by id: the SQL predicate (over the columns of
+#: :func:`campaign_perf.rules.filtered_events_sql`) that a record's events must match.
+CUSTOM_COUNTS: dict[str, str] = {}
+
+
+def custom_counts() -> tuple[tuple[str, str], ...]:
+    """The registered custom counts as ``(id, predicate)`` pairs, in registration order."""
+    return tuple(CUSTOM_COUNTS.items())
+
+
 def get_metric(metric_id: str, registry: Mapping[str, Metric] | None = None) -> Metric:
     """Look a metric up by id, with an error that lists the known ids."""
     registry = METRICS if registry is None else registry

@@ -18,17 +18,17 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from campaign_perf import cube as _cube
 from campaign_perf.events import EventLog
 from campaign_perf.metrics import (
     DEFAULT_COLUMNS,
     METRICS,
     Metric,
+    custom_counts,
     evaluate,
     format_value,
     get_metric,
 )
-from campaign_perf.rules import COUNT_COLUMNS, DEFAULT_UNSUBSCRIBE_LINK_PATTERN, RuleParams
+from campaign_perf.rules import DEFAULT_UNSUBSCRIBE_LINK_PATTERN, RuleParams
 from campaign_perf.schema import CampaignPerfError
 from campaign_perf.timeframes import (
     DateRange,
@@ -38,7 +38,7 @@ from campaign_perf.timeframes import (
     today_in,
 )
 
-__all__ = ["GROUPS", "Filters", "Report", "ReportError"]
+__all__ = ["GROUPS", "GROUP_LABELS", "Filters", "Report", "ReportError"]
 
 Basis = Literal["sent", "activity"]
 
@@ -63,7 +63,8 @@ _ALIASES = {
     "send week": "week",
     "send month": "month",
 }
-_LABELS = {
+#: Labels of the group columns, shown to people.
+GROUP_LABELS: dict[str, str] = {
     "campaign_id": "Campaign ID",
     "campaign_name": "Campaign",
     "email_id": "Email ID",
@@ -271,7 +272,13 @@ class Report:
             proximity_seconds=self.proximity_seconds,
             unsubscribe_link_pattern=self.unsubscribe_link_pattern,
             frame=frame,
+            extra_counts=custom_counts(),
         )
+
+    @property
+    def count_columns(self) -> tuple[str, ...]:
+        """The additive counts of the cube: the built-ins, then the custom counts."""
+        return self.rule_params.count_columns
 
     @property
     def metrics(self) -> list[Metric]:
@@ -368,31 +375,54 @@ class Report:
         attrs += [a for a in self.filters.lead_attrs() if a not in attrs]
         return tuple(sorted(attrs))
 
-    def cube(self) -> pd.DataFrame:
-        """The cube rows in the frame that pass the filters, with names joined.
+    def cube(self, *, all_days: bool = False) -> pd.DataFrame:
+        """The cube rows of the report, with names joined and the filters applied.
+
+        Parameters
+        ----------
+        all_days : bool, default False
+            Keep every send day, not only the frame's (sent basis): the data an
+            interactive view needs to move the frame without Python.
 
         Returns
         -------
         pandas.DataFrame
-            One row per campaign, email, send day (and lead attributes in use).
+            One row per campaign, email, send day (and lead attributes in use), with
+            ``campaign_name, program, status, email_name`` and the counts.
         """
-        c = _cube.cube(self.log, self.rule_params, self.tz, self._lead_dims())  # type: ignore[arg-type]
+        c = self.log.engine.cube(self.rule_params, self.tz, self._lead_dims())  # type: ignore[arg-type]
+        if not all_days:
+            c = c[self._in_frame(c["send_day"])]
+        return self._filter(self._named(c))
+
+    def _in_frame(self, send_day: pd.Series) -> np.ndarray:
+        """Which send days are in the frame (all of them on the activity basis)."""
+        mask = np.ones(len(send_day), dtype=bool)
         if self.basis == "sent":
             first, last = self.frame.first, self.frame.last
-            mask = np.ones(len(c), dtype=bool)
             if first is not None:
-                mask &= (c["send_day"] >= pd.Timestamp(first)).to_numpy()
+                mask &= (send_day >= pd.Timestamp(first)).to_numpy()
             if last is not None:
-                mask &= (c["send_day"] <= pd.Timestamp(last)).to_numpy()
-            c = c[mask]
+                mask &= (send_day <= pd.Timestamp(last)).to_numpy()
+        return mask
+
+    def _named(self, c: pd.DataFrame) -> pd.DataFrame:
         dims = self.log.dims
         c = c.merge(
             dims.campaigns[["campaign_id", "campaign_name", "program", "status"]],
             on="campaign_id",
             how="left",
         )
-        c = c.merge(dims.emails[["email_id", "email_name"]], on="email_id", how="left")
-        return self._filter(c)
+        return c.merge(dims.emails[["email_id", "email_name"]], on="email_id", how="left")
+
+    def _with_lead_attrs(self, r: pd.DataFrame) -> pd.DataFrame:
+        attrs = list(self.filters.lead_attrs())
+        if not attrs:
+            return r
+        leads = self.log.leads[["lead_id", *attrs]].astype(str)
+        r = r.merge(leads, on="lead_id", how="left")
+        r[attrs] = r[attrs].fillna("(unknown)")
+        return r
 
     def _filter(self, c: pd.DataFrame) -> pd.DataFrame:
         f = self.filters
@@ -413,7 +443,7 @@ class Report:
         keys: list[str] = []
         for g in self.group_by:  # type: ignore[union-attr]
             if g == "week":
-                shift = (c["send_day"].dt.dayofweek - self.week_start) % 7  # type: ignore[operator]
+                shift = (c["send_day"].dt.day_of_week - self.week_start) % 7  # type: ignore[operator]
                 c = c.assign(send_week=c["send_day"] - pd.to_timedelta(shift, unit="D"))
             elif g == "month":
                 c = c.assign(send_month=c["send_day"].dt.to_period("M").dt.start_time)
@@ -421,7 +451,7 @@ class Report:
         return c, keys
 
     def _with_metrics(self, sums: pd.DataFrame) -> pd.DataFrame:
-        values = {k: sums[k] for k in COUNT_COLUMNS}
+        values = {k: sums[k] for k in self.count_columns}
         out = {}
         for m in self.metrics:
             out[m.id] = sums[m.id] if m.is_count else evaluate(m.expression, values, m.id)  # type: ignore[arg-type]
@@ -439,9 +469,14 @@ class Report:
         """
         c, keys = self._group_columns(self.cube())
         if c.empty:
-            sums = pd.DataFrame({k: pd.Series(dtype="int64") for k in [*keys, *COUNT_COLUMNS]})
+            cols = [*keys, *self.count_columns]
+            sums = pd.DataFrame({k: pd.Series(dtype="int64") for k in cols})
         else:
-            sums = c.groupby(keys, sort=True, dropna=False)[list(COUNT_COLUMNS)].sum().reset_index()
+            sums = (
+                c.groupby(keys, sort=True, dropna=False)[list(self.count_columns)]
+                .sum()
+                .reset_index()
+            )
         out = pd.concat([sums[keys], self._with_metrics(sums)], axis=1)
         for k in keys:
             if k.startswith("send_"):
@@ -451,32 +486,32 @@ class Report:
     def total(self) -> pd.Series:
         """The metrics over every record of the report (the total row)."""
         c = self.cube()
-        sums = c[list(COUNT_COLUMNS)].sum().to_frame().T.astype("int64")
+        sums = c[list(self.count_columns)].sum().to_frame().T.astype("int64")
         return self._with_metrics(sums).iloc[0]
 
     def records(self) -> pd.DataFrame:
         """The records behind the report: one row per (campaign, email, lead) with its
         ``first_sent_at``, ``send_day``, status flags and engagement (for drill-down)."""
-        r = _cube.records_frame(self.log, self.rule_params, self.tz)  # type: ignore[arg-type]
-        r["send_day"] = pd.to_datetime(r["send_day"])
-        if self.basis == "sent":
-            first, last = self.frame.first, self.frame.last
-            if first is not None:
-                r = r[r["send_day"] >= pd.Timestamp(first)]
-            if last is not None:
-                r = r[r["send_day"] <= pd.Timestamp(last)]
-        dims = self.log.dims
-        r = r.merge(
-            dims.campaigns[["campaign_id", "campaign_name", "program", "status"]],
-            on="campaign_id",
-            how="left",
-        )
-        r = r.merge(dims.emails[["email_id", "email_name"]], on="email_id", how="left")
-        attrs = self.filters.lead_attrs()
-        if attrs:
-            r = r.merge(self.log.leads[["lead_id", *attrs]].astype(str), on="lead_id", how="left")
-            r[list(attrs)] = r[list(attrs)].fillna("(unknown)")
+        r = self.log.engine.records(self.rule_params, self.tz)  # type: ignore[arg-type]
+        r = self._with_lead_attrs(self._named(r[self._in_frame(r["send_day"])]))
         return self._filter(r).reset_index(drop=True)
+
+    def events(self) -> pd.DataFrame:
+        """The events the report counts, for charts and drill-down.
+
+        The events of the report's records after the rules' filters (as-of, bots, and on
+        the activity basis the frame), each with its record's ``first_sent_at``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``campaign_id, email_id, lead_id, event_type, timestamp, link, is_bot,
+            unsub_link, first_sent_at, send_day`` and the names.
+        """
+        sent_between = self.frame.bounds_utc(self.tz) if self.basis == "sent" else None
+        e = self.log.engine.events(self.rule_params, self.tz, sent_between)  # type: ignore[arg-type]
+        e = self._with_lead_attrs(self._named(e[self._in_frame(e["send_day"])]))
+        return self._filter(e).reset_index(drop=True)
 
     # -- for people ---------------------------------------------------------------------
     def formatted(self, *, subtotals: bool = True, total: bool = True) -> pd.DataFrame:
@@ -494,7 +529,7 @@ class Report:
         rows: list[dict[str, str]] = []
 
         def fmt_row(labels: dict[str, str], values: Mapping[str, Any]) -> dict[str, str]:
-            row = {_LABELS.get(k, k): labels.get(k, "") for k in shown}
+            row = {GROUP_LABELS.get(k, k): labels.get(k, "") for k in shown}
             for m in self.metrics:
                 row[m.label] = format_value(values[m.id], m.fmt)
             return row
@@ -507,7 +542,7 @@ class Report:
             for cid, part in t.groupby("campaign_id", sort=False):
                 for _, r in part.iterrows():
                     rows.append(fmt_row({k: plain(r[k]) for k in shown}, r))
-                sub = cube[cube["campaign_id"] == cid][list(COUNT_COLUMNS)].sum().to_frame().T
+                sub = cube[cube["campaign_id"] == cid][list(self.count_columns)].sum().to_frame().T
                 label = f"{part['campaign_name'].iloc[0]} — subtotal"
                 rows.append(fmt_row({"campaign_name": label}, self._with_metrics(sub).iloc[0]))
         else:
@@ -515,7 +550,7 @@ class Report:
                 rows.append(fmt_row({k: plain(r[k]) for k in shown}, r))
         if total:
             rows.append(fmt_row({shown[0]: "Total"}, self.total()))
-        cols = [_LABELS.get(k, k) for k in shown] + [m.label for m in self.metrics]
+        cols = [GROUP_LABELS.get(k, k) for k in shown] + [m.label for m in self.metrics]
         return pd.DataFrame(rows, columns=cols)
 
     def __repr__(self) -> str:

@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_UNSUBSCRIBE_LINK_PATTERN",
     "PENDING_DAYS",
     "RuleParams",
+    "filtered_events_sql",
     "records_sql",
 ]
 
@@ -59,6 +60,9 @@ class RuleParams:
     frame : tuple of (Timestamp or None, Timestamp or None) or None
         Activity basis only: the half-open UTC frame outside which events are dropped.
         ``None`` is the sent basis (every event up to ``as_of`` counts).
+    extra_counts : tuple of (id, predicate)
+        Custom counts: records (people) with at least one counted event matching the SQL
+        predicate over the columns of :func:`filtered_events_sql`.
     """
 
     as_of: pd.Timestamp
@@ -66,28 +70,38 @@ class RuleParams:
     proximity_seconds: int | None = None
     unsubscribe_link_pattern: str = DEFAULT_UNSUBSCRIBE_LINK_PATTERN
     frame: tuple[pd.Timestamp | None, pd.Timestamp | None] | None = None
+    extra_counts: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def count_columns(self) -> tuple[str, ...]:
+        """The built-in counts, then the custom counts."""
+        return COUNT_COLUMNS + tuple(i for i, _ in self.extra_counts)
 
 
 def _ts(value: pd.Timestamp) -> str:
     return f"CAST({quote_literal(value.tz_convert('UTC').isoformat())} AS TIMESTAMPTZ)"
 
 
-def records_sql(p: RuleParams, events: str = "events") -> str:
-    """The query of the records of RULES.md sections 2 to 5 and 8.
+def filtered_events_sql(p: RuleParams, events: str = "events") -> str:
+    """The events the rules count, after RULES.md section 8's steps in order.
+
+    Duplicates were merged and orphans set aside at load. Here: events after ``as_of``
+    are dropped, bots are flagged by proximity, then excluded if asked; ``f`` tells
+    whether an event is inside the frame (always true on the sent basis), and
+    ``unsub_link`` marks clicks on unsubscribe links.
 
     Parameters
     ----------
     p : RuleParams
         The report's rule settings.
     events : str
-        The table or view of canonical events (duplicates removed, orphans set aside).
+        The table or view of canonical events.
 
     Returns
     -------
     str
-        SQL returning one row per record: ``campaign_id, email_id, lead_id,
-        first_sent_at`` (the earliest send up to ``as_of``, whatever the frame), then the
-        0/1 flags and counts of :data:`COUNT_COLUMNS`.
+        SQL returning ``campaign_id, email_id, lead_id, event_type, timestamp, link,
+        is_bot, f, unsub_link``.
     """
     as_of = _ts(p.as_of)
     # 1. Events after as_of are ignored.
@@ -110,7 +124,7 @@ def records_sql(p: RuleParams, events: str = "events") -> str:
         ).replace("FROM base", f"FROM ({base})")
     # 3. Bots are excluded if asked.
     keep = "NOT (is_bot AND event_type IN ('open', 'click'))" if p.exclude_bots else "true"
-    # 4. The frame (activity basis): events outside it are dropped.
+    # 4. The frame (activity basis): events outside it do not count.
     if p.frame is None:
         in_frame = "true"
     else:
@@ -119,6 +133,35 @@ def records_sql(p: RuleParams, events: str = "events") -> str:
         conds.append(f"timestamp < {_ts(hi)}" if hi is not None else "true")
         in_frame = " AND ".join(conds)
     pattern = quote_literal(p.unsubscribe_link_pattern)
+    return (
+        f"SELECT *, {in_frame} AS f, event_type = 'click' "
+        f"AND coalesce(regexp_matches(link, {pattern}, 'i'), false) AS unsub_link "
+        f"FROM ({base}) WHERE {keep}"
+    )
+
+
+def records_sql(p: RuleParams, events: str = "events") -> str:
+    """The query of the records of RULES.md sections 2 to 5 and 8.
+
+    Parameters
+    ----------
+    p : RuleParams
+        The report's rule settings.
+    events : str
+        The table or view of canonical events (duplicates removed, orphans set aside).
+
+    Returns
+    -------
+    str
+        SQL returning one row per record: ``campaign_id, email_id, lead_id,
+        first_sent_at`` (the earliest send up to ``as_of``, whatever the frame), then the
+        0/1 flags and counts of :data:`COUNT_COLUMNS`.
+    """
+    as_of = _ts(p.as_of)
+    extra_aggs = "".join(f",\n bool_or(f AND ({pred})) AS x_{i}" for i, pred in p.extra_counts)
+    extra_cols = "".join(
+        f", CAST(coalesce(x_{i}, false) AS INTEGER) AS {i}" for i, _ in p.extra_counts
+    )
     agg = f"""
         SELECT campaign_id, email_id, lead_id,
             min(timestamp) FILTER (WHERE event_type = 'sent') AS first_sent_at,
@@ -130,13 +173,8 @@ def records_sql(p: RuleParams, events: str = "events") -> str:
             bool_or(f AND event_type = 'soft_bounce') AS any_soft,
             bool_or(f AND event_type = 'delivered') AS any_delivered,
             bool_or(f AND event_type = 'unsubscribe') AS any_unsub,
-            bool_or(f AND event_type = 'complaint') AS any_complaint
-        FROM (
-            SELECT *, {in_frame} AS f,
-                event_type = 'click'
-                AND coalesce(regexp_matches(link, {pattern}, 'i'), false) AS unsub_link
-            FROM ({base}) WHERE {keep}
-        )
+            bool_or(f AND event_type = 'complaint') AS any_complaint{extra_aggs}
+        FROM ({filtered_events_sql(p, events)})
         GROUP BY campaign_id, email_id, lead_id
     """
     having = "first_sent_at IS NOT NULL" if p.frame is None else "n_events > 0"
@@ -164,6 +202,6 @@ def records_sql(p: RuleParams, events: str = "events") -> str:
             CAST(total_clicks > 0 AS INTEGER) AS clicked,
             CAST(any_unsub AS INTEGER) AS unsubscribed,
             CAST(any_complaint AS INTEGER) AS complained,
-            total_opens, total_clicks
+            total_opens, total_clicks{extra_cols}
         FROM eng
     """
