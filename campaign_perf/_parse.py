@@ -67,13 +67,21 @@ def text_sql(col: str, sql_type: str) -> str:
             f"CASE WHEN {c} = floor({c}) AND abs({c}) < 1e18 "
             f"THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END"
         )
-    return f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
+    v = f"CAST({c} AS VARCHAR)"
+    # Trim only where there is something to trim: most ids are clean, and trim copies.
+    return (
+        f"CASE WHEN {v} = '' THEN NULL WHEN {v} LIKE ' %' OR {v} LIKE '% ' "
+        f"THEN NULLIF(trim({v}), '') ELSE {v} END"
+    )
 
 
 def event_type_sql(col: str) -> str:
     """Event types, case-insensitive, with spaces or hyphens read as underscores."""
     c = quote_ident(col)
-    return f"NULLIF(replace(replace(lower(trim(CAST({c} AS VARCHAR))), ' ', '_'), '-', '_'), '')"
+    v = f"CAST({c} AS VARCHAR)"
+    known = ", ".join(quote_literal(t) for t in EVENT_TYPES)
+    normalised = f"NULLIF(replace(replace(lower(trim({v})), ' ', '_'), '-', '_'), '')"
+    return f"CASE WHEN {v} IN ({known}) THEN {v} ELSE {normalised} END"
 
 
 def bool_sql(col: str, sql_type: str) -> str:
@@ -117,4 +125,10 @@ def reject_reason_sql(raw: dict[str, str]) -> str:
             f"CASE WHEN is_bot IS NULL THEN 'is_bot ''' || {shown('is_bot')} "
             "|| ''' is not true or false' END"
         )
-    return "concat_ws('; ', " + ", ".join(parts) + ")"
+    valid = (
+        f"event_type IN ({types}) AND timestamp IS NOT NULL AND campaign_id IS NOT NULL "
+        "AND email_id IS NOT NULL AND lead_id IS NOT NULL"
+        + (" AND is_bot IS NOT NULL" if "is_bot" in raw else "")
+    )
+    # Valid rows (nearly all) skip building the message.
+    return f"CASE WHEN {valid} THEN '' ELSE concat_ws('; ', " + ", ".join(parts) + ") END"

@@ -38,6 +38,8 @@ _PARQUET_SUFFIXES = (".parquet", ".pq")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _ORPHAN_REASON = "orphaned: no 'sent' event for this campaign, email and lead"
 _ids = itertools.count()
+#: A row's _seq is its input's number times this, plus its 1-based row number.
+_SEQ_BASE = 2**40
 
 Input = str | Path | pd.DataFrame | pa.Table
 
@@ -155,9 +157,13 @@ class EventLog:
         """The canonical events (RULES.md section 1), with their source file and row."""
         if self._events is None:
             cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS)
-            self._events = self._con.sql(
-                f"SELECT {cols}, _file AS source, _row AS row FROM events ORDER BY _file, _row"
+            events = self._con.sql(
+                f"SELECT {cols}, _seq // {_SEQ_BASE} AS source, _seq % {_SEQ_BASE} AS row "
+                "FROM events ORDER BY _seq"
             ).df()
+            labels = dict(enumerate(self._summary.inputs))
+            events["source"] = events["source"].map(labels)
+            self._events = events
         return self._events
 
     @property
@@ -363,8 +369,9 @@ class _Loader:
         self.rejected: list[pd.DataFrame] = []
         self.skipped: dict[str, int] = {}
         self.source_dims: list[Any] = []
+        self.bad = 0
         con.execute(
-            "CREATE TABLE staged (_file VARCHAR, _row BIGINT, _seq BIGINT, event_type VARCHAR, "
+            "CREATE TABLE staged (_seq BIGINT, event_type VARCHAR, "
             "timestamp TIMESTAMPTZ, campaign_id VARCHAR, email_id VARCHAR, lead_id VARCHAR, "
             "campaign_name VARCHAR, email_name VARCHAR, program VARCHAR, link VARCHAR, "
             "is_bot BOOLEAN, event_id VARCHAR, _reason VARCHAR)"
@@ -389,8 +396,10 @@ class _Loader:
         suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".zst")]
         suffix = suffixes[-1] if suffixes else ""
         p = quote_literal(str(path))
+        rows = "row_number() OVER ()"
         if suffix in _PARQUET_SUFFIXES:
-            scan = f"read_parquet({p})"
+            scan = f"read_parquet({p}, file_row_number = true)"
+            rows = "file_row_number + 1"
         elif suffix in _CSV_SUFFIXES:
             scan = f"read_csv({p}, all_varchar = true, header = true)"
         elif suffix in _JSONL_SUFFIXES:
@@ -402,9 +411,10 @@ class _Loader:
                 f"{label}: unknown file type {suffix!r}; use .csv, .tsv, .parquet, .jsonl or .json"
             )
         try:
+            exclude = " EXCLUDE (file_row_number)" if rows != "row_number() OVER ()" else ""
             self.con.execute(
                 f"CREATE TEMP VIEW {view} AS SELECT {quote_literal(label)} AS _file, "
-                f"row_number() OVER () AS _row, * FROM {scan}"
+                f"{rows} AS _row, *{exclude} FROM {scan}"
             )
             names = self._columns(view)
         except duckdb.Error as exc:
@@ -502,13 +512,6 @@ class _Loader:
         missing = [c for c in REQUIRED_COLUMNS if c not in raw]
         if missing:
             self._missing_columns(label, list(types))
-        n = self.con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0]
-        if n == 0:
-            if skip_empty:
-                return
-            raise LoadError(f"{label}: holds no rows")
-        self.rows_read += n
-        self.inputs.append(label)
 
         def col(canon: str) -> str:
             if canon not in raw:
@@ -530,78 +533,114 @@ class _Loader:
         )
         raw_names = {c: "__raw_" + c for c in ("event_type", "timestamp", "is_bot") if c in raw}
         reason = _parse.reject_reason_sql(raw_names)
-        order = ", ".join(("_file", "_row", "_seq", *CANONICAL_COLUMNS))
+        order = ", ".join(("_seq", *CANONICAL_COLUMNS))
         # _seq orders rows across inputs: the input's number, then its row.
-        seq = f"{len(self.inputs)} * {2**40} + _row"
+        base = len(self.inputs) * _SEQ_BASE
+        this_input = f"_seq BETWEEN {base} AND {base + _SEQ_BASE - 1}"
         try:
-            self.con.execute(
-                f"INSERT INTO staged SELECT {order}, {reason} AS _reason FROM "
-                f"(SELECT _file, _row, {seq} AS _seq, {parsed}, {keep_raw} FROM {view})"
-            )
             # fetchall, not fetchone: a pending result makes the next con.register fail
+            n = self.con.execute(
+                f"INSERT INTO staged SELECT {order}, NULLIF({reason}, '') AS _reason FROM "
+                f"(SELECT {base} + _row AS _seq, {parsed}, {keep_raw} FROM {view})"
+            ).fetchall()[0][0]
             bad = self.con.execute(
-                "SELECT count(*) FROM staged "
-                f"WHERE _file = {quote_literal(label)} AND _reason <> ''"
+                f"SELECT count(*) FROM staged WHERE {this_input} AND _reason IS NOT NULL"
             ).fetchall()[0][0]
         except duckdb.Error as exc:
             raise LoadError(f"{label}: cannot be read: {_first_line(exc)}") from exc
+        if n == 0:
+            if skip_empty:
+                return
+            raise LoadError(f"{label}: holds no rows")
+        self.rows_read += n
+        self.inputs.append(label)
+        self.bad += bad
         if bad:
             rej = self.con.execute(
-                f"SELECT s._file AS source, s._row AS row, s._reason AS reason, "
+                f"SELECT v._file AS source, v._row AS row, s._reason AS reason, "
                 f"CAST(COLUMNS(v.* EXCLUDE (_file, _row)) AS VARCHAR) "
-                f"FROM staged s JOIN {view} v ON s._file = v._file AND s._row = v._row "
-                f"WHERE s._file = {quote_literal(label)} AND s._reason <> '' ORDER BY s._row"
+                f"FROM staged s JOIN {view} v ON s._seq = {base} + v._row "
+                f"WHERE s.{this_input} AND s._reason IS NOT NULL ORDER BY s._seq"
             ).df()
             rej = rej.rename(columns={raw[c]: c for c in raw if raw[c] in rej.columns})
             self.rejected.append(rej)
 
     # -- merging ----------------------------------------------------------------------
     def finish(self, *, campaigns: Any, emails: Any, leads: Any) -> EventLog:
+        """Merge duplicates, set orphans aside, and turn the staging table into ``events``.
+
+        Rows leave the one staging table by ``DELETE`` (few rows, typically), so the events
+        are never copied.
+        """
         con = self.con
+        labels = self.inputs
+
+        def source_row(alias: str) -> str:
+            """SQL of the source label and row number of a row's _seq."""
+            cases = " ".join(f"WHEN {i} THEN {quote_literal(lbl)}" for i, lbl in enumerate(labels))
+            return (
+                f"CASE {alias}._seq // {_SEQ_BASE} {cases} END AS {{p}}source, "
+                f"{alias}._seq % {_SEQ_BASE} AS {{p}}row"
+            )
+
+        if self.bad:
+            con.execute("DELETE FROM staged WHERE _reason IS NOT NULL")
         # Exact duplicates: the same event_id, or (without an id) the same canonical row.
         # Hash aggregates find the few repeated keys; the first occurrence is kept.
         row_cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS if c != "event_id")
-        con.execute(
-            "CREATE TEMP TABLE dup_keys AS "
-            "SELECT event_id, NULL AS _k, min(_seq) AS _keep FROM staged "
-            "WHERE _reason = '' AND event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1 "
-            f"UNION ALL SELECT NULL, hash({row_cols}), min(_seq) FROM staged "
-            f"WHERE _reason = '' AND event_id IS NULL GROUP BY {row_cols} HAVING count(*) > 1"
+        s_cols = ", ".join("s." + quote_ident(c) for c in CANONICAL_COLUMNS if c != "event_id")
+        no_id = con.execute("SELECT count(*) FROM staged WHERE event_id IS NULL").fetchall()[0][0]
+        by_row = (
+            f" UNION ALL SELECT NULL, hash({row_cols}), min(_seq) FROM staged "
+            f"WHERE event_id IS NULL GROUP BY {row_cols} HAVING count(*) > 1"
+            if no_id
+            else ""
         )
         con.execute(
-            "CREATE TEMP TABLE dups AS SELECT s._seq, s._file, s._row, d._keep FROM staged s "
-            "JOIN dup_keys d ON s.event_id = d.event_id WHERE s._reason = '' AND s._seq <> d._keep "
-            "UNION ALL SELECT s._seq, s._file, s._row, d._keep FROM staged s JOIN dup_keys d "
-            f"ON s.event_id IS NULL AND d.event_id IS NULL AND hash({row_cols}) = d._k "
-            "WHERE s._reason = '' AND s._seq <> d._keep AND EXISTS (SELECT 1 FROM staged f "
-            f"WHERE f._seq = d._keep AND ({row_cols}) IS NOT DISTINCT FROM "
-            f"({', '.join('s.' + quote_ident(c) for c in CANONICAL_COLUMNS if c != 'event_id')}))"
+            "CREATE TEMP TABLE dup_keys AS SELECT event_id, NULL::UBIGINT AS _k, "
+            "min(_seq) AS _keep FROM staged WHERE event_id IS NOT NULL "
+            f"GROUP BY event_id HAVING count(*) > 1{by_row}"
+        )
+        n_keys = con.execute("SELECT count(*) FROM dup_keys").fetchall()[0][0]
+        con.execute(
+            "CREATE TEMP TABLE dups AS SELECT s._seq, d._keep FROM staged s "
+            "JOIN dup_keys d ON s.event_id = d.event_id WHERE s._seq <> d._keep"
+            + (
+                " UNION ALL SELECT s._seq, d._keep FROM staged s JOIN dup_keys d "
+                f"ON s.event_id IS NULL AND d.event_id IS NULL AND hash({s_cols}) = d._k "
+                "WHERE s._seq <> d._keep AND EXISTS (SELECT 1 FROM staged f "
+                f"WHERE f._seq = d._keep AND ({row_cols}) IS NOT DISTINCT FROM ({s_cols}))"
+                if no_id
+                else ""
+            )
+            if n_keys
+            else "CREATE TEMP TABLE dups AS SELECT _seq, _seq AS _keep FROM staged LIMIT 0"
         )
         duplicates = con.execute(
-            "SELECT d._file AS source, d._row AS row, k._file AS duplicate_of_source, "
-            "k._row AS duplicate_of_row, s.event_id, s.event_type, s.timestamp, s.campaign_id, "
-            "s.email_id, s.lead_id FROM dups d JOIN staged s ON s._seq = d._seq "
-            "JOIN staged k ON k._seq = d._keep ORDER BY d._seq"
+            f"SELECT {source_row('s').format(p='')}, "
+            f"{source_row('k').format(p='duplicate_of_')}, s.event_id, s.event_type, "
+            "s.timestamp, s.campaign_id, s.email_id, s.lead_id FROM dups d "
+            "JOIN staged s ON s._seq = d._seq JOIN staged k ON k._seq = d._keep ORDER BY d._seq"
         ).df()
+        if len(duplicates):
+            con.execute("DELETE FROM staged WHERE _seq IN (SELECT _seq FROM dups)")
+        # Orphans: activity of a (campaign, email, lead) that has no send anywhere.
         con.execute(
-            "CREATE TEMP TABLE sends AS SELECT DISTINCT campaign_id, email_id, lead_id "
-            "FROM staged WHERE _reason = '' AND event_type = 'sent' "
-            "AND _seq NOT IN (SELECT _seq FROM dups)"  # a merged duplicate is not a send
+            "CREATE TEMP TABLE orphan_rows AS SELECT _seq FROM staged r WHERE NOT EXISTS "
+            "(SELECT 1 FROM staged s WHERE s.event_type = 'sent' "
+            "AND s.campaign_id = r.campaign_id AND s.email_id = r.email_id "
+            "AND s.lead_id = r.lead_id)"
         )
-        cols = ", ".join(("_file", "_row", *CANONICAL_COLUMNS))
-        kept = "FROM staged r WHERE _reason = '' AND _seq NOT IN (SELECT _seq FROM dups)"
-        has_send = (
-            "EXISTS (SELECT 1 FROM sends s WHERE s.campaign_id = r.campaign_id "
-            "AND s.email_id = r.email_id AND s.lead_id = r.lead_id)"
-        )
-        con.execute(f"CREATE TABLE events AS SELECT {cols} {kept} AND {has_send}")
         orphans = con.execute(
-            f"SELECT _file AS source, _row AS row, {quote_literal(_ORPHAN_REASON)} AS reason, "
-            f"CAST(COLUMNS(r.* EXCLUDE (_file, _row, _seq, _reason)) AS VARCHAR) "
-            f"{kept} AND NOT {has_send} ORDER BY _seq"
+            f"SELECT {source_row('r').format(p='')}, {quote_literal(_ORPHAN_REASON)} AS reason, "
+            "CAST(COLUMNS(r.* EXCLUDE (_seq, _reason)) AS VARCHAR) FROM staged r "
+            "WHERE _seq IN (SELECT _seq FROM orphan_rows) ORDER BY _seq"
         ).df()
-        for table in ("staged", "dup_keys", "dups", "sends"):
+        if len(orphans):
+            con.execute("DELETE FROM staged WHERE _seq IN (SELECT _seq FROM orphan_rows)")
+        for table in ("dup_keys", "dups", "orphan_rows"):
             con.execute(f"DROP TABLE {table}")
+        con.execute("ALTER TABLE staged RENAME TO events")
         frames = [f for f in [*self.rejected, orphans] if len(f)]
         if frames:
             rejected = pd.concat(frames, ignore_index=True)
