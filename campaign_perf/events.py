@@ -55,7 +55,7 @@ class LoadSummary:
     Attributes
     ----------
     inputs : list of str
-        The files (or in-memory tables) read, with the source format each was read as.
+        The files (or in-memory tables) that gave events, with the source each was read as.
     rows_read : int
         Rows (or payload items) read from all inputs.
     events : int
@@ -65,8 +65,8 @@ class LoadSummary:
     rejected_by_reason : dict
         Ledger rows per reason.
     duplicates : int
-        Exact duplicates merged into the first occurrence (same ``event_id``, or the same
-        row when there is no id).
+        Exact duplicates merged into the first occurrence (same ``event_id`` and event type,
+        or the same row when there is no id).
     orphaned : int
         Activity rows without any ``sent`` for their (campaign, email, lead); in the ledger.
     skipped : dict
@@ -224,11 +224,14 @@ class EventLog:
         Path
             The path written.
         """
+        from campaign_perf.export import neutralise
+
         path = Path(path)
         if path.suffix == ".parquet":
             self._rejected.to_parquet(path, index=False)
-        else:
-            self._rejected.to_csv(path, index=False)
+        else:  # raw values are untrusted: neutralise formulas for spreadsheet readers
+            safe = self._rejected.map(lambda v: neutralise(v) if isinstance(v, str) else v)
+            safe.to_csv(path, index=False)
         return path
 
     @property
@@ -307,11 +310,12 @@ def load_events(
     3
     """
     tz = check_tz(tz)
+    _check_source(source)
     con = connect()
     loader = _Loader(con, tz=tz, columns=dict(columns or {}), source=source)
     for item in _as_list(data):
         loader.add(item)
-    if not loader.inputs:
+    if not loader.inputs and not loader.native_labels:
         raise LoadError("no input: give a file, a list of files, a DataFrame or an Arrow table")
     log = loader.finish(campaigns=campaigns, emails=emails, leads=leads)
     if warn and log.summary().rejected:
@@ -324,6 +328,14 @@ def load_events(
             stacklevel=2,
         )
     return log
+
+
+def _check_source(source: str) -> None:
+    from campaign_perf.sources import SOURCES
+
+    known = ("auto", "canonical", *SOURCES)
+    if source not in known:
+        raise SchemaError(f"unknown source {source!r}; use one of: {', '.join(known)}")
 
 
 def _as_list(data: Input | Iterable[Input]) -> list[Input]:
@@ -370,6 +382,7 @@ class _Loader:
         self.skipped: dict[str, int] = {}
         self.source_dims: list[Any] = []
         self.bad = 0
+        self.native_labels: list[str] = []
         con.execute(
             "CREATE TABLE staged (_seq BIGINT, event_type VARCHAR, "
             "timestamp TIMESTAMPTZ, campaign_id VARCHAR, email_id VARCHAR, lead_id VARCHAR, "
@@ -380,6 +393,9 @@ class _Loader:
     # -- reading ----------------------------------------------------------------------
     def add(self, item: Input) -> None:
         view = f"input_{next(_ids)}"
+        if self.source not in ("auto", "canonical"):
+            self._add_native(item, str(item) if isinstance(item, (str, Path)) else "<table>")
+            return
         if isinstance(item, (pd.DataFrame, pa.Table)):
             label = f"<{type(item).__name__} {len(self.inputs) + 1}>"
             self._add_table(item, view, label)
@@ -456,24 +472,41 @@ class _Loader:
             if found is not None and self.source == "auto":
                 self._missing_columns(label, found)
             raise
-        label = f"{label} ({data.source})"
+        base, label = label, f"{label} ({data.source})"
+        if data.events.empty and data.rejected.empty and not data.skipped:
+            raise LoadError(f"{label}: holds no {data.source} events")
         for kind, n in data.skipped.items():
             self.skipped[kind] = self.skipped.get(kind, 0) + n
-        self.rows_read += len(data.rejected)
+        self.rows_read += len(data.rejected) + sum(data.skipped.values())
         if len(data.rejected):
             rej = data.rejected.copy()
             rej.insert(0, "source", label)
             self.rejected.append(rej)
         self.source_dims.append(data)
+        # A source of several tables (Fivetran) numbers rows per table: each table is
+        # staged as an input of its own, so that (input, row) names one row.
         events = data.events
-        view = f"input_{next(_ids)}"
-        self.con.register(f"{view}_data", events)
-        if "_row" in events.columns:
-            select = f"SELECT {quote_literal(label)} AS _file, _row, * EXCLUDE (_row)"
-        else:
-            select = f"SELECT {quote_literal(label)} AS _file, row_number() OVER () AS _row, *"
-        self.con.execute(f"CREATE TEMP VIEW {view} AS {select} FROM {view}_data")
-        self._stage(view, label, skip_empty=True)
+        parts = (
+            [
+                (f"{base}/{table} ({data.source})", part)
+                for table, part in events.groupby("_table", sort=False)
+            ]
+            if "_table" in events.columns
+            else [(label, events)]
+        )
+        for part_label, part in parts:
+            part = part.drop(columns=["_table"], errors="ignore")
+            if "_row" not in part.columns or not part["_row"].is_unique:
+                part = part.assign(_row=range(1, len(part) + 1))
+            view = f"input_{next(_ids)}"
+            self.con.register(f"{view}_data", part)
+            self.con.execute(
+                f"CREATE TEMP VIEW {view} AS SELECT {quote_literal(part_label)} AS _file, "
+                f"_row, * EXCLUDE (_row) FROM {view}_data"
+            )
+            self._stage(view, part_label, skip_empty=True)
+        if not any(lbl in self.inputs for lbl, _ in parts):
+            self.native_labels.append(label)  # read, but gave no events
 
     def _columns(self, view: str) -> list[str]:
         return [r[0] for r in self.con.execute(f"DESCRIBE {view}").fetchall()][2:]
@@ -578,6 +611,7 @@ class _Loader:
         def source_row(alias: str) -> str:
             """SQL of the source label and row number of a row's _seq."""
             cases = " ".join(f"WHEN {i} THEN {quote_literal(lbl)}" for i, lbl in enumerate(labels))
+            cases = cases or "WHEN -1 THEN NULL"
             return (
                 f"CASE {alias}._seq // {_SEQ_BASE} {cases} END AS {{p}}source, "
                 f"{alias}._seq % {_SEQ_BASE} AS {{p}}row"
@@ -585,26 +619,28 @@ class _Loader:
 
         if self.bad:
             con.execute("DELETE FROM staged WHERE _reason IS NOT NULL")
-        # Exact duplicates: the same event_id, or (without an id) the same canonical row.
+        # Exact duplicates: the same event_id and event type (a retried delivery of one
+        # event), or, without an id, the same canonical row.
         # Hash aggregates find the few repeated keys; the first occurrence is kept.
         row_cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS if c != "event_id")
         s_cols = ", ".join("s." + quote_ident(c) for c in CANONICAL_COLUMNS if c != "event_id")
         no_id = con.execute("SELECT count(*) FROM staged WHERE event_id IS NULL").fetchall()[0][0]
         by_row = (
-            f" UNION ALL SELECT NULL, hash({row_cols}), min(_seq) FROM staged "
+            f" UNION ALL SELECT NULL, NULL, hash({row_cols}), min(_seq) FROM staged "
             f"WHERE event_id IS NULL GROUP BY {row_cols} HAVING count(*) > 1"
             if no_id
             else ""
         )
         con.execute(
-            "CREATE TEMP TABLE dup_keys AS SELECT event_id, NULL::UBIGINT AS _k, "
+            "CREATE TEMP TABLE dup_keys AS SELECT event_id, event_type, NULL::UBIGINT AS _k, "
             "min(_seq) AS _keep FROM staged WHERE event_id IS NOT NULL "
-            f"GROUP BY event_id HAVING count(*) > 1{by_row}"
+            f"GROUP BY event_id, event_type HAVING count(*) > 1{by_row}"
         )
         n_keys = con.execute("SELECT count(*) FROM dup_keys").fetchall()[0][0]
         con.execute(
             "CREATE TEMP TABLE dups AS SELECT s._seq, d._keep FROM staged s "
-            "JOIN dup_keys d ON s.event_id = d.event_id WHERE s._seq <> d._keep"
+            "JOIN dup_keys d ON s.event_id = d.event_id AND s.event_type = d.event_type "
+            "WHERE s._seq <> d._keep"
             + (
                 " UNION ALL SELECT s._seq, d._keep FROM staged s JOIN dup_keys d "
                 f"ON s.event_id IS NULL AND d.event_id IS NULL AND hash({s_cols}) = d._k "
@@ -658,7 +694,7 @@ class _Loader:
         ).fetchone()
         by_reason = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
         summary = LoadSummary(
-            inputs=self.inputs,
+            inputs=self.inputs + self.native_labels,
             rows_read=self.rows_read,
             events=int(n_events),
             rejected=len(rejected),

@@ -57,11 +57,15 @@ def oracle_records(
     tz: str = "UTC",
 ) -> dict[tuple[str, str, str], dict[str, int]]:
     """Counts per record (campaign, email, lead) by the letter of RULES.md."""
-    # Duplicates are removed first (same event_id, or the same row when there is none).
+    # Duplicates are removed first (same event_id and type, or the same row without an id).
     seen: set = set()
     events: list[dict] = []
     for r in rows:
-        key = ("id", r["event_id"]) if r.get("event_id") else ("row", tuple(r.get(c) for c in COLS))
+        key = (
+            ("id", r["event_id"], r["event_type"])
+            if r.get("event_id")
+            else ("row", tuple(r.get(c) for c in COLS))
+        )
         if key not in seen:
             seen.add(key)
             events.append(dict(r, is_bot=bool(r.get("is_bot"))))

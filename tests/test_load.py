@@ -695,19 +695,29 @@ def test_identical_rows_without_id_count_once(tmp_path):
 
 
 def test_a_send_merged_as_a_duplicate_is_not_a_send():
-    # x1 names two events: the first (a delivered) is kept, so C2's only send is merged and
+    # x1 names two sends: the first (C1's) is kept, so C2's only send is merged and
     # C2's open has no send left.
     df = events_frame(["2026-03-02 09:00", "2026-03-02 09:01", "2026-03-02 09:30"])
     df = df.assign(
-        event_type=["delivered", "sent", "open"],
+        event_type=["sent", "sent", "open"],
         campaign_id=["C1", "C2", "C2"],
         lead_id="L1",
         event_id=["x1", "x1", "x2"],
     )
     log, _ = load_rejecting(df)
     assert log.duplicates["row"].tolist() == [2]
-    assert rejected_rows(log) == {1: ORPHAN, 3: ORPHAN}
-    assert len(log) == 0
+    assert rejected_rows(log) == {3: ORPHAN}
+    assert len(log) == 1
+
+
+def test_one_id_on_events_of_different_types_is_not_a_duplicate():
+    """Only a repeat of the same event (id and type) merges; SendGrid's documentation
+    payloads, for instance, all carry the placeholder id "sg_event_id"."""
+    df = events_frame(["2026-03-02 09:00", "2026-03-02 09:01", "2026-03-02 09:30"])
+    df = df.assign(event_type=["sent", "delivered", "open"], event_id="sg_event_id", lead_id="L1")
+    log = cp.load_events(df)
+    assert len(log) == 3
+    assert log.summary().duplicates == 0
 
 
 def test_rows_that_differ_in_an_optional_column_are_not_duplicates():
