@@ -262,6 +262,7 @@ def load_events(
     emails: str | Path | pd.DataFrame | None = None,
     leads: str | Path | pd.DataFrame | None = None,
     source: str = "auto",
+    source_options: Mapping[str, Any] | None = None,
     warn: bool = True,
 ) -> EventLog:
     """Load email events into an :class:`EventLog`.
@@ -284,6 +285,9 @@ def load_events(
     source : str, default "auto"
         ``"canonical"`` for canonical events, a source name (``"sendgrid"``, ``"ses"``,
         ``"marketo_bulk"``, ...), or ``"auto"`` to recognise it from the content.
+    source_options : mapping, optional
+        Options of the source's reader, e.g. ``{"campaign_field": "category"}`` for
+        SendGrid or ``{"campaign_tag": "campaign"}`` for SES (see each source module).
     warn : bool, default True
         Issue a :class:`RejectedRowsWarning` that says how many rows were rejected.
 
@@ -312,7 +316,9 @@ def load_events(
     tz = check_tz(tz)
     _check_source(source)
     con = connect()
-    loader = _Loader(con, tz=tz, columns=dict(columns or {}), source=source)
+    loader = _Loader(
+        con, tz=tz, columns=dict(columns or {}), source=source, options=dict(source_options or {})
+    )
     for item in _as_list(data):
         loader.add(item)
     if not loader.inputs and not loader.native_labels:
@@ -370,12 +376,19 @@ class _Loader:
     """Reads inputs one by one into a staging table, then dedups and finds orphans."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, *, tz: str, columns: dict[str, str], source: str
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        tz: str,
+        columns: dict[str, str],
+        source: str,
+        options: dict[str, Any],
     ) -> None:
         self.con = con
         self.tz = tz
         self.columns = columns
         self.source = source
+        self.options = options
         self.inputs: list[str] = []
         self.rows_read = 0
         self.rejected: list[pd.DataFrame] = []
@@ -467,7 +480,7 @@ class _Loader:
         if self.source == "canonical" or sources is None:
             self._missing_columns(label, found or [])
         try:
-            data = sources.read_source(obj, self.source)
+            data = sources.read_source(obj, self.source, **{"tz": self.tz, **self.options})
         except SchemaError:
             if found is not None and self.source == "auto":
                 self._missing_columns(label, found)

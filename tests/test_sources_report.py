@@ -7,6 +7,7 @@ RULES.md: activity of a (campaign, email, recipient) that was never sent is orph
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -131,3 +132,30 @@ def test_marketo_bulk_extracts_of_other_activity_types_load_empty(name: str) -> 
     assert s.events == 0
     assert set(s.skipped) == {"activity type 12 (New Lead)"}
     assert cp.Report(log).table().empty
+
+
+def test_reader_options_and_zone_reach_the_source(tmp_path: Path) -> None:
+    event = {
+        "email": "ana@example.com",
+        "timestamp": 1772442000,
+        "event": "processed",
+        "category": ["cats"],
+        "marketing_campaign_id": "mc1",
+        "sg_event_id": "e1",
+    }
+    path = tmp_path / "processed.json"
+    path.write_text(json.dumps([event]))
+    default = cp.load_events(path, warn=False)
+    by_category = cp.load_events(
+        path, source="sendgrid", source_options={"campaign_field": "category"}, warn=False
+    )
+    assert set(default.events["campaign_id"]) == {"mc1"}
+    assert set(by_category.events["campaign_id"]) == {"cats"}
+    # Marketo's naive activity dates are read in the zone given at load.
+    csv = (
+        "marketoGUID,leadId,activityDate,activityTypeId,campaignId,primaryAttributeValueId,"
+        'primaryAttributeValue,attributes\n1,7,2026-03-02 09:00:00,6,11,22,Welcome,"{}"\n'
+    )
+    (tmp_path / "extract.csv").write_text(csv)
+    log = cp.load_events(tmp_path / "extract.csv", tz="America/New_York", warn=False)
+    assert log.events["timestamp"].iloc[0] == pd.Timestamp("2026-03-02 14:00", tz="UTC")
