@@ -516,7 +516,7 @@ class Report:
     # -- for people ---------------------------------------------------------------------
     def formatted(self, *, subtotals: bool = True, total: bool = True) -> pd.DataFrame:
         """The table as people read it: labels, formatted numbers, campaign subtotals
-        (when grouped by campaign × email) and a total row.
+        (when grouped by campaign × email, for campaigns of several emails) and a total row.
 
         Returns
         -------
@@ -542,6 +542,8 @@ class Report:
             for cid, part in t.groupby("campaign_id", sort=False):
                 for _, r in part.iterrows():
                     rows.append(fmt_row({k: plain(r[k]) for k in shown}, r))
+                if len(part) == 1:  # a campaign of one email: its row is its subtotal
+                    continue
                 sub = cube[cube["campaign_id"] == cid][list(self.count_columns)].sum().to_frame().T
                 label = f"{part['campaign_name'].iloc[0]} — subtotal"
                 rows.append(fmt_row({"campaign_name": label}, self._with_metrics(sub).iloc[0]))
