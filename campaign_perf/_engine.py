@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import os
+import shutil
+import tempfile
+
 import duckdb
 
+#: The engine's memory budget unless told otherwise: beyond it, tables and intermediate
+#: results spill to a temporary directory instead of growing the process.
+DEFAULT_MEMORY_LIMIT = os.environ.get("CAMPAIGN_PERF_MEMORY_LIMIT", "1GB")
 
-def connect() -> duckdb.DuckDBPyConnection:
+
+@functools.cache
+def _spill_dir() -> str:
+    """One spill directory per process, removed when the process ends."""
+    path = tempfile.mkdtemp(prefix=f"campaign_perf-{os.getpid()}-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """Open an in-memory DuckDB connection set up for campaign_perf.
 
     The session time zone is UTC so that every ``TIMESTAMPTZ`` comes back to pandas
     as a UTC instant; report zones are applied explicitly with ``timezone(tz, ts)``.
+    Data beyond ``memory_limit`` spills to a temporary directory, so logs larger than
+    memory still load and report.
     """
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
-    # Spill to disk rather than fail when a large log does not fit in memory.
+    con.execute(f"SET memory_limit = {quote_literal(memory_limit or DEFAULT_MEMORY_LIMIT)}")
+    con.execute(f"SET temp_directory = {quote_literal(_spill_dir())}")
     con.execute("SET preserve_insertion_order = true")
     return con
 

@@ -48,7 +48,7 @@ class RejectedRowsWarning(UserWarning):
     """Some input rows could not be counted; they are in ``EventLog.rejected``."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class LoadSummary:
     """What loading read, kept, merged and rejected.
 
@@ -113,11 +113,12 @@ class LoadSummary:
     def __str__(self) -> str:
         return "\n".join(self.lines())
 
+    __repr__ = __str__
+
     def _repr_html_(self) -> str:
         import html
 
-        items = "".join(f"<li>{html.escape(line.strip())}</li>" for line in self.lines())
-        return f"<ul class='campaign-perf-summary'>{items}</ul>"
+        return f"<pre class='campaign-perf-summary'>{html.escape(str(self))}</pre>"
 
 
 class EventLog:
@@ -351,8 +352,8 @@ def _as_list(data: Input | Iterable[Input]) -> list[Input]:
         items = list(data)  # type: ignore[arg-type]
     out: list[Input] = []
     for item in items:
-        if isinstance(item, str) and any(ch in item for ch in "*?["):
-            matches = sorted(glob.glob(item))
+        if isinstance(item, (str, Path)) and any(ch in str(item) for ch in "*?["):
+            matches = sorted(glob.glob(str(item)))
             if not matches:
                 raise LoadError(f"{item}: no file matches this pattern")
             out.extend(matches)
@@ -435,6 +436,15 @@ class _Loader:
             scan = f"read_json({p}, format = 'newline_delimited')"
         elif suffix == ".json":
             scan = f"read_json({p}, format = 'auto')"
+        elif self.source == "auto":  # no known suffix (Firehose objects): look at the content
+            try:
+                self._add_native(path, label)
+            except SchemaError as exc:
+                raise LoadError(
+                    f"{label}: unknown file type {suffix!r} and not a known source's payload; "
+                    "use .csv, .tsv, .parquet, .jsonl or .json, or name the source"
+                ) from exc
+            return
         else:
             raise LoadError(
                 f"{label}: unknown file type {suffix!r}; use .csv, .tsv, .parquet, .jsonl or .json"
@@ -481,10 +491,21 @@ class _Loader:
             self._missing_columns(label, found or [])
         try:
             data = sources.read_source(obj, self.source, **{"tz": self.tz, **self.options})
-        except SchemaError:
+        except SchemaError as exc:
             if found is not None and self.source == "auto":
-                self._missing_columns(label, found)
+                try:
+                    self._missing_columns(label, found)
+                except SchemaError as canonical:
+                    if str(label).lower().endswith((".json", ".jsonl", ".ndjson")):
+                        raise SchemaError(f"{canonical}. Nor is it a known source: {exc}") from None
+                    raise
             raise
+        except TypeError as exc:  # an option the reader does not take
+            name = self.source if self.source != "auto" else sources.detect_source(obj)
+            raise SchemaError(
+                f"{label}: the {name} reader does not accept these source_options: "
+                f"{exc}; see campaign_perf.sources.{name} for its options"
+            ) from None
         base, label = label, f"{label} ({data.source})"
         if data.events.empty and data.rejected.empty and not data.skipped:
             raise LoadError(f"{label}: holds no {data.source} events")

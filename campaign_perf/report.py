@@ -23,8 +23,8 @@ from campaign_perf.metrics import (
     DEFAULT_COLUMNS,
     METRICS,
     Metric,
+    compute_metrics,
     custom_counts,
-    evaluate,
     format_value,
     get_metric,
 )
@@ -357,9 +357,12 @@ class Report:
         """
         f = self.filters
         status = _tuple(campaign_status)
+        known = {"active", "archived", *self.log.campaigns["status"].dropna()}
         for s in status:
-            if s not in ("active", "archived"):
-                raise ReportError(f"campaign_status must be 'active' or 'archived', not {s!r}")
+            if s not in known:
+                raise ReportError(
+                    f"campaign_status must be one of {', '.join(sorted(known))}, not {s!r}"
+                )
         new = Filters(
             campaigns=_tuple(campaigns) if campaigns is not None else f.campaigns,
             programs=_tuple(programs) if programs is not None else f.programs,
@@ -451,22 +454,30 @@ class Report:
         return c, keys
 
     def _with_metrics(self, sums: pd.DataFrame) -> pd.DataFrame:
-        values = {k: sums[k] for k in self.count_columns}
-        out = {}
-        for m in self.metrics:
-            out[m.id] = sums[m.id] if m.is_count else evaluate(m.expression, values, m.id)  # type: ignore[arg-type]
-        return pd.DataFrame(out, index=sums.index)
+        return compute_metrics(sums, self.columns)  # type: ignore[arg-type]
 
-    def table(self) -> pd.DataFrame:
+    def table(self, *, ci: bool = False, confidence: float = 0.95) -> pd.DataFrame:
         """The report: one row per group, the group ids and names, then the metric columns.
 
         Counts are integers; rates are fractions (0.25 is 25 %), missing (NaN) where the
         denominator is 0. No total rows: see :meth:`total` and :meth:`formatted`.
 
+        Parameters
+        ----------
+        ci : bool, default False
+            Add Wilson confidence intervals (``<rate>_low``, ``<rate>_high``) after each
+            rate that is a proportion.
+        confidence : float, default 0.95
+            The intervals' confidence level.
+
         Returns
         -------
         pandas.DataFrame
         """
+        if ci:
+            from campaign_perf.stats import table_with_ci
+
+            return table_with_ci(self, confidence)
         c, keys = self._group_columns(self.cube())
         if c.empty:
             cols = [*keys, *self.count_columns]
@@ -512,6 +523,29 @@ class Report:
         e = self.log.engine.events(self.rule_params, self.tz, sent_between)  # type: ignore[arg-type]
         e = self._with_lead_attrs(self._named(e[self._in_frame(e["send_day"])]))
         return self._filter(e).reset_index(drop=True)
+
+    # -- judging differences -----------------------------------------------------------
+    def compare(
+        self,
+        a: str,
+        b: str,
+        *,
+        campaign: str | None = None,
+        metrics: Sequence[str] | None = None,
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
+        """Champion (a) against challenger (b): a two-proportion test per rate with a
+        verdict in plain words (see :func:`campaign_perf.stats.compare_emails`)."""
+        from campaign_perf.stats import compare_emails
+
+        return compare_emails(self, a, b, campaign=campaign, metrics=metrics, confidence=confidence)
+
+    def compare_periods(self, *, confidence: float = 0.95) -> pd.DataFrame:
+        """This time frame against the previous one of equal length, with deltas (see
+        :func:`campaign_perf.stats.compare_periods`)."""
+        from campaign_perf.stats import compare_periods
+
+        return compare_periods(self, confidence=confidence)
 
     # -- for people ---------------------------------------------------------------------
     def formatted(self, *, subtotals: bool = True, total: bool = True) -> pd.DataFrame:

@@ -159,3 +159,37 @@ def test_reader_options_and_zone_reach_the_source(tmp_path: Path) -> None:
     (tmp_path / "extract.csv").write_text(csv)
     log = cp.load_events(tmp_path / "extract.csv", tz="America/New_York", warn=False)
     assert log.events["timestamp"].iloc[0] == pd.Timestamp("2026-03-02 14:00", tz="UTC")
+
+
+def test_a_file_without_a_suffix_is_recognised_by_its_content(tmp_path: Path) -> None:
+    # Firehose writes S3 objects without an extension.
+    obj = tmp_path / "PUT-S3-ses-1-2026-03-02-09-00-00-abc"
+    lines = [json.loads((FIXTURES / "ses" / f"{n}.json").read_text()) for n in ("send", "open")]
+    obj.write_text("\n".join(json.dumps(x) for x in lines))
+    log = cp.load_events(obj, warn=False)
+    assert "(ses)" in log.summary().inputs[0]
+    assert sorted(log.events["event_type"]) == ["open", "sent"]
+
+
+def test_an_option_the_reader_does_not_take_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "open.json"
+    path.write_text((FIXTURES / "sendgrid" / "open.json").read_text())
+    with pytest.raises(cp.SchemaError, match=r"open\.json.*sendgrid reader.*campaign_tag"):
+        cp.load_events(path, source_options={"campaign_tag": "x"})
+
+
+def test_an_unknown_json_payload_says_it_is_neither_canonical_nor_a_source(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps([{"msys": {"message_event": {"type": "delivery"}}}]))
+    with pytest.raises(cp.SchemaError, match=r"missing required columns.*known source"):
+        cp.load_events(path)
+
+
+def test_a_path_with_a_glob_reads_every_match(tmp_path: Path) -> None:
+    for name in ("processed", "open"):
+        (tmp_path / f"{name}.json").write_text((FIXTURES / "sendgrid" / f"{name}.json").read_text())
+    log = cp.load_events(tmp_path / "*.json", warn=False)
+    assert len(log.summary().inputs) == 2
+    assert "kept 2 events" in repr(log.summary())
