@@ -61,7 +61,7 @@ sample: $(STAMP)
 
 ## bench: the speed benchmark against the hand-written DuckDB baseline
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_report.py --update-readme
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .hypothesis

@@ -112,6 +112,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--reslices", type=int, default=50)
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
+    ap.add_argument("--update-readme", action="store_true", help="put the table in README.md")
     args = ap.parse_args()
 
     import campaign_perf as cp
@@ -180,6 +181,18 @@ def main() -> None:
     print(text)
     args.out.write_text(text + "\n")
     print(f"written to {args.out}", file=sys.stderr)
+    if args.update_readme:
+        update_readme(text)
+
+
+def update_readme(table: str, readme: Path = HERE.parent / "README.md") -> None:
+    """Put the table between the README's ``<!-- bench:start -->`` markers."""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    text = readme.read_text()
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{table}\n{end}{tail}")
+    print(f"updated {readme}", file=sys.stderr)
 
 
 if __name__ == "__main__":
