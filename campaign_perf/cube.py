@@ -37,8 +37,15 @@ class Engine(Protocol):
         """One row per record with ``first_sent_at``, ``send_day`` and the counts."""
         ...
 
-    def events(self, params: RuleParams, tz: str, sent_between: Bounds | None) -> pd.DataFrame:
-        """The counted events of the records (first sent between the bounds, if given)."""
+    def events(
+        self,
+        params: RuleParams,
+        tz: str,
+        sent_between: Bounds | None,
+        event_types: tuple[str, ...] | None = None,
+    ) -> pd.DataFrame:
+        """The counted events of the records (first sent between the bounds, if given),
+        optionally only of some event types."""
         ...
 
 
@@ -123,7 +130,13 @@ class DuckDBEngine:
             out[a] = out[a].fillna("(unknown)")
         return self._remember(key, out)
 
-    def events(self, params: RuleParams, tz: str, sent_between: Bounds | None) -> pd.DataFrame:
+    def events(
+        self,
+        params: RuleParams,
+        tz: str,
+        sent_between: Bounds | None,
+        event_types: tuple[str, ...] | None = None,
+    ) -> pd.DataFrame:
         """The counted events of the records, each with its record's first send.
 
         Parameters
@@ -134,6 +147,8 @@ class DuckDBEngine:
             The zone of ``send_day``.
         sent_between : (Timestamp or None, Timestamp or None) or None
             Keep only records first sent in these half-open UTC bounds (sent basis).
+        event_types : tuple of str, optional
+            Keep only these event types.
         """
         table = self.records_table(params)
         where = "e.f"
@@ -141,6 +156,8 @@ class DuckDBEngine:
             lo, hi = sent_between
             where += f" AND r.first_sent_at >= {_ts(lo)}" if lo is not None else ""
             where += f" AND r.first_sent_at < {_ts(hi)}" if hi is not None else ""
+        if event_types:
+            where += f" AND e.event_type IN ({', '.join(quote_literal(t) for t in event_types)})"
         out = self.con.execute(
             "SELECT e.campaign_id, e.email_id, e.lead_id, e.event_type, e.timestamp, e.link, "
             "e.is_bot, e.unsub_link, r.first_sent_at, "

@@ -507,7 +507,7 @@ class Report:
         r = self._with_lead_attrs(self._named(r[self._in_frame(r["send_day"])]))
         return self._filter(r).reset_index(drop=True)
 
-    def events(self) -> pd.DataFrame:
+    def events(self, event_types: Sequence[str] | None = None) -> pd.DataFrame:
         """The events the report counts, for charts and drill-down.
 
         The events of the report's records after the rules' filters (as-of, bots, and on
@@ -520,9 +520,41 @@ class Report:
             unsub_link, first_sent_at, send_day`` and the names.
         """
         sent_between = self.frame.bounds_utc(self.tz) if self.basis == "sent" else None
-        e = self.log.engine.events(self.rule_params, self.tz, sent_between)  # type: ignore[arg-type]
+        e = self.log.engine.events(
+            self.rule_params,  # type: ignore[arg-type]
+            self.tz,
+            sent_between,
+            tuple(event_types) if event_types else None,
+        )
         e = self._with_lead_attrs(self._named(e[self._in_frame(e["send_day"])]))
         return self._filter(e).reset_index(drop=True)
+
+    # -- views -------------------------------------------------------------------------
+    def chart(self, kind: str = "rates", **options: Any) -> Any:
+        """A plotly figure of the report (see :data:`campaign_perf.charts.CHART_KINDS`).
+
+        Parameters
+        ----------
+        kind : str, default "rates"
+            ``rates``, ``funnel``, ``volume``, ``rates_over_time``, ``engagement``,
+            ``heatmap`` or ``links``.
+        **options
+            Options of that kind (``period="week"``, ``top=20``, ...).
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
+        from campaign_perf import charts
+
+        return charts.chart(self, kind, **options)
+
+    def styled(self, *, subtotals: bool = True, total: bool = True) -> Any:
+        """The table for people: a pandas Styler with labels, percentages, campaign
+        subtotals and a total row (names escaped)."""
+        from campaign_perf import tables
+
+        return tables.styled(self, subtotals=subtotals, total=total)
 
     # -- judging differences -----------------------------------------------------------
     def compare(

@@ -1,0 +1,455 @@
+"""Charts: the figure data equal the report's numbers, derived here from the events written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+import campaign_perf as cp
+from campaign_perf import charts
+from campaign_perf.charts import CHART_KINDS, EMPTY_MESSAGE, PALETTE, chart
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = dt.date(2026, 3, 10)
+FRAME = "past 10 days (2026-03-01 – 2026-03-10)"
+A = "https://x.com/a"
+B = "https://x.com/b"
+UNSUB = "https://x.com/unsubscribe?id=1"
+
+NAMES = {
+    "C1": ("Spring Sale", "Spring"),
+    "C2": ("Newsletter", "News"),
+    "C3": ("All Bounced", "News"),
+}
+EMAILS = {"E1": "Hello", "E2": "News", "E3": "Oops"}
+
+
+def _event(kind: str, ts: str, c: str, e: str, lead: str, link: str | None = None) -> dict:
+    campaign, program = NAMES[c]
+    return {
+        "event_type": kind,
+        "timestamp": ts,
+        "campaign_id": c,
+        "email_id": e,
+        "lead_id": lead,
+        "link": link,
+        "campaign_name": campaign,
+        "program": program,
+        "email_name": EMAILS[e],
+    }
+
+
+def c1(kind: str, ts: str, lead: str, link: str | None = None) -> dict:
+    return _event(kind, ts, "C1", "E1", lead, link)
+
+
+def c2(kind: str, ts: str, lead: str, link: str | None = None) -> dict:
+    return _event(kind, ts, "C2", "E2", lead, link)
+
+
+# Spring Sale / Hello, sent Monday 2026-03-02 09:00 UTC to L1, L2, L3, L4, L7.
+# Newsletter / News, sent Thursday 2026-03-05 09:00 UTC to L1 and L5.
+# All Bounced / Oops, sent Sunday 2026-03-08 09:00 UTC to L6 (hard bounce: no delivery).
+EVENTS = [
+    *(c1("sent", "2026-03-02 09:00", lead) for lead in ("L1", "L2", "L3", "L4", "L7")),
+    *(c1("delivered", "2026-03-02 09:01", lead) for lead in ("L1", "L2", "L4", "L7")),
+    c1("open", "2026-03-02 10:30", "L1"),  # 1.5 h after the send
+    c1("click", "2026-03-02 10:31", "L1", A),  # 1.52 h
+    c1("click", "2026-03-02 11:00", "L1", A),  # 2 h: the same person, the same link
+    c1("open", "2026-03-02 12:00", "L1"),  # 3 h
+    c1("open", "2026-03-03 09:30", "L2"),  # 24.5 h
+    c1("click", "2026-03-03 09:31", "L2", UNSUB),  # not counted
+    c1("unsubscribe", "2026-03-03 09:32", "L2"),
+    c1("hard_bounce", "2026-03-02 09:02", "L3"),
+    c1("click", "2026-03-02 13:15", "L4", A),  # 4.25 h, an implied open
+    c2("sent", "2026-03-05 09:00", "L1"),
+    c2("sent", "2026-03-05 09:00", "L5"),
+    c2("delivered", "2026-03-05 09:01", "L1"),
+    c2("soft_bounce", "2026-03-05 09:01", "L5"),
+    c2("open", "2026-03-09 03:00", "L1"),  # 90 h; Sunday 23:00 in New York (EDT)
+    c2("click", "2026-03-09 03:05", "L1", B),
+    _event("sent", "2026-03-08 09:00", "C3", "E3", "L6"),
+    _event("hard_bounce", "2026-03-08 09:02", "C3", "E3", "L6"),
+]
+# What those rows mean (RULES.md), per campaign: sent, delivered, opened, clicked.
+EXPECTED = {
+    "Spring Sale · Hello": (5, 4, 3, 2),  # opened: L1, L2 and L4 (by its click)
+    "Newsletter · News": (2, 1, 1, 1),
+    "All Bounced · Oops": (1, 0, 0, 0),
+}
+
+
+def rate(num: int, den: int) -> float:
+    return num / den if den else math.nan
+
+
+def same(values: Sequence[float], expected: Sequence[float]) -> bool:
+    return np.allclose(np.asarray(values, float), np.asarray(expected, float), equal_nan=True)
+
+
+@pytest.fixture(scope="module")
+def log() -> cp.EventLog:
+    return cp.load_events(pd.DataFrame(EVENTS), warn=False)
+
+
+@pytest.fixture(scope="module")
+def rep(log: cp.EventLog) -> cp.Report:
+    return cp.Report(log, time_frame="past 10 days", today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def sample_rep() -> cp.Report:
+    data = ROOT / "sample_data"
+    log = cp.load_events(
+        data / "events.parquet",
+        campaigns=data / "campaigns.csv",
+        emails=data / "emails.parquet",
+        leads=data / "leads.parquet",
+        warn=False,
+    )
+    return cp.Report(log, time_frame="past 30 days", today="as_of", tz="Europe/Stockholm")
+
+
+def trace(fig: go.Figure, name: str) -> go.BaseTraceType:
+    found = [t for t in fig.data if t.name == name]
+    assert len(found) == 1, [t.name for t in fig.data]
+    return found[0]
+
+
+def colors(fig: go.Figure) -> set[str]:
+    """The colours the traces are drawn with (a heatmap: the top of its scale)."""
+    out: set[str] = set()
+    for t in fig.data:
+        c = t.colorscale[-1][1] if t.type == "heatmap" else t.marker.color
+        out.update([c] if isinstance(c, str) else list(c))
+    return out
+
+
+# -- every chart ------------------------------------------------------------------------
+def test_chart_kinds_are_the_documented_ones() -> None:
+    assert list(CHART_KINDS) == [
+        "rates",
+        "funnel",
+        "volume",
+        "rates_over_time",
+        "engagement",
+        "heatmap",
+        "links",
+    ]
+
+
+@pytest.mark.parametrize("kind", list(CHART_KINDS))
+def test_every_chart_is_white_titled_with_the_frame_and_uses_the_palette(
+    rep: cp.Report, kind: str
+) -> None:
+    fig = chart(rep, kind)
+    assert isinstance(fig, go.Figure)
+    assert fig.layout.template == pio.templates["plotly_white"]
+    assert FRAME in fig.layout.title.text
+    assert "UTC · by sent date" in fig.layout.title.subtitle.text
+    assert fig.data and colors(fig) <= set(PALETTE)
+    assert list(fig.layout.colorway) == list(PALETTE)
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        assert axis.visible is False or axis.title.text is not None
+
+
+def test_subtitle_says_when_filters_apply(rep: cp.Report) -> None:
+    assert "filters applied" not in chart(rep, "funnel").layout.title.subtitle.text
+    fig = chart(rep.where(programs="Spring"), "funnel")
+    assert "filters applied" in fig.layout.title.subtitle.text
+    assert list(fig.data[0].x) == list(EXPECTED["Spring Sale · Hello"])
+
+
+def test_unknown_kind_is_an_error_that_lists_the_kinds(rep: cp.Report) -> None:
+    with pytest.raises(cp.ReportError, match=r"unknown chart kind 'pie'.*rates, funnel"):
+        chart(rep, "pie")
+
+
+def test_unknown_option_is_an_error_that_lists_the_options(rep: cp.Report) -> None:
+    with pytest.raises(cp.ReportError, match="'volume' chart; it takes options: period"):
+        chart(rep, "volume", bins=3)
+
+
+@pytest.mark.parametrize("kind", list(CHART_KINDS))
+def test_a_frame_without_sends_gives_an_annotated_empty_figure(rep: cp.Report, kind: str) -> None:
+    fig = chart(rep.with_time_frame("2025-01-01..2025-01-31"), kind)
+    assert not fig.data
+    assert [a.text for a in fig.layout.annotations] == [EMPTY_MESSAGE]
+    assert "2025-01-01 – 2025-01-31" in fig.layout.title.text
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("engagement", "No opens or clicks in this time frame"),
+        ("heatmap", "No opens in this time frame"),
+        ("links", "No link clicks in this time frame"),
+    ],
+)
+def test_event_charts_say_when_there_was_nothing_to_count(
+    rep: cp.Report, kind: str, message: str
+) -> None:
+    fig = chart(rep.where(campaigns="All Bounced"), kind)
+    assert not fig.data
+    assert [a.text for a in fig.layout.annotations] == [message]
+
+
+def test_names_are_data_and_are_escaped_in_html(log: cp.EventLog) -> None:
+    bad = "<img src=x onerror=alert(1)></script>"
+    rows = [
+        {**e, "campaign_name": bad, "link": bad if e["link"] else None}
+        for e in EVENTS
+        if e["campaign_id"] == "C1"
+    ]
+    rep = cp.Report(cp.load_events(pd.DataFrame(rows), warn=False))
+    for kind in ("rates", "links"):
+        fig = chart(rep, kind)
+        assert any(bad in str(v) for v in fig.data[0].y)
+        html = fig.to_html(include_plotlyjs=False)
+        assert bad not in html and "<img src=x" not in html
+
+
+# -- rates ------------------------------------------------------------------------------
+def test_rates_bars_equal_the_report_rates_by_campaign_and_email(rep: cp.Report) -> None:
+    fig = chart(rep, "rates")
+    pct = [m for m in rep.metrics if m.fmt == "pct"]
+    assert [t.name for t in fig.data] == [m.label for m in pct]
+    assert all(t.type == "bar" and t.orientation == "h" for t in fig.data)
+    assert list(fig.data[0].y) == list(EXPECTED)
+    expected = {
+        "Delivered %": [rate(d, s) for s, d, _, _ in EXPECTED.values()],
+        "Opened %": [rate(o, d) for _, d, o, _ in EXPECTED.values()],
+        "Clicked %": [rate(c, d) for _, d, _, c in EXPECTED.values()],
+        "Clicked to Opened %": [rate(c, o) for _, _, o, c in EXPECTED.values()],
+    }
+    for label, values in expected.items():
+        assert same(trace(fig, label).x, values), label
+    table = rep.table()
+    for m in pct:
+        assert same(trace(fig, m.label).x, table[m.id]), m.id
+    assert "by campaign and email" in fig.layout.title.text
+    assert fig.layout.xaxis.tickformat == ".0%"
+    assert fig.layout.xaxis.title.text == "Rate"
+    assert fig.layout.yaxis.title.text == "Campaign · Email"
+
+
+def test_rates_hover_gives_the_exact_counts(rep: cp.Report) -> None:
+    opened = trace(chart(rep, "rates"), "Opened %")
+    counts = [(o, d) for _, d, o, _ in EXPECTED.values()]
+    assert [tuple(row) for row in opened.customdata] == counts
+    assert "of %{customdata[1]:,.0f} delivered" in opened.hovertemplate
+
+
+def test_rates_missing_rate_has_no_bar(rep: cp.Report) -> None:
+    fig = chart(rep, "rates")
+    row = list(fig.data[0].y).index("All Bounced · Oops")
+    assert math.isnan(trace(fig, "Opened %").x[row])
+    assert trace(fig, "Delivered %").x[row] == 0
+
+
+def test_rates_without_rate_columns_shows_open_click_and_click_to_open(rep: cp.Report) -> None:
+    fig = chart(rep.with_columns(["sent", "opened"]), "rates")
+    assert [t.name for t in fig.data] == ["Opened %", "Clicked %", "Clicked to Opened %"]
+    assert fig.layout.title.text.startswith("Opened %, Clicked % and Clicked to Opened % by ")
+
+
+def test_rates_follow_the_report_grouping(rep: cp.Report) -> None:
+    fig = chart(rep.by("program"), "rates", columns=["opened_pct"])
+    assert list(fig.data[0].y) == ["News", "Spring"]
+    # News: Newsletter (1 opened of 1 delivered) and All Bounced (0 delivered)
+    assert same(fig.data[0].x, [1 / 1, 3 / 4])
+    assert "by program" in fig.layout.title.text
+
+
+def test_rates_labels_that_repeat_get_their_ids() -> None:
+    rows = [
+        _event("sent", "2026-03-02 09:00", "C1", "E1", "L1"),
+        {**_event("sent", "2026-03-02 09:00", "C2", "E1", "L1"), "campaign_name": "Spring Sale"},
+    ]
+    rep = cp.Report(cp.load_events(pd.DataFrame(rows), warn=False))
+    assert list(chart(rep, "rates").data[0].y) == [
+        "Spring Sale · Hello (C1 · E1)",
+        "Spring Sale · Hello (C2 · E1)",
+    ]
+
+
+def test_rates_refuses_a_count_column(rep: cp.Report) -> None:
+    with pytest.raises(cp.ReportError, match="sent are not rates"):
+        chart(rep, "rates", columns=["sent"])
+
+
+# -- funnel -----------------------------------------------------------------------------
+def test_funnel_counts_sent_delivered_opened_clicked_with_share_of_sent(rep: cp.Report) -> None:
+    fig = chart(rep, "funnel")
+    (t,) = fig.data
+    assert t.type == "funnel"
+    assert list(t.y) == ["Sent", "Delivered", "Opened", "Clicked Link"]
+    totals = [sum(v[i] for v in EXPECTED.values()) for i in range(4)]
+    assert list(t.x) == totals == [8, 5, 4, 3]
+    assert "%{percentInitial:.1%} of sent" in t.texttemplate
+    assert [t.marker.color[i] for i in range(4)] == [
+        charts.metric_color(m) for m in ("sent", "delivered", "opened", "clicked")
+    ]
+
+
+# -- over time --------------------------------------------------------------------------
+def test_volume_by_day_has_every_day_of_the_frame(rep: cp.Report) -> None:
+    fig = chart(rep, "volume")
+    sent, delivered = trace(fig, "Sent"), trace(fig, "Delivered")
+    days = [f"2026-03-{d:02d}" for d in range(1, 11)]
+    assert list(sent.x) == days
+    by_day = {"2026-03-02": (5, 4), "2026-03-05": (2, 1), "2026-03-08": (1, 0)}
+    assert list(sent.y) == [by_day.get(d, (0, 0))[0] for d in days]
+    assert list(delivered.y) == [by_day.get(d, (0, 0))[1] for d in days]
+    assert fig.layout.xaxis.title.text == "Send day"
+    assert "by send day" in fig.layout.title.text
+
+
+@pytest.mark.parametrize(
+    ("week_start", "weeks"),
+    [
+        ("monday", {"2026-02-23": 0, "2026-03-02": 8, "2026-03-09": 0}),
+        ("sunday", {"2026-03-01": 7, "2026-03-08": 1}),
+    ],
+)
+def test_volume_by_week_honours_week_start(
+    log: cp.EventLog, week_start: str, weeks: dict[str, int]
+) -> None:
+    rep = cp.Report(log, time_frame="past 10 days", today=TODAY, week_start=week_start)
+    fig = chart(rep, "volume", period="week")
+    sent = trace(fig, "Sent")
+    assert dict(zip(sent.x, sent.y, strict=True)) == weeks
+    table = rep.by("week").with_columns(["sent"]).table()
+    assert {f"{w:%Y-%m-%d}": s for w, s in zip(table["send_week"], table["sent"], strict=True)} == {
+        w: s for w, s in weeks.items() if s
+    }
+    assert week_start.capitalize() in fig.layout.xaxis.title.text
+
+
+def test_volume_by_month(rep: cp.Report) -> None:
+    sent = trace(chart(rep, "volume", period="month"), "Sent")
+    assert (list(sent.x), list(sent.y)) == (["2026-03-01"], [8])
+
+
+def test_volume_refuses_an_unknown_period(rep: cp.Report) -> None:
+    with pytest.raises(cp.ReportError, match="period must be one of day, week, month"):
+        chart(rep, "volume", period="year")
+
+
+def test_rates_over_time_are_lines_of_each_days_rates_with_gaps(rep: cp.Report) -> None:
+    fig = chart(rep, "rates_over_time")
+    assert [t.name for t in fig.data] == ["Opened %", "Clicked %"]
+    days = [f"2026-03-{d:02d}" for d in range(1, 11)]
+    opened = {"2026-03-02": rate(3, 4), "2026-03-05": rate(1, 1), "2026-03-08": rate(0, 0)}
+    clicked = {"2026-03-02": rate(2, 4), "2026-03-05": rate(1, 1), "2026-03-08": rate(0, 0)}
+    assert list(fig.data[0].x) == days
+    assert same(fig.data[0].y, [opened.get(d, math.nan) for d in days])
+    assert same(fig.data[1].y, [clicked.get(d, math.nan) for d in days])
+    assert all(t.mode == "lines+markers" and t.connectgaps is False for t in fig.data)
+    assert fig.layout.yaxis.tickformat == ".0%"
+
+
+# -- engagement -------------------------------------------------------------------------
+def _bins(t: go.BaseTraceType) -> dict[str, int]:
+    return {x: int(y) for x, y in zip(t.x, t.y, strict=True) if y}
+
+
+def test_engagement_counts_events_by_hours_since_send(rep: cp.Report) -> None:
+    fig = chart(rep, "engagement")
+    opens, clicks = trace(fig, "Opens"), trace(fig, "Clicks")
+    assert list(opens.x) == [str(h) for h in range(72)] + ["later"]
+    assert _bins(opens) == {"1": 1, "3": 1, "24": 1, "later": 1}
+    # the unsubscribe-link click is not counted
+    assert _bins(clicks) == {"1": 1, "2": 1, "4": 1, "later": 1}
+    assert fig.layout.yaxis.title.text == "Events"
+    assert "every open and counted click" in fig.layout.title.subtitle.text
+
+
+def test_engagement_counts_people_once_at_their_first_open_and_click(rep: cp.Report) -> None:
+    fig = chart(rep, "engagement", unit="people")
+    assert _bins(trace(fig, "People who opened")) == {"1": 1, "24": 1, "later": 1}
+    assert _bins(trace(fig, "People who clicked")) == {"1": 1, "4": 1, "later": 1}
+    assert fig.layout.yaxis.title.text == "People (records)"
+
+
+def test_engagement_hours_option_moves_later(rep: cp.Report) -> None:
+    opens = trace(chart(rep, "engagement", hours=3), "Opens")
+    assert _bins(opens) == {"1": 1, "later": 3}
+
+
+# -- heatmap ----------------------------------------------------------------------------
+def _cells(fig: go.Figure) -> dict[tuple[str, int], int]:
+    (t,) = fig.data
+    z = np.asarray(t.z)
+    return {(t.y[r], int(t.x[c])): int(z[r, c]) for r, c in zip(*np.nonzero(z), strict=True)}
+
+
+def test_heatmap_puts_opens_at_their_weekday_and_hour_in_utc(rep: cp.Report) -> None:
+    fig = chart(rep, "heatmap")
+    assert _cells(fig) == {
+        ("Monday", 10): 1,
+        ("Monday", 12): 1,
+        ("Tuesday", 9): 1,
+        ("Monday", 3): 1,
+    }
+    assert fig.data[0].y[0] == "Monday"
+    assert fig.layout.xaxis.title.text == "Hour of day (UTC)"
+
+
+def test_heatmap_uses_the_report_zone_across_a_dst_change(log: cp.EventLog) -> None:
+    rep = cp.Report(log, time_frame="past 10 days", today=TODAY, tz="America/New_York")
+    fig = chart(rep, "heatmap")
+    # 10:30Z and 12:00Z on 2 March are 05:30 and 07:00 EST; 09:30Z on 3 March is 04:30 EST;
+    # 03:00Z on Monday 9 March is 23:00 EDT on Sunday 8 March.
+    assert _cells(fig) == {("Monday", 5): 1, ("Monday", 7): 1, ("Tuesday", 4): 1, ("Sunday", 23): 1}
+    assert "America/New_York" in fig.layout.title.text
+
+
+def test_heatmap_weekdays_start_on_the_report_week_start(log: cp.EventLog) -> None:
+    rep = cp.Report(log, time_frame="past 10 days", today=TODAY, week_start="sunday")
+    fig = chart(rep, "heatmap")
+    assert list(fig.data[0].y) == [
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+    ]
+    assert _cells(fig)[("Monday", 10)] == 1
+    assert np.asarray(fig.data[0].z)[1].sum() == 3  # the Monday row holds Monday's opens
+    assert fig.layout.yaxis.autorange == "reversed"
+
+
+# -- links ------------------------------------------------------------------------------
+def test_links_count_clicks_and_people_once_without_unsubscribe_links(rep: cp.Report) -> None:
+    fig = chart(rep, "links")
+    clicks, people = trace(fig, "Clicks"), trace(fig, "People")
+    assert list(clicks.y) == list(people.y) == [A, B]  # the unsubscribe link is left out
+    assert list(clicks.x) == [3, 1]  # L1 clicked A twice, L4 once; L1 clicked B
+    assert list(people.x) == [2, 1]
+    assert "unsubscribe links not counted" in fig.layout.title.subtitle.text
+
+
+def test_links_top_n(rep: cp.Report) -> None:
+    fig = chart(rep, "links", top=1)
+    assert list(fig.data[0].y) == [A]
+    assert fig.layout.title.text.startswith("Top 1 links")
+
+
+# -- the sample -------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", list(CHART_KINDS))
+def test_every_kind_draws_the_sample(sample_rep: cp.Report, kind: str) -> None:
+    fig = chart(sample_rep, kind)
+    sizes = [len(t.z if t.type == "heatmap" else t.x) for t in fig.data]
+    assert sizes and max(sizes) > 0
+    assert not fig.layout.annotations

@@ -1,0 +1,232 @@
+"""The people-facing table: labels, formatted numbers, subtotals, total, escaping."""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+from pandas.io.formats.style import Styler
+
+import campaign_perf as cp
+from campaign_perf import tables
+
+BAD = "<img src=x onerror=alert(1)>"
+ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+COLUMNS = ["sent", "delivered", "opened", "opened_pct"]
+
+
+def _rows() -> list[dict]:
+    rows: list[dict] = []
+
+    def add(kind: str, c: str, cname: str, e: str, ename: str, lead: str) -> None:
+        rows.append(
+            {
+                "event_type": kind,
+                "timestamp": "2026-03-02 09:00" if kind == "sent" else "2026-03-02 10:00",
+                "campaign_id": c,
+                "campaign_name": cname,
+                "email_id": e,
+                "email_name": ename,
+                "lead_id": lead,
+                "program": "Spring" if c == "C1" else "Other",
+            }
+        )
+
+    # Spring Sale / Hello: 1,200 sent, 1,000 delivered, 250 opened.
+    for i in range(1200):
+        lead = f"L{i:04d}"
+        add("sent", "C1", "Spring Sale", "E1", "Hello", lead)
+        if i < 1000:
+            add("delivered", "C1", "Spring Sale", "E1", "Hello", lead)
+        if i < 250:
+            add("open", "C1", "Spring Sale", "E1", "Hello", lead)
+    # Spring Sale / Reminder: 3 sent, 3 delivered, 1 opened.
+    for i in range(3):
+        add("sent", "C1", "Spring Sale", "E2", "Reminder", f"L{i:04d}")
+        add("delivered", "C1", "Spring Sale", "E2", "Reminder", f"L{i:04d}")
+    add("open", "C1", "Spring Sale", "E2", "Reminder", "L0000")
+    # A hostile campaign name; both sends bounce, so its Opened % is missing.
+    for lead in ("M1", "M2"):
+        add("sent", "C2", BAD, "E3", "Oops", lead)
+        add("hard_bounce", "C2", BAD, "E3", "Oops", lead)
+    return rows
+
+
+# (label, sent, delivered, opened) of each row people see, derived from the rows above.
+EXPECTED = [
+    ("row", "Spring Sale", "Hello", 1200, 1000, 250),
+    ("row", "Spring Sale", "Reminder", 3, 3, 1),
+    ("subtotal", "Spring Sale — subtotal", "", 1203, 1003, 251),
+    ("row", BAD, "Oops", 2, 0, 0),
+    ("subtotal", f"{BAD} — subtotal", "", 2, 0, 0),
+    ("total", "Total", "", 1205, 1003, 251),
+]
+
+
+@pytest.fixture(scope="module")
+def rep() -> cp.Report:
+    log = cp.load_events(pd.DataFrame(_rows()), warn=False)
+    return cp.Report(log, columns=COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def html(rep: cp.Report) -> str:
+    return tables.styled(rep).to_html()
+
+
+def _opened_pct(delivered: int, opened: int) -> float:
+    return opened / delivered if delivered else math.nan
+
+
+def _cell(html: str, row: int, col: int) -> str:
+    cell = rf'<td id="T_\w+_row{row}_col{col}" class="data row{row} col{col}" >(.*?)</td>'
+    match = re.search(cell, html)
+    assert match, (row, col)
+    return match.group(1)
+
+
+def _rule(html: str, row: int) -> str:
+    """The CSS declarations the Styler gives the first cell of a row."""
+    rules = re.findall(r"([^{}]+)\{([^}]*)\}", html.split("</style>")[0])
+    return " ".join(
+        props for selectors, props in rules if f"_row{row}_col0," in f"{selectors.strip()},"
+    )
+
+
+# -- table_rows -------------------------------------------------------------------------
+def test_rows_have_campaign_subtotals_and_a_total_with_real_numbers(rep: cp.Report) -> None:
+    rows = tables.table_rows(rep)
+    assert list(rows.columns) == ["campaign_name", "email_name", *COLUMNS, "row_kind"]
+    assert rows["row_kind"].tolist() == [e[0] for e in EXPECTED]
+    assert rows["campaign_name"].tolist() == [e[1] for e in EXPECTED]
+    assert rows["email_name"].tolist() == [e[2] for e in EXPECTED]
+    for col, i in (("sent", 3), ("delivered", 4), ("opened", 5)):
+        assert rows[col].tolist() == [e[i] for e in EXPECTED], col
+        assert rows[col].dtype == "int64"
+    expected_pct = [_opened_pct(e[4], e[5]) for e in EXPECTED]
+    assert rows["opened_pct"].tolist() == pytest.approx(expected_pct, nan_ok=True)
+
+
+def test_rows_match_the_plain_table_and_total(rep: cp.Report) -> None:
+    rows = tables.table_rows(rep)
+    plain = rows[rows["row_kind"] == "row"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(plain[COLUMNS], rep.table()[COLUMNS], check_dtype=False)
+    total = rows[rows["row_kind"] == "total"].iloc[0]
+    assert total[COLUMNS].astype(float).tolist() == pytest.approx(
+        rep.total()[COLUMNS].astype(float).tolist(), nan_ok=True
+    )
+
+
+def test_rows_without_subtotals_when_not_grouped_by_campaign_and_email(rep: cp.Report) -> None:
+    rows = tables.table_rows(rep.by("program"))
+    assert rows["row_kind"].tolist() == ["row", "row", "total"]
+    assert rows["program"].tolist() == ["Other", "Spring", "Total"]
+    assert rows["sent"].tolist() == [2, 1203, 1205]
+    assert tables.table_rows(rep, subtotals=False, total=False)["row_kind"].tolist() == [
+        "row",
+        "row",
+        "row",
+    ]
+
+
+def test_rows_of_an_empty_frame_are_a_zero_total(rep: cp.Report) -> None:
+    rows = tables.table_rows(rep.with_time_frame("2025-01-01..2025-01-31"))
+    assert rows["row_kind"].tolist() == ["total"]
+    assert rows["sent"].tolist() == [0]
+    assert math.isnan(rows["opened_pct"].iloc[0])
+
+
+# -- styled -----------------------------------------------------------------------------
+def test_styled_is_a_styler_over_numbers_with_labels_as_headers(rep: cp.Report, html: str) -> None:
+    st = tables.styled(rep)
+    assert isinstance(st, Styler)
+    assert list(st.data.columns) == ["Campaign", "Email", "Sent", "Delivered", "Opened", "Opened %"]
+    assert st.data["Sent"].tolist() == [e[3] for e in EXPECTED]
+    for label in st.data.columns:
+        assert f">{label}</th>" in html
+    assert "row_heading" not in html  # no index
+    assert 'class="campaign-perf-table"' in html
+    assert rep.description in html
+
+
+def test_styled_formats_thousands_percentages_and_missing_rates(html: str) -> None:
+    sent, opened_pct = 2, 5
+    assert _cell(html, 0, sent) == "1,200"
+    assert _cell(html, 0, opened_pct) == f"{250 / 1000:.1%}"
+    assert _cell(html, 1, opened_pct) == f"{1 / 3:.1%}"
+    assert _cell(html, 2, sent) == "1,203"
+    assert _cell(html, 2, opened_pct) == f"{251 / 1003:.1%}"
+    assert _cell(html, 3, opened_pct) == "–"  # 0 delivered: the rate is missing
+    assert _cell(html, 5, sent) == "1,205"
+
+
+def test_styled_subtotals_are_grey_italic_and_the_total_bold(html: str) -> None:
+    kinds = [e[0] for e in EXPECTED]
+    for row, kind in enumerate(kinds):
+        rule = _rule(html, row)
+        assert ("italic" in rule) == (kind == "subtotal"), (row, rule)
+        assert ("bold" in rule) == (kind == "total"), (row, rule)
+    assert _cell(html, 2, 0) == "Spring Sale — subtotal"
+    assert _cell(html, 5, 0) == "Total"
+
+
+def test_styled_rows_keep_their_style_when_a_view_reorders_them(rep: cp.Report) -> None:
+    st = tables.styled(rep)
+    st.data = st.data.iloc[::-1]  # what a sortable view does
+    st.index = st.data.index
+    html = st.to_html()
+    assert _cell(html, 0, 0) == "Total"
+    assert "bold" in _rule(html, 0)
+    assert _cell(html, 3, 0) == "Spring Sale — subtotal"
+    assert "italic" in _rule(html, 3)
+    assert "italic" not in _rule(html, 4) and "bold" not in _rule(html, 4)
+
+
+def test_styled_escapes_names(html: str) -> None:
+    assert ESCAPED in html
+    assert "<img" not in html
+
+
+# -- to_html ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def table(rep: cp.Report) -> ET.Element:
+    return ET.fromstring(tables.to_html(rep))
+
+
+def test_to_html_is_a_static_table_with_sort_values(table: ET.Element) -> None:
+    assert table.tag == "table" and table.get("class") == "campaign-perf-table"
+    headers = [th.text for th in table.iter("th")]
+    assert headers == ["Campaign", "Email", "Sent", "Delivered", "Opened", "Opened %"]
+    assert [th.get("data-metric") for th in table.iter("th")][2:] == COLUMNS
+    body = table.find("tbody")
+    assert body is not None
+    rows = body.findall("tr")
+    assert [r.get("class") for r in rows] == [e[0] for e in EXPECTED[:-1]]
+    for tr, e in zip(rows, EXPECTED, strict=False):
+        cells = tr.findall("td")
+        assert [c.text or "" for c in cells[:2]] == [e[1], e[2]]
+        assert [int(c.get("data-sort")) for c in cells[2:5]] == list(e[3:])
+        pct = _opened_pct(e[4], e[5])
+        if math.isnan(pct):
+            assert (cells[5].get("data-sort"), cells[5].text) == ("", "–")
+        else:
+            assert float(cells[5].get("data-sort")) == pytest.approx(pct)
+            assert cells[5].text == f"{pct:.1%}"
+    assert [c.get("class") for c in rows[0].findall("td")] == [None, None] + ["num"] * 4
+
+
+def test_to_html_puts_the_total_in_the_footer(table: ET.Element) -> None:
+    foot = table.find("tfoot")
+    assert foot is not None
+    (tr,) = foot.findall("tr")
+    cells = tr.findall("td")
+    assert (tr.get("class"), cells[0].text, cells[2].text) == ("total", "Total", "1,205")
+
+
+def test_to_html_escapes_names(rep: cp.Report, table: ET.Element) -> None:
+    text = tables.to_html(rep)
+    assert ESCAPED in text and "<img" not in text
+    assert BAD in [td.text for td in table.iter("td")]  # shown as text, not markup
