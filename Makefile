@@ -21,21 +21,22 @@ system-deps:
 		{ command -v java >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }; \
 	fi
 
-## demo: set up, then build the sample report and print it
+## demo: set up, then build the sample report (HTML, Excel, CSV) and print it
+DEMO_ARGS := sample_data/events.parquet --campaigns sample_data/campaigns.csv \
+	--emails sample_data/emails.parquet --leads sample_data/leads.parquet \
+	--time-frame "past 30 days" --today as_of --tz America/New_York
 demo: $(STAMP)
 	@mkdir -p $(OUT)
-	$(BIN)/campaign-perf report sample_data/events.parquet \
-		--campaigns sample_data/campaigns.csv --emails sample_data/emails.parquet \
-		--leads sample_data/leads.parquet --time-frame "past 30 days" --today as_of \
-		--tz America/New_York -o $(OUT)/report.csv
-	$(BIN)/campaign-perf report sample_data/events.parquet \
-		--campaigns sample_data/campaigns.csv --emails sample_data/emails.parquet \
-		--time-frame "past 30 days" --today as_of --tz America/New_York -o $(OUT)/report.xlsx
-	$(BIN)/campaign-perf report sample_data/events.parquet \
-		--campaigns sample_data/campaigns.csv --emails sample_data/emails.parquet \
-		--time-frame "past 30 days" --today as_of --tz America/New_York
+	$(BIN)/campaign-perf report $(DEMO_ARGS) -o $(OUT)/report.html
+	$(BIN)/campaign-perf report $(DEMO_ARGS) -o $(OUT)/report.xlsx
+	$(BIN)/campaign-perf report $(DEMO_ARGS) -o $(OUT)/report.csv
+	$(BIN)/campaign-perf report $(DEMO_ARGS)
+	$(BIN)/campaign-perf report sample_data/messy_events.csv --campaigns sample_data/campaigns.csv \
+		--rejected $(OUT)/rejected.csv -o $(OUT)/messy_report.csv
 	@echo
-	@echo "Report files: $(OUT)/report.csv $(OUT)/report.xlsx"
+	@echo "The sample report: $(OUT)/report.html (open it in a browser; it works offline)"
+	@echo "                   $(OUT)/report.xlsx $(OUT)/report.csv"
+	@echo "Rejected rows of the messy sample: $(OUT)/rejected.csv"
 
 ## test: set up, lint, then run the whole suite
 test: $(STAMP) system-deps

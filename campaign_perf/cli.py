@@ -146,7 +146,8 @@ def _main(
 ) -> None:
     """Marketo-style Campaign Email Performance reports over your own email events.
 
-    'campaign-perf report EVENTS' prints a report, '-o report.xlsx' exports it;
+    'campaign-perf report EVENTS' prints a report, '-o report.xlsx' exports it,
+    '-o report.html' makes an interactive report to share;
     'campaign-perf sample DIR' writes a sample data set to try it on.
     """
 
@@ -287,18 +288,39 @@ def _check_source(source: str) -> None:
         )
 
 
-def _check_output(path: Path | None) -> None:
-    if path is None:
+#: The suffixes of the shareable HTML report (``-o report.html``).
+HTML_SUFFIXES: tuple[str, ...] = (".html", ".htm")
+_OUTPUTS = ", ".join((*SUFFIXES, HTML_SUFFIXES[0]))
+
+
+class PlotlyJS(StrEnum):
+    """Where an HTML report's plotly.js comes from."""
+
+    inline = "inline"
+    cdn = "cdn"
+
+
+def _is_html(path: Path | None) -> bool:
+    return path is not None and path.suffix.lower() in HTML_SUFFIXES
+
+
+def _check_output(
+    path: Path | None, plotlyjs: PlotlyJS | None = None, title: str | None = None
+) -> None:
+    if plotlyjs is not None and not _is_html(path):
+        raise typer.BadParameter(
+            "only applies to an HTML report (-o report.html)", param_hint="--plotlyjs"
+        )
+    if title is not None and not _is_html(path):
+        raise typer.BadParameter(
+            "only applies to an HTML report (-o report.html)", param_hint="--title"
+        )
+    if path is None or _is_html(path):
         return
     suffix = path.suffix.lower()
-    if suffix in (".html", ".htm"):
-        raise typer.BadParameter(
-            f"{path}: HTML output is not supported yet; use {', '.join(SUFFIXES)}",
-            param_hint="-o",
-        )
     if suffix not in SUFFIXES:
         raise typer.BadParameter(
-            f"{path}: unknown output type {suffix or '(no suffix)'!r}; use {', '.join(SUFFIXES)}",
+            f"{path}: unknown output type {suffix or '(no suffix)'!r}; use {_OUTPUTS}",
             param_hint="-o",
         )
 
@@ -432,7 +454,26 @@ def report(
             "-o",
             "--output",
             metavar="OUT",
-            help="Write the table to this file (.csv, .json or .xlsx) instead of printing it.",
+            help="Write the table to this file (.csv, .json or .xlsx) instead of printing it, "
+            "or the whole report as one interactive HTML file (.html) to share.",
+            show_default=False,
+        ),
+    ] = None,
+    plotlyjs: Annotated[
+        PlotlyJS | None,
+        typer.Option(
+            "--plotlyjs",
+            help="For -o report.html: 'inline' puts plotly.js in the file (about 5 MB, opens "
+            "offline); 'cdn' loads it from cdn.plot.ly (a small file for readers who are "
+            "online).  [default: inline]",
+            show_default=False,
+        ),
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TEXT",
+            help="For -o report.html: the report's heading.  [default: Campaign Email Performance]",
             show_default=False,
         ),
     ] = None,
@@ -644,9 +685,11 @@ def report(
       campaign-perf report events.parquet -t "past 30 days" --today as_of
 
       campaign-perf report 'events/*.csv' --group-by program,week -o out.xlsx
+
+      campaign-perf report events.parquet --emails emails.parquet -o report.html
     """
     # validate what needs no data first, so that mistakes show before a long load
-    _check_output(output)
+    _check_output(output, plotlyjs, title)
     _check_source(source)
     check_tz(tz)
     check_tz(input_tz)
@@ -702,7 +745,18 @@ def report(
             table = rep.table()
             formatted = None if output is not None else rep.formatted()
 
-        if output is not None:
+        if output is not None and _is_html(output):
+            from campaign_perf.html_report import write_html
+
+            with _status(f"Writing {output}…"), _writing(output):
+                write_html(rep, output, plotlyjs=(plotlyjs or PlotlyJS.inline).value, title=title)
+            size = _size(output.stat().st_size)
+            _err_console().print(
+                Text(f"wrote the report ({len(table):,} rows) to {output} ({size})")
+            )
+            if summary.rejected:
+                _note(_rejected_note(summary, written_rejected))
+        elif output is not None:
             with _status(f"Writing {output}…"), _writing(output):
                 write_report(rep, output, table=table)
             _err_console().print(Text(f"wrote {len(table):,} rows to {output}"))

@@ -13,6 +13,7 @@ import html
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -555,6 +556,34 @@ class Report:
         from campaign_perf import tables
 
         return tables.styled(self, subtotals=subtotals, total=total)
+
+    def to_html(self, **options: Any) -> str:
+        """The report as one self-contained, interactive HTML page (plotly.js inlined;
+        options: see :func:`campaign_perf.html_report.to_html`)."""
+        from campaign_perf.html_report import to_html
+
+        return to_html(self, **options)
+
+    def write_html(self, path: str | Path, **options: Any) -> Path:
+        """Write the report as one self-contained HTML file that stays interactive without
+        Python: time frame, columns, filters and sorting recompute in the browser."""
+        from campaign_perf.html_report import write_html
+
+        return write_html(self, path, **options)
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write :meth:`table` to CSV (metric ids, full-precision rates, formula-safe)."""
+        from campaign_perf.export import write_report
+
+        path = Path(path)
+        return write_report(self, path if path.suffix else path.with_suffix(".csv"))
+
+    def to_excel(self, path: str | Path) -> Path:
+        """Write :meth:`table` to .xlsx (labels, percentage formats, formula-safe)."""
+        from campaign_perf.export import write_report
+
+        path = Path(path)
+        return write_report(self, path if path.suffix else path.with_suffix(".xlsx"))
 
     # -- judging differences -----------------------------------------------------------
     def compare(

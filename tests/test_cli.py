@@ -394,7 +394,6 @@ def test_glob_of_events(data: dict[str, Path], messy: Path) -> None:
         (["{events}", "--proximity-seconds", "9"], 2, "--proximity-seconds"),
         (["{events}", "--nope"], 2, "No such option"),
         (["{events}", "--source", "carrier-pigeon"], 2, "unknown source"),
-        (["{events}", "-o", "out.html"], 2, "not supported yet"),
         (["{events}", "-o", "out.txt"], 2, ".csv, .json, .xlsx"),
         (["{events}", "-o", "{dir}/no/such/dir/out.csv"], 1, "cannot be written"),
         (["{events}", "--rejected", "{dir}/no/such/dir/r.csv"], 1, "cannot be written"),

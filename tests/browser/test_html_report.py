@@ -1,0 +1,526 @@
+"""The shareable HTML report in headless Chromium, opened from disk with the network cut.
+
+Every number the page shows after a reader's choice (time frame, columns, filters) is
+compared with what Python computes for the same choice: the formatted table cell by cell,
+the CSV download byte by byte, and the data of the rates and funnel charts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import campaign_perf as cp
+from campaign_perf.charts import chart
+from campaign_perf.export import write_report
+from campaign_perf.html_report import write_html
+from campaign_perf.metrics import format_value
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_data"
+TZ = "America/New_York"
+HOSTILE_CAMPAIGN = "<img src=x onerror=alert(1)>"
+HOSTILE_EMAIL = "</script><script>alert(1)</script>"
+HOSTILE_PROGRAM = '"><svg onload=alert(1)>'
+FORMULA_EMAIL = '=HYPERLINK("https://example.com","x")'
+HOSTILE_HTML = (
+    "<html><body><h1>Inert</h1><script>parent.alert('from the email')</script>"
+    "<img src=x onerror=\"alert('img')\"><img src='https://example.com/pixel.gif'></body></html>"
+)
+
+
+# -- data and files --------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def log() -> cp.EventLog:
+    return cp.load_events(
+        SAMPLE / "events.parquet",
+        campaigns=SAMPLE / "campaigns.csv",
+        emails=SAMPLE / "emails.parquet",
+        leads=SAMPLE / "leads.parquet",
+    )
+
+
+@pytest.fixture(scope="module")
+def rep(log: cp.EventLog) -> cp.Report:
+    return cp.Report(log, time_frame="past 30 days", tz=TZ, today="as_of")
+
+
+@pytest.fixture(scope="module")
+def html_file(rep: cp.Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_html(rep, tmp_path_factory.mktemp("html") / "report.html")
+
+
+def _hostile_log() -> cp.EventLog:
+    """A small log whose names and email HTML try to run script."""
+    rows = []
+    for lead in ("L1", "L2", "L3"):
+        rows.append(("sent", "2026-03-02T09:00:00Z", "C1", "E1", lead))
+        rows.append(("sent", "2026-03-03T09:00:00Z", "C2", "E2", lead))
+    rows += [
+        ("delivered", "2026-03-02T09:01:00Z", "C1", "E1", "L1"),
+        ("open", "2026-03-02T10:00:00Z", "C1", "E1", "L1"),
+        ("click", "2026-03-02T10:01:00Z", "C1", "E1", "L1"),
+        ("delivered", "2026-03-03T09:01:00Z", "C2", "E2", "L2"),
+        ("hard_bounce", "2026-03-03T09:01:00Z", "C2", "E2", "L3"),
+    ]
+    columns = ["event_type", "timestamp", "campaign_id", "email_id", "lead_id"]
+    events = pd.DataFrame(rows, columns=columns)
+    events["link"] = np.where(events["event_type"] == "click", "https://example.com/a", None)
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": ["C1", "C2"],
+            "campaign_name": [HOSTILE_CAMPAIGN, "Plain & <b>bold</b>"],
+            "program": [HOSTILE_PROGRAM, "P"],
+            "status": ["active", "active"],
+        }
+    )
+    emails = pd.DataFrame(
+        {
+            "email_id": ["E1", "E2"],
+            "email_name": [HOSTILE_EMAIL, FORMULA_EMAIL],
+            "subject": ["<b>not bold</b>", "Hello"],
+            "html": [HOSTILE_HTML, "<p>Hi</p>"],
+        }
+    )
+    return cp.load_events(events, campaigns=campaigns, emails=emails)
+
+
+# -- the page --------------------------------------------------------------------------
+class Opened:
+    """A page showing a report file, with the requests it made and the dialogs it opened."""
+
+    def __init__(self, page: Any, path: Path) -> None:
+        self.page = page
+        self.url = path.resolve().as_uri()
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+
+    def open(self) -> Opened:
+        def route(r: Any) -> None:
+            self.requests.append(r.request.url)
+            if r.request.url == self.url:
+                r.continue_()
+            else:
+                r.abort()
+
+        self.page.context.set_offline(True)
+        self.page.route("**/*", route)
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(self.url)
+        self.page.wait_for_selector("html[data-cp-ready]")
+        return self
+
+    def reset(self) -> None:
+        """Close the preview and the pickers, and press Reset."""
+        self.page.evaluate(
+            "() => { const d = document.getElementById('cp-preview'); if (d.open) d.close();"
+            " document.querySelectorAll('details[open]').forEach(x => x.open = false); }"
+        )
+        self.page.click("#cp-reset")
+
+    def table(self) -> list[list[str]]:
+        return self.page.eval_on_selector_all(
+            "#cp-table tbody tr", "rs => rs.map(r => Array.from(r.cells, c => c.textContent))"
+        )
+
+    def header(self) -> list[str]:
+        return self.page.eval_on_selector_all(
+            "#cp-table thead th", "hs => hs.map(h => h.textContent)"
+        )
+
+    def choose_frame(self, label: str) -> None:
+        self.page.select_option("#cp-frame", label=label)
+
+    def custom_frame(self, first: str, last: str) -> None:
+        self.page.select_option("#cp-frame", value="custom")
+        self.page.fill("#cp-from", first)
+        self.page.fill("#cp-to", last)
+        self.page.dispatch_event("#cp-to", "change")
+
+    def pick(self, picker: str, values: list[str] | None) -> None:
+        """Check only these labels in a picker (None: press "All")."""
+        self.page.click(f"#{picker}-picker summary")
+        body = f"#{picker}-picker"
+        if values is None:
+            self.page.click(f"{body} [data-all]")
+        else:
+            self.page.click(f"{body} [data-none]")
+            for v in values:
+                self.page.get_by_role("checkbox", name=v, exact=True).check()
+        self.page.click(f"#{picker}-picker summary")
+
+    def figure(self, kind: str) -> dict[str, Any]:
+        return self.page.evaluate(
+            "k => { const g = document.getElementById('cp-chart-' + k);"
+            " return {data: g.data, title: g.layout.title.text}; }",
+            kind,
+        )
+
+
+@pytest.fixture
+def opened(page: Any) -> Callable[[Path], Opened]:
+    """Open a report file in a fresh page."""
+    return lambda path: Opened(page, path).open()
+
+
+@pytest.fixture(scope="module")
+def sample_page(browser: Any, html_file: Path) -> Iterator[Opened]:
+    """The sample report, loaded once for the module (loading 5 MB takes seconds)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.console_errors = []
+    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    yield Opened(pg, html_file).open()
+    context.close()
+
+
+@pytest.fixture
+def sample(sample_page: Opened) -> Opened:
+    """The sample report as it was made (the reader's choices reset)."""
+    sample_page.reset()
+    return sample_page
+
+
+def python_table(rep: cp.Report) -> tuple[list[str], list[list[str]]]:
+    f = rep.formatted()
+    return [str(c) for c in f.columns], [[str(v) for v in row] for row in f.to_numpy()]
+
+
+def assert_same_table(view: Opened, rep: cp.Report) -> None:
+    header, rows = python_table(rep)
+    assert [h.strip() for h in view.header()] == header
+    assert view.table() == rows
+
+
+# -- the tests ---------------------------------------------------------------------------
+def test_opens_offline_draws_everything_and_asks_for_nothing(
+    sample: Opened, rep: cp.Report, artifacts: Path
+) -> None:
+    view = sample
+    page = view.page
+    assert page.console_errors == []
+    assert view.requests == [view.url]
+    assert view.dialogs == []
+    # every chart drawn by plotly, with marks on it
+    kinds = page.eval_on_selector_all(".cp-chart", "fs => fs.map(f => f.dataset.kind)")
+    assert len(kinds) == 7
+    for kind in kinds:
+        drawn = page.eval_on_selector(
+            f"#cp-chart-{kind}",
+            "f => f.querySelectorAll('.main-svg').length && f.querySelectorAll('path,rect').length",
+        )
+        assert drawn, kind
+    assert page.locator("#cp-chart-rates .trace.bars .point").count() > 10
+    # the first paint is Python's table, description and frame
+    assert_same_table(view, rep)
+    assert page.text_content("#cp-description") == rep.description
+    page.screenshot(path=str(artifacts / "html_report.png"), full_page=True)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    ["past 7 days", "last month", "this month", "all time", "yesterday", "last week"],
+)
+def test_presets_recompute_like_python(sample: Opened, rep: cp.Report, frame: str) -> None:
+    view = sample
+    view.choose_frame(frame)
+    other = rep.with_time_frame(frame)
+    assert_same_table(view, other)
+    assert view.page.text_content("#cp-description") == other.description
+    assert view.page.console_errors == []
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "frame"),
+    [
+        ("2026-08-10", "2026-09-20", "2026-08-10..2026-09-20"),
+        ("2026-10-25", "", "2026-10-25.."),
+        ("", "2026-05-31", "..2026-05-31"),
+    ],
+)
+def test_custom_frames_recompute_like_python(
+    sample: Opened,
+    rep: cp.Report,
+    first: str,
+    last: str,
+    frame: str,
+) -> None:
+    view = sample
+    view.custom_frame(first, last)
+    other = rep.with_time_frame(frame)
+    assert_same_table(view, other)
+    assert view.page.text_content("#cp-description") == other.description
+
+
+def test_charts_follow_the_frame_and_filters(sample: Opened, rep: cp.Report) -> None:
+    view = sample
+    view.choose_frame("last month")
+    campaigns = ["Webinar – Invitations", "Webinar – Reminders"]
+    view.pick("cp-campaigns", campaigns)
+    other = rep.with_time_frame("last month").where(campaigns=campaigns)
+    assert_same_table(view, other)
+    rates, funnel = view.figure("rates"), view.figure("funnel")
+    want = chart(other, "rates")
+    assert rates["title"] == want.layout.title.text
+    assert [t["name"] for t in rates["data"]] == [t.name for t in want.data]
+    for got, expected in zip(rates["data"], want.data, strict=True):
+        assert list(got["y"]) == list(expected.y)
+        assert np.allclose(np.array(got["x"], dtype=float), np.asarray(expected.x, dtype=float))
+        if expected.customdata is not None and np.asarray(expected.customdata).size:
+            assert np.allclose(np.array(got["customdata"], dtype=float), expected.customdata)
+    want = chart(other, "funnel")
+    assert funnel["title"] == want.layout.title.text
+    assert list(funnel["data"][0]["x"]) == list(want.data[0].x)
+    assert view.page.is_visible("#cp-charts-note")
+    # a frame without sends: both charts say so, like Python's
+    view.custom_frame("2020-01-01", "2020-01-31")
+    empty = rep.with_time_frame("2020-01-01..2020-01-31").where(campaigns=campaigns)
+    got = view.page.evaluate("document.getElementById('cp-chart-rates').layout.annotations[0].text")
+    assert got == chart(empty, "rates").layout.annotations[0].text
+    assert view.page.is_visible("#cp-empty")
+    assert_same_table(view, empty)
+
+
+def test_filters_and_columns_like_python(sample: Opened, rep: cp.Report) -> None:
+    view = sample
+    emails = ["Newsletter – October 2026", "Atlas Launch – Launch Week Recap"]
+    view.pick("cp-emails", emails)
+    assert_same_table(view, rep.where(emails=emails))
+    view.pick("cp-emails", None)
+    # columns: drop two, add two (shown in the chooser's order)
+    view.page.click("#cp-columns-picker summary")
+    for label in ("Pending", "Aborted", "Total Opens", "Bounced %"):
+        view.page.get_by_role("checkbox", name=label, exact=True).click()
+    chosen = [c for c in rep.columns if c not in ("pending", "aborted")]
+    chosen += ["total_opens", "bounced_pct"]
+    order = view.page.eval_on_selector_all("#cp-columns input", "bs => bs.map(b => b.value)")
+    assert_same_table(view, rep.with_columns(sorted(chosen, key=order.index)))
+
+
+def _blocks(rows: list[list[str]]) -> list[list[int]]:
+    """The Sent column of the email rows, in runs of one campaign each."""
+    out: list[list[int]] = []
+    last = None
+    for r in rows:
+        if r[0].endswith("— subtotal") or r[0] == "Total":
+            continue
+        if r[0] != last:
+            out.append([])
+            last = r[0]
+        out[-1].append(int(r[2].replace(",", "")))
+    return out
+
+
+def test_sorting_keeps_campaign_blocks(sample: Opened, rep: cp.Report) -> None:
+    view = sample
+    view.page.click("#cp-table thead th[data-col='sent'] button")
+    sent = "#cp-table thead th[data-col='sent']"
+    assert view.page.get_attribute(sent, "aria-sort") == "descending"
+    rows = view.table()
+    _, python_rows = python_table(rep)
+    assert sorted(rows) == sorted(python_rows)  # the same rows, in another order
+    blocks = _blocks(rows)
+    assert len(blocks) == rep.table()["campaign_id"].nunique()
+    totals = [sum(b) for b in blocks]
+    assert totals == sorted(totals, reverse=True)
+    assert all(b == sorted(b, reverse=True) for b in blocks)
+    for i, r in enumerate(rows[:-1]):  # a subtotal follows its campaign's rows
+        if r[0].endswith("— subtotal"):
+            assert rows[i - 1][0] == r[0].removesuffix(" — subtotal")
+    assert rows[-1][0] == "Total"
+    view.page.click("#cp-table thead th[data-col='sent'] button")
+    totals = [sum(b) for b in _blocks(view.table())]
+    assert totals == sorted(totals)
+    view.page.click("#cp-reset")
+    assert_same_table(view, rep)
+
+
+def test_csv_download_is_pythons_csv(sample: Opened, rep: cp.Report, tmp_path: Path) -> None:
+    view = sample
+    view.choose_frame("past 90 days")
+    with view.page.expect_download() as info:
+        view.page.click("#cp-download")
+    got = Path(info.value.path()).read_bytes()
+    want = write_report(rep.with_time_frame("past 90 days"), tmp_path / "want.csv").read_bytes()
+    assert got == want
+
+
+def test_preview_opens_in_an_inert_frame(sample: Opened, log: cp.EventLog) -> None:
+    view = sample
+    page = view.page
+    link = page.locator("#cp-table button.cp-link").first
+    name = link.text_content()
+    link.click()
+    assert page.is_visible("#cp-preview")
+    email = log.emails[log.emails["email_name"] == name].iloc[0]
+    assert page.text_content("#cp-preview-title") == name
+    assert page.text_content("#cp-preview-subject") == email["subject"]
+    frame = page.locator("#cp-preview-frame")
+    sandbox = frame.get_attribute("sandbox")
+    assert sandbox == ""
+    assert page.evaluate("document.getElementById('cp-preview-frame').sandbox.length") == 0
+    assert frame.evaluate("f => f.srcdoc") == email["html"]
+    inner = page.frame_locator("#cp-preview-frame").locator("h1")
+    assert inner.text_content() in email["html"]
+    page.click("#cp-preview-close")
+    assert not page.is_visible("#cp-preview")
+    assert view.requests == [view.url]
+
+
+def test_js_formats_like_python(sample: Opened) -> None:
+    view = sample
+    rng = np.random.default_rng(7)
+    values = [k / 400 for k in range(-5, 410)] + [k / 8 for k in range(0, 90)]
+    values += [0.0, -0.0, 1e-7, 123456.789, 0.000123456, 999.5, 9.995, 0.5, 1.5, 2.5, 2.675]
+    values += rng.random(300).tolist() + (rng.random(100) * 1e6).tolist()
+    got = view.page.evaluate(
+        "vs => ['pct', 'int', 'float']"
+        ".map(f => vs.map(v => window.campaignPerf.formatValue(v, f)))",
+        values,
+    )
+    want = [[format_value(v, f) for v in values] for f in ("pct", "int", "float")]
+    assert got == want
+    assert view.page.evaluate("window.campaignPerf.formatValue(NaN, 'pct')") == format_value(
+        math.nan, "pct"
+    )
+
+
+@pytest.mark.parametrize(
+    ("today", "week_start"), [("2024-02-29", "sunday"), ("2026-01-01", "monday"), ("2025-12-31", 3)]
+)
+def test_js_resolves_presets_like_python(
+    opened: Callable[[Path], Opened],
+    tmp_path: Path,
+    today: str,
+    week_start: str | int,
+) -> None:
+    small = cp.Report(_hostile_log(), today=today, week_start=week_start)
+    view = opened(write_html(small, tmp_path / "r.html", charts=(), plotlyjs="cdn"))
+    presets = view.page.evaluate(
+        "JSON.parse(document.getElementById('cp-data').textContent).presets"
+    )
+    got = view.page.evaluate("ps => ps.map(p => window.campaignPerf.resolveFrame(p))", presets)
+    for preset, frame in zip(presets, got, strict=True):
+        want = small.with_time_frame(preset["label"]).frame
+        assert frame == {
+            "first": None if want.first is None else want.first.isoformat(),
+            "last": None if want.last is None else want.last.isoformat(),
+        }, preset["label"]
+
+
+def test_a_report_of_custom_dates_opens_on_them(
+    opened: Callable[[Path], Opened], tmp_path: Path
+) -> None:
+    small = cp.Report(_hostile_log(), time_frame="2026-03-03..", today="2026-03-10")
+    view = opened(write_html(small, tmp_path / "custom.html", charts=(), plotlyjs="cdn"))
+    page = view.page
+    assert page.input_value("#cp-frame") == "custom"
+    assert (page.input_value("#cp-from"), page.input_value("#cp-to")) == ("2026-03-03", "")
+    assert_same_table(view, small)
+    view.choose_frame("all time")
+    assert page.is_hidden("#cp-custom")
+    assert_same_table(view, small.with_time_frame("all time"))
+
+
+@pytest.mark.parametrize("groups", [("program", "week"), ("country",), ("email",), ("month",)])
+def test_other_groupings_recompute_like_python(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path, groups: tuple[str, ...]
+) -> None:
+    grouped = rep.by(*groups)
+    view = opened(write_html(grouped, tmp_path / "grouped.html", charts=("rates",)))
+    for frame in ("last month", "past 90 days"):
+        view.choose_frame(frame)
+        other = grouped.with_time_frame(frame)
+        assert_same_table(view, other)
+        got = view.figure("rates")["data"]
+        want = chart(other, "rates").data
+        assert [list(t["y"]) for t in got] == [list(t.y) for t in want]
+    assert view.page.console_errors == []
+
+
+def test_custom_metrics_recompute_like_python(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
+) -> None:
+    from campaign_perf.metrics import count, metric, registry_snapshot
+
+    with registry_snapshot():
+        count("pricing_clicks", "click", link_contains="pricing")
+        metric("pricing_ctr", "pricing_clicks / delivered", fmt="pct")
+        metric("opens_per_opener", "total_opens / max(opened, 1)")
+        metric("engaged", "-(clicked + unsubscribed) * 2 + opened", fmt="int")
+        custom = rep.with_columns(
+            ["sent", "pricing_clicks", "pricing_ctr", "opens_per_opener", "engaged", "opened_pct"]
+        )
+        view = opened(write_html(custom, tmp_path / "custom.html", charts=("rates",)))
+        assert_same_table(view, custom)
+        for frame in ("last month", "yesterday"):
+            view.choose_frame(frame)
+            assert_same_table(view, custom.with_time_frame(frame))
+        rates = view.figure("rates")["data"]
+        assert [t["name"] for t in rates] == ["Pricing ctr", "Opened %"]
+    assert view.page.console_errors == []
+
+
+def test_hostile_names_stay_text(opened: Callable[[Path], Opened], tmp_path: Path) -> None:
+    hostile = cp.Report(_hostile_log(), today="2026-03-10")
+    view = opened(write_html(hostile, tmp_path / "hostile.html"))
+    page = view.page
+    page.wait_for_timeout(300)
+    cells = [c for row in view.table() for c in row]
+    for name in (HOSTILE_CAMPAIGN, HOSTILE_EMAIL, FORMULA_EMAIL, "Plain & <b>bold</b>"):
+        assert name in cells
+    assert page.locator("img").count() == 0
+    assert page.locator("#cp-table b, #cp-table svg").count() == 0
+    assert page.evaluate("document.querySelectorAll('[onerror],[onload]').length") == 0
+    assert page.locator("script").count() == 4  # data, plotly config, plotly.js, report
+    # the campaign filter, the email list and the charts show the names as text too
+    assert HOSTILE_CAMPAIGN in page.text_content("#cp-campaigns")
+    assert HOSTILE_EMAIL in page.text_content("#cp-email-list")
+    # the email's own scripts and images do not run or load in the preview
+    page.get_by_role("button", name=HOSTILE_EMAIL).first.click()
+    page.wait_for_timeout(500)
+    assert page.text_content("#cp-preview-subject") == "<b>not bold</b>"
+    assert page.frame_locator("#cp-preview-frame").locator("h1").text_content() == "Inert"
+    assert view.dialogs == []
+    assert view.requests == [view.url]
+    # a download neutralises the formula
+    page.click("#cp-preview-close")
+    with page.expect_download() as info:
+        page.click("#cp-download")
+    text = Path(info.value.path()).read_text()
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+    assert view.dialogs == []
+
+
+def test_activity_basis_fixes_the_frame(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
+) -> None:
+    activity = rep.with_time_frame("last month").with_basis("activity")
+    view = opened(write_html(activity, tmp_path / "activity.html", charts=("rates", "funnel")))
+    page = view.page
+    assert page.is_disabled("#cp-frame")
+    assert "date of activity" in page.text_content("#cp-frame-note")
+    assert_same_table(view, activity)
+    campaigns = [activity.table()["campaign_name"].iloc[-1]]
+    view.pick("cp-campaigns", campaigns)
+    assert_same_table(view, activity.where(campaigns=campaigns))
+    assert page.console_errors == []
+
+
+def test_cdn_file_offline_keeps_the_table(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
+) -> None:
+    view = opened(write_html(rep, tmp_path / "cdn.html", plotlyjs="cdn"))
+    page = view.page
+    assert any(u.startswith("https://cdn.plot.ly/") for u in view.requests)  # refused
+    assert "plotly.js" in page.text_content("#cp-chart-rates")
+    view.choose_frame("last month")
+    assert_same_table(view, rep.with_time_frame("last month"))
+    assert not [e for e in page.console_errors if "cp-" in e or "campaignPerf" in e]

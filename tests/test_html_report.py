@@ -1,0 +1,384 @@
+"""The shareable HTML report file: its structure, what it embeds and what it must not.
+
+The page's behaviour in a browser is tested in tests/browser/test_html_report.py; here the
+file itself: one escaped JSON payload, plotly.js once, a policy that forbids the network,
+no lead ids or addresses, names escaped, and the notebook that writes it via papermill.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import campaign_perf as cp
+from campaign_perf.html_report import (
+    content_security_policy,
+    report_data,
+    script_json,
+    to_html,
+    write_html,
+)
+from campaign_perf.report import ReportError
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+HOSTILE_CAMPAIGN = "<img src=x onerror=alert(1)>"
+HOSTILE_EMAIL = "</script><script>alert(1)</script>"
+MAX_BYTES = 6_000_000
+
+
+class Page(HTMLParser):
+    """The parts of an HTML page the tests look at."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self.rows: list[tuple[str, list[str]]] = []
+        self.header: list[str] = []
+        self._script: dict[str, str | None] | None = None
+        self._text: list[str] = []
+        self._cell: list[str] | None = None
+        self._row: tuple[str, list[str]] | None = None
+        self._in_table = False
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if tag == "script":
+            self._script, self._text = a, []
+        elif tag == "table" and a.get("id") == "cp-table":
+            self._in_table = True
+        elif self._in_table and tag == "tr":
+            self._row = (a.get("class") or "", [])
+        elif self._in_table and tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._script is not None:
+            self.scripts.append((self._script, "".join(self._text)))
+            self._script = None
+        elif tag == "table":
+            self._in_table = False
+        elif self._in_table and tag in ("td", "th") and self._cell is not None:
+            assert self._row is not None
+            self._row[1].append("".join(self._cell).strip())
+            self._cell = None
+        elif self._in_table and tag == "tr" and self._row is not None:
+            if self.header:
+                self.rows.append(self._row)
+            else:
+                self.header = self._row[1]
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._script is not None:
+            self._text.append(data)
+        elif self._cell is not None:
+            self._cell.append(data)
+
+    def payload(self) -> dict[str, Any]:
+        (text,) = [t for a, t in self.scripts if a.get("id") == "cp-data"]
+        return json.loads(text)
+
+
+# -- fixtures ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def log() -> cp.EventLog:
+    return cp.load_events(
+        SAMPLE / "events.parquet",
+        campaigns=SAMPLE / "campaigns.csv",
+        emails=SAMPLE / "emails.parquet",
+        leads=SAMPLE / "leads.parquet",
+    )
+
+
+@pytest.fixture(scope="module")
+def rep(log: cp.EventLog) -> cp.Report:
+    return cp.Report(log, time_frame="past 30 days", tz="America/New_York", today="as_of")
+
+
+@pytest.fixture(scope="module")
+def page_text(rep: cp.Report) -> str:
+    return to_html(rep)
+
+
+@pytest.fixture(scope="module")
+def page(page_text: str) -> Page:
+    return Page(page_text)
+
+
+def hostile_log() -> cp.EventLog:
+    events = pd.DataFrame(
+        {
+            "event_type": ["sent", "delivered", "open", "sent"],
+            "timestamp": ["2026-03-02T09:00:00Z", "2026-03-02T09:01:00Z", "2026-03-02T10:00:00Z",
+                          "2026-03-03T09:00:00Z"],
+            "campaign_id": ["C1", "C1", "C1", "C2"],
+            "email_id": ["E1", "E1", "E1", "E2"],
+            "lead_id": ["L1", "L1", "L1", "L2"],
+        }
+    )  # fmt: skip
+    campaigns = pd.DataFrame(
+        {"campaign_id": ["C1", "C2"], "campaign_name": [HOSTILE_CAMPAIGN, "Q&A <news>"]}
+    )
+    emails = pd.DataFrame(
+        {
+            "email_id": ["E1", "E2"],
+            "email_name": [HOSTILE_EMAIL, "x\u2028y"],
+            "subject": ["<b>hi</b>", "s"],
+            "html": ["<script>alert(1)</script><p>body</p>", "<p>b</p>"],
+        }
+    )
+    return cp.load_events(events, campaigns=campaigns, emails=emails)
+
+
+# -- JSON inside a script element ----------------------------------------------------------
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=20,
+    )
+)
+def test_script_json_round_trips_and_cannot_end_the_element(data: Any) -> None:
+    text = script_json(data)
+    assert json.loads(text) == data
+    for bad in ("<", ">", "&", "\u2028", "\u2029"):
+        assert bad not in text
+
+
+def test_script_json_escapes_a_closing_tag() -> None:
+    text = script_json({"name": HOSTILE_EMAIL})
+    assert "</script" not in text.lower()
+    assert json.loads(text) == {"name": HOSTILE_EMAIL}
+
+
+# -- the sample's report file --------------------------------------------------------------
+def test_one_file_with_plotly_inlined_once(page_text: str, page: Page) -> None:
+    from plotly.offline import get_plotlyjs
+
+    assert page_text.count(get_plotlyjs()) == 1
+    payloads = [a for a, _ in page.scripts if a.get("id") == "cp-data"]
+    assert payloads == [{"type": "application/json", "id": "cp-data"}]
+    # nothing is loaded from anywhere: no external scripts, styles, images, frames, fonts
+    for tag, attrs in page.tags:
+        assert "src" not in attrs or tag == "iframe", (tag, attrs)
+        assert tag != "link", attrs
+        assert not (attrs.get("href") or "").startswith(("http", "//")), attrs
+    assert "@import" not in page_text and "url(http" not in page_text
+
+
+def test_content_security_policy_forbids_the_network(page: Page) -> None:
+    metas = [a for t, a in page.tags if t == "meta"]
+    assert metas[0] == {"charset": "utf-8"}
+    assert metas[1]["http-equiv"] == "Content-Security-Policy"
+    policy = metas[1]["content"]
+    assert policy == content_security_policy("inline")
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["connect-src"] == "'none'"
+    assert "http" not in policy
+    # the preview frame runs no script
+    (frame,) = [a for t, a in page.tags if t == "iframe"]
+    assert frame["sandbox"] == "" and "srcdoc" not in frame
+
+
+def test_the_sample_report_stays_under_6_mb(page_text: str) -> None:
+    size = len(page_text.encode("utf-8"))
+    assert size < MAX_BYTES, f"{size / 1e6:.2f} MB"
+
+
+def test_no_lead_ids_or_addresses_in_the_file(page_text: str, log: cp.EventLog) -> None:
+    leads = log.leads
+    ids = set(re.findall(r"L\d{6}", page_text))
+    assert not ids & set(leads["lead_id"])
+    addresses = set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", page_text))
+    assert not addresses & set(leads["email"])
+    assert leads["email"].iloc[0] not in page_text  # the search above finds addresses
+
+
+def test_the_payload_is_aggregates_only(page: Page, rep: cp.Report, log: cp.EventLog) -> None:
+    data = page.payload()
+    cube = data["cube"]
+    assert set(cube) == {"campaign", "email", "day", "attrs", "counts"}
+    assert set(cube["counts"]) == set(rep.count_columns)
+    python_cube = rep.cube(all_days=True)
+    assert len(cube["day"]) == len(python_cube) < log.summary().events / 100
+    # the cube adds up to Python's report over all time, per campaign
+    frame = pd.DataFrame({"campaign": cube["campaign"], **cube["counts"]})
+    frame["campaign_id"] = [data["campaigns"]["id"][i] for i in frame["campaign"]]
+    sums = frame.groupby("campaign_id")[list(rep.count_columns)].sum().reset_index()
+    want = rep.with_time_frame("all time").by("campaign").with_columns(rep.count_columns).table()
+    assert sums[list(rep.count_columns)].to_numpy().tolist() == (
+        want[list(rep.count_columns)].to_numpy().tolist()
+    )
+    assert sums["campaign_id"].tolist() == want["campaign_id"].tolist()
+    # every email of the cube has its preview, and only those
+    assert len(data["emails"]["id"]) == len(data["previews"]) == python_cube["email_id"].nunique()
+    emails = log.emails.set_index("email_id")
+    for email_id, preview in zip(data["emails"]["id"], data["previews"], strict=True):
+        assert preview == {
+            "subject": emails.at[email_id, "subject"],
+            "html": emails.at[email_id, "html"],
+        }
+
+
+def test_settings_and_presets(page: Page, rep: cp.Report) -> None:
+    s = page.payload()["settings"]
+    assert s["tz"] == "America/New_York" and s["today"] == rep.today.isoformat()
+    assert s["description"] == rep.description
+    assert s["time_frame"]["label"] == "past 30 days"
+    assert (s["frame"]["first"], s["frame"]["last"]) == (
+        rep.frame.first.isoformat(),
+        rep.frame.last.isoformat(),
+    )
+    labels = [p["label"] for p in page.payload()["presets"]]
+    assert {"past 30 days", "last month", "this quarter", "all time"} <= set(labels)
+
+
+def test_the_first_paint_is_pythons_table(page: Page, rep: cp.Report) -> None:
+    formatted = rep.formatted()
+    assert page.header == list(formatted.columns)
+    assert [cells for _, cells in page.rows] == formatted.astype(str).to_numpy().tolist()
+    kinds = [k for k, _ in page.rows]
+    assert kinds[-1] == "cp-total"
+    subtotals = [c[0] for k, c in page.rows if k == "cp-subtotal"]
+    emails = rep.table().groupby("campaign_name", sort=False).size()
+    assert subtotals == [f"{n} — subtotal" for n, k in emails.items() if k > 1]
+    assert 0 < len(subtotals) < len(emails)  # campaigns of one email have none
+
+
+def test_the_header_says_what_the_report_shows(page_text: str, rep: cp.Report) -> None:
+    s = rep.log.summary()
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page_text.split("<script")[0]))
+    words = " ".join(text.split())
+    assert rep.description in words
+    assert f"{s.events:,} events counted" in words
+    assert f"{s.rejected:,} rejected rows" in words
+    assert "America/New_York" in words and f"{rep.as_of:%Y-%m-%d %H:%M} UTC" in words
+
+
+def test_every_chart_is_embedded(page: Page) -> None:
+    from campaign_perf.charts import CHART_KINDS
+
+    charts = page.payload()["charts"]
+    assert list(charts) == list(CHART_KINDS)
+    for kind, fig in charts.items():
+        assert fig["data"], kind
+    figures = [a["id"] for t, a in page.tags if t == "figure"]
+    assert figures == [f"cp-chart-{k}" for k in CHART_KINDS]
+
+
+# -- options ---------------------------------------------------------------------------------
+def test_cdn_file_is_small_and_pins_plotly(rep: cp.Report, tmp_path: Path) -> None:
+    from plotly.io._utils import plotly_cdn_url
+
+    path = write_html(rep, tmp_path / "cdn.html", plotlyjs="cdn", charts=("rates",))
+    text = path.read_text()
+    page = Page(text)
+    assert path.stat().st_size < 600_000
+    srcs = [a for a, _ in page.scripts if "src" in a]
+    assert len(srcs) == 1 and srcs[0]["src"] == plotly_cdn_url()
+    assert srcs[0]["integrity"].startswith("sha256-")
+    assert "https://cdn.plot.ly" in content_security_policy("cdn")
+    assert content_security_policy("cdn") in html.unescape(text)
+
+
+def test_options_are_checked(rep: cp.Report) -> None:
+    with pytest.raises(ReportError, match="unknown chart kind 'pie'"):
+        to_html(rep, charts=["pie"])
+    with pytest.raises(ReportError, match="plotlyjs"):
+        to_html(rep, plotlyjs="local")  # type: ignore[arg-type]
+
+
+def test_without_charts_and_previews(rep: cp.Report) -> None:
+    data = report_data(rep, charts=(), previews=False)
+    assert data["charts"] == {} and data["chart_models"] == {}
+    assert not any(data["previews"])
+    page = Page(to_html(rep, charts=(), previews=False, title="Weekly"))
+    assert not [a for t, a in page.tags if t == "figure"]
+    assert page.payload()["title"] == "Weekly"
+
+
+def test_custom_metrics_travel_as_expression_trees(rep: cp.Report) -> None:
+    from campaign_perf.metrics import metric, registry_snapshot
+
+    with registry_snapshot():
+        metric("engaged_pct", "(clicked + unsubscribed) / delivered", fmt="pct")
+        metric("engaged_per_open", "engaged_pct * delivered / max(opened, 1)")
+        data = report_data(rep.with_columns(["sent", "engaged_pct", "engaged_per_open"]), charts=())
+    metrics = {m["id"]: m for m in data["metrics"]}
+    assert [m["id"] for m in data["metrics"]][:3] == ["sent", "engaged_pct", "engaged_per_open"]
+    assert metrics["engaged_pct"]["tree"] == ["/", ["+", "clicked", "unsubscribed"], "delivered"]
+    assert metrics["engaged_per_open"]["tree"] == [
+        "/",
+        ["*", ["/", ["+", "clicked", "unsubscribed"], "delivered"], "delivered"],
+        ["max", "opened", 1.0],
+    ]
+    assert metrics["sent"]["tree"] == "sent"
+
+
+# -- names that try to be markup ----------------------------------------------------------------
+def test_hostile_names_are_escaped_everywhere(tmp_path: Path) -> None:
+    rep = cp.Report(hostile_log(), today="2026-03-10")
+    text = to_html(rep)
+    assert HOSTILE_CAMPAIGN not in text
+    assert HOSTILE_EMAIL not in text
+    assert "<script>alert(1)" not in text  # the email's HTML is in the JSON, escaped
+    assert "\u2028" not in text.split('id="cp-data">')[1].split("</script>")[0]
+    page = Page(text)
+    assert len(page.scripts) == 4
+    cells = [c for _, row in page.rows for c in row]
+    assert HOSTILE_CAMPAIGN in cells and HOSTILE_EMAIL in cells and "Q&A <news>" in cells
+    assert [t for t, _ in page.tags if t == "img"] == []
+    data = page.payload()
+    assert HOSTILE_CAMPAIGN in data["campaigns"]["name"]
+    assert data["previews"][0]["html"] == "<script>alert(1)</script><p>body</p>"
+
+
+# -- notebook 03 through papermill ---------------------------------------------------------------
+def test_notebook_03_runs_with_other_parameters(tmp_path: Path) -> None:
+    import papermill
+
+    # a copy of the layout (notebooks/ next to sample_data/), so that nothing is written
+    # into the repository
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "sample_data").symlink_to(SAMPLE)
+    notebook = tmp_path / "notebooks" / "03_share_a_report.ipynb"
+    shutil.copy(ROOT / "notebooks" / "03_share_a_report.ipynb", notebook)
+    out = tmp_path / "subscription"
+    papermill.execute_notebook(
+        str(notebook),
+        str(tmp_path / "run.ipynb"),
+        parameters={
+            "time_frame": "2026-09-01..2026-09-30",
+            "campaign": "C1004",
+            "out_dir": str(out),
+        },
+        cwd=str(notebook.parent),
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    name = "campaign_report_2026_09_01__2026_09_30"
+    data = Page((out / f"{name}.html").read_text()).payload()
+    assert data["settings"]["time_frame"]["label"] == "2026-09-01..2026-09-30"
+    assert data["settings"]["filters"] == [["campaigns", ["C1004"]]]
+    assert data["campaigns"]["id"] == ["C1004"]
+    assert data["title"] == "Campaign report: 2026-09-01..2026-09-30"
+    book = pd.read_excel(out / f"{name}.xlsx")
+    assert set(book["Campaign"]) == {"Webinar – Invitations"}
+    # the unparameterised part wrote its files next to the notebook copy
+    assert (notebook.parent / "out" / "campaign_email_performance.html").exists()
+    assert (notebook.parent / "out" / "campaign_email_performance.xlsx").exists()
