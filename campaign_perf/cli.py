@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 
 import campaign_perf as cp
 from campaign_perf.export import SUFFIXES, write_report
-from campaign_perf.metrics import get_metric
+from campaign_perf.metrics import get_metric, metric_option
 from campaign_perf.timeframes import check_tz, parse_week_start
 
 __all__ = ["app"]
@@ -622,6 +622,18 @@ def report(
             rich_help_panel="Table",
         ),
     ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric",
+            metavar="ID=EXPR",
+            help="Define a metric, e.g. 'engaged_pct=(clicked + unsubscribed) / delivered' "
+            "(metric ids, numbers, + - * /, parentheses, min, max); repeat for more. It is "
+            "added to the columns unless --columns is given.",
+            show_default=False,
+            rich_help_panel="Table",
+        ),
+    ] = None,
     where_campaign: Annotated[
         list[str] | None,
         typer.Option(
@@ -697,6 +709,9 @@ def report(
     parse_week_start(week_start)
     group_list = _split(group_by, "--group-by")
     column_list = _split(columns, "--columns")
+    new_ids = [metric_option(text).id for text in metric or ()]
+    if new_ids and not column_list:
+        column_list = [*cp.DEFAULT_COLUMNS, *new_ids]
     for c in column_list or ():
         get_metric(c)
     lead_filters = _lead_filters(where_lead)

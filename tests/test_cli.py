@@ -487,3 +487,28 @@ def test_narrow_terminal_splits_columns_without_cutting_numbers(data: dict[str, 
     for label in ("Sent", "Opened", "Unsubscribed"):
         assert label in stdout
     assert "66.7%" in stdout
+
+
+def test_metric_option_defines_a_metric_that_lands_in_the_output(
+    data: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "r.csv"
+    with cp.registry_snapshot():
+        engaged = "engaged_pct=(clicked + unsubscribed) / delivered"
+        res = run(
+            "report", data["events"], "--metric", engaged, "--group-by", "campaign", "-o", out
+        )
+        assert res.exit_code == 0, res.output
+        table = pd.read_csv(out)
+        rep = cp.Report(cp.load_events(data["events"], warn=False)).by("campaign")
+        expected = rep.table()
+    engaged = (expected["clicked"] + expected["unsubscribed"]) / expected["delivered"]
+    assert table["engaged_pct"].tolist() == pytest.approx(engaged.tolist())
+    assert list(table.columns[-1:]) == ["engaged_pct"]
+
+
+def test_a_bad_metric_is_a_usage_error(data: dict[str, Path]) -> None:
+    with cp.registry_snapshot():
+        res = run("report", data["events"], "--metric", "x=clicked /")
+    assert res.exit_code == 2
+    assert res.stderr.startswith("error:") and "Traceback" not in res.output
