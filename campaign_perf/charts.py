@@ -7,13 +7,18 @@ subtitle with the rest of the report's settings, labelled axes, percentages form
 percentages and hover text with exact numbers. A report with nothing to show gives a figure
 with an explanatory annotation instead of an error.
 
-Names (campaigns, emails, links) are passed to plotly as data, never formatted into HTML
-here: plotly renders them as SVG text.
+Plotly reads a small HTML subset (``<b>``, ``<i>``, ``<br>``, ``<sup>``, ``<span style>``,
+``<a href>``) in every text it draws: titles, axis titles and tick labels, trace names, hover
+text, annotations. So every text that holds names or other data (campaigns, emails,
+programs, lead attributes, links, metric labels) passes through :func:`_text`, which
+escapes ``&``, ``<`` and ``>``; plotly turns the entities back into those characters on
+screen, so a name shows as the text it is. Numbers stay numbers.
 """
 
 from __future__ import annotations
 
 import ast
+import html
 import inspect
 import weakref
 from collections.abc import Callable, Sequence
@@ -186,6 +191,16 @@ def chart(rep: Report, kind: str = "rates", **options: Any) -> go.Figure:
 
 
 # -- shared pieces ----------------------------------------------------------------------
+def _text(value: object) -> str:
+    """Text for plotly to draw as it is: ``&``, ``<`` and ``>`` as entities.
+
+    Plotly reads a subset of HTML in the text it draws (``<b>``, ``<br>``, ``<a href>``…)
+    and shows the entities ``&amp;``, ``&lt;`` and ``&gt;`` as the characters. Every
+    name, label and link a figure shows goes through here, once.
+    """
+    return html.escape(str(value), quote=False)
+
+
 def _frame_text(rep: Report) -> str:
     """The time frame as the title says it: "past 30 days (2026-10-02 – 2026-10-31)"."""
     name, days = str(rep.time_frame), str(rep.frame)
@@ -207,10 +222,10 @@ def _layout(rep: Report, title: str, *notes: str, **extra: Any) -> dict[str, Any
         "template": "plotly_white",
         "colorway": list(PALETTE),
         "title": {
-            "text": f"{title} — {_frame_text(rep)}",
+            "text": _text(f"{title} — {_frame_text(rep)}"),
             "x": 0.0,
             "xanchor": "left",
-            "subtitle": {"text": _subtitle(rep, *notes)},
+            "subtitle": {"text": _text(_subtitle(rep, *notes))},
         },
         "margin": {"t": 120, "l": 10, "r": 10, "b": 10},
         "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
@@ -223,7 +238,7 @@ def _layout(rep: Report, title: str, *notes: str, **extra: Any) -> dict[str, Any
 
 
 def _axis(title: str, **more: Any) -> dict[str, Any]:
-    return {"title": {"text": title}, "visible": True, "automargin": True, **more}
+    return {"title": {"text": _text(title)}, "visible": True, "automargin": True, **more}
 
 
 def _empty(rep: Report, title: str, message: str = EMPTY_MESSAGE, *notes: str) -> go.Figure:
@@ -231,7 +246,7 @@ def _empty(rep: Report, title: str, message: str = EMPTY_MESSAGE, *notes: str) -
     layout = _layout(rep, title, *notes)
     layout["annotations"] = [
         {
-            "text": message,
+            "text": _text(message),
             "showarrow": False,
             "xref": "paper",
             "yref": "paper",
@@ -307,21 +322,22 @@ def _hover_parts(table: pd.DataFrame, metric: Metric, axis: str) -> tuple[np.nda
     """customdata and hover lines that give a rate (on ``axis``) and its exact numerator
     and denominator."""
     ratio = _ratio(metric)
-    value = f"{metric.label}: %{{{axis}:.2%}}"
+    value = f"{_text(metric.label)}: %{{{axis}:.2%}}"
     if ratio is None:
         return np.zeros((len(table), 0)), value
     numerator, denominator = ratio
     values = {c: table[c] for c in table.columns if c in METRICS and METRICS[c].is_count}
     num = evaluate(numerator, values, metric.id).to_numpy(dtype=float)
     den = table[denominator].to_numpy(dtype=float)
-    what = METRICS[denominator].label.lower()
+    what = _text(METRICS[denominator].label.lower())
     return np.column_stack([num, den]), (
         f"{value}<br>%{{customdata[0]:,.0f}} of %{{customdata[1]:,.0f}} {what}"
     )
 
 
 def _row_labels(table: pd.DataFrame, metric_ids: Sequence[str]) -> list[str]:
-    """One label per table row: its names joined by " · ", made unique with the ids."""
+    """One label per table row: its names joined by " · ", made unique with the ids
+    (escaped for plotly)."""
     keys = [k for k in table.columns if k not in metric_ids]
     shown = [k for k in keys if not k.endswith("_id")] or keys
     ids = [k for k in keys if k.endswith("_id")]
@@ -337,7 +353,7 @@ def _row_labels(table: pd.DataFrame, metric_ids: Sequence[str]) -> list[str]:
             f"{lab} ({text(r, ids)})" if again else lab
             for lab, r, again in zip(labels, rows, repeated, strict=True)
         ]
-    return labels
+    return [_text(lab) for lab in labels]
 
 
 # -- rates ------------------------------------------------------------------------------
@@ -356,7 +372,7 @@ def _rates(rep: Report, columns: Sequence[str] | None = None) -> go.Figure:
         custom, hover = _hover_parts(table, m, "x")
         traces.append(
             go.Bar(
-                name=m.label,
+                name=_text(m.label),
                 y=rows,
                 x=table[m.id].to_numpy(dtype=float),
                 orientation="h",
@@ -396,7 +412,7 @@ def _funnel(rep: Report) -> go.Figure:
         return _empty(rep, title)
     ids = ["sent", "delivered", "opened", "clicked"]
     trace = go.Funnel(
-        y=[METRICS[i].label for i in ids],
+        y=[_text(METRICS[i].label) for i in ids],
         x=[int(counts[i]) for i in ids],
         marker={"color": [metric_color(i) for i in ids]},
         texttemplate="%{value:,}<br>%{percentInitial:.1%} of sent",
@@ -529,7 +545,7 @@ def _rates_over_time(
         custom, hover = _hover_parts(table.fillna({c: 0 for c in counts if c != m.id}), m, "y")
         traces.append(
             go.Scatter(
-                name=m.label,
+                name=_text(m.label),
                 x=x,
                 y=table[m.id].to_numpy(dtype=float),
                 mode="lines+markers",
@@ -715,7 +731,8 @@ def _links(rep: Report, top: int = 10) -> go.Figure:
         .sort_values(["clicks", "people", "link"], ascending=[False, False, True])
         .head(top)
     )
-    y = stats["link"].tolist()
+    shown = stats["link"].tolist()
+    y = [_text(link) for link in shown]
     traces = [
         go.Bar(
             name=name,
@@ -745,7 +762,7 @@ def _links(rep: Report, top: int = 10) -> go.Figure:
             categoryarray=y,
             tickmode="array",
             tickvals=y,
-            ticktext=[_short(link) for link in y],
+            ticktext=[_text(_short(link)) for link in shown],
             autorange="reversed",
         ),
     )

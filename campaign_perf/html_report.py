@@ -290,7 +290,8 @@ def _chart_models(
 
     wide = rep.with_time_frame("all time") if rep.basis == "sent" else rep
     none = rep.where(campaigns=["\x00none"])
-    label_to_id = {m["label"]: m["id"] for m in metrics}
+    # Trace names are chart text: escaped the way the charts escape them.
+    label_to_id = {charts._text(m["label"]): m["id"] for m in metrics}
     out: dict[str, Any] = {}
     if "rates" in figures:
         pct = [m["id"] for m in metrics if m["fmt"] == "pct"]
@@ -298,7 +299,7 @@ def _chart_models(
         fallback = _figure_json(charts.chart(wide.with_columns(["sent"]), "rates"))
         empty = _figure_json(charts.chart(none, "rates"))
         head = _title_head(full, wide)
-        what = "Rates" if len(pct) > 3 else _join([METRICS[i].label for i in pct])
+        what = "Rates" if len(pct) > 3 else charts._text(_join([METRICS[i].label for i in pct]))
         out["rates"] = {
             "head": _title_head(figures["rates"], rep),
             "phrase": head[len(what) + 4 :] if head.startswith(f"{what} by ") else None,

@@ -210,11 +210,125 @@ def test_names_are_data_and_are_escaped_in_html(log: cp.EventLog) -> None:
         if e["campaign_id"] == "C1"
     ]
     rep = cp.Report(cp.load_events(pd.DataFrame(rows), warn=False))
+    escaped = "&lt;img src=x onerror=alert(1)&gt;&lt;/script&gt;"
     for kind in ("rates", "links"):
         fig = chart(rep, kind)
-        assert any(bad in str(v) for v in fig.data[0].y)
+        assert any(escaped in str(v) for v in fig.data[0].y)
         html = fig.to_html(include_plotlyjs=False)
         assert bad not in html and "<img src=x" not in html
+
+
+# Plotly reads <b>, <i>, <br>, <sup>, <span style> and <a href> in the text it draws; the
+# names of these rows must show as the text they are.
+BOLD = "Plain & <b>bold</b>"
+ANCHOR = '<a href="https://evil.example">x</a>'
+MARKUP_LINK = "https://x.com/?a=1&b=<b>bold</b>"
+MARKUP_PROGRAM = "R&D <i>it</i>"
+MARKUP_COUNTRY = "<sup>up</sup> & <span style='color:red'>red</span>"
+TAGS = ("<b>", "</b>", "<i>", "</i>", "<a ", "</a>", "<sup>", "<span")
+
+
+def esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@pytest.fixture(scope="module")
+def markup_rep() -> cp.Report:
+    names = {"campaign_name": BOLD, "email_name": ANCHOR, "program": MARKUP_PROGRAM}
+    rows = [{**e, **names} for e in EVENTS if e["campaign_id"] == "C1"]
+    rows += [
+        {**c1("click", "2026-03-02 10:40", "L1", ANCHOR), **names},
+        {**c1("click", "2026-03-02 10:41", "L4", MARKUP_LINK), **names},
+    ]
+    leads = pd.DataFrame({"lead_id": ["L1", "L2", "L3", "L4", "L7"], "country": MARKUP_COUNTRY})
+    log = cp.load_events(pd.DataFrame(rows), leads=leads, warn=False)
+    return cp.Report(log, time_frame="past 10 days", today=TODAY)
+
+
+def drawn_texts(fig: go.Figure) -> list[str]:
+    """Every string of the figure's data and layout (not its template)."""
+    out: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list | tuple | np.ndarray):
+            for v in value:
+                walk(v)
+
+    spec = fig.to_plotly_json()
+    spec["layout"].pop("template", None)
+    walk(spec)
+    return out
+
+
+@pytest.mark.parametrize("kind", list(CHART_KINDS))
+@pytest.mark.parametrize("groups", [("campaign_email",), ("program",), ("country",)])
+def test_markup_in_names_is_escaped_in_every_chart_text(
+    markup_rep: cp.Report, kind: str, groups: tuple[str, ...]
+) -> None:
+    fig = chart(markup_rep.by(*groups), kind)
+    assert fig.data
+    texts = drawn_texts(fig)
+    for text in texts:
+        assert not any(tag in text for tag in TAGS), text
+        # every & is one of the entities plotly turns back into a character
+        assert "&" not in text.replace("&amp;", "").replace("&lt;", "").replace("&gt;", ""), text
+
+
+def test_markup_names_are_escaped_in_the_rates_labels(markup_rep: cp.Report) -> None:
+    fig = chart(markup_rep, "rates")
+    label = f"{esc(BOLD)} · {esc(ANCHOR)}"
+    assert label == (
+        'Plain &amp; &lt;b&gt;bold&lt;/b&gt; · &lt;a href="https://evil.example"&gt;x&lt;/a&gt;'
+    )
+    assert all(list(t.y) == [label] for t in fig.data)
+    assert list(fig.layout.yaxis.categoryarray) == [label]
+    assert "%{y}" in fig.data[0].hovertemplate  # the hover shows the escaped label
+    # the numbers are untouched
+    assert same(trace(fig, "Opened %").x, [3 / 4])
+    assert [tuple(r) for r in trace(fig, "Opened %").customdata] == [(3, 4)]
+    assert list(chart(markup_rep.by("program"), "rates").data[0].y) == [esc(MARKUP_PROGRAM)]
+    by_country = chart(markup_rep.by("country"), "rates")
+    assert list(by_country.data[0].y) == [esc(MARKUP_COUNTRY)]
+    assert by_country.layout.yaxis.title.text == "country"
+
+
+def test_markup_links_are_escaped_in_the_links_chart(markup_rep: cp.Report) -> None:
+    fig = chart(markup_rep, "links")
+    clicks = trace(fig, "Clicks")
+    want = [esc(A), esc(ANCHOR), esc(MARKUP_LINK)]
+    assert list(clicks.y) == want
+    assert [row[0] for row in clicks.customdata] == want
+    assert list(fig.layout.yaxis.tickvals) == list(fig.layout.yaxis.categoryarray) == want
+    assert list(fig.layout.yaxis.ticktext) == want
+    assert list(clicks.x) == [3, 1, 1]
+
+
+def test_long_links_are_cut_before_they_are_escaped(log: cp.EventLog) -> None:
+    link = "https://x.com/?" + "a=1&" * 20
+    rows = [{**e, "link": link if e["link"] else None} for e in EVENTS]
+    rep = cp.Report(cp.load_events(pd.DataFrame(rows), warn=False))
+    (tick,) = chart(rep, "links").layout.yaxis.ticktext
+    assert tick == esc(link[:59]) + "…"
+
+
+def test_metric_labels_are_escaped_in_traces_titles_and_hover(rep: cp.Report) -> None:
+    from campaign_perf.metrics import metric, registry_snapshot
+
+    with registry_snapshot():
+        metric("bold_pct", "clicked / delivered", fmt="pct", label="<b>Clicks</b> & co")
+        fig = chart(rep, "rates", columns=["bold_pct"])
+        over_time = chart(rep, "rates_over_time", columns=["bold_pct"])
+    label = "&lt;b&gt;Clicks&lt;/b&gt; &amp; co"
+    for f in (fig, over_time):
+        assert [t.name for t in f.data] == [label]
+        assert f.layout.title.text.startswith(f"{label} by ")
+        assert f.data[0].hovertemplate.count(label) == 1
+        assert "<b>" not in f.data[0].hovertemplate
 
 
 # -- rates ------------------------------------------------------------------------------

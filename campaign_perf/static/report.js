@@ -2,9 +2,11 @@
  * embedded per-send-day cube when the reader changes the time frame, columns or filters.
  *
  * Plain ES2017, no framework. Every name from the data is written with textContent or
- * DOM properties, never parsed as HTML, so it stays text. The counting rules are those
- * of campaign_perf (RULES.md): on the sent basis every count is a sum over send days, and
- * derived metrics are evaluated after summing, from the expression trees Python sends.
+ * DOM properties, never parsed as HTML, so it stays text; chart text, which plotly reads
+ * as a subset of HTML, has it escaped by plotlyText (like campaign_perf/charts.py). The
+ * counting rules are those of campaign_perf (RULES.md): on the sent basis every count is a
+ * sum over send days, and derived metrics are evaluated after summing, from the expression
+ * trees Python sends.
  */
 (function () {
   "use strict";
@@ -502,6 +504,9 @@
   const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
   const MODELS = DATA.chart_models || {};
   function plotly() { return typeof window.Plotly === "object" && window.Plotly ? window.Plotly : null; }
+  function plotlyText(value) { // charts._text: plotly draws the entities as the characters
+    return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
   function joinWords(words) {
     return words.length === 1 ? words[0] : words.slice(0, -1).join(", ") + " and " + words[words.length - 1];
   }
@@ -522,15 +527,18 @@
     const labels = rows.map(function (r) { return text(r, SHOWN); });
     const seen = {};
     labels.forEach(function (l) { seen[l] = (seen[l] || 0) + 1; });
-    return labels.map(function (l, i) { return ids.length && seen[l] > 1 ? l + " (" + text(rows[i], ids) + ")" : l; });
+    return labels.map(function (l, i) {
+      return plotlyText(ids.length && seen[l] > 1 ? l + " (" + text(rows[i], ids) + ")" : l);
+    });
   }
   function ratesFigure(res, frameText) {
     const model = MODELS.rates;
     let ids = state.columns.filter(function (id) { return METRIC[id].fmt === "pct"; });
     if (!ids.length) ids = model.fallback.filter(function (id) { return METRIC[id]; });
-    const labels = ids.map(function (id) { return METRIC[id].label; });
+    const labels = ids.map(function (id) { return plotlyText(METRIC[id].label); });
     const what = labels.length <= 3 ? joinWords(labels) : "Rates";
-    const title = (model.phrase === null ? model.head : what + " by " + model.phrase) + " \u2014 " + frameText;
+    // model.head and model.phrase come from Python's figures: already escaped
+    const title = (model.phrase === null ? model.head : what + " by " + model.phrase) + " \u2014 " + plotlyText(frameText);
     if (!res.rows.length || nothingSent(res) || !model.layout) return emptyFigure(model, title);
     const rows = rowLabels(res.rows);
     const data = ids.map(function (id, i) {
@@ -540,12 +548,12 @@
       const ratio = Array.isArray(m.tree) && m.tree[0] === "/" && typeof m.tree[2] === "string";
       const trace = {
         type: "bar",
-        name: m.label,
+        name: plotlyText(m.label),
         orientation: "h",
         y: rows,
         x: res.rows.map(function (r) { const v = r.values[id] !== undefined ? r.values[id] : evaluate(m.tree, r.sums); return isNaN(v) ? null : v; }),
         marker: { color: color },
-        hovertemplate: style.hovertemplate || "%{y}<br>" + m.label + ": %{value:.2%}<extra></extra>",
+        hovertemplate: style.hovertemplate || "%{y}<br>" + plotlyText(m.label) + ": %{value:.2%}<extra></extra>",
       };
       if (ratio && (style.hovertemplate || "").indexOf("customdata") >= 0) {
         trace.customdata = res.rows.map(function (r) { return [evaluate(m.tree[1], r.sums), r.sums[m.tree[2]]]; });
@@ -560,7 +568,7 @@
   }
   function funnelFigure(res, frameText) {
     const model = MODELS.funnel;
-    const title = model.head + " \u2014 " + frameText;
+    const title = model.head + " \u2014 " + plotlyText(frameText);
     if (nothingSent(res) || !model.trace) return emptyFigure(model, title);
     const trace = clone(model.trace);
     const t = res.total.sums;

@@ -499,6 +499,110 @@ def test_hostile_names_stay_text(opened: Callable[[Path], Opened], tmp_path: Pat
     assert view.dialogs == []
 
 
+BOLD = "Plain & <b>bold</b>"
+ANCHOR = '<a href="https://evil.example">x</a>'
+MARKUP_EMAIL = "<i>it</i> & <sup>2</sup>"
+MARKUP_LINK = "https://example.com/?a=1&b=<b>bold</b>"
+
+
+def _markup_log() -> cp.EventLog:
+    """A small log whose names and links hold the HTML plotly reads in chart text."""
+    rows = []
+    for lead in ("L1", "L2", "L3"):
+        rows.append(("sent", "2026-03-02T09:00:00Z", "C1", "E1", lead, None))
+        rows.append(("sent", "2026-03-03T09:00:00Z", "C2", "E2", lead, None))
+    rows += [
+        ("delivered", "2026-03-02T09:01:00Z", "C1", "E1", "L1", None),
+        ("open", "2026-03-02T10:00:00Z", "C1", "E1", "L1", None),
+        ("click", "2026-03-02T10:01:00Z", "C1", "E1", "L1", ANCHOR),
+        ("click", "2026-03-02T10:02:00Z", "C1", "E1", "L1", MARKUP_LINK),
+        ("delivered", "2026-03-03T09:01:00Z", "C2", "E2", "L2", None),
+        ("open", "2026-03-03T10:00:00Z", "C2", "E2", "L2", None),
+    ]
+    columns = ["event_type", "timestamp", "campaign_id", "email_id", "lead_id", "link"]
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": ["C1", "C2"],
+            "campaign_name": [BOLD, ANCHOR],
+            "program": ["P & <b>Q</b>", "P"],
+            "status": ["active", "active"],
+        }
+    )
+    emails = pd.DataFrame({"email_id": ["E1", "E2"], "email_name": [ANCHOR, MARKUP_EMAIL]})
+    return cp.load_events(
+        pd.DataFrame(rows, columns=columns), campaigns=campaigns, emails=emails, warn=False
+    )
+
+
+def _chart_markup(page: Any) -> dict[str, int]:
+    """Elements and styles in the charts' SVG that markup in a name would create."""
+    return page.evaluate(
+        """() => {
+        const svg = ".js-plotly-plot svg";
+        const count = s => document.querySelectorAll(s).length;
+        return {
+            links: count(svg + " a"),
+            bold: count(svg + " tspan[style*='bold']"),
+            italic: count(svg + " tspan[style*='italic']"),
+            small: count(svg + " tspan[style*='font-size:70%']"),
+            html: count(svg + " b, " + svg + " i, " + svg + " sup"),
+        };
+    }"""
+    )
+
+
+def _ticks(page: Any, kind: str, axis: str = "y") -> list[str]:
+    return page.eval_on_selector_all(
+        f"#cp-chart-{kind} .{axis}tick text", "ts => ts.map(t => t.textContent)"
+    )
+
+
+def test_markup_in_names_is_chart_text(
+    opened: Callable[[Path], Opened], page: Any, tmp_path: Path
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    small = cp.Report(_markup_log(), today="2026-03-10")
+    view = opened(write_html(small, tmp_path / "markup.html"))
+    page.wait_for_timeout(300)
+    none = {"links": 0, "bold": 0, "italic": 0, "small": 0, "html": 0}
+    assert page.locator(".js-plotly-plot svg").count() > 0
+    assert _chart_markup(page) == none
+    assert page.locator(".js-plotly-plot svg a").count() == 0
+    # the names and links show as the text they are
+    rows = [f"{BOLD} · {ANCHOR}", f"{ANCHOR} · {MARKUP_EMAIL}"]
+    assert sorted(_ticks(page, "rates")) == sorted(rows)
+    assert sorted(_ticks(page, "links")) == sorted([ANCHOR, MARKUP_LINK])
+    # the hover text too
+    page.locator("#cp-chart-rates .trace.bars .point path").first.hover(force=True)
+    page.wait_for_selector("#cp-chart-rates .hoverlayer .hovertext")
+    hover = page.text_content("#cp-chart-rates .hoverlayer")
+    assert any(row in hover for row in rows), hover
+    assert _chart_markup(page) == none
+    # the rates chart redrawn by report.js labels its rows like Python
+    view.choose_frame("all time")
+    other = small.with_time_frame("all time")
+    rates = view.figure("rates")
+    want = chart(other, "rates")
+    assert rates["title"] == want.layout.title.text
+    assert [list(t["y"]) for t in rates["data"]] == [list(t.y) for t in want.data]
+    assert list(want.data[0].y) == [
+        'Plain &amp; &lt;b&gt;bold&lt;/b&gt; · &lt;a href="https://evil.example"&gt;x&lt;/a&gt;',
+        '&lt;a href="https://evil.example"&gt;x&lt;/a&gt; · &lt;i&gt;it&lt;/i&gt; &amp; '
+        "&lt;sup&gt;2&lt;/sup&gt;",
+    ]
+    assert sorted(_ticks(page, "rates")) == sorted(rows)
+    assert _chart_markup(page) == none
+    # and after a filter, with one row left
+    view.pick("cp-emails", [MARKUP_EMAIL])
+    assert _ticks(page, "rates") == [rows[1]]
+    assert _chart_markup(page) == none
+    assert errors == []
+    assert view.dialogs == []
+    assert view.requests == [view.url]
+
+
 def test_activity_basis_fixes_the_frame(
     opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
 ) -> None:
