@@ -151,6 +151,7 @@ class EventLog:
         self._duplicates = duplicates
         self._events: pd.DataFrame | None = None
         self.engine: Engine = DuckDBEngine(con)
+        self._slices: dict[Any, pd.DataFrame] = {}  # cube slices of reports (Report.cube)
 
     # -- what was loaded -------------------------------------------------------------
     @property

@@ -394,10 +394,20 @@ class Report:
             One row per campaign, email, send day (and lead attributes in use), with
             ``campaign_name, program, status, email_name`` and the counts.
         """
-        c = self.log.engine.cube(self.rule_params, self.tz, self._lead_dims())  # type: ignore[arg-type]
-        if not all_days:
-            c = c[self._in_frame(c["send_day"])]
-        return self._filter(self._named(c))
+        # Charts, table, totals and subtotals of one report all ask for the same cube slice:
+        # keep the last few on the log (a Report is immutable, so its settings are the key).
+        params = self.rule_params
+        key = (params, self.tz, self._lead_dims(), self.filters, all_days,
+               None if all_days else (self.basis, self.frame))  # fmt: skip
+        memo = self.log._slices
+        if key not in memo:
+            c = self.log.engine.cube(params, self.tz, self._lead_dims())  # type: ignore[arg-type]
+            if not all_days:
+                c = c[self._in_frame(c["send_day"])]
+            if len(memo) >= 32:
+                memo.pop(next(iter(memo)))
+            memo[key] = self._filter(self._named(c))
+        return memo[key].copy(deep=False)
 
     def _in_frame(self, send_day: pd.Series) -> np.ndarray:
         """Which send days are in the frame (all of them on the activity basis)."""
@@ -549,6 +559,21 @@ class Report:
         from campaign_perf import charts
 
         return charts.chart(self, kind, **options)
+
+    def dashboard(self, **options: Any) -> Any:
+        """The notebook dashboard of this report: time frame, columns, grouping, filters,
+        a chart updated in place, the table and the email previewer
+        (see :class:`campaign_perf.widgets.Dashboard`)."""
+        from campaign_perf.widgets import Dashboard
+
+        return Dashboard(self, **options)
+
+    def preview(self, email: str) -> Any:
+        """Marketo's Email Previewer: the subject and HTML body of an email (id or name)
+        in a sandboxed frame where no script runs."""
+        from campaign_perf.preview import email_preview
+
+        return email_preview(self.log, email)
 
     def styled(self, *, subtotals: bool = True, total: bool = True) -> Any:
         """The table for people: a pandas Styler with labels, percentages, campaign

@@ -87,40 +87,30 @@ def table_rows(rep: Report, *, subtotals: bool = True, total: bool = True) -> pd
     t = rep.table()
     shown = _shown_keys(rep, t)
     ids = [m.id for m in rep.metrics]
-    frames: list[pd.DataFrame] = []
+    rows: list[dict[str, Any]] = []
 
-    def part(labels: pd.DataFrame, values: pd.DataFrame, kind: RowKind) -> pd.DataFrame:
-        out = labels.reset_index(drop=True)
-        out[ids] = values[ids].reset_index(drop=True)
-        out["row_kind"] = kind
-        return out
+    def add(labels: dict[str, str], values: Any, kind: RowKind) -> None:
+        rows.append({**dict.fromkeys(shown, ""), **labels, **{i: values[i] for i in ids},
+                     "row_kind": kind})  # fmt: skip
 
-    def rows_of(table: pd.DataFrame) -> pd.DataFrame:
-        labels = pd.DataFrame({k: [_label(v) for v in table[k]] for k in shown})
-        return part(labels, table, "row")
+    def add_rows(table: pd.DataFrame) -> None:
+        for rec in table.to_dict("records"):
+            add({k: _label(rec[k]) for k in shown}, rec, "row")
 
     if subtotals and rep.group_by == ("campaign_email",) and len(t):
         sub = rep.by("campaign").table().set_index("campaign_id")
         for cid, emails in t.groupby("campaign_id", sort=False):
-            frames.append(rows_of(emails))
-            name = _label(emails["campaign_name"].iloc[0]) or str(cid)
-            label = pd.DataFrame([{k: "" for k in shown}])
-            label["campaign_name"] = f"{name} — subtotal"
-            frames.append(part(label[shown], sub.loc[[cid]], "subtotal"))
+            add_rows(emails)
+            if len(emails) > 1:  # a campaign of one email: its row is its subtotal
+                name = _label(emails["campaign_name"].iloc[0]) or str(cid)
+                add({"campaign_name": f"{name} — subtotal"}, sub.loc[cid], "subtotal")
     elif len(t):
-        frames.append(rows_of(t))
+        add_rows(t)
     if total:
-        label = pd.DataFrame([{k: "" for k in shown}])
-        label[shown[0]] = "Total"
-        frames.append(part(label, rep.total().to_frame().T, "total"))
-    if not frames:
-        return pd.DataFrame({**{k: [] for k in shown}, **{i: [] for i in ids}, "row_kind": []})
-    out = pd.concat(frames, ignore_index=True)
+        add({shown[0]: "Total"}, rep.total(), "total")
+    out = pd.DataFrame(rows, columns=[*shown, *ids, "row_kind"])
     for m in rep.metrics:
-        if m.fmt == "int":
-            out[m.id] = out[m.id].astype("int64")
-        else:
-            out[m.id] = out[m.id].astype("float64")
+        out[m.id] = out[m.id].astype("int64" if m.fmt == "int" else "float64")
     return out[[*shown, *ids, "row_kind"]]
 
 

@@ -1,0 +1,543 @@
+"""The notebook dashboard and the email previewer, without a browser.
+
+Each test sets control values as a person would (the widgets' ``value``) and checks what
+the person would see: the figure's data, the table, the status line and the previewer.
+Expected numbers come from a :class:`Report` built directly with the same settings.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import ipywidgets
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+import campaign_perf as cp
+from campaign_perf.charts import chart
+from campaign_perf.metrics import METRICS, format_value, metric, registry_snapshot
+from campaign_perf.preview import email_preview, find_email, preview_html
+from campaign_perf.report import GROUP_LABELS, Report, ReportError
+from campaign_perf.widgets import EMPTY_MESSAGE, Dashboard
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+@pytest.fixture(scope="module")
+def log() -> cp.EventLog:
+    return cp.load_events(
+        SAMPLE / "events.parquet",
+        campaigns=SAMPLE / "campaigns.csv",
+        emails=SAMPLE / "emails.parquet",
+        leads=SAMPLE / "leads.parquet",
+    )
+
+
+@pytest.fixture
+def rep(log: cp.EventLog) -> Report:
+    return Report(log, time_frame="past 30 days", today="as_of", tz="America/New_York")
+
+
+@pytest.fixture
+def dash(rep: Report) -> Dashboard:
+    return Dashboard(rep)
+
+
+def _records(d: Dashboard) -> int:
+    """The "N records sent" number of the status line."""
+    match = re.search(r"<b>([\d,]+)</b> records sent", d.status.value)
+    assert match, d.status.value
+    return int(match.group(1).replace(",", ""))
+
+
+def _title(d: Dashboard) -> str:
+    return str(d.figure.layout.title.text)
+
+
+class _Cells(HTMLParser):
+    """The text of each row of an HTML table (header row first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _shown_table(d: Dashboard) -> pd.DataFrame:
+    """The dashboard's table as shown: the header labels and the cells' text."""
+    parser = _Cells()
+    parser.feed(d.table.value)
+    header, *rows = parser.rows
+    return pd.DataFrame(rows, columns=header)
+
+
+def _body_rows(d: Dashboard) -> list[list[str]]:
+    """The table's rows as text, as shown (the total row last)."""
+    return _shown_table(d).values.tolist()
+
+
+def _numbers(column: pd.Series) -> list[int]:
+    return [int(v.replace(",", "")) for v in column]
+
+
+def _same_traces(d: Dashboard, expected: go.Figure) -> None:
+    assert len(d.figure.data) == len(expected.data)
+    for shown, want in zip(d.figure.data, expected.data, strict=True):
+        assert shown.type == want.type
+        for axis in ("x", "y", "z"):
+            a, b = getattr(shown, axis, None), getattr(want, axis, None)
+            assert (a is None) == (b is None)
+            if a is not None:
+                np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+# -- starting state -----------------------------------------------------------------------
+def test_controls_start_from_the_report(dash: Dashboard, rep: Report) -> None:
+    assert dash.time_frame.value == "past 30 days"
+    assert (dash.date_from.value, dash.date_to.value) == (rep.frame.first, rep.frame.last)
+    assert dash.tz.value == "America/New_York"
+    assert dash.basis.value == "sent"
+    assert [dash._column_ids[label] for label in dash.columns.value] == list(rep.columns)
+    assert dash.columns.value[0] == METRICS[rep.columns[0]].label
+    assert dash.group_by.value == "campaign_email"
+    assert not dash.exclude_bots.value
+    assert dash.report.table().equals(rep.table())
+    assert _records(dash) == rep.total()["sent"]
+    _same_traces(dash, chart(rep))
+    assert "past 30 days" in _title(dash)
+
+
+def test_time_frame_choices_cover_every_preset(dash: Dashboard) -> None:
+    values = [v for _, v in dash.time_frame.options]
+    for preset in ("today", "yesterday", "this week", "last week", "this month", "last month"):
+        assert preset in values
+    for preset in ("this quarter", "last quarter", "this year", "last year", "all time"):
+        assert preset in values
+    assert {"past 7 days", "past N days", "custom"} <= set(values)
+
+
+def test_dashboard_displays_as_one_widget(dash: Dashboard) -> None:
+    bundle = dash._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == dash.widget.model_id
+    assert isinstance(dash.widget, ipywidgets.VBox)
+    assert "cp-dashboard" in dash.widget._dom_classes
+    assert "cp-time-frame" in dash.time_frame._dom_classes
+    assert "cp-figure" in dash.figure._dom_classes
+
+
+# -- time frame ---------------------------------------------------------------------------
+def test_new_time_frame_updates_chart_table_and_status(dash: Dashboard, rep: Report) -> None:
+    figure, first_trace = dash.figure, dash.figure.data[0]
+    dash.time_frame.value = "last month"
+    want = rep.with_time_frame("last month")
+    assert dash.report.frame == want.frame
+    assert (dash.date_from.value, dash.date_to.value) == (want.frame.first, want.frame.last)
+    assert _records(dash) == want.total()["sent"] != rep.total()["sent"]
+    assert "last month" in _title(dash)
+    _same_traces(dash, chart(want))
+    # Updated in place: the same FigureWidget, and the same trace objects restyled.
+    assert dash.figure is figure
+    assert dash.figure.data[0] is first_trace
+    total_row = _body_rows(dash)[-1]
+    assert total_row[0] == "Total"
+    assert format_value(want.total()["sent"], "int") in total_row
+
+
+def test_past_n_days(dash: Dashboard, rep: Report) -> None:
+    dash.time_frame.value = "past N days"
+    assert dash.past_days.layout.display is None  # shown only for this choice
+    dash.past_days.value = 12
+    assert dash.report.frame == rep.with_time_frame("past 12 days").frame
+    assert dash.report.frame.n_days() == 12
+    dash.time_frame.value = "last week"
+    assert dash.past_days.layout.display == "none"
+
+
+def test_custom_dates_switch_to_a_custom_frame(dash: Dashboard, rep: Report) -> None:
+    first, last = dt.date(2026, 9, 1), dt.date(2026, 9, 15)
+    dash.date_from.value = first
+    assert dash.time_frame.value == "custom"
+    dash.date_to.value = last
+    want = rep.with_time_frame((first, last))
+    assert dash.report.frame == want.frame
+    assert _records(dash) == want.total()["sent"]
+    assert "2026-09-01" in _title(dash)
+
+
+def test_a_frame_that_ends_before_it_starts_is_refused(dash: Dashboard, rep: Report) -> None:
+    dash.date_from.value = dt.date(2026, 9, 20)  # the "to" date stays the frame's last day
+    kept = rep.with_time_frame((dt.date(2026, 9, 20), rep.frame.last))
+    assert dash.report.frame == kept.frame
+    dash.date_to.value = dt.date(2026, 9, 10)
+    assert dash.error and "after it ends" in dash.error
+    assert "after it ends" in dash.status.value
+    assert dash.report.frame == kept.frame  # the last valid report stays
+    dash.date_to.value = dt.date(2026, 9, 30)
+    assert dash.error is None
+    assert "after it ends" not in dash.status.value
+
+
+def test_zone_and_basis(dash: Dashboard, rep: Report) -> None:
+    dash.tz.value = "Asia/Tokyo"
+    assert dash.report.tz == "Asia/Tokyo"
+    dash.basis.value = "activity"
+    want = rep.with_tz("Asia/Tokyo").with_basis("activity")
+    assert dash.report.basis == "activity"
+    assert dash.report.table().equals(want.table())
+    assert "by date of activity" in dash.status.value
+    assert "Asia/Tokyo" in dash.status.value
+
+
+def test_unknown_zone_is_reported_not_raised(dash: Dashboard) -> None:
+    dash.tz.value = "Mars/Olympus_Mons"
+    assert dash.error and "Mars/Olympus_Mons" in dash.error
+    assert dash.report.tz == "America/New_York"
+
+
+# -- columns, grouping, sorting ----------------------------------------------------------------
+def test_columns_keep_the_chosen_order(dash: Dashboard) -> None:
+    chosen = ["clicked_pct", "sent", "opened_pct"]
+    dash.columns.value = [METRICS[c].label for c in chosen]
+    assert dash.report.columns == tuple(chosen)
+    header = list(_shown_table(dash).columns)
+    labels = [METRICS[c].label for c in chosen]
+    assert [h for h in header if h in labels] == labels
+    assert [t.name for t in dash.figure.data] == ["Clicked %", "Opened %"]
+
+
+def test_no_column_is_refused(dash: Dashboard) -> None:
+    dash.columns.value = []
+    assert dash.error and "column" in dash.error
+
+
+def test_custom_metrics_appear_in_the_column_picker(rep: Report) -> None:
+    with registry_snapshot():
+        metric("engaged_pct", "(clicked + unsubscribed) / delivered", fmt="pct")
+        d = Dashboard(rep)
+        assert "Engaged %" in d.columns.allowed_tags
+        d.columns.value = ["Sent", "Engaged %"]
+        assert d.report.columns == ("sent", "engaged_pct")
+        total = d.report.total()
+        assert "Engaged %" in d.table.value
+        assert format_value(total["engaged_pct"], "pct") in _body_rows(d)[-1]
+
+
+@pytest.mark.parametrize("group", ["program", "campaign", "email", "week", "country"])
+def test_group_by(dash: Dashboard, rep: Report, group: str) -> None:
+    dash.group_by.value = group
+    want = rep.by(group).table()
+    assert dash.report.table().equals(want)
+    rows = _body_rows(dash)
+    assert len(rows) == len(want) + 1  # and the total row
+    first_key = next(k for k in want.columns if k not in rep.columns and not k.endswith("_id"))
+    shown = {r[0] for r in rows}
+    assert {str(v) for v in want[first_key]} <= shown
+
+
+def test_group_choices_include_lead_attributes(dash: Dashboard, log: cp.EventLog) -> None:
+    values = [v for _, v in dash.group_by.options]
+    assert values[0] == "campaign_email"
+    assert set(log.dims.lead_attributes) <= set(values)
+
+
+def test_sort_by_a_metric(dash: Dashboard) -> None:
+    dash.sort_by.value = "sent"
+    sent = METRICS["sent"].label
+    frame = _shown_table(dash)
+    rows, total = frame.iloc[:-1], frame.iloc[-1]
+    assert len(rows) == len(dash.report.table())
+    assert _numbers(rows[sent]) == sorted(_numbers(rows[sent]), reverse=True)
+    assert total.iloc[0] == "Total"
+    assert "subtotal" not in dash.table.value  # a sorted table is flat
+    dash.sort_ascending.value = True
+    frame = _shown_table(dash)
+    assert _numbers(frame.iloc[:-1][sent]) == sorted(_numbers(frame.iloc[:-1][sent]))
+    dash.sort_by.value = ""
+    assert "subtotal" in dash.table.value
+
+
+def test_sort_by_a_name_ignores_case(dash: Dashboard) -> None:
+    dash.group_by.value = "email"
+    label = GROUP_LABELS["email_name"]
+    dash.sort_by.value = "email_name"
+    dash.sort_ascending.value = True
+    names = list(_shown_table(dash).iloc[:-1][label])
+    assert names == sorted(names, key=str.casefold)
+
+
+def test_sort_choices_follow_the_columns(dash: Dashboard) -> None:
+    dash.columns.value = ["Sent", "Opened %"]
+    values = [v for _, v in dash.sort_by.options]
+    assert values == ["", "campaign_name", "email_name", "sent", "opened_pct"]
+
+
+# -- filters and bots ---------------------------------------------------------------------
+def test_program_filter_with_search(dash: Dashboard, rep: Report, log: cp.EventLog) -> None:
+    programs = sorted(log.dims.campaigns["program"].dropna().unique())
+    dash.programs_search.value = programs[0][:5].upper()
+    shown = [v for _, v in dash.programs.options]
+    assert shown and all(programs[0][:5].casefold() in v.casefold() for v in shown)
+    dash.programs.value = (programs[0],)
+    want = rep.where(programs=[programs[0]])
+    assert _records(dash) == want.total()["sent"]
+    # Searching again keeps the chosen program chosen (and listed).
+    dash.programs_search.value = "zzz-no-such-program"
+    assert dash.programs.value == (programs[0],)
+    assert [v for _, v in dash.programs.options] == [programs[0]]
+    assert _records(dash) == want.total()["sent"]
+    dash.programs_search.value = ""
+    assert len(dash.programs.options) == len(programs)
+
+
+def test_campaign_and_email_filters(dash: Dashboard, rep: Report) -> None:
+    table = rep.table()
+    cid, eid = table["campaign_id"].iloc[0], table["email_id"].iloc[0]
+    dash.campaigns.value = (cid,)
+    dash.emails.value = (eid,)
+    want = rep.where(campaigns=[cid], emails=[eid])
+    assert dash.report.table().equals(want.table())
+    assert [v for _, v in dash.email_picker.options if v] == [eid]
+
+
+def test_archived_campaigns(dash: Dashboard, rep: Report, log: cp.EventLog) -> None:
+    dash.time_frame.value = "all time"
+    dash.campaign_status.value = "archived"
+    want = rep.with_time_frame("all time").where(campaign_status="archived")
+    assert _records(dash) == want.total()["sent"] > 0
+    archived = set(log.dims.campaigns.query("status == 'archived'")["campaign_name"])
+    assert set(dash.report.table()["campaign_name"]) <= archived
+    labels = dict((v, label) for label, v in dash.campaigns.options)
+    assert all(labels[c].endswith("(archived)") for c in want.table()["campaign_id"])
+
+
+def test_bot_toggle(dash: Dashboard, rep: Report) -> None:
+    dash.exclude_bots.value = True
+    want = rep.with_bots(True)
+    assert dash.report.exclude_bots
+    assert dash.report.total()["opened"] == want.total()["opened"] < rep.total()["opened"]
+    assert "bots excluded" in dash.status.value
+
+
+# -- chart, empty state ---------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["funnel", "volume", "heatmap"])
+def test_chart_kind(dash: Dashboard, rep: Report, kind: str) -> None:
+    figure = dash.figure
+    dash.chart_kind.value = kind
+    assert dash.figure is figure
+    _same_traces(dash, chart(rep, kind))
+    assert str(dash.figure.layout.title.text) == str(chart(rep, kind).layout.title.text)
+
+
+def test_empty_time_frame_says_so(dash: Dashboard, log: cp.EventLog) -> None:
+    first = log.time_range[0].date()
+    before = (first - dt.timedelta(days=40), first - dt.timedelta(days=10))
+    dash.time_frame.value = "custom"
+    dash.date_from.value, dash.date_to.value = before
+    assert dash.error is None
+    assert _records(dash) == 0
+    assert EMPTY_MESSAGE in dash.table.value
+    notes = [a.text for a in dash.figure.layout.annotations]
+    assert any("No emails were sent" in str(n) for n in notes)
+    assert all(len(t.x or ()) == 0 for t in dash.figure.data)
+    dash.time_frame.value = "last month"
+    assert not dash.figure.layout.annotations
+    assert EMPTY_MESSAGE not in dash.table.value
+
+
+# -- previewer ---------------------------------------------------------------------------
+def test_email_picker_lists_the_table_emails(dash: Dashboard) -> None:
+    table = dash.report.table()
+    ids = [v for _, v in dash.email_picker.options if v]
+    assert ids == list(dict.fromkeys(table["email_id"]))
+    assert dash.preview.value == ""
+
+
+def test_choosing_an_email_previews_it(dash: Dashboard, log: cp.EventLog) -> None:
+    eid = next(v for _, v in dash.email_picker.options if v)
+    row = log.dims.emails.set_index("email_id").loc[eid]
+    dash.email_picker.value = eid
+    shown = dash.preview.value
+    assert html.escape(row["subject"]) in shown
+    assert '<iframe class="cp-email-preview-frame" sandbox=""' in shown
+    srcdoc = re.search(r'srcdoc="([^"]*)"', shown)
+    assert srcdoc and html.unescape(srcdoc.group(1)) == row["html"]
+    # The choice stays when the time frame moves (the email is kept in the list).
+    dash.time_frame.value = "all time"
+    assert dash.email_picker.value == eid
+    assert html.escape(row["subject"]) in dash.preview.value
+
+
+def test_preview_by_id_or_name(log: cp.EventLog) -> None:
+    row = log.dims.emails.iloc[3]
+    assert find_email(log, row["email_id"])["email_id"] == row["email_id"]
+    assert find_email(log, row["email_name"])["email_id"] == row["email_id"]
+    assert find_email(log, row["email_name"].upper())["email_id"] == row["email_id"]
+    widget = email_preview(log, row["email_name"])
+    assert isinstance(widget, ipywidgets.HTML)
+    assert widget.value == preview_html(log, row["email_id"])
+
+
+def test_unknown_email_lists_known_ones(log: cp.EventLog) -> None:
+    name = log.dims.emails["email_name"].iloc[0]
+    with pytest.raises(ReportError, match="unknown email") as err:
+        preview_html(log, name[:-1] + "X")
+    assert f"Did you mean {name!r}" in str(err.value)
+    assert log.dims.emails["email_id"].iloc[0] in str(err.value)
+
+
+def _tiny_log(emails: pd.DataFrame, campaign_name: str = "Spring") -> cp.EventLog:
+    events = pd.DataFrame(
+        {
+            "event_type": ["sent", "delivered", "sent"],
+            "timestamp": ["2026-01-05T09:00Z", "2026-01-05T09:01Z", "2026-01-05T10:00Z"],
+            "campaign_id": ["C1", "C1", "C1"],
+            "email_id": ["E1", "E1", "E2"],
+            "lead_id": ["L1", "L1", "L2"],
+        }
+    )
+    campaigns = pd.DataFrame(
+        {"campaign_id": ["C1"], "campaign_name": [campaign_name], "program": ["P"]}
+    )
+    return cp.load_events(events, campaigns=campaigns, emails=emails)
+
+
+def test_preview_escapes_and_sandboxes_the_body() -> None:
+    body = '<p onclick="x()">A & "B"</p><script>alert(1)</script></iframe><b>'
+    log = _tiny_log(
+        pd.DataFrame(
+            {
+                "email_id": ["E1", "E2"],
+                "email_name": ["<b>Launch</b>", "Plain"],
+                "subject": ['Hi "you" & <them>', None],
+                "html": [body, None],
+            }
+        )
+    )
+    out = preview_html(log, "E1")
+    outside = re.sub(r'srcdoc="[^"]*"', "", out)
+    assert "<script" not in outside and "onclick" not in outside
+    assert "<b>Launch</b>" not in out and html.escape("<b>Launch</b>") in out
+    assert html.escape('Hi "you" & <them>') in out
+    assert 'sandbox=""' in out and "allow-scripts" not in out
+    assert html.unescape(re.search(r'srcdoc="([^"]*)"', out).group(1)) == body  # type: ignore[union-attr]
+    plain = preview_html(log, "Plain")
+    assert "(no subject)" in plain and "no HTML body" in html.unescape(plain)
+
+
+def test_same_name_for_two_emails_asks_for_the_id() -> None:
+    log = _tiny_log(pd.DataFrame({"email_id": ["E1", "E2"], "email_name": ["Same", "Same"]}))
+    with pytest.raises(ReportError, match="E1, E2"):
+        find_email(log, "Same")
+    assert find_email(log, "E2")["email_id"] == "E2"
+
+
+# -- downloads --------------------------------------------------------------------------------
+def _csv(d: Dashboard) -> pd.DataFrame:
+    href = re.search(r'href="data:text/csv;base64,([^"]+)"', d.download.value)
+    assert href
+    return pd.read_csv(io.BytesIO(base64.b64decode(href.group(1))), dtype={"campaign_id": str})
+
+
+def test_download_csv_is_the_current_table(dash: Dashboard) -> None:
+    dash.group_by.value = "campaign"
+    dash.columns.value = ["Sent", "Opened %"]
+    csv = _csv(dash)
+    table = dash.report.table()
+    assert list(csv.columns) == list(table.columns)
+    assert list(csv["sent"]) == list(table["sent"])
+    assert csv["opened_pct"].tolist() == pytest.approx(table["opened_pct"].tolist())
+    frame = dash.report.frame
+    assert f'download="campaign_email_performance_{frame.first}_to_{frame.last}.csv"' in (
+        dash.download.value
+    )
+
+
+def test_download_csv_neutralises_formulas() -> None:
+    log = _tiny_log(pd.DataFrame({"email_id": ["E1"], "email_name": ["x"]}), "=HYPERLINK(1)")
+    d = Dashboard(Report(log))
+    assert _csv(d)["campaign_name"].iloc[0] == "'=HYPERLINK(1)"
+    assert "=HYPERLINK(1)" in d.table.value  # shown as text, escaped
+
+
+def test_export_html_writes_the_current_report(
+    dash: Dashboard, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[tuple[Report, Path]] = []
+
+    def fake_write_html(self: Report, path: str | Path) -> Path:
+        written.append((self, Path(path)))
+        Path(path).write_text("<html></html>")
+        return Path(path)
+
+    monkeypatch.setattr(Report, "write_html", fake_write_html, raising=False)
+    d = Dashboard(dash.report)
+    assert d.export_html.layout.display != "none"
+    d.time_frame.value = "last month"
+    d.export_path.value = str(tmp_path / "out.html")
+    d.export_html.click()
+    assert written == [(d.report, tmp_path / "out.html")]
+    assert "Wrote" in d.status.value and "out.html" in d.status.value
+
+
+def test_export_html_is_hidden_without_write_html(
+    rep: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if hasattr(Report, "write_html"):
+        monkeypatch.delattr(Report, "write_html")
+    d = Dashboard(rep)
+    assert d.export_html.layout.display == "none"
+
+
+def test_dashboard_needs_a_report(log: cp.EventLog) -> None:
+    with pytest.raises(TypeError, match="Report"):
+        Dashboard(log)  # type: ignore[arg-type]
+
+
+def test_log_without_dimension_tables() -> None:
+    events = pd.DataFrame(
+        {
+            "event_type": ["sent", "open", "sent"],
+            "timestamp": ["2026-01-05T09:00Z", "2026-01-05T09:30Z", "2026-01-06T10:00Z"],
+            "campaign_id": ["C1", "C1", "C2"],
+            "email_id": ["E1", "E1", "E2"],
+            "lead_id": ["L1", "L1", "L2"],
+        }
+    )
+    d = Dashboard(Report(cp.load_events(events)))
+    assert d.error is None
+    assert _records(d) == 2
+    assert [v for _, v in d.group_by.options] == [
+        "campaign_email",
+        "program",
+        "campaign",
+        "email",
+        "day",
+        "week",
+        "month",
+    ]
+    assert {v for _, v in d.email_picker.options if v} == {"E1", "E2"}
+    d.email_picker.value = "E2"
+    assert "no HTML body" in html.unescape(d.preview.value)
