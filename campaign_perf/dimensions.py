@@ -113,23 +113,34 @@ def load_dimensions(
     emails: Any = None,
     leads: Any = None,
     native: list[Any] = (),  # type: ignore[assignment]
+    inline_names: bool = True,
 ) -> Dimensions:
     """Gather the dimension tables of a loaded event log (see the module docstring).
 
-    The leads table is also stored in the engine as ``leads`` for joins.
+    The leads table is also stored in the engine as ``leads`` for joins. With
+    ``inline_names=False`` (no input carried names on its events) only the ids are read.
     """
-    inline_c = con.execute(
-        "SELECT campaign_id, "
-        "max_by(campaign_name, timestamp) FILTER (WHERE campaign_name IS NOT NULL) "
-        "AS campaign_name, "
-        "max_by(program, timestamp) FILTER (WHERE program IS NOT NULL) AS program "
-        "FROM events GROUP BY campaign_id ORDER BY campaign_id"
-    ).df()
-    inline_e = con.execute(
-        "SELECT email_id, "
-        "max_by(email_name, timestamp) FILTER (WHERE email_name IS NOT NULL) AS email_name "
-        "FROM events GROUP BY email_id ORDER BY email_id"
-    ).df()
+    if inline_names:
+        inline_c = con.execute(
+            "SELECT campaign_id, "
+            "max_by(campaign_name, timestamp) FILTER (WHERE campaign_name IS NOT NULL) "
+            "AS campaign_name, "
+            "max_by(program, timestamp) FILTER (WHERE program IS NOT NULL) AS program "
+            "FROM events GROUP BY campaign_id ORDER BY campaign_id"
+        ).df()
+        inline_e = con.execute(
+            "SELECT email_id, "
+            "max_by(email_name, timestamp) FILTER (WHERE email_name IS NOT NULL) AS email_name "
+            "FROM events GROUP BY email_id ORDER BY email_id"
+        ).df()
+    else:
+        inline_c = con.execute(
+            "SELECT DISTINCT campaign_id, NULL::VARCHAR AS campaign_name, "
+            "NULL::VARCHAR AS program FROM events ORDER BY campaign_id"
+        ).df()
+        inline_e = con.execute(
+            "SELECT DISTINCT email_id, NULL::VARCHAR AS email_name FROM events ORDER BY email_id"
+        ).df()
     c = pd.DataFrame({k: pd.Series(dtype="str") for k in CAMPAIGN_COLUMNS})
     e = pd.DataFrame({k: pd.Series(dtype="str") for k in EMAIL_COLUMNS})
     ld = pd.DataFrame({"lead_id": pd.Series(dtype="str")})

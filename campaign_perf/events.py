@@ -398,6 +398,7 @@ class _Loader:
         self.source_dims: list[Any] = []
         self.bad = 0
         self.native_labels: list[str] = []
+        self.inline_names = False  # did any input carry campaign/email/program names?
         con.execute(
             "CREATE TABLE staged (_seq BIGINT, event_type VARCHAR, "
             "timestamp TIMESTAMPTZ, campaign_id VARCHAR, email_id VARCHAR, lead_id VARCHAR, "
@@ -580,6 +581,7 @@ class _Loader:
         missing = [c for c in REQUIRED_COLUMNS if c not in raw]
         if missing:
             self._missing_columns(label, list(types))
+        self.inline_names |= bool({"campaign_name", "email_name", "program"} & set(raw))
 
         def col(canon: str) -> str:
             if canon not in raw:
@@ -741,7 +743,12 @@ class _Loader:
             last_event=pd.Timestamp(last) if last is not None else None,
         )
         dims = load_dimensions(
-            con, campaigns=campaigns, emails=emails, leads=leads, native=self.source_dims
+            con,
+            campaigns=campaigns,
+            emails=emails,
+            leads=leads,
+            native=self.source_dims,
+            inline_names=self.inline_names,
         )
         return EventLog(con, summary, dims, rejected, duplicates)
 
