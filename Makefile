@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: demo test lint format lab sample bench clean system-deps
+.PHONY: demo test lint format lab sample bench bench-scale clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ sample: $(STAMP)
 ## bench: the speed benchmark against the hand-written DuckDB baseline
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py --update-readme
+
+## bench-scale: 1M, 5M and 20M events against the DuckDB SQL and pandas baselines (minutes)
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/bench_scale.py --update-readme
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .hypothesis

@@ -67,7 +67,7 @@ GROUP BY ALL ORDER BY ALL
 """
 
 CHILD = r"""
-import json, resource, sys, time, warnings
+import json, sys, time, warnings
 warnings.simplefilter("ignore")
 kind, path, first, last = sys.argv[1:5]
 t = time.perf_counter()
@@ -91,7 +91,8 @@ else:
     n = len(table)
     total_sent = int(table["sent"].sum())
 seconds = time.perf_counter() - t
-rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: a child's ru_maxrss keeps the parent's peak across fork and exec
+rss_mb = int([l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]) / 1024
 print(json.dumps({"seconds": seconds, "rss_mb": rss_mb, "rows": n, "sent": total_sent}))
 """
 

@@ -668,9 +668,14 @@ class _Loader:
             if no_id
             else ""
         )
+        # Ids are grouped by their 64-bit hash first (cheap, and small enough not to spill);
+        # only the rows of repeated hashes are then grouped by the ids themselves, so a hash
+        # collision adds a candidate, never a duplicate.
         con.execute(
             "CREATE TEMP TABLE dup_keys AS SELECT event_id, event_type, NULL::UBIGINT AS _k, "
             "min(_seq) AS _keep FROM staged WHERE event_id IS NOT NULL "
+            "AND hash(event_id, event_type) IN (SELECT hash(event_id, event_type) FROM staged "
+            "WHERE event_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1) "
             f"GROUP BY event_id, event_type HAVING count(*) > 1{by_row}"
         )
         n_keys = con.execute("SELECT count(*) FROM dup_keys").fetchall()[0][0]

@@ -1,0 +1,192 @@
+"""Parity of the Spark engine with the embedded one: the same files and random event logs
+give the same load summary, ledger and reports, on both bases and with bot filters.
+
+One local Spark session serves the module (Spark starts slowly); the tests are few and
+each compares much.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_properties import _frame, event_rows, settings_
+
+import campaign_perf as cp
+
+pytest.importorskip("pyspark")
+if shutil.which("java") is None:  # pragma: no cover - `make test` installs a Java runtime
+    pytest.skip("Spark needs a Java runtime", allow_module_level=True)
+
+from campaign_perf.spark import (
+    SparkEngine,
+    SparkEventLog,
+    load_events_spark,
+    local_spark,
+)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
+
+DATA = Path(__file__).resolve().parents[1] / "sample_data"
+DIMS = {
+    "campaigns": DATA / "campaigns.csv",
+    "emails": DATA / "emails.parquet",
+    "leads": DATA / "leads.parquet",
+}
+SCHEMA = (
+    "event_type string, timestamp timestamp, campaign_id string, email_id string, "
+    "lead_id string, link string, is_bot boolean, event_id string"
+)
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = local_spark()
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def sample(spark) -> tuple[cp.EventLog, SparkEventLog]:
+    """The sample data loaded by both engines: (embedded, Spark)."""
+    events = str(DATA / "events.parquet")
+    return cp.load_events(events, **DIMS), load_events_spark(events, spark, **DIMS)
+
+
+def _normalised(df: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as None and plain object columns: engines store "no value"
+    differently (None or NaN, object or string dtype); the values must be the same."""
+    return df.astype(object).where(df.notna(), None)
+
+
+def test_spark_loads_the_sample_like_the_embedded_loader(sample) -> None:
+    duck, spark_log = sample
+    assert isinstance(spark_log.engine, SparkEngine)
+    assert str(spark_log.summary()) == str(duck.summary())
+    assert spark_log.summary().duplicates > 0  # the sample repeats some webhook events
+    pd.testing.assert_frame_equal(spark_log.duplicates, duck.duplicates)
+    for dim in ("campaigns", "emails", "leads"):
+        pd.testing.assert_frame_equal(getattr(spark_log, dim), getattr(duck, dim))
+
+
+REPORTS = {
+    "sent basis, past 30 days": lambda r: r,
+    "activity basis, last month": lambda r: r.with_basis("activity").with_time_frame("last month"),
+    "bots excluded, proximity 1 s": lambda r: r.with_bots(True, proximity_seconds=1),
+    "by program, lead filter": lambda r: r.by("program").where(leads={"country": ["SE", "US"]}),
+    "by lead attribute, activity basis, New York": lambda r: (
+        r.by("segment").with_basis("activity").with_tz("America/New_York")
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_sample_reports_are_identical_on_spark(sample, name: str) -> None:
+    duck, spark_log = sample
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected, got = (
+            REPORTS[name](cp.Report(log, time_frame="past 30 days", today="as_of"))
+            for log in (duck, spark_log)
+        )
+    table = got.table()
+    assert table["sent"].sum() > 0
+    pd.testing.assert_frame_equal(table, expected.table())
+    pd.testing.assert_series_equal(got.total(), expected.total())
+
+
+def test_records_and_events_of_a_slice_are_identical_on_spark(sample) -> None:
+    duck, spark_log = sample
+    expected, got = (
+        cp.Report(
+            log,
+            time_frame="2026-10-27..2026-10-31",
+            tz="Europe/Stockholm",
+            today="as_of",
+            exclude_bots=True,
+            proximity_seconds=1,  # the rule settings of a report above: records are reused
+        ).where(programs="SMB Nurture")
+        for log in (duck, spark_log)
+    )
+    records = got.records()
+    assert len(records) > 0
+    pd.testing.assert_frame_equal(records, expected.records())
+    order = ["campaign_id", "email_id", "lead_id", "timestamp", "event_type", "link"]
+    events = got.events().sort_values(order, ignore_index=True)
+    pd.testing.assert_frame_equal(events, expected.events().sort_values(order, ignore_index=True))
+
+
+def test_a_messy_csv_gives_the_same_ledger_and_report(spark) -> None:
+    path = str(DATA / "messy_events.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cp.RejectedRowsWarning)
+        duck = cp.load_events(path)
+    with pytest.warns(cp.RejectedRowsWarning, match="rows were not counted"):
+        spark_log = load_events_spark(path, spark)
+    s = spark_log.summary()
+    assert str(s) == str(duck.summary())
+    assert {"missing lead_id", "unparseable timestamp 'yesterday-ish'"} <= set(s.rejected_by_reason)
+    pd.testing.assert_frame_equal(_normalised(spark_log.rejected), _normalised(duck.rejected))
+    pd.testing.assert_frame_equal(spark_log.duplicates, duck.duplicates)
+    pd.testing.assert_frame_equal(_normalised(spark_log.events), _normalised(duck.events))
+    pd.testing.assert_frame_equal(cp.Report(spark_log).table(), cp.Report(duck).table())
+    spark_log.close()
+
+
+def test_a_missing_required_column_is_a_schema_error(spark) -> None:
+    df = spark.createDataFrame(
+        [("sent", "2026-03-02 09:00", "C1", "E1")],
+        "event_type string, ts string, c string, e string",
+    )
+    with pytest.raises(cp.SchemaError, match="missing required columns timestamp, campaign_id"):
+        load_events_spark(df, spark)
+    renamed = load_events_spark(
+        df.withColumn("lead_id", df["c"]),
+        spark,
+        columns={"ts": "timestamp", "c": "campaign_id", "e": "email_id"},
+    )
+    assert renamed.summary().events == 1
+    renamed.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=event_rows(), s=settings_(), split=st.integers(0, 50))
+def test_random_logs_give_identical_reports(spark, rows: list[dict], s: dict, split: int) -> None:
+    """Random logs in two inputs (duplicates may straddle them), random report settings."""
+    frame = pd.DataFrame(rows, columns=[c.split()[0] for c in SCHEMA.split(", ")])
+    parts = [frame.iloc[:split], frame.iloc[split:]]
+    parts = [p.reset_index(drop=True) for p in parts if len(p)]
+    duck = cp.load_events(parts, warn=False)
+    spark_log = load_events_spark(
+        [spark.createDataFrame(p.astype(object).where(p.notna(), None), SCHEMA) for p in parts],
+        spark,
+        warn=False,
+    )
+    for attr in ("rows_read", "events", "duplicates", "orphaned", "first_event", "last_event"):
+        assert getattr(spark_log.summary(), attr) == getattr(duck.summary(), attr), attr
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected, got = (
+            cp.Report(
+                log,
+                time_frame=_frame(s["first_day"], s["last_day"]),
+                tz=s["tz"],
+                as_of=s["as_of"],
+                basis=s["basis"],
+                exclude_bots=s["exclude_bots"],
+                proximity_seconds=s["proximity"],
+                columns=cp.COUNT_COLUMNS,
+            )
+            for log in (duck, spark_log)
+        )
+    pd.testing.assert_frame_equal(got.table(), expected.table())
+    spark_log.close()
