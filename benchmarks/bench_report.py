@@ -78,6 +78,7 @@ if kind == "baseline":
     import duckdb
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     sql = open(sys.argv[5]).read().format(path=path, lo=lo, hi=hi)
     rows = con.execute(sql).fetchall()
     n = len(rows)

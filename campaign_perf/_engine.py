@@ -33,6 +33,7 @@ def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # no bars on stdout; the CLI has its own
     con.execute(f"SET memory_limit = {quote_literal(memory_limit or DEFAULT_MEMORY_LIMIT)}")
     con.execute(f"SET temp_directory = {quote_literal(_spill_dir())}")
     con.execute("SET preserve_insertion_order = true")
