@@ -704,7 +704,9 @@ class _Loader:
             con.execute("DELETE FROM staged WHERE _seq IN (SELECT _seq FROM dups)")
         # Orphans: activity of a (campaign, email, lead) that has no send anywhere.
         con.execute(
-            "CREATE TEMP TABLE orphan_rows AS SELECT _seq FROM staged r WHERE NOT EXISTS "
+            # a send is never an orphan: only the other events are looked up
+            "CREATE TEMP TABLE orphan_rows AS SELECT _seq FROM staged r "
+            "WHERE r.event_type <> 'sent' AND NOT EXISTS "
             "(SELECT 1 FROM staged s WHERE s.event_type = 'sent' "
             "AND s.campaign_id = r.campaign_id AND s.email_id = r.email_id "
             "AND s.lead_id = r.lead_id)"
