@@ -298,7 +298,11 @@ class Report:
 
     # -- changing settings ------------------------------------------------------------
     def _replace(self, **changes: Any) -> Report:
-        return dataclasses.replace(self, **changes)
+        if {"proximity_seconds", "exclude_bots"} & changes.keys():
+            return dataclasses.replace(self, **changes)
+        with warnings.catch_warnings():  # the bot settings were already warned about
+            warnings.simplefilter("ignore", UserWarning)
+            return dataclasses.replace(self, **changes)
 
     def with_time_frame(self, time_frame: TimeFrame | str | None) -> Report:
         """A copy over another time frame."""

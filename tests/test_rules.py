@@ -479,3 +479,14 @@ def test_filters_keep_or_drop_whole_records() -> None:
     assert rep.where(campaigns=["C2"]).total()["sent"] == 2
     assert rep.where(emails="E2").total()[["sent", "opened"]].tolist() == [1, 1]
     assert rep.where(campaigns="C2", emails=["E3"]).total()["opened"] == 0
+
+
+def test_the_proximity_note_is_given_once_not_on_every_derived_report() -> None:
+    log = log_of(send(), ev("open", "2026-03-02 10:00:00"))
+    with pytest.warns(UserWarning, match="exclude_bots=True"):
+        rep = cp.Report(log, proximity_seconds=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rep.with_time_frame("2026-03-01..").by("campaign").where(emails="E1").table()
+    with pytest.warns(UserWarning, match="exclude_bots=True"):
+        rep.with_bots(False, 1)
