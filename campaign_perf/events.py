@@ -552,35 +552,14 @@ class _Loader:
         return set(REQUIRED_COLUMNS) <= renamed
 
     def _missing_columns(self, label: str, found: list[str]) -> None:
-        renamed = {self.columns.get(n, n) for n in found}
-        missing = [c for c in REQUIRED_COLUMNS if c not in renamed]
-        hint = " (map other names with columns={'their name': 'canonical name'})"
-        raise SchemaError(
-            f"{label}: missing required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)}; found: {', '.join(found) or 'no columns'}{hint}"
-        )
+        raise missing_columns_error(label, found, self.columns)
 
     # -- parsing ----------------------------------------------------------------------
     def _stage(self, view: str, label: str, *, skip_empty: bool = False) -> None:
         described = self.con.execute(f"DESCRIBE {view}").fetchall()
         types = {r[0]: r[1] for r in described[2:]}
-        unknown = [
-            src for src in self.columns if src not in types and self.columns[src] not in types
-        ]
-        if unknown and self.source in ("auto", "canonical"):
-            raise SchemaError(
-                f"{label}: columns= names {', '.join(unknown)}, not in the input; "
-                f"found: {', '.join(types)}"
-            )
-        # canonical name -> raw column name
-        raw: dict[str, str] = {}
-        for name in types:
-            canon = self.columns.get(name, name)
-            if canon in CANONICAL_COLUMNS and canon not in raw:
-                raw[canon] = name
-        missing = [c for c in REQUIRED_COLUMNS if c not in raw]
-        if missing:
-            self._missing_columns(label, list(types))
+        check = self.source in ("auto", "canonical")
+        raw = canonical_names(label, list(types), self.columns, check_unknown=check)
         self.inline_names |= bool({"campaign_name", "email_name", "program"} & set(raw))
 
         def col(canon: str) -> str:
@@ -758,6 +737,44 @@ class _Loader:
             inline_names=self.inline_names,
         )
         return EventLog(con, summary, dims, rejected, duplicates)
+
+
+def missing_columns_error(label: str, found: list[str], columns: Mapping[str, str]) -> SchemaError:
+    """The error for an input that lacks required columns (after renaming by ``columns``)."""
+    renamed = {columns.get(n, n) for n in found}
+    missing = [c for c in REQUIRED_COLUMNS if c not in renamed]
+    hint = " (map other names with columns={'their name': 'canonical name'})"
+    return SchemaError(
+        f"{label}: missing required column{'s' if len(missing) > 1 else ''} "
+        f"{', '.join(missing)}; found: {', '.join(found) or 'no columns'}{hint}"
+    )
+
+
+def canonical_names(
+    label: str, found: list[str], columns: Mapping[str, str], *, check_unknown: bool = True
+) -> dict[str, str]:
+    """Map canonical names to the input's columns, renamed by ``columns``.
+
+    Raises
+    ------
+    SchemaError
+        ``columns`` names a column the input lacks (with ``check_unknown``), or a required
+        column is missing; the message lists what was found.
+    """
+    unknown = [s for s in columns if s not in found and columns[s] not in found]
+    if unknown and check_unknown:
+        raise SchemaError(
+            f"{label}: columns= names {', '.join(unknown)}, not in the input; "
+            f"found: {', '.join(found)}"
+        )
+    raw: dict[str, str] = {}
+    for name in found:
+        canon = columns.get(name, name)
+        if canon in CANONICAL_COLUMNS and canon not in raw:
+            raw[canon] = name
+    if any(c not in raw for c in REQUIRED_COLUMNS):
+        raise missing_columns_error(label, found, columns)
+    return raw
 
 
 def _first_line(exc: BaseException) -> str:

@@ -38,9 +38,15 @@ import pandas as pd
 from campaign_perf import _parse
 from campaign_perf._engine import connect, quote_ident
 from campaign_perf.dimensions import Dimensions, load_dimensions
-from campaign_perf.events import _ORPHAN_REASON, EventLog, LoadSummary, RejectedRowsWarning
+from campaign_perf.events import (
+    _ORPHAN_REASON,
+    EventLog,
+    LoadSummary,
+    RejectedRowsWarning,
+    canonical_names,
+)
 from campaign_perf.rules import RuleParams, filtered_events_sql, records_sql
-from campaign_perf.schema import CANONICAL_COLUMNS, REQUIRED_COLUMNS, LoadError, SchemaError
+from campaign_perf.schema import CANONICAL_COLUMNS, LoadError
 from campaign_perf.timeframes import check_tz
 
 try:
@@ -604,25 +610,7 @@ class _SparkLoader:
 
     def _raw_names(self, label: str, found: list[str]) -> dict[str, str]:
         """Canonical name -> input column; a SchemaError when a required one is missing."""
-        unknown = [s for s in self.columns if s not in found and self.columns[s] not in found]
-        if unknown:
-            raise SchemaError(
-                f"{label}: columns= names {', '.join(unknown)}, not in the input; "
-                f"found: {', '.join(found)}"
-            )
-        raw: dict[str, str] = {}
-        for name in found:
-            canon = self.columns.get(name, name)
-            if canon in CANONICAL_COLUMNS and canon not in raw:
-                raw[canon] = name
-        missing = [c for c in REQUIRED_COLUMNS if c not in raw]
-        if missing:
-            hint = " (map other names with columns={'their name': 'canonical name'})"
-            raise SchemaError(
-                f"{label}: missing required column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)}; found: {', '.join(found) or 'no columns'}{hint}"
-            )
-        return raw
+        return canonical_names(label, found, self.columns)
 
     def _parsed(self, df: DataFrame, raw: dict[str, str]) -> DataFrame:
         """The canonical columns parsed from the raw ones, the reason a row is rejected
