@@ -23,6 +23,7 @@ import inspect
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -157,7 +158,10 @@ def chart(rep: Report, kind: str = "rates", **options: Any) -> go.Figure:
         * ``engagement``: ``unit`` — ``"events"`` (default: every open and counted click)
           or ``"people"`` (each record once, at its first open and at its first counted
           click); ``hours`` (default 72: hourly bins, then "later").
-        * ``links``: ``top`` (default 10).
+        * ``links``: ``top`` (default 10); ``full_urls`` (default False: each link
+          without its query string, fragment and user name, which often carry personal
+          tokens such as ``?email=``, ``uid=``, ``utm_*`` or ``mkt_tok``; True keeps the
+          full URLs, for private use only — the HTML report never does).
 
     Returns
     -------
@@ -710,12 +714,28 @@ def _short(link: str, width: int = 60) -> str:
     return link if len(link) <= width else link[: width - 1] + "…"
 
 
-def _links(rep: Report, top: int = 10) -> go.Figure:
+def _page(link: str) -> str:
+    """``link`` without its query string, fragment and user name: scheme, host and path."""
+    cut = link.split("#", 1)[0].split("?", 1)[0]  # also for links that are not URLs
+    try:
+        parts = urlsplit(cut)
+    except ValueError:  # a malformed host, such as "https://[x"
+        return cut
+    if parts.scheme and parts.netloc:
+        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return cut
+
+
+def _links(rep: Report, top: int = 10, full_urls: bool = False) -> go.Figure:
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
         raise ReportError(f"top must be a whole number >= 1, not {top!r}")
+    if not isinstance(full_urls, bool):
+        raise ReportError(f"full_urls must be True or False, not {full_urls!r}")
     top = int(top)
     title = f"Top {top} links by clicks and by people"
     note = "counted clicks; unsubscribe links not counted"
+    if not full_urls:
+        note += "; links without query strings"
     if _nothing_sent(rep):
         return _empty(rep, title, EMPTY_MESSAGE, note)
     e = _activity(rep)
@@ -723,6 +743,8 @@ def _links(rep: Report, top: int = 10) -> go.Figure:
     if clicks.empty:
         return _empty(rep, title, "No link clicks in this time frame", note)
     links = clicks["link"].fillna("(no link)")
+    if not full_urls:
+        links = links.map({link: _page(link) for link in links.unique()})
     stats = (
         clicks.assign(link=links)
         .groupby("link")

@@ -222,7 +222,8 @@ def test_names_are_data_and_are_escaped_in_html(log: cp.EventLog) -> None:
 # names of these rows must show as the text they are.
 BOLD = "Plain & <b>bold</b>"
 ANCHOR = '<a href="https://evil.example">x</a>'
-MARKUP_LINK = "https://x.com/?a=1&b=<b>bold</b>"
+MARKUP_LINK = "https://x.com/R&D/<b>bold</b>?a=1&b=<i>it</i>"
+MARKUP_PAGE = "https://x.com/R&D/<b>bold</b>"  # the link without its query string
 MARKUP_PROGRAM = "R&D <i>it</i>"
 MARKUP_COUNTRY = "<sup>up</sup> & <span style='color:red'>red</span>"
 TAGS = ("<b>", "</b>", "<i>", "</i>", "<a ", "</a>", "<sup>", "<span")
@@ -297,10 +298,13 @@ def test_markup_names_are_escaped_in_the_rates_labels(markup_rep: cp.Report) -> 
     assert by_country.layout.yaxis.title.text == "country"
 
 
-def test_markup_links_are_escaped_in_the_links_chart(markup_rep: cp.Report) -> None:
-    fig = chart(markup_rep, "links")
+@pytest.mark.parametrize("full_urls, link", [(False, MARKUP_PAGE), (True, MARKUP_LINK)])
+def test_markup_links_are_escaped_in_the_links_chart(
+    markup_rep: cp.Report, full_urls: bool, link: str
+) -> None:
+    fig = chart(markup_rep, "links", full_urls=full_urls)
     clicks = trace(fig, "Clicks")
-    want = [esc(A), esc(ANCHOR), esc(MARKUP_LINK)]
+    want = [esc(A), esc(ANCHOR), esc(link)]
     assert list(clicks.y) == want
     assert [row[0] for row in clicks.customdata] == want
     assert list(fig.layout.yaxis.tickvals) == list(fig.layout.yaxis.categoryarray) == want
@@ -309,7 +313,7 @@ def test_markup_links_are_escaped_in_the_links_chart(markup_rep: cp.Report) -> N
 
 
 def test_long_links_are_cut_before_they_are_escaped(log: cp.EventLog) -> None:
-    link = "https://x.com/?" + "a=1&" * 20
+    link = "https://x.com/" + "a&b/" * 20
     rows = [{**e, "link": link if e["link"] else None} for e in EVENTS]
     rep = cp.Report(cp.load_events(pd.DataFrame(rows), warn=False))
     (tick,) = chart(rep, "links").layout.yaxis.ticktext
