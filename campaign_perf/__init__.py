@@ -23,6 +23,7 @@ from campaign_perf.schema import (
     EVENT_TYPES,
     CampaignPerfError,
     LoadError,
+    MemoryBudgetError,
     SchemaError,
     TimeFrameError,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "Filters",
     "LoadError",
     "LoadSummary",
+    "MemoryBudgetError",
     "Metric",
     "MetricError",
     "RejectedRowsWarning",

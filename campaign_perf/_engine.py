@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 
 import duckdb
 
-#: The engine's memory budget unless told otherwise: beyond it, tables and intermediate
-#: results spill to a temporary directory instead of growing the process.
-DEFAULT_MEMORY_LIMIT = os.environ.get("CAMPAIGN_PERF_MEMORY_LIMIT", "1GB")
+from campaign_perf.schema import MemoryBudgetError
+
+#: The engine's memory budget unless the environment variable CAMPAIGN_PERF_MEMORY_LIMIT
+#: says otherwise: beyond it, tables and intermediate results spill to a temporary directory
+#: instead of growing the process.
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 @functools.cache
@@ -34,10 +39,25 @@ def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # no bars on stdout; the CLI has its own
-    con.execute(f"SET memory_limit = {quote_literal(memory_limit or DEFAULT_MEMORY_LIMIT)}")
+    limit = memory_limit or os.environ.get("CAMPAIGN_PERF_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+    con.execute(f"SET memory_limit = {quote_literal(limit)}")
     con.execute(f"SET temp_directory = {quote_literal(_spill_dir())}")
     con.execute("SET preserve_insertion_order = true")
     return con
+
+
+@contextlib.contextmanager
+def within_budget(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Turn the engine's out-of-memory error into one that says what to do."""
+    try:
+        yield
+    except duckdb.OutOfMemoryException:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
+        raise MemoryBudgetError(
+            f"the engine needed more than its memory budget ({limit}) even when spilling to "
+            "disk; set the environment variable CAMPAIGN_PERF_MEMORY_LIMIT higher (e.g. 4GB) "
+            "and load again"
+        ) from None
 
 
 def quote_ident(name: str) -> str:

@@ -125,10 +125,19 @@ def reject_reason_sql(raw: dict[str, str]) -> str:
             f"CASE WHEN is_bot IS NULL THEN 'is_bot ''' || {shown('is_bot')} "
             "|| ''' is not true or false' END"
         )
-    valid = (
+    # Valid rows (nearly all) skip building the message.
+    return (
+        f"CASE WHEN {valid_sql('is_bot' in raw)} THEN '' ELSE concat_ws('; ', "
+        + ", ".join(parts)
+        + ") END"
+    )
+
+
+def valid_sql(has_is_bot: bool) -> str:
+    """SQL, over the parsed canonical columns: the row can be counted (may be NULL: false)."""
+    types = ", ".join(quote_literal(t) for t in EVENT_TYPES)
+    return (
         f"event_type IN ({types}) AND timestamp IS NOT NULL AND campaign_id IS NOT NULL "
         "AND email_id IS NOT NULL AND lead_id IS NOT NULL"
-        + (" AND is_bot IS NOT NULL" if "is_bot" in raw else "")
+        + (" AND is_bot IS NOT NULL" if has_is_bot else "")
     )
-    # Valid rows (nearly all) skip building the message.
-    return f"CASE WHEN {valid} THEN '' ELSE concat_ws('; ', " + ", ".join(parts) + ") END"

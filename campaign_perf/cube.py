@@ -12,13 +12,21 @@ three methods, each returning pandas, so every view works unchanged.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
 
-from campaign_perf._engine import quote_ident, quote_literal
-from campaign_perf.rules import RuleParams, _ts, filtered_events_sql, records_sql
+from campaign_perf._engine import quote_ident, quote_literal, within_budget
+from campaign_perf.rules import (
+    RuleParams,
+    _ts,
+    filtered_events_sql,
+    records_from_aggregates_sql,
+    records_sql,
+)
 
 __all__ = ["DuckDBEngine", "Engine"]
 
@@ -60,26 +68,64 @@ class DuckDBEngine:
     ----------
     con : duckdb.DuckDBPyConnection
         The connection holding the ``events`` and ``leads`` tables of a log.
+    aggregates : str, optional
+        A table of :func:`~campaign_perf.rules.record_aggregates_sql` over all events with
+        default settings (the loader makes it on its way): records of default settings and
+        an ``as_of`` at or after ``last_event`` are a view over it, not a new pass.
+    last_event : pandas.Timestamp, optional
+        The latest event of the log.
+    guard : callable, optional
+        Called before the events are read again; raises if an input changed since loading.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        aggregates: str | None = None,
+        last_event: pd.Timestamp | None = None,
+        guard: Callable[[], None] | None = None,
+    ) -> None:
         self.con = con
+        self._aggregates = aggregates
+        self._last_event = last_event
+        self._guard = guard or (lambda: None)
         self._cache: dict[Any, Any] = {}
 
     def _remember(self, key: object, value: Any) -> Any:
         if len(self._cache) >= _MAX_CACHED:
             old = self._cache.pop(next(iter(self._cache)))
-            if isinstance(old, str) and old.startswith("records_"):
+            if isinstance(old, str) and old.startswith("records_view_"):
+                self.con.execute(f"DROP VIEW IF EXISTS {old}")
+            elif isinstance(old, str) and old.startswith("records_"):
                 self.con.execute(f"DROP TABLE IF EXISTS {old}")
         self._cache[key] = value
         return value
 
+    def _reuses_aggregates(self, params: RuleParams) -> bool:
+        """Whether the load's aggregates hold these settings' records (defaults, late as_of)."""
+        return (
+            self._aggregates is not None
+            and params.as_of is not None
+            and (self._last_event is None or params.as_of >= self._last_event)
+            and replace(params, as_of=None) == RuleParams(as_of=None)
+        )
+
     def records_table(self, params: RuleParams) -> str:
-        """The name of the engine table holding the records for these rule settings."""
+        """The name of the engine table (or view) holding the records of these settings."""
         key = ("records", params)
         if key not in self._cache:
-            name = f"records_{_key(params)}"
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {records_sql(params)}")
+            if self._reuses_aggregates(params):
+                name = f"records_view_{_key(params)}"
+                sql = records_from_aggregates_sql(params, self._aggregates)  # type: ignore[arg-type]
+                self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+            else:
+                self._guard()
+                name = f"records_{_key(params)}"
+                with within_budget(self.con):
+                    self.con.execute(
+                        f"CREATE OR REPLACE TEMP TABLE {name} AS {records_sql(params)}"
+                    )
             self._remember(key, name)
         return self._cache[key]
 
@@ -151,6 +197,7 @@ class DuckDBEngine:
             Keep only these event types.
         """
         table = self.records_table(params)
+        self._guard()
         where = "e.f"
         if sent_between is not None:
             lo, hi = sent_between

@@ -114,11 +114,14 @@ def load_dimensions(
     leads: Any = None,
     native: list[Any] = (),  # type: ignore[assignment]
     inline_names: bool = True,
+    ids_from: str = "events",
 ) -> Dimensions:
     """Gather the dimension tables of a loaded event log (see the module docstring).
 
     The leads table is also stored in the engine as ``leads`` for joins. With
-    ``inline_names=False`` (no input carried names on its events) only the ids are read.
+    ``inline_names=False`` (no input carried names on its events) only the ids are read,
+    from ``ids_from`` (any table or view with ``campaign_id`` and ``email_id``: the loader
+    passes its per-record aggregates, far fewer rows than the events).
     """
     if inline_names:
         inline_c = con.execute(
@@ -136,10 +139,11 @@ def load_dimensions(
     else:
         inline_c = con.execute(
             "SELECT DISTINCT campaign_id, NULL::VARCHAR AS campaign_name, "
-            "NULL::VARCHAR AS program FROM events ORDER BY campaign_id"
+            f"NULL::VARCHAR AS program FROM {ids_from} ORDER BY campaign_id"
         ).df()
         inline_e = con.execute(
-            "SELECT DISTINCT email_id, NULL::VARCHAR AS email_name FROM events ORDER BY email_id"
+            "SELECT DISTINCT email_id, NULL::VARCHAR AS email_name "
+            f"FROM {ids_from} ORDER BY email_id"
         ).df()
     c = pd.DataFrame({k: pd.Series(dtype="str") for k in CAMPAIGN_COLUMNS})
     e = pd.DataFrame({k: pd.Series(dtype="str") for k in EMAIL_COLUMNS})

@@ -7,10 +7,12 @@ cannot count in a ledger, each with its source, row number, reason and raw value
 
 from __future__ import annotations
 
+import functools
 import glob
 import itertools
+import os
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +22,13 @@ import pandas as pd
 import pyarrow as pa
 
 from campaign_perf import _parse
-from campaign_perf._engine import connect, quote_ident, quote_literal
+from campaign_perf._engine import connect, quote_ident, quote_literal, within_budget
 from campaign_perf.cube import DuckDBEngine, Engine
 from campaign_perf.dimensions import Dimensions, load_dimensions
+from campaign_perf.rules import RuleParams, record_aggregates_sql
 from campaign_perf.schema import (
     CANONICAL_COLUMNS,
+    EVENT_TYPES,
     REQUIRED_COLUMNS,
     LoadError,
     SchemaError,
@@ -40,6 +44,11 @@ _ORPHAN_REASON = "orphaned: no 'sent' event for this campaign, email and lead"
 _ids = itertools.count()
 #: A row's _seq is its input's number times this, plus its 1-based row number.
 _SEQ_BASE = 2**40
+#: The engine's type of each canonical column.
+_TYPES = {c: "VARCHAR" for c in CANONICAL_COLUMNS} | {
+    "timestamp": "TIMESTAMPTZ",
+    "is_bot": "BOOLEAN",
+}
 
 Input = str | Path | pd.DataFrame | pa.Table
 
@@ -143,6 +152,9 @@ class EventLog:
         dims: Dimensions,
         rejected: pd.DataFrame,
         duplicates: pd.DataFrame,
+        *,
+        engine: Engine | None = None,
+        guard: Callable[[], None] | None = None,
     ) -> None:
         self._con = con
         self._summary = summary
@@ -150,7 +162,8 @@ class EventLog:
         self._rejected = rejected
         self._duplicates = duplicates
         self._events: pd.DataFrame | None = None
-        self.engine: Engine = DuckDBEngine(con)
+        self.engine: Engine = engine if engine is not None else DuckDBEngine(con)
+        self._guard = guard  # raises if a file read in place changed since loading
         self._slices: dict[Any, pd.DataFrame] = {}  # cube slices of reports (Report.cube)
 
     # -- what was loaded -------------------------------------------------------------
@@ -158,6 +171,8 @@ class EventLog:
     def events(self) -> pd.DataFrame:
         """The canonical events (RULES.md section 1), with their source file and row."""
         if self._events is None:
+            if self._guard is not None:
+                self._guard()
             cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS)
             events = self._con.sql(
                 f"SELECT {cols}, _seq // {_SEQ_BASE} AS source, _seq % {_SEQ_BASE} AS row "
@@ -321,11 +336,12 @@ def load_events(
     loader = _Loader(
         con, tz=tz, columns=dict(columns or {}), source=source, options=dict(source_options or {})
     )
-    for item in _as_list(data):
-        loader.add(item)
-    if not loader.inputs and not loader.native_labels:
-        raise LoadError("no input: give a file, a list of files, a DataFrame or an Arrow table")
-    log = loader.finish(campaigns=campaigns, emails=emails, leads=leads)
+    with within_budget(con):
+        for item in _as_list(data):
+            loader.add(item)
+        if not loader.inputs and not loader.native_labels:
+            raise LoadError("no input: give a file, a list of files, a DataFrame or an Arrow table")
+        log = loader.finish(campaigns=campaigns, emails=emails, leads=leads)
     if warn and log.summary().rejected:
         s = log.summary()
         reasons = "; ".join(f"{n:,} {r}" for r, n in list(s.rejected_by_reason.items())[:4])
@@ -396,15 +412,17 @@ class _Loader:
         self.rejected: list[pd.DataFrame] = []
         self.skipped: dict[str, int] = {}
         self.source_dims: list[Any] = []
-        self.bad = 0
+        self.staged_inputs = 0  # inputs copied into the staging table
+        self.staged_bad = 0  # invalid rows in the staging table
+        self.counted = 0  # valid rows of all inputs (before duplicates and orphans)
+        self.no_id = 0  # valid rows without an event_id
+        self.bounds: list[Any] = []  # earliest and latest valid timestamp of each input
+        self.parts: list[str] = []  # SQL of the valid rows of each input
+        self.files: dict[str, tuple[int, int]] = {}  # files read in place: (size, mtime_ns)
         self.native_labels: list[str] = []
         self.inline_names = False  # did any input carry campaign/email/program names?
-        con.execute(
-            "CREATE TABLE staged (_seq BIGINT, event_type VARCHAR, "
-            "timestamp TIMESTAMPTZ, campaign_id VARCHAR, email_id VARCHAR, lead_id VARCHAR, "
-            "campaign_name VARCHAR, email_name VARCHAR, program VARCHAR, link VARCHAR, "
-            "is_bot BOOLEAN, event_id VARCHAR, _reason VARCHAR)"
-        )
+        columns = ", ".join(f"{c} {_TYPES[c]}" for c in CANONICAL_COLUMNS)
+        con.execute(f"CREATE TABLE staged (_seq BIGINT, {columns}, _reason VARCHAR)")
 
     # -- reading ----------------------------------------------------------------------
     def add(self, item: Input) -> None:
@@ -458,15 +476,21 @@ class _Loader:
                 f"{rows} AS _row, *{exclude} FROM {scan}"
             )
             names = self._columns(view)
+        except duckdb.OutOfMemoryException:
+            raise
         except duckdb.Error as exc:
             if suffix in (".json", ".csv") and self.source != "canonical":
                 self._add_native(path, label)
                 return
             raise LoadError(f"{label}: cannot be read as {suffix[1:]}: {_first_line(exc)}") from exc
-        if self._is_canonical(names) or self.source == "canonical":
-            self._stage(view, label)
-        else:
+        if not (self._is_canonical(names) or self.source == "canonical"):
             self._add_native(path, label, found=names)
+        elif suffix in _PARQUET_SUFFIXES:  # columnar and typed: read where it lies
+            stat = path.stat()
+            self.files[str(path)] = (stat.st_size, stat.st_mtime_ns)
+            self._add_in_place(view, label)
+        else:
+            self._stage(view, label)
 
     def _add_table(self, table: pd.DataFrame | pa.Table, view: str, label: str) -> None:
         df = table
@@ -476,6 +500,16 @@ class _Loader:
         if not self._is_canonical(names) and self.source != "canonical":
             self._add_native(df, label, found=names)
             return
+        if isinstance(df, pa.Table):  # immutable: read where it lies, like Parquet
+            rows = pa.array(range(1, df.num_rows + 1), pa.int64())
+            self.con.register(f"{view}_data", df.append_column("__cp_row", rows))
+            self.con.execute(
+                f"CREATE TEMP VIEW {view} AS SELECT {quote_literal(label)} AS _file, "
+                f"__cp_row AS _row, * EXCLUDE (__cp_row) FROM {view}_data"
+            )
+            self._add_in_place(view, label)
+            return
+        # A DataFrame can change after loading: it is copied into the engine.
         self.con.register(f"{view}_data", df)
         self.con.execute(
             f"CREATE TEMP VIEW {view} AS SELECT {quote_literal(label)} AS _file, "
@@ -555,26 +589,32 @@ class _Loader:
         raise missing_columns_error(label, found, self.columns)
 
     # -- parsing ----------------------------------------------------------------------
-    def _stage(self, view: str, label: str, *, skip_empty: bool = False) -> None:
+    def _mapping(self, view: str, label: str) -> tuple[dict[str, str], dict[str, str]]:
+        """The input's column for each canonical name, and the SQL type of each column."""
         described = self.con.execute(f"DESCRIBE {view}").fetchall()
         types = {r[0]: r[1] for r in described[2:]}
         check = self.source in ("auto", "canonical")
         raw = canonical_names(label, list(types), self.columns, check_unknown=check)
         self.inline_names |= bool({"campaign_name", "email_name", "program"} & set(raw))
+        return raw, types
 
-        def col(canon: str) -> str:
-            if canon not in raw:
-                return "false" if canon == "is_bot" else "NULL"  # no flag: not a bot
-            name, sql_type = raw[canon], types[raw[canon]]
-            if canon == "event_type":
-                return _parse.event_type_sql(name)
-            if canon == "timestamp":
-                return _parse.timestamp_sql(name, sql_type, self.tz)
-            if canon == "is_bot":
-                return _parse.bool_sql(name, sql_type)
-            return _parse.text_sql(name, sql_type)
+    def _parse_sql(self, canon: str, raw: dict[str, str], types: dict[str, str]) -> str:
+        """SQL of one canonical column parsed from the input's raw column."""
+        if canon not in raw:
+            return "false" if canon == "is_bot" else "NULL"  # no flag: not a bot
+        name, sql_type = raw[canon], types[raw[canon]]
+        if canon == "event_type":
+            return _parse.event_type_sql(name)
+        if canon == "timestamp":
+            return _parse.timestamp_sql(name, sql_type, self.tz)
+        if canon == "is_bot":
+            return _parse.bool_sql(name, sql_type)
+        return _parse.text_sql(name, sql_type)
 
-        parsed = ", ".join(f"{col(c)} AS {c}" for c in CANONICAL_COLUMNS)
+    def _stage(self, view: str, label: str, *, skip_empty: bool = False) -> None:
+        """Copy an input into the engine's staging table, parsed, with each row's reason."""
+        raw, types = self._mapping(view, label)
+        parsed = ", ".join(f"{self._parse_sql(c, raw, types)} AS {c}" for c in CANONICAL_COLUMNS)
         keep_raw = ", ".join(
             f"{quote_ident(raw[c])} AS {quote_ident('__raw_' + c)}"
             for c in ("event_type", "timestamp", "is_bot")
@@ -595,6 +635,8 @@ class _Loader:
             bad = self.con.execute(
                 f"SELECT count(*) FROM staged WHERE {this_input} AND _reason IS NOT NULL"
             ).fetchall()[0][0]
+        except duckdb.OutOfMemoryException:
+            raise
         except duckdb.Error as exc:
             raise LoadError(f"{label}: cannot be read: {_first_line(exc)}") from exc
         if n == 0:
@@ -603,7 +645,8 @@ class _Loader:
             raise LoadError(f"{label}: holds no rows")
         self.rows_read += n
         self.inputs.append(label)
-        self.bad += bad
+        self.staged_inputs += 1
+        self.staged_bad += bad
         if bad:
             rej = self.con.execute(
                 f"SELECT v._file AS source, v._row AS row, s._reason AS reason, "
@@ -614,92 +657,186 @@ class _Loader:
             rej = rej.rename(columns={raw[c]: c for c in raw if raw[c] in rej.columns})
             self.rejected.append(rej)
 
+    def _add_in_place(self, view: str, label: str) -> None:
+        """Read a typed, columnar input (Parquet, Arrow) where it lies, without a copy.
+
+        One pass checks the input: the rows the rules cannot count, and for each text
+        column whether its raw values are canonical already (trimmed, no empty strings,
+        known event types), so that later queries read those columns as they are instead
+        of parsing every value again. The input's counted rows are a view.
+        """
+        raw, types = self._mapping(view, label)
+        exact = {c: self._parse_sql(c, raw, types) for c in CANONICAL_COLUMNS}
+        known = ", ".join(quote_literal(t) for t in EVENT_TYPES)
+        checks: dict[str, str] = {}  # column -> SQL: this row's raw value needs parsing
+        for c, name in raw.items():
+            if types[name] != "VARCHAR" or c in ("timestamp", "is_bot"):
+                continue
+            r = quote_ident(name)
+            checks[c] = (
+                f"{r} NOT IN ({known})"
+                if c == "event_type"
+                else f"{r} = '' OR {r} LIKE ' %' OR {r} LIKE '% '"
+            )
+        valid = f"coalesce({_parse.valid_sql('is_bot' in raw)}, false)"
+        base = len(self.inputs) * _SEQ_BASE
+
+        def profile(exprs: dict[str, str], dirty: dict[str, str]) -> tuple:
+            cols = ", ".join(f"{exprs[c]} AS {c}" for c in CANONICAL_COLUMNS)
+            flags = "".join(f", coalesce({sql}, false) AS __dirty_{c}" for c, sql in dirty.items())
+            counts = "".join(f", count(*) FILTER (WHERE __dirty_{c})" for c in dirty)
+            try:
+                return self.con.execute(
+                    f"SELECT count(*), count(*) FILTER (WHERE NOT {valid}), "
+                    f"min(timestamp) FILTER (WHERE {valid}), "
+                    f"max(timestamp) FILTER (WHERE {valid}), "
+                    f"count(*) FILTER (WHERE {valid} AND event_id IS NULL){counts} "
+                    f"FROM (SELECT {cols}{flags} FROM {view})"
+                ).fetchall()[0]
+            except duckdb.OutOfMemoryException:
+                raise
+            except duckdb.Error as exc:
+                raise LoadError(f"{label}: cannot be read: {_first_line(exc)}") from exc
+
+        # Assume the raw text columns are canonical; where one is not, parse it and recount.
+        fast = {**exact, **{c: quote_ident(raw[c]) for c in checks}}
+        n, bad, first, last, no_id, *dirty = profile(fast, checks)
+        parse = {c for c, k in zip(checks, dirty, strict=True) if k}
+        if parse:
+            fast.update({c: exact[c] for c in parse})
+            n, bad, first, last, no_id = profile(fast, {})
+        if n == 0:
+            raise LoadError(f"{label}: holds no rows")
+        # The staging table's types (a no-op where the input has them already).
+        cols = ", ".join(f"CAST({fast[c]} AS {_TYPES[c]}) AS {c}" for c in CANONICAL_COLUMNS)
+        counted = f"SELECT {base} + _row AS _seq, {cols} FROM {view}"
+        self.con.execute(
+            f"CREATE TEMP VIEW {view}_events AS "
+            + (f"SELECT * FROM ({counted}) WHERE {valid}" if bad else counted)
+        )
+        self.parts.append(f"SELECT * FROM {view}_events")
+        self.rows_read += n
+        self.inputs.append(label)
+        self.counted += n - bad
+        self.no_id += no_id
+        self.bounds += [t for t in (first, last) if t is not None]
+        if bad:
+            raw_names = {c: "__raw_" + c for c in ("event_type", "timestamp", "is_bot") if c in raw}
+            keep_raw = "".join(f", {quote_ident(raw[c])} AS {n}" for c, n in raw_names.items())
+            rej = self.con.execute(
+                f"SELECT v._file AS source, v._row AS row, r.reason, "
+                f"CAST(COLUMNS(v.* EXCLUDE (_file, _row)) AS VARCHAR) FROM "
+                f"(SELECT _row, {_parse.reject_reason_sql(raw_names)} AS reason "
+                f"FROM (SELECT _row, {cols}{keep_raw} FROM {view}) WHERE NOT {valid}) r "
+                f"JOIN {view} v ON v._row = r._row ORDER BY r._row"
+            ).df()
+            rej = rej.rename(columns={raw[c]: c for c in raw if raw[c] in rej.columns})
+            self.rejected.append(rej)
+
     # -- merging ----------------------------------------------------------------------
     def finish(self, *, campaigns: Any, emails: Any, leads: Any) -> EventLog:
-        """Merge duplicates, set orphans aside, and turn the staging table into ``events``.
+        """Merge duplicates, set orphans aside, and define ``events``.
 
-        Rows leave the one staging table by ``DELETE`` (few rows, typically), so the events
-        are never copied.
+        The counted events are a view: the inputs read in place and the staging table,
+        without the rows of the small ``excluded`` table (duplicates and orphans). On the
+        way, the records of default rule settings are aggregated once (``load_agg``):
+        the orphans are its records without a send, and reports reuse it.
         """
         con = self.con
         labels = self.inputs
 
-        def source_row(alias: str) -> str:
-            """SQL of the source label and row number of a row's _seq."""
+        def source_row(seq: str, prefix: str) -> str:
+            """SQL of the source label and row number of a _seq."""
             cases = " ".join(f"WHEN {i} THEN {quote_literal(lbl)}" for i, lbl in enumerate(labels))
             cases = cases or "WHEN -1 THEN NULL"
             return (
-                f"CASE {alias}._seq // {_SEQ_BASE} {cases} END AS {{p}}source, "
-                f"{alias}._seq % {_SEQ_BASE} AS {{p}}row"
+                f"CASE {seq} // {_SEQ_BASE} {cases} END AS {prefix}source, "
+                f"{seq} % {_SEQ_BASE} AS {prefix}row"
             )
 
-        if self.bad:
-            con.execute("DELETE FROM staged WHERE _reason IS NOT NULL")
+        canon = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS)
+        if self.staged_inputs:
+            if self.staged_bad:
+                con.execute("DELETE FROM staged WHERE _reason IS NOT NULL")
+            n, first, last, no_id = con.execute(
+                "SELECT count(*), min(timestamp), max(timestamp), count(*) - count(event_id) "
+                "FROM staged"
+            ).fetchall()[0]
+            self.counted += n
+            self.no_id += no_id
+            self.bounds += [t for t in (first, last) if t is not None]
+            self.parts.append(f"SELECT _seq, {canon} FROM staged")
+        if not self.parts:  # native inputs that gave no events
+            self.parts.append(f"SELECT _seq, {canon} FROM staged")
+        con.execute(f"CREATE TEMP VIEW counted AS {' UNION ALL '.join(self.parts)}")
         # Exact duplicates: the same event_id and event type (a retried delivery of one
-        # event), or, without an id, the same canonical row.
-        # Hash aggregates find the few repeated keys; the first occurrence is kept.
-        row_cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS if c != "event_id")
-        s_cols = ", ".join("s." + quote_ident(c) for c in CANONICAL_COLUMNS if c != "event_id")
-        no_id = con.execute("SELECT count(*) FROM staged WHERE event_id IS NULL").fetchall()[0][0]
-        by_row = (
-            f" UNION ALL SELECT NULL, NULL, hash({row_cols}), min(_seq) FROM staged "
-            f"WHERE event_id IS NULL GROUP BY {row_cols} HAVING count(*) > 1"
-            if no_id
-            else ""
-        )
-        # Ids are grouped by their 64-bit hash first (cheap, and small enough not to spill);
-        # only the rows of repeated hashes are then grouped by the ids themselves, so a hash
+        # event), or, without an id, the same canonical row. The first occurrence is kept.
+        # Ids are grouped by their 64-bit hash (one key: half the time of the two columns);
+        # the few rows of repeated hashes are then grouped by the ids themselves, so a hash
         # collision adds a candidate, never a duplicate.
         con.execute(
-            "CREATE TEMP TABLE dup_keys AS SELECT event_id, event_type, NULL::UBIGINT AS _k, "
-            "min(_seq) AS _keep FROM staged WHERE event_id IS NOT NULL "
-            "AND hash(event_id, event_type) IN (SELECT hash(event_id, event_type) FROM staged "
-            "WHERE event_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1) "
-            f"GROUP BY event_id, event_type HAVING count(*) > 1{by_row}"
+            "CREATE TEMP TABLE dup_keys AS SELECT hash(event_id, event_type) AS _h FROM counted "
+            "WHERE event_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
         )
-        n_keys = con.execute("SELECT count(*) FROM dup_keys").fetchall()[0][0]
-        con.execute(
-            "CREATE TEMP TABLE dups AS SELECT s._seq, d._keep FROM staged s "
-            "JOIN dup_keys d ON s.event_id = d.event_id AND s.event_type = d.event_type "
-            "WHERE s._seq <> d._keep"
-            + (
-                " UNION ALL SELECT s._seq, d._keep FROM staged s JOIN dup_keys d "
-                f"ON s.event_id IS NULL AND d.event_id IS NULL AND hash({s_cols}) = d._k "
-                "WHERE s._seq <> d._keep AND EXISTS (SELECT 1 FROM staged f "
-                f"WHERE f._seq = d._keep AND ({row_cols}) IS NOT DISTINCT FROM ({s_cols}))"
-                if no_id
-                else ""
+        found = [
+            "SELECT * FROM (SELECT *, min(_seq) OVER (PARTITION BY event_id, event_type) AS _keep "
+            "FROM counted WHERE event_id IS NOT NULL "
+            "AND hash(event_id, event_type) IN (SELECT _h FROM dup_keys)) WHERE _seq <> _keep"
+        ]
+        if self.no_id:
+            row_cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS if c != "event_id")
+            found.append(
+                f"SELECT * FROM (SELECT *, min(_seq) OVER (PARTITION BY {row_cols}) AS _keep "
+                "FROM counted WHERE event_id IS NULL AND hash(" + row_cols + ") IN "
+                f"(SELECT hash({row_cols}) FROM counted WHERE event_id IS NULL "
+                "GROUP BY 1 HAVING count(*) > 1)) WHERE _seq <> _keep"
             )
-            if n_keys
-            else "CREATE TEMP TABLE dups AS SELECT _seq, _seq AS _keep FROM staged LIMIT 0"
-        )
+        con.execute(f"CREATE TEMP TABLE dups AS {' UNION ALL '.join(found)}")
         duplicates = con.execute(
-            f"SELECT {source_row('s').format(p='')}, "
-            f"{source_row('k').format(p='duplicate_of_')}, s.event_id, s.event_type, "
-            "s.timestamp, s.campaign_id, s.email_id, s.lead_id FROM dups d "
-            "JOIN staged s ON s._seq = d._seq JOIN staged k ON k._seq = d._keep ORDER BY d._seq"
+            f"SELECT {source_row('_seq', '')}, {source_row('_keep', 'duplicate_of_')}, "
+            "event_id, event_type, timestamp, campaign_id, email_id, lead_id "
+            "FROM dups ORDER BY _seq"
         ).df()
-        if len(duplicates):
-            con.execute("DELETE FROM staged WHERE _seq IN (SELECT _seq FROM dups)")
-        # Orphans: activity of a (campaign, email, lead) that has no send anywhere.
+        con.execute("CREATE TEMP TABLE excluded AS SELECT _seq FROM dups")
+        not_excluded = "SELECT c.* FROM counted c ANTI JOIN excluded x ON c._seq = x._seq"
+        events = f"({not_excluded})" if len(duplicates) else "counted"
+        # The records of default settings, once; records without a send are orphans.
         con.execute(
-            # a send is never an orphan: only the other events are looked up
-            "CREATE TEMP TABLE orphan_rows AS SELECT _seq FROM staged r "
-            "WHERE r.event_type <> 'sent' AND NOT EXISTS "
-            "(SELECT 1 FROM staged s WHERE s.event_type = 'sent' "
-            "AND s.campaign_id = r.campaign_id AND s.email_id = r.email_id "
-            "AND s.lead_id = r.lead_id)"
+            "CREATE TEMP TABLE load_agg AS " + record_aggregates_sql(RuleParams(as_of=None), events)
+        )
+        con.execute(
+            f"CREATE TEMP TABLE orphan_rows AS SELECT e.* FROM {events} e "
+            "SEMI JOIN (SELECT * FROM load_agg WHERE first_sent_at IS NULL) k "
+            "ON e.campaign_id = k.campaign_id AND e.email_id = k.email_id "
+            "AND e.lead_id = k.lead_id"
         )
         orphans = con.execute(
-            f"SELECT {source_row('r').format(p='')}, {quote_literal(_ORPHAN_REASON)} AS reason, "
-            "CAST(COLUMNS(r.* EXCLUDE (_seq, _reason)) AS VARCHAR) FROM staged r "
-            "WHERE _seq IN (SELECT _seq FROM orphan_rows) ORDER BY _seq"
+            f"SELECT {source_row('_seq', '')}, {quote_literal(_ORPHAN_REASON)} AS reason, "
+            "CAST(COLUMNS(* EXCLUDE (_seq)) AS VARCHAR) FROM orphan_rows ORDER BY _seq"
         ).df()
         if len(orphans):
-            con.execute("DELETE FROM staged WHERE _seq IN (SELECT _seq FROM orphan_rows)")
+            con.execute("INSERT INTO excluded SELECT _seq FROM orphan_rows")
+            con.execute("DELETE FROM load_agg WHERE first_sent_at IS NULL")
+        n_excluded = len(duplicates) + len(orphans)
+        con.execute(
+            "CREATE TEMP VIEW events AS "
+            + (not_excluded if n_excluded else "SELECT * FROM counted")
+        )
+        first = min(self.bounds, default=None)
+        last = max(self.bounds, default=None)
+        if n_excluded and first is not None:
+            # The first and last event stand unless a row set aside held one of them.
+            touched = con.execute(
+                "SELECT count(*) FROM (SELECT timestamp FROM dups UNION ALL "
+                "SELECT timestamp FROM orphan_rows) WHERE timestamp <= ? OR timestamp >= ?",
+                [first, last],
+            ).fetchall()[0][0]
+            if touched:
+                first, last = con.execute(
+                    "SELECT min(timestamp), max(timestamp) FROM events"
+                ).fetchall()[0]
         for table in ("dup_keys", "dups", "orphan_rows"):
-            con.execute(f"DROP TABLE {table}")
-        con.execute("ALTER TABLE staged RENAME TO events")
+            con.execute(f"DROP TABLE IF EXISTS {table}")
         frames = [f for f in [*self.rejected, orphans] if len(f)]
         if frames:
             rejected = pd.concat(frames, ignore_index=True)
@@ -712,9 +849,7 @@ class _Loader:
                     "reason": pd.Series(dtype="str"),
                 }
             )
-        n_events, first, last = con.execute(
-            "SELECT count(*), min(timestamp), max(timestamp) FROM events"
-        ).fetchone()
+        n_events = self.counted - n_excluded
         by_reason = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
         summary = LoadSummary(
             inputs=self.inputs + self.native_labels,
@@ -725,8 +860,8 @@ class _Loader:
             duplicates=len(duplicates),
             orphaned=len(orphans),
             skipped=dict(self.skipped),
-            first_event=pd.Timestamp(first) if first is not None else None,
-            last_event=pd.Timestamp(last) if last is not None else None,
+            first_event=pd.Timestamp(first) if n_events and first is not None else None,
+            last_event=pd.Timestamp(last) if n_events and last is not None else None,
         )
         dims = load_dimensions(
             con,
@@ -735,8 +870,33 @@ class _Loader:
             leads=leads,
             native=self.source_dims,
             inline_names=self.inline_names,
+            ids_from="load_agg",
         )
-        return EventLog(con, summary, dims, rejected, duplicates)
+        guard = functools.partial(check_unchanged, dict(self.files))
+        engine = DuckDBEngine(
+            con, aggregates="load_agg", last_event=summary.last_event, guard=guard
+        )
+        return EventLog(con, summary, dims, rejected, duplicates, engine=engine, guard=guard)
+
+
+def check_unchanged(files: Mapping[str, tuple[int, int]]) -> None:
+    """Raise :class:`LoadError` if a file read in place changed since it was loaded.
+
+    A log reads its Parquet files where they lie (no copy), again whenever a report needs
+    records for new rule settings; a file rewritten meanwhile would mix two versions.
+    """
+    for path, (size, mtime) in files.items():
+        try:
+            stat = os.stat(path)
+        except OSError:
+            raise LoadError(
+                f"{path}: no longer there; it was read in place when loaded: load it again"
+            ) from None
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
+            raise LoadError(
+                f"{path} changed after it was loaded (its size or modification time differ); "
+                "load it again to report on the new contents"
+            )
 
 
 def missing_columns_error(label: str, found: list[str], columns: Mapping[str, str]) -> SchemaError:

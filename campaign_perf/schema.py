@@ -53,5 +53,9 @@ class LoadError(CampaignPerfError, OSError):
     """A file cannot be read: it is missing, empty or not of the format it claims."""
 
 
+class MemoryBudgetError(CampaignPerfError, MemoryError):
+    """The engine needed more memory than its budget (``CAMPAIGN_PERF_MEMORY_LIMIT``)."""
+
+
 class TimeFrameError(CampaignPerfError, ValueError):
     """A time frame string or value is not one of the accepted forms."""

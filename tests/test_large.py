@@ -1,7 +1,8 @@
 """A log larger than the engine's memory budget still loads and reports, identically.
 
 The embedded engine may use ``CAMPAIGN_PERF_MEMORY_LIMIT`` of memory; past it DuckDB spills
-the events table and intermediate results to disk. Each run is a fresh process so that its
+tables and intermediate results to disk. A CSV is parsed into the engine (and spills); a
+Parquet file is read where it lies. Each run is a fresh process so that its
 peak memory (VmHWM) is its own.
 """
 
@@ -13,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from campaign_perf.sample import write_sample
@@ -48,13 +50,45 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_sample(folder, 1_500_000, seed=5, messy=False)["events"]
 
 
+@pytest.fixture(scope="module")
+def big_csv(big_file: Path) -> Path:
+    path = big_file.with_suffix(".csv")
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{big_file}')) TO '{path}' (HEADER)")
+    return path
+
+
 @pytest.mark.slow
-def test_a_log_larger_than_the_memory_budget_gives_the_same_report(big_file: Path) -> None:
-    roomy = run(big_file, "4GB")
-    tight = run(big_file, "100MB")
-    # 1.5M events take far more than 100 MB in the engine: the tight run had to spill...
+def test_a_csv_larger_than_the_memory_budget_gives_the_same_report(big_csv: Path) -> None:
+    roomy = run(big_csv, "4GB")
+    tight = run(big_csv, "100MB")
+    # 1.5M events parsed into the engine take far more than 100 MB: the tight run spilled...
     assert tight["events"] == roomy["events"] > 1_000_000
     assert tight["spilled"] > 0 and roomy["spilled"] == 0
     # ...and still gives exactly the same report.
     assert tight["table"] == roomy["table"]
     assert tight["peak_kb"] < roomy["peak_kb"]
+
+
+@pytest.mark.slow
+def test_a_parquet_file_is_read_in_place_within_a_small_budget(
+    big_file: Path, big_csv: Path
+) -> None:
+    roomy = run(big_file, "4GB")
+    tight = run(big_file, "100MB")
+    # The engine never holds the events of a Parquet file, only per-record aggregates:
+    # the budget that made the CSV spill is enough without spilling.
+    assert tight["events"] == roomy["events"] > 1_000_000
+    assert tight["spilled"] == 0
+    assert tight["table"] == roomy["table"] == run(big_csv, "4GB")["table"]
+
+
+@pytest.mark.slow
+def test_a_budget_too_small_says_what_to_do(big_file: Path) -> None:
+    env = {**os.environ, "CAMPAIGN_PERF_MEMORY_LIMIT": "16MB"}
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(big_file)], env=env, capture_output=True, text=True
+    )
+    assert out.returncode != 0
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("campaign_perf.schema.MemoryBudgetError: ")
+    assert "(15.2 MiB)" in last  # 16 MB and "CAMPAIGN_PERF_MEMORY_LIMIT" in last

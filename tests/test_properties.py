@@ -7,6 +7,7 @@ import datetime as dt
 import warnings
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from _oracle import COUNTS, oracle_records, oracle_table
 from hypothesis import HealthCheck, given, settings
@@ -75,6 +76,7 @@ def settings_(draw: st.DrawFn) -> dict:
     if first and last and first > last:
         first, last = last, first
     return {
+        "arrow": draw(st.booleans()),
         "exclude_bots": draw(st.booleans()),
         "proximity": draw(st.sampled_from([None, 0, 1, 2, 3])),
         "basis": draw(st.sampled_from(["sent", "activity"])),
@@ -97,7 +99,9 @@ def _frame(first: dt.date | None, last: dt.date | None) -> str:
 
 
 def _report(rows: list[dict], s: dict) -> cp.Report:
-    log = cp.load_events(pd.DataFrame(rows), warn=False)
+    # A DataFrame is copied into the engine; an Arrow table is read in place (like Parquet).
+    data = pd.DataFrame(rows)
+    log = cp.load_events(pa.Table.from_pandas(data) if s["arrow"] else data, warn=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return cp.Report(
