@@ -21,7 +21,9 @@ import ast
 import html
 import inspect
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -220,6 +222,25 @@ def _subtitle(rep: Report, *notes: str) -> str:
     return " · ".join([rest, *filtered, *notes])
 
 
+#: Set inside :func:`_without_template`.
+_NO_TEMPLATE: ContextVar[bool] = ContextVar("campaign_perf_no_template", default=False)
+
+
+@contextmanager
+def _without_template() -> Iterator[None]:
+    """Charts drawn inside leave the template out of their layout.
+
+    For a view that copies a chart's traces and layout into a figure that has the template
+    already (the dashboard's ``FigureWidget``): plotly validates the template again in
+    every figure that names it, which costs more than the rest of the figure.
+    """
+    token = _NO_TEMPLATE.set(True)
+    try:
+        yield
+    finally:
+        _NO_TEMPLATE.reset(token)
+
+
 def _layout(rep: Report, title: str, *notes: str, **extra: Any) -> dict[str, Any]:
     """The layout every chart starts from."""
     layout: dict[str, Any] = {
@@ -238,6 +259,8 @@ def _layout(rep: Report, title: str, *notes: str, **extra: Any) -> dict[str, Any
         "height": 450,
     }
     layout.update(extra)
+    if _NO_TEMPLATE.get():
+        del layout["template"]
     return layout
 
 
@@ -264,8 +287,46 @@ def _empty(rep: Report, title: str, message: str = EMPTY_MESSAGE, *notes: str) -
     return go.Figure(layout=layout)
 
 
+#: Set inside :func:`_known`: a report, its table and its total.
+_KNOWN: ContextVar[tuple[Report, pd.DataFrame, pd.Series] | None] = ContextVar(
+    "campaign_perf_known", default=None
+)
+
+
+@contextmanager
+def _known(rep: Report, table: pd.DataFrame, total: pd.Series) -> Iterator[None]:
+    """Charts of ``rep`` drawn inside take its table and total (``rep.table()`` and
+    ``rep.total()``, computed already) instead of computing them again, when the columns
+    they need are among the report's."""
+    token = _KNOWN.set((rep, table, total))
+    try:
+        yield
+    finally:
+        _KNOWN.reset(token)
+
+
+def _known_for(rep: Report, columns: Sequence[str]) -> tuple[pd.DataFrame, pd.Series] | None:
+    known = _KNOWN.get()
+    if known is None or known[0] is not rep or not set(columns) <= set(rep.columns):  # type: ignore[arg-type]
+        return None
+    return known[1], known[2]
+
+
+def _table(rep: Report, full: Report) -> pd.DataFrame:
+    """``full.table()``, where ``full`` is ``rep`` with other columns."""
+    columns: tuple[str, ...] = full.columns  # type: ignore[assignment]
+    known = _known_for(rep, columns)
+    if known is None:
+        return full.table()
+    table = known[0]
+    keys = [c for c in table.columns if c not in rep.columns]  # type: ignore[operator]
+    return table[[*keys, *columns]]
+
+
 def _funnel_counts(rep: Report) -> pd.Series:
-    return rep.with_columns(["sent", "delivered", "opened", "clicked"]).total()
+    ids = ["sent", "delivered", "opened", "clicked"]
+    known = _known_for(rep, ids)
+    return rep.with_columns(ids).total() if known is None else known[1][ids]
 
 
 def _nothing_sent(rep: Report) -> bool:
@@ -367,7 +428,7 @@ def _rates(rep: Report, columns: Sequence[str] | None = None) -> go.Figure:
     what = _join(labels) if len(labels) <= 3 else "Rates"
     title = f"{what} by {_group_phrase(rep)}"
     full = _with_counts(rep, metrics)
-    table = full.table()
+    table = _table(rep, full)
     if table.empty or _nothing_sent(rep):
         return _empty(rep, title)
     rows = _row_labels(table, full.columns)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ import html
 import tempfile
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +30,14 @@ import ipywidgets as w
 import pandas as pd
 import plotly.graph_objects as go
 import traitlets
-from pandas.io.formats.style import Styler
 
-from campaign_perf.charts import CHART_KINDS, chart
+from campaign_perf.charts import CHART_KINDS, _known, _without_template, chart
 from campaign_perf.export import write_report
 from campaign_perf.metrics import METRICS
 from campaign_perf.preview import preview_html
 from campaign_perf.report import GROUP_LABELS, GROUPS, Report
 from campaign_perf.schema import CampaignPerfError, TimeFrameError
-from campaign_perf.tables import styled
+from campaign_perf.tables import styled_html
 from campaign_perf.timeframes import TimeFrame, check_tz, preset_choices
 
 __all__ = ["EMPTY_MESSAGE", "GROUP_CHOICES", "Dashboard"]
@@ -219,8 +218,10 @@ class Dashboard:
         self._preview_height = preview_height
         self._syncing = False
         self._table_frame = pd.DataFrame()
+        self._table_of: Report | None = None  # the report of _table_frame
         self._empty = False
-        self._sort_labels: dict[str, str] = {}
+        self._total: tuple[Report, pd.Series] | None = None  # (report, its total())
+        self._has_template = False  # whether the figure has the charts' template
         self._build_controls(report, chart_kind, export_path)
         self.widget = self._layout()
         self._observe()
@@ -619,7 +620,7 @@ class Dashboard:
     def _render(self, rep: Report) -> None:
         table = rep.table()
         sent = _records_sent(rep, table)
-        self._table_frame = table
+        self._table_frame, self._table_of = table, rep
         self._empty = empty = table.empty or (rep.basis == "sent" and sent == 0)
         self._sync_dates(rep)
         self._sync_sort_options(rep, table)
@@ -641,7 +642,6 @@ class Dashboard:
         shown = [k for k in keys if not k.endswith("_id")] or keys
         options += [(GROUP_LABELS.get(k, k), k) for k in shown]
         options += [(m.label, m.id) for m in rep.metrics]
-        self._sort_labels = {v: label for label, v in options if v}
         if list(self.sort_by.options) == options:
             return
         value = self.sort_by.value if self.sort_by.value in dict(options).values() else ""
@@ -651,10 +651,20 @@ class Dashboard:
 
     def _draw_figure(self, rep: Report) -> None:
         # An empty report gives a figure that says so (see campaign_perf.charts).
-        fig = chart(rep, self.chart_kind.value, **self._chart_options)
+        # The chart takes the report's table and total from the view (not computing them
+        # again). Every chart has the same template: once the FigureWidget has it, the
+        # charts are drawn without it (plotly would validate it again in each, for nothing).
+        known = (
+            _known(rep, self._table_frame, self._totals(rep))
+            if self._table_of is rep
+            else nullcontext()
+        )
+        with known, _without_template() if self._has_template else nullcontext():
+            fig = chart(rep, self.chart_kind.value, **self._chart_options)
         if self._box_width.width and fig.layout.width is None:
             fig.layout.width = self._box_width.width
-        _apply_figure(self.figure, fig)
+        _apply_figure(self.figure, fig, template=not self._has_template)
+        self._has_template = True
 
     def _on_box_width(self, change: Mapping[str, Any]) -> None:
         if change["new"]:
@@ -668,15 +678,26 @@ class Dashboard:
             )
             return
         sort = self.sort_by.value
-        if sort:  # a sorted table is flat: campaign subtotals would be out of place
-            label = self._sort_labels[sort]
-            styler = _sorted(styled(rep, subtotals=False), label, self.sort_ascending.value)
-        else:
-            styler = styled(rep)
+        # The markup of tables.styled (its Styler's to_html), written without the Styler.
+        # A sorted table is flat: campaign subtotals would be out of place.
+        markup = styled_html(
+            rep,
+            subtotals=not sort,
+            sort_by=sort or None,
+            ascending=self.sort_ascending.value,
+            table=table,
+            totals=self._totals(rep),
+        )
         self.table.value = (
             f"{_TABLE_CSS}<div class='cp-table-scroll' style='max-height:{self._table_height};"
-            f"overflow:auto'>{styler.to_html()}</div>"
+            f"overflow:auto'>{markup}</div>"
         )
+
+    def _totals(self, rep: Report) -> pd.Series:
+        """``rep.total()``, computed once per report (sorting the table again reuses it)."""
+        if self._total is None or self._total[0] is not rep:
+            self._total = (rep, rep.total())
+        return self._total[1]
 
     def _sync_email_picker(self, table: pd.DataFrame) -> None:
         if "email_id" in table.columns:
@@ -763,38 +784,18 @@ def _file_name(rep: Report) -> str:
     return f"campaign_email_performance_{frame}.csv"
 
 
-def _sorted(styler: Styler, column: str, ascending: bool) -> Styler:
-    """The styled table with its rows (not the total row, kept last) sorted by a column.
-
-    The styler's formats are per column, so its rows can be reordered; missing values go
-    last, names sort ignoring case.
-    """
-    data = styler.data
-    rows, total = data.iloc[:-1], data.iloc[-1:]
-    key = None if pd.api.types.is_numeric_dtype(rows[column]) else _casefold
-    order = rows.sort_values(
-        column, ascending=ascending, na_position="last", kind="stable", key=key
-    ).index
-    styler.data = pd.concat([rows.loc[order], total])
-    styler.index = styler.data.index
-    return styler
-
-
-def _casefold(values: pd.Series) -> pd.Series:
-    return values.astype(str).str.casefold()
-
-
-def _apply_figure(target: go.FigureWidget, new: go.Figure) -> None:
+def _apply_figure(target: go.FigureWidget, new: go.Figure, *, template: bool = True) -> None:
     """Make ``target`` show ``new`` without re-creating the widget.
 
     When the traces keep their number and types, each trace and the layout are updated in
     one ``batch_update`` (one message to the browser); otherwise the traces are replaced.
+    With ``template=False`` the target keeps its template (``new`` was drawn without one).
     """
     same = len(target.data) == len(new.data) and all(
         a.type == b.type for a, b in zip(target.data, new.data, strict=True)
     )
     layout = new.layout.to_plotly_json()
-    if target.layout.template == new.layout.template:
+    if not template or target.layout.template == new.layout.template:
         layout.pop("template", None)  # validating a template again costs tens of ms
     with target.batch_update():
         if same:

@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 import pytest
 
 import campaign_perf as cp
+from campaign_perf import tables
 from campaign_perf.charts import chart
 from campaign_perf.metrics import METRICS, format_value, metric, registry_snapshot
 from campaign_perf.preview import email_preview, find_email, preview_html
@@ -279,6 +280,38 @@ def test_sort_by_a_metric(dash: Dashboard) -> None:
     assert "subtotal" in dash.table.value
 
 
+def _markup(html_text: str) -> str:
+    """A table's HTML without the dashboard's wrapper, its random id made fixed."""
+    table = html_text[html_text.index('<style type="text/css">') : html_text.rindex("</div>")]
+    return re.sub(r"T_[0-9a-f]{5}", "T_id", table)
+
+
+def test_the_table_is_the_styled_table(dash: Dashboard, rep: Report) -> None:
+    # The dashboard writes the markup of tables.styled without pandas' Styler: the same.
+    assert _markup(dash.table.value) == _markup(tables.styled(rep).to_html() + "</div>")
+    dash.group_by.value = "program"
+    want = tables.styled(rep.by("program")).to_html()
+    assert _markup(dash.table.value) == _markup(want + "</div>")
+    # Sorted: the flat table (no subtotals) with its rows reordered, the total kept last.
+    dash.group_by.value = "campaign_email"
+    dash.sort_by.value = "opened_pct"
+    st = tables.styled(rep, subtotals=False)
+    rows = st.data.iloc[:-1]
+    order = rows.sort_values(METRICS["opened_pct"].label, ascending=False, kind="stable").index
+    st.data = pd.concat([rows.loc[order], st.data.iloc[-1:]])
+    st.index = st.data.index
+    assert _markup(dash.table.value) == _markup(st.to_html() + "</div>")
+
+
+def test_the_table_escapes_names_as_the_styler_does() -> None:
+    name = """<b onclick='x()'>"Spring" & Co</b>"""
+    log = _tiny_log(pd.DataFrame({"email_id": ["E1", "E2"], "email_name": ["x", "y"]}), name)
+    r = Report(log)
+    d = Dashboard(r)
+    assert "<b onclick" not in d.table.value
+    assert _markup(d.table.value) == _markup(tables.styled(r).to_html() + "</div>")
+
+
 def test_sort_by_a_name_ignores_case(dash: Dashboard) -> None:
     dash.group_by.value = "email"
     label = GROUP_LABELS["email_name"]
@@ -349,6 +382,20 @@ def test_chart_kind(dash: Dashboard, rep: Report, kind: str) -> None:
     assert dash.figure is figure
     _same_traces(dash, chart(rep, kind))
     assert str(dash.figure.layout.title.text) == str(chart(rep, kind).layout.title.text)
+
+
+def test_the_figure_keeps_the_charts_template(dash: Dashboard, rep: Report) -> None:
+    # Later charts are drawn without the template: the FigureWidget keeps the first one's.
+    template = chart(rep).layout.template
+    assert dash.figure.layout.template == template
+    dash.time_frame.value = "last month"
+    dash.chart_kind.value = "heatmap"
+    dash.chart_kind.value = "rates"
+    assert dash.figure.layout.template == template
+    want = chart(rep.with_time_frame("last month"))
+    shown = dash.figure.layout.to_plotly_json()
+    expected = want.layout.to_plotly_json()
+    assert {k: v for k, v in shown.items() if k != "width"} == expected
 
 
 def test_empty_time_frame_says_so(dash: Dashboard, log: cp.EventLog) -> None:
