@@ -683,15 +683,17 @@ class _Loader:
 
         def profile(exprs: dict[str, str], dirty: dict[str, str]) -> tuple:
             cols = ", ".join(f"{exprs[c]} AS {c}" for c in CANONICAL_COLUMNS)
-            flags = "".join(f", coalesce({sql}, false) AS __dirty_{c}" for c, sql in dirty.items())
-            counts = "".join(f", count(*) FILTER (WHERE __dirty_{c})" for c in dirty)
+            # One bit per column whose raw value needs parsing on this row.
+            bits = " | ".join(
+                f"CASE WHEN {sql} THEN {1 << i} ELSE 0 END" for i, sql in enumerate(dirty.values())
+            )
             try:
                 return self.con.execute(
-                    f"SELECT count(*), count(*) FILTER (WHERE NOT {valid}), "
-                    f"min(timestamp) FILTER (WHERE {valid}), "
-                    f"max(timestamp) FILTER (WHERE {valid}), "
-                    f"count(*) FILTER (WHERE {valid} AND event_id IS NULL){counts} "
-                    f"FROM (SELECT {cols}{flags} FROM {view})"
+                    "SELECT count(*), count(*) FILTER (WHERE NOT __valid), "
+                    "min(timestamp) FILTER (WHERE __valid), max(timestamp) FILTER (WHERE __valid), "
+                    "count(*) FILTER (WHERE __valid AND event_id IS NULL), bit_or(__dirty) FROM "
+                    f"(SELECT timestamp, event_id, {valid} AS __valid, __dirty FROM "
+                    f"(SELECT {cols}, {bits or 0} AS __dirty FROM {view}))"
                 ).fetchall()[0]
             except duckdb.OutOfMemoryException:
                 raise
@@ -700,11 +702,11 @@ class _Loader:
 
         # Assume the raw text columns are canonical; where one is not, parse it and recount.
         fast = {**exact, **{c: quote_ident(raw[c]) for c in checks}}
-        n, bad, first, last, no_id, *dirty = profile(fast, checks)
-        parse = {c for c, k in zip(checks, dirty, strict=True) if k}
+        n, bad, first, last, no_id, dirty = profile(fast, checks)
+        parse = {c for i, c in enumerate(checks) if (dirty or 0) >> i & 1}
         if parse:
             fast.update({c: exact[c] for c in parse})
-            n, bad, first, last, no_id = profile(fast, {})
+            n, bad, first, last, no_id, _ = profile(fast, {})
         if n == 0:
             raise LoadError(f"{label}: holds no rows")
         # The staging table's types (a no-op where the input has them already).

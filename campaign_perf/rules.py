@@ -181,6 +181,7 @@ def record_aggregates_sql(p: RuleParams, events: str = "events") -> str:
         ``total_opens, total_clicks``, and on the activity basis ``first_sent_in_frame`` and
         ``n_events``; then ``x_<id>`` of the custom counts.
     """
+    # Small types: the loader keeps these rows (one per record) for the whole session.
     f = "" if p.frame is None else " FILTER (WHERE f)"
     bits = " ".join(f"WHEN {quote_literal(t)} THEN {b}" for t, b in KIND_BITS.items())
     extra = "".join(f",\n bool_or(f AND ({pred})) AS x_{i}" for i, pred in p.extra_counts)
@@ -195,10 +196,11 @@ def record_aggregates_sql(p: RuleParams, events: str = "events") -> str:
     return f"""
         SELECT campaign_id, email_id, lead_id,
             min(timestamp) FILTER (WHERE event_type = 'sent') AS first_sent_at, {in_frame}
-            bit_or(CASE event_type {bits} END){f} AS kinds,
-            count(*) FILTER (WHERE {"f AND " if f else ""}event_type = 'open') AS total_opens,
-            count(*) FILTER (WHERE {"f AND " if f else ""}event_type = 'click'
-                AND NOT unsub_link) AS total_clicks{extra}
+            bit_or(CAST(CASE event_type {bits} END AS SMALLINT)){f} AS kinds,
+            CAST(count(*) FILTER (WHERE {"f AND " if f else ""}event_type = 'open')
+                AS INTEGER) AS total_opens,
+            CAST(count(*) FILTER (WHERE {"f AND " if f else ""}event_type = 'click'
+                AND NOT unsub_link) AS INTEGER) AS total_clicks{extra}
         FROM ({filtered_events_sql(p, events)})
         GROUP BY campaign_id, email_id, lead_id
     """
