@@ -615,12 +615,7 @@ class _Loader:
         """Copy an input into the engine's staging table, parsed, with each row's reason."""
         raw, types = self._mapping(view, label)
         parsed = ", ".join(f"{self._parse_sql(c, raw, types)} AS {c}" for c in CANONICAL_COLUMNS)
-        keep_raw = ", ".join(
-            f"{quote_ident(raw[c])} AS {quote_ident('__raw_' + c)}"
-            for c in ("event_type", "timestamp", "is_bot")
-            if c in raw
-        )
-        raw_names = {c: "__raw_" + c for c in ("event_type", "timestamp", "is_bot") if c in raw}
+        raw_names, keep_raw = _raw_columns(raw)
         reason = _parse.reject_reason_sql(raw_names)
         order = ", ".join(("_seq", *CANONICAL_COLUMNS))
         # _seq orders rows across inputs: the input's number, then its row.
@@ -648,14 +643,22 @@ class _Loader:
         self.staged_inputs += 1
         self.staged_bad += bad
         if bad:
-            rej = self.con.execute(
-                f"SELECT v._file AS source, v._row AS row, s._reason AS reason, "
-                f"CAST(COLUMNS(v.* EXCLUDE (_file, _row)) AS VARCHAR) "
-                f"FROM staged s JOIN {view} v ON s._seq = {base} + v._row "
-                f"WHERE s.{this_input} AND s._reason IS NOT NULL ORDER BY s._seq"
-            ).df()
-            rej = rej.rename(columns={raw[c]: c for c in raw if raw[c] in rej.columns})
-            self.rejected.append(rej)
+            self._ledger(
+                view,
+                raw,
+                f"SELECT _seq - {base} AS _row, _reason AS reason FROM staged "
+                f"WHERE {this_input} AND _reason IS NOT NULL",
+            )
+
+    def _ledger(self, view: str, raw: dict[str, str], reasons: str) -> None:
+        """Keep an input's rejected rows: ``reasons`` gives their ``_row`` and ``reason``,
+        the input's view their raw values (named canonically where they map)."""
+        rej = self.con.execute(
+            "SELECT v._file AS source, v._row AS row, r.reason, "
+            "CAST(COLUMNS(v.* EXCLUDE (_file, _row)) AS VARCHAR) "
+            f"FROM ({reasons}) r JOIN {view} v ON v._row = r._row ORDER BY r._row"
+        ).df()
+        self.rejected.append(rej.rename(columns={raw[c]: c for c in raw if raw[c] in rej.columns}))
 
     def _add_in_place(self, view: str, label: str) -> None:
         """Read a typed, columnar input (Parquet, Arrow) where it lies, without a copy.
@@ -723,17 +726,13 @@ class _Loader:
         self.no_id += no_id
         self.bounds += [t for t in (first, last) if t is not None]
         if bad:
-            raw_names = {c: "__raw_" + c for c in ("event_type", "timestamp", "is_bot") if c in raw}
-            keep_raw = "".join(f", {quote_ident(raw[c])} AS {n}" for c, n in raw_names.items())
-            rej = self.con.execute(
-                f"SELECT v._file AS source, v._row AS row, r.reason, "
-                f"CAST(COLUMNS(v.* EXCLUDE (_file, _row)) AS VARCHAR) FROM "
-                f"(SELECT _row, {_parse.reject_reason_sql(raw_names)} AS reason "
-                f"FROM (SELECT _row, {cols}{keep_raw} FROM {view}) WHERE NOT {valid}) r "
-                f"JOIN {view} v ON v._row = r._row ORDER BY r._row"
-            ).df()
-            rej = rej.rename(columns={raw[c]: c for c in raw if raw[c] in rej.columns})
-            self.rejected.append(rej)
+            raw_names, keep_raw = _raw_columns(raw)
+            self._ledger(
+                view,
+                raw,
+                f"SELECT _row, {_parse.reject_reason_sql(raw_names)} AS reason "
+                f"FROM (SELECT _row, {cols}, {keep_raw} FROM {view}) WHERE NOT {valid}",
+            )
 
     # -- merging ----------------------------------------------------------------------
     def finish(self, *, campaigns: Any, emails: Any, leads: Any) -> EventLog:
@@ -879,6 +878,13 @@ class _Loader:
             con, aggregates="load_agg", last_event=summary.last_event, guard=guard
         )
         return EventLog(con, summary, dims, rejected, duplicates, engine=engine, guard=guard)
+
+
+def _raw_columns(raw: dict[str, str]) -> tuple[dict[str, str], str]:
+    """The raw columns a rejection reason quotes: their ``__raw_`` names, and SQL keeping
+    them beside the parsed ones."""
+    names = {c: "__raw_" + c for c in ("event_type", "timestamp", "is_bot") if c in raw}
+    return names, ", ".join(f"{quote_ident(raw[c])} AS {n}" for c, n in names.items())
 
 
 def check_unchanged(files: Mapping[str, tuple[int, int]]) -> None:
