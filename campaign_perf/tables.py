@@ -9,10 +9,8 @@ subtotals when grouped by campaign × email, then a total row) but real numbers 
   (:func:`sort_rows` sorts them, the total row kept last);
 * :func:`styled` — a pandas ``Styler`` (Jupyter shows it; ``.to_html()`` and
   ``.to_excel()`` work);
-* :func:`styled_html` — the Styler's HTML, written directly (several times faster; the
-  notebook dashboard's table);
 * :func:`to_html` — a plain static HTML table with ``data-sort`` attributes on numeric
-  cells, for the HTML export.
+  cells (the notebook dashboard's table, restyled by the dashboard's CSS).
 
 Every name is user data: every HTML output escapes it.
 """
@@ -21,15 +19,14 @@ from __future__ import annotations
 
 import html
 import math
-from typing import TYPE_CHECKING, Any, Literal
-from uuid import uuid4
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from campaign_perf.metrics import Metric, format_value
+from campaign_perf.metrics import format_value
 from campaign_perf.report import GROUP_LABELS
 
 if TYPE_CHECKING:
@@ -40,12 +37,9 @@ __all__ = [
     "TABLE_CLASS",
     "sort_rows",
     "styled",
-    "styled_html",
     "table_rows",
     "to_html",
 ]
-
-RowKind = Literal["row", "subtotal", "total"]
 
 #: The kinds of row, in the ``row_kind`` column of :func:`table_rows`.
 ROW_KINDS: tuple[str, ...] = ("row", "subtotal", "total")
@@ -189,32 +183,7 @@ def styled(rep: Report, *, subtotals: bool = True, total: bool = True) -> Styler
     >>> log = cp.load_events("sample_data/events.parquet")  # doctest: +SKIP
     >>> styled(cp.Report(log, time_frame="past 30 days", today="as_of"))  # doctest: +SKIP
     """
-    return _styler(rep, table_rows(rep, subtotals=subtotals, total=total))
-
-
-def _table_styles(columns: list[str], numbers: list[str]) -> list[dict[str, str]]:
-    """The table's CSS rules (pandas ``set_table_styles`` form): numbers right-aligned."""
-    styles = [
-        {"selector": "", "props": "border-collapse: collapse;"},
-        {"selector": "caption", "props": "caption-side: top; text-align: left; color: #555555;"},
-        {"selector": "th", "props": "text-align: left; padding: 2px 8px; vertical-align: bottom;"},
-        {"selector": "td", "props": "padding: 2px 8px; font-variant-numeric: tabular-nums;"},
-    ]
-    right = ", ".join(
-        f"{cell}.col{j}" for j, c in enumerate(columns) if c in numbers for cell in ("th", "td")
-    )
-    if right:
-        styles.append({"selector": right, "props": "text-align: right;"})
-    return styles
-
-
-def _caption(rep: Report) -> str:
-    return html.escape(f"Campaign Email Performance — {rep.description}")
-
-
-def _styler(rep: Report, rows: pd.DataFrame) -> Styler:
-    """The Styler of :func:`styled` over rows of :func:`table_rows` (in any order)."""
-    rows = rows.copy()
+    rows = table_rows(rep, subtotals=subtotals, total=total)
     kinds = rows.pop("row_kind")
     shown = [c for c in rows.columns if c not in {m.id for m in rep.metrics}]
     headers = _headers(rep, shown)
@@ -226,12 +195,27 @@ def _styler(rep: Report, rows: pd.DataFrame) -> Styler:
     for m in rep.metrics:
         st = st.format(lambda v, fmt=m.fmt: format_value(v, fmt), subset=[m.label])
     st = st.format_index(escape="html", axis=1)
-    st = st.set_table_styles(_table_styles(list(data.columns), numbers))
+    styles = [
+        {"selector": "", "props": "border-collapse: collapse;"},
+        {"selector": "caption", "props": "caption-side: top; text-align: left; color: #555555;"},
+        {"selector": "th", "props": "text-align: left; padding: 2px 8px; vertical-align: bottom;"},
+        {"selector": "td", "props": "padding: 2px 8px; font-variant-numeric: tabular-nums;"},
+    ]
+    right = ", ".join(
+        f"{cell}.col{j}"
+        for j, c in enumerate(data.columns)
+        if c in numbers
+        for cell in ("th", "td")
+    )
+    if right:
+        styles.append({"selector": right, "props": "text-align: right;"})
+    st = st.set_table_styles(styles)
     # By index label, so the styles follow the rows when a view reorders ``st.data``.
     st = st.apply(lambda row: [_ROW_CSS.get(kinds[row.name], "")] * len(row), axis=1)
+    caption = f"Campaign Email Performance — {rep.description}"
     return (
         st.hide(axis="index")
-        .set_caption(_caption(rep))
+        .set_caption(html.escape(caption))
         .set_table_attributes(f'class="{TABLE_CLASS}"')
     )
 
@@ -252,132 +236,6 @@ def sort_rows(rows: pd.DataFrame, column: str, ascending: bool = False) -> pd.Da
 
 def _casefold(values: pd.Series) -> pd.Series:
     return values.astype(str).str.casefold()
-
-
-# What pandas' Styler (markupsafe) writes for these characters of a name.
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
-
-
-def _escape(text: str) -> str:
-    return text.translate(_ESCAPES)
-
-
-def _css(props: str) -> str:
-    """A rule's declarations as pandas' Styler writes them."""
-    return "".join(
-        f"  {p.split(':')[0].strip()}: {':'.join(p.split(':')[1:]).strip()};\n"
-        for p in props.split(";")
-        if p.strip()
-    )
-
-
-def _styler_defaults() -> bool:
-    """Whether pandas' Styler options are those :func:`styled_html` renders with."""
-    get = pd.get_option
-    return (
-        get("styler.html.mathjax")
-        and get("styler.format.escape") is None
-        and get("styler.format.na_rep") is None
-        and get("styler.format.formatter") is None
-        and get("styler.format.decimal") == "."
-        and get("styler.format.thousands") in (None, ",")
-    )
-
-
-def _fits(n_rows: int, n_cols: int) -> bool:
-    """Whether the Styler would render every cell (it trims big tables)."""
-    get = pd.get_option
-    max_rows, max_cols = get("styler.render.max_rows"), get("styler.render.max_columns")
-    return (
-        (not max_rows or n_rows <= max_rows)
-        and (not max_cols or n_cols <= max_cols)
-        and n_rows * n_cols <= get("styler.render.max_elements")
-    )
-
-
-def styled_html(
-    rep: Report,
-    *,
-    subtotals: bool = True,
-    total: bool = True,
-    sort_by: str | None = None,
-    ascending: bool = False,
-    table: pd.DataFrame | None = None,
-    totals: pd.Series | None = None,
-    uuid: str | None = None,
-) -> str:
-    """The HTML of :func:`styled` (``styled(rep).to_html()``), written without a Styler.
-
-    The same markup, byte for byte (but for the random table id), in a fraction of the
-    time: the notebook dashboard redraws its table on every control change.
-
-    Parameters
-    ----------
-    rep : Report
-        The report.
-    subtotals, total : bool, default True
-        As in :func:`table_rows`.
-    sort_by : str, optional
-        A column of :func:`table_rows` (a metric id or a shown group column) to sort the
-        rows by, the total row kept last (see :func:`sort_rows`).
-    ascending : bool, default False
-        The sort order.
-    table, totals : optional
-        ``rep.table()`` and ``rep.total()``, when the caller has them already.
-    uuid : str, optional
-        The table's id is ``T_<uuid>`` (default: 5 random hex digits, as pandas does).
-
-    Returns
-    -------
-    str
-    """
-    t = rep.table() if table is None else table
-    rows = _rows(rep, t, subtotals=subtotals, total=total, totals=totals)
-    if sort_by:
-        rows = sort_rows(rows, sort_by, ascending)
-    rows = rows.reset_index(drop=True)
-    if not (_styler_defaults() and _fits(len(rows), len(rows.columns) - 1)):
-        st = _styler(rep, rows)
-        return (st.set_uuid(uuid) if uuid else st).to_html()
-    metrics = {m.id: m for m in rep.metrics}
-    shown = [c for c in rows.columns if c not in metrics and c != "row_kind"]
-    headers = _headers(rep, shown)
-    columns = [*shown, *metrics]
-    tid = f"T_{uuid or uuid4().hex[:5]}"
-    out = ['<style type="text/css">\n']
-    styles = _table_styles([headers[c] for c in columns], [m.label for m in metrics.values()])
-    for style in styles:
-        for selector in style["selector"].split(","):
-            out.append(f"#{tid} {selector} {{\n{_css(style['props'])}}}\n")
-    by_css: dict[str, list[int]] = {}
-    for r, kind in enumerate(rows["row_kind"]):
-        css = _ROW_CSS.get(kind, "")
-        if css:
-            by_css.setdefault(css, []).append(r)
-    for css, numbers in by_css.items():
-        cells = ", ".join(f"#{tid}_row{r}_col{j}" for r in numbers for j in range(len(columns)))
-        out.append(f"{cells} {{\n{_css(css)}}}\n")
-    out.append(
-        f'</style>\n<table id="{tid}" class="{TABLE_CLASS}">\n'
-        f"  <caption>{_caption(rep)}</caption>\n  <thead>\n    <tr>\n"
-    )
-    for j, c in enumerate(columns):
-        out.append(
-            f'      <th id="{tid}_level0_col{j}" class="col_heading level0 col{j}" >'
-            f"{_escape(headers[c])}</th>\n"
-        )
-    out.append("    </tr>\n  </thead>\n  <tbody>\n")
-    texts = [[_escape(v) for v in rows[c].tolist()] for c in shown]
-    texts += [[format_value(v, m.fmt) for v in rows[i].to_numpy()] for i, m in metrics.items()]
-    for r in range(len(rows)):
-        out.append("    <tr>\n")
-        out += [
-            f'      <td id="{tid}_row{r}_col{j}" class="data row{r} col{j}" >{col[r]}</td>\n'
-            for j, col in enumerate(texts)
-        ]
-        out.append("    </tr>\n")
-    out.append("  </tbody>\n</table>\n")
-    return "".join(out)
 
 
 _ENV = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -414,10 +272,6 @@ _TEMPLATE = _ENV.from_string(
 )
 
 
-def _fmt(metric: Metric | None) -> str:
-    return "" if metric is None else metric.fmt
-
-
 def _sort_key(value: Any) -> str:
     """The machine-readable value of a numeric cell; "" when missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -425,7 +279,13 @@ def _sort_key(value: Any) -> str:
     return repr(float(value)) if isinstance(value, float) else str(int(value))
 
 
-def to_html(rep: Report, *, subtotals: bool = True, total: bool = True) -> str:
+def to_html(
+    rep: Report,
+    *,
+    subtotals: bool = True,
+    total: bool = True,
+    rows: pd.DataFrame | None = None,
+) -> str:
     """The report as a plain, static HTML table.
 
     ``<table class="campaign-perf-table">`` with a caption (the report's description),
@@ -441,12 +301,16 @@ def to_html(rep: Report, *, subtotals: bool = True, total: bool = True) -> str:
         The report.
     subtotals, total : bool, default True
         As in :func:`table_rows`.
+    rows : pandas.DataFrame, optional
+        Rows of :func:`table_rows` of this report to show instead, in their order (say,
+        sorted by :func:`sort_rows`); ``subtotals`` and ``total`` are then not used.
 
     Returns
     -------
     str
     """
-    rows = table_rows(rep, subtotals=subtotals, total=total)
+    if rows is None:
+        rows = table_rows(rep, subtotals=subtotals, total=total)
     metrics = {m.id: m for m in rep.metrics}
     shown = [c for c in rows.columns if c not in metrics and c != "row_kind"]
     headers = _headers(rep, shown)
@@ -461,15 +325,16 @@ def to_html(rep: Report, *, subtotals: bool = True, total: bool = True) -> str:
     ]
     body: list[dict[str, Any]] = []
     foot: list[dict[str, Any]] = []
-    for rec in rows.to_dict("records"):
-        cells = [{"num": False, "text": rec[c]} for c in shown]
-        cells += [
-            {"num": True, "text": format_value(rec[i], m.fmt), "sort": _sort_key(rec[i])}
-            for i, m in metrics.items()
+    names = [[{"num": False, "text": v} for v in rows[c].tolist()] for c in shown]
+    numbers = [
+        [
+            {"num": True, "text": format_value(v, m.fmt), "sort": _sort_key(v)}
+            for v in rows[i].tolist()
         ]
-        (foot if rec["row_kind"] == "total" else body).append(
-            {"kind": rec["row_kind"], "cells": cells}
-        )
+        for i, m in metrics.items()
+    ]
+    for kind, *cells in zip(rows["row_kind"].tolist(), *names, *numbers, strict=True):
+        (foot if kind == "total" else body).append({"kind": kind, "cells": cells})
     return _TEMPLATE.render(
         cls=TABLE_CLASS,
         caption=f"Campaign Email Performance — {rep.description}",

@@ -37,7 +37,7 @@ from campaign_perf.metrics import METRICS
 from campaign_perf.preview import preview_html
 from campaign_perf.report import GROUP_LABELS, GROUPS, Report
 from campaign_perf.schema import CampaignPerfError, TimeFrameError
-from campaign_perf.tables import styled_html
+from campaign_perf.tables import _ROW_CSS, TABLE_CLASS, _rows, sort_rows, to_html
 from campaign_perf.timeframes import TimeFrame, check_tz, preset_choices
 
 __all__ = ["EMPTY_MESSAGE", "GROUP_CHOICES", "Dashboard"]
@@ -56,13 +56,26 @@ GROUP_CHOICES: dict[str, str] = {
     "month": "Send month",
 }
 
-# The table scrolls inside its box: one line per row, the header stays in view.
+# The table (tables.to_html) scrolls inside its box: one line per row, the header stays in
+# view; numbers right-aligned in tabular figures; subtotal and total rows as tables.styled
+# shows them. Every rule is scoped to the dashboard's table.
+_TABLE_STYLES = {
+    "": "border-collapse: collapse;",
+    "caption": "caption-side: top; text-align: left; color: #555555;",
+    "th": "text-align: left; vertical-align: bottom; padding: 2px 8px; white-space: nowrap;",
+    "thead th": "position: sticky; top: 0; background: var(--jp-layout-color0, #fff); z-index: 1;",
+    "td": "padding: 2px 8px; white-space: nowrap; font-variant-numeric: tabular-nums;",
+    "th.num": "text-align: right;",
+    "td.num": "text-align: right;",
+    **{f"tr.{kind} td": css for kind, css in _ROW_CSS.items()},
+}
 _TABLE_CSS = (
-    "<style>.cp-table-scroll th, .cp-table-scroll td { white-space: nowrap; }"
-    ".cp-table-scroll thead th { position: sticky; top: 0; background: var("
-    "--jp-layout-color0, #fff); z-index: 1; }"
-    ".cp-table-scroll caption { text-align: left; caption-side: top; color: #6b7280; }"
-    "</style>"
+    "<style>"
+    + "".join(
+        f".cp-table-scroll .{TABLE_CLASS} {selector}".rstrip() + f" {{ {css} }}"
+        for selector, css in _TABLE_STYLES.items()
+    )
+    + "</style>"
 )
 
 CUSTOM = "custom"
@@ -678,19 +691,13 @@ class Dashboard:
             )
             return
         sort = self.sort_by.value
-        # The markup of tables.styled (its Styler's to_html), written without the Styler.
         # A sorted table is flat: campaign subtotals would be out of place.
-        markup = styled_html(
-            rep,
-            subtotals=not sort,
-            sort_by=sort or None,
-            ascending=self.sort_ascending.value,
-            table=table,
-            totals=self._totals(rep),
-        )
+        rows = _rows(rep, table, subtotals=not sort, total=True, totals=self._totals(rep))
+        if sort:
+            rows = sort_rows(rows, sort, self.sort_ascending.value)
         self.table.value = (
             f"{_TABLE_CSS}<div class='cp-table-scroll' style='max-height:{self._table_height};"
-            f"overflow:auto'>{markup}</div>"
+            f"overflow:auto'>{to_html(rep, rows=rows)}</div>"
         )
 
     def _totals(self, rep: Report) -> pd.Series:

@@ -229,3 +229,12 @@ def test_to_html_escapes_names(rep: cp.Report, table: ET.Element) -> None:
     text = tables.to_html(rep)
     assert ESCAPED in text and "<img" not in text
     assert BAD in [td.text for td in table.iter("td")]  # shown as text, not markup
+
+
+def test_to_html_shows_given_rows_in_their_order(rep: cp.Report) -> None:
+    rows = tables.sort_rows(tables.table_rows(rep, subtotals=False), "sent", ascending=True)
+    table = ET.fromstring(tables.to_html(rep, rows=rows))
+    body = table.findall("tbody/tr")
+    assert [tr.findall("td")[1].text for tr in body] == ["Oops", "Reminder", "Hello"]
+    assert [tr.get("class") for tr in body] == ["row"] * 3
+    assert [td.text for td in table.findall("tfoot/tr/td")][:3] == ["Total", None, "1,205"]

@@ -16,10 +16,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import ipywidgets
+import markupsafe
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from pandas.io.formats.style import Styler
 
 import campaign_perf as cp
 from campaign_perf import tables
@@ -64,16 +66,18 @@ def _title(d: Dashboard) -> str:
 
 
 class _Cells(HTMLParser):
-    """The text of each row of an HTML table (header row first)."""
+    """The text of each row of an HTML table (header row first), and each row's class."""
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[list[str]] = []
+        self.classes: list[str | None] = []
         self._cell: list[str] | None = None
 
-    def handle_starttag(self, tag: str, attrs: object) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "tr":
             self.rows.append([])
+            self.classes.append(dict(attrs).get("class"))
         elif tag in ("td", "th"):
             self._cell = []
 
@@ -93,6 +97,20 @@ def _shown_table(d: Dashboard) -> pd.DataFrame:
     parser.feed(d.table.value)
     header, *rows = parser.rows
     return pd.DataFrame(rows, columns=header)
+
+
+def _cells(html_text: str) -> list[list[str]]:
+    """The cells' text of an HTML table, row by row (header row first)."""
+    parser = _Cells()
+    parser.feed(html_text)
+    return parser.rows
+
+
+def _row_kinds(d: Dashboard) -> list[str | None]:
+    """The class of each row of the dashboard's table after the header: its kind."""
+    parser = _Cells()
+    parser.feed(d.table.value)
+    return parser.classes[1:]
 
 
 def _body_rows(d: Dashboard) -> list[list[str]]:
@@ -272,44 +290,56 @@ def test_sort_by_a_metric(dash: Dashboard) -> None:
     assert len(rows) == len(dash.report.table())
     assert _numbers(rows[sent]) == sorted(_numbers(rows[sent]), reverse=True)
     assert total.iloc[0] == "Total"
-    assert "subtotal" not in dash.table.value  # a sorted table is flat
+    assert "subtotal" not in _row_kinds(dash)  # a sorted table is flat
     dash.sort_ascending.value = True
     frame = _shown_table(dash)
     assert _numbers(frame.iloc[:-1][sent]) == sorted(_numbers(frame.iloc[:-1][sent]))
     dash.sort_by.value = ""
-    assert "subtotal" in dash.table.value
+    assert "subtotal" in _row_kinds(dash)
 
 
-def _markup(html_text: str) -> str:
-    """A table's HTML without the dashboard's wrapper, its random id made fixed."""
-    table = html_text[html_text.index('<style type="text/css">') : html_text.rindex("</div>")]
-    return re.sub(r"T_[0-9a-f]{5}", "T_id", table)
+def _same_as_styled(d: Dashboard, st: Styler, kinds: list[str]) -> None:
+    """The dashboard's table shows the cells of the Styler, in its order, and rows of these
+    kinds: the subtotals and the total styled (see the dashboard's CSS), the total last."""
+    assert _cells(d.table.value) == _cells(st.to_html())
+    assert _row_kinds(d) == kinds
+    assert kinds[-1] == "total" and '<tfoot>\n<tr class="total">' in d.table.value
 
 
-def test_the_table_is_the_styled_table(dash: Dashboard, rep: Report) -> None:
-    # The dashboard writes the markup of tables.styled without pandas' Styler: the same.
-    assert _markup(dash.table.value) == _markup(tables.styled(rep).to_html() + "</div>")
+def test_the_table_shows_the_styled_tables_cells(dash: Dashboard, rep: Report) -> None:
+    rows = tables.table_rows(rep)
+    assert "subtotal" in set(rows["row_kind"])
+    _same_as_styled(dash, tables.styled(rep), rows["row_kind"].tolist())
     dash.group_by.value = "program"
-    want = tables.styled(rep.by("program")).to_html()
-    assert _markup(dash.table.value) == _markup(want + "</div>")
-    # Sorted: the flat table (no subtotals) with its rows reordered, the total kept last.
+    by_program = rep.by("program")
+    kinds = tables.table_rows(by_program)["row_kind"].tolist()
+    _same_as_styled(dash, tables.styled(by_program), kinds)
+    # Sorted: the flat table (no subtotals) with its rows reordered, the total kept last,
+    # as a view that reorders the Styler's rows shows it.
     dash.group_by.value = "campaign_email"
     dash.sort_by.value = "opened_pct"
     st = tables.styled(rep, subtotals=False)
-    rows = st.data.iloc[:-1]
-    order = rows.sort_values(METRICS["opened_pct"].label, ascending=False, kind="stable").index
-    st.data = pd.concat([rows.loc[order], st.data.iloc[-1:]])
+    body = st.data.iloc[:-1]
+    order = body.sort_values(METRICS["opened_pct"].label, ascending=False, kind="stable").index
+    st.data = pd.concat([body.loc[order], st.data.iloc[-1:]])
     st.index = st.data.index
-    assert _markup(dash.table.value) == _markup(st.to_html() + "</div>")
+    _same_as_styled(dash, st, ["row"] * len(body) + ["total"])
 
 
-def test_the_table_escapes_names_as_the_styler_does() -> None:
-    name = """<b onclick='x()'>"Spring" & Co</b>"""
+def test_the_table_escapes_names() -> None:
+    name = """<script>alert(1)</script> "Spring" & 'Co'"""
     log = _tiny_log(pd.DataFrame({"email_id": ["E1", "E2"], "email_name": ["x", "y"]}), name)
-    r = Report(log)
-    d = Dashboard(r)
-    assert "<b onclick" not in d.table.value
-    assert _markup(d.table.value) == _markup(tables.styled(r).to_html() + "</div>")
+    d = Dashboard(Report(log))
+    assert "<script" not in d.table.value
+    assert '"Spring"' not in d.table.value and "'Co'" not in d.table.value
+    assert str(markupsafe.escape(name)) in d.table.value
+    # Shown as text: the name, its subtotal row.
+    assert [r[:2] for r in _body_rows(d)[:3]] == [
+        [name, "x"],
+        [name, "y"],
+        [f"{name} — subtotal", ""],
+    ]
+    assert _row_kinds(d) == ["row", "row", "subtotal", "total"]
 
 
 def test_sort_by_a_name_ignores_case(dash: Dashboard) -> None:
