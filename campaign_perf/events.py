@@ -684,32 +684,47 @@ class _Loader:
         valid = f"coalesce({_parse.valid_sql('is_bot' in raw)}, false)"
         base = len(self.inputs) * _SEQ_BASE
 
-        def profile(exprs: dict[str, str], dirty: dict[str, str]) -> tuple:
-            cols = ", ".join(f"{exprs[c]} AS {c}" for c in CANONICAL_COLUMNS)
-            # One bit per column whose raw value needs parsing on this row.
-            bits = " | ".join(
-                f"CASE WHEN {sql} THEN {1 << i} ELSE 0 END" for i, sql in enumerate(dirty.values())
-            )
+        def query(sql: str) -> tuple:
             try:
-                return self.con.execute(
-                    "SELECT count(*), count(*) FILTER (WHERE NOT __valid), "
-                    "min(timestamp) FILTER (WHERE __valid), max(timestamp) FILTER (WHERE __valid), "
-                    "count(*) FILTER (WHERE __valid AND event_id IS NULL), bit_or(__dirty) FROM "
-                    f"(SELECT timestamp, event_id, {valid} AS __valid, __dirty FROM "
-                    f"(SELECT {cols}, {bits or 0} AS __dirty FROM {view}))"
-                ).fetchall()[0]
+                return self.con.execute(sql).fetchall()[0]
             except duckdb.OutOfMemoryException:
                 raise
             except duckdb.Error as exc:
                 raise LoadError(f"{label}: cannot be read: {_first_line(exc)}") from exc
 
-        # Assume the raw text columns are canonical; where one is not, parse it and recount.
+        # First assume the input canonical: typed columns, text to read as it is. One pass
+        # counts the values of each column (Parquet's statistics answer that), takes the
+        # time span, and sets a bit per text column whose raw value needs parsing somewhere.
         fast = {**exact, **{c: quote_ident(raw[c]) for c in checks}}
-        n, bad, first, last, no_id, dirty = profile(fast, checks)
+        bits = " | ".join(
+            f"CASE WHEN {sql} THEN {1 << i} ELSE 0 END" for i, sql in enumerate(checks.values())
+        )
+        ts = quote_ident(raw["timestamp"])
+        present = ", ".join(f"count({quote_ident(raw[c])})" for c in REQUIRED_COLUMNS)
+        ids = f"count({quote_ident(raw['event_id'])})" if "event_id" in raw else "0"
+        n, *counts, with_id, first, last, dirty = query(
+            f"SELECT count(*), {present}, {ids}, min({ts}), max({ts}), bit_or({bits or 0}) "
+            f"FROM {view}"
+        )
         parse = {c for i, c in enumerate(checks) if (dirty or 0) >> i & 1}
-        if parse:
+        canonical = (
+            not parse
+            and all(k == n for k in counts)
+            and types[raw["timestamp"]].startswith("TIMESTAMP WITH TIME ZONE")
+            and types.get(raw.get("is_bot", ""), "BOOLEAN") == "BOOLEAN"
+            and all(c in checks for c in REQUIRED_COLUMNS if c != "timestamp")
+        )
+        if canonical:  # every row counts
+            bad, no_id = 0, n - with_id
+        else:  # parse what needs it, and find the rows the rules cannot count
             fast.update({c: exact[c] for c in parse})
-            n, bad, first, last, no_id, _ = profile(fast, {})
+            cols = ", ".join(f"{fast[c]} AS {c}" for c in CANONICAL_COLUMNS)
+            n, bad, first, last, no_id = query(
+                "SELECT count(*), count(*) FILTER (WHERE NOT __valid), "
+                "min(timestamp) FILTER (WHERE __valid), max(timestamp) FILTER (WHERE __valid), "
+                "count(*) FILTER (WHERE __valid AND event_id IS NULL) FROM "
+                f"(SELECT timestamp, event_id, {valid} AS __valid FROM (SELECT {cols} FROM {view}))"
+            )
         if n == 0:
             raise LoadError(f"{label}: holds no rows")
         # The staging table's types (a no-op where the input has them already).
