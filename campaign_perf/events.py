@@ -3,6 +3,14 @@
 The loader reads files with the embedded engine (DuckDB) without going through pandas,
 checks every row against the canonical schema (RULES.md section 1) and keeps the rows it
 cannot count in a ledger, each with its source, row number, reason and raw values.
+
+Parquet files and Arrow tables are read where they lie (a view; nothing is copied): one
+pass checks them, taking what it can from Parquet's statistics. CSV, JSON, DataFrames and
+provider exports are parsed once into a staging table. Duplicates are found by a 64-bit hash
+and confirmed on the ids; one aggregation per record (campaign, email, lead) then finds the
+orphans (records without a send) and holds the records of default rule settings, which
+reports reuse without reading the events again. The counted events are a view of the inputs
+without the small table of duplicates and orphans.
 """
 
 from __future__ import annotations
