@@ -40,16 +40,16 @@ demo: $(STAMP)
 
 ## test: set up, lint, then run the whole suite
 test: $(STAMP) system-deps
-	$(BIN)/ruff check campaign_perf tests benchmarks
-	$(BIN)/ruff format --check campaign_perf tests benchmarks
+	$(BIN)/ruff check campaign_perf tests benchmarks notebooks
+	$(BIN)/ruff format --check campaign_perf tests benchmarks notebooks
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check campaign_perf tests benchmarks
+	$(BIN)/ruff check campaign_perf tests benchmarks notebooks
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix campaign_perf tests benchmarks
-	$(BIN)/ruff format campaign_perf tests benchmarks
+	$(BIN)/ruff check --fix campaign_perf tests benchmarks notebooks
+	$(BIN)/ruff format campaign_perf tests benchmarks notebooks
 
 ## lab: JupyterLab on notebooks/
 lab: $(STAMP)
