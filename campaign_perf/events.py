@@ -861,18 +861,7 @@ class _Loader:
                 ).fetchall()[0]
         for table in ("dup_keys", "dups", "orphan_rows"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
-        frames = [f for f in [*self.rejected, orphans] if len(f)]
-        if frames:
-            rejected = pd.concat(frames, ignore_index=True)
-            rejected["row"] = rejected["row"].astype("int64")
-        else:
-            rejected = pd.DataFrame(
-                {
-                    "source": pd.Series(dtype="str"),
-                    "row": pd.Series(dtype="int64"),
-                    "reason": pd.Series(dtype="str"),
-                }
-            )
+        rejected = combine_ledgers([*self.rejected, orphans])
         n_events = self.counted - n_excluded
         by_reason = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
         summary = LoadSummary(
@@ -901,6 +890,22 @@ class _Loader:
             con, aggregates="load_agg", last_event=summary.last_event, guard=guard
         )
         return EventLog(con, summary, dims, rejected, duplicates, engine=engine, guard=guard)
+
+
+def combine_ledgers(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rejected rows of all inputs as one ledger (``source, row, reason`` when empty)."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(
+            {
+                "source": pd.Series(dtype="str"),
+                "row": pd.Series(dtype="int64"),
+                "reason": pd.Series(dtype="str"),
+            }
+        )
+    rejected = pd.concat(frames, ignore_index=True)
+    rejected["row"] = rejected["row"].astype("int64")
+    return rejected
 
 
 def _raw_columns(raw: dict[str, str]) -> tuple[dict[str, str], str]:

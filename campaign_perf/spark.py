@@ -44,6 +44,7 @@ from campaign_perf.events import (
     LoadSummary,
     RejectedRowsWarning,
     canonical_names,
+    combine_ledgers,
 )
 from campaign_perf.rules import RuleParams, filtered_events_sql, records_sql
 from campaign_perf.schema import CANONICAL_COLUMNS, LoadError
@@ -804,18 +805,7 @@ class _SparkLoader:
         for name in ("valid", "dup_keys", "dups", "gone", "flagged"):
             spark.catalog.dropTempView(f"{tag}_{name}")
 
-        frames = [f for f in [*self.rejected, orphans] if len(f)]
-        if frames:
-            rejected = pd.concat(frames, ignore_index=True)
-            rejected["row"] = rejected["row"].astype("int64")
-        else:
-            rejected = pd.DataFrame(
-                {
-                    "source": pd.Series(dtype="str"),
-                    "row": pd.Series(dtype="int64"),
-                    "reason": pd.Series(dtype="str"),
-                }
-            )
+        rejected = combine_ledgers([*self.rejected, orphans])
         by_reason = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
         summary = LoadSummary(
             inputs=list(self.inputs),
