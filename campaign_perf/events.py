@@ -350,16 +350,26 @@ def load_events(
         if not loader.inputs and not loader.native_labels:
             raise LoadError("no input: give a file, a list of files, a DataFrame or an Arrow table")
         log = loader.finish(campaigns=campaigns, emails=emails, leads=leads)
-    if warn and log.summary().rejected:
-        s = log.summary()
-        reasons = "; ".join(f"{n:,} {r}" for r, n in list(s.rejected_by_reason.items())[:4])
-        warnings.warn(
-            f"{s.rejected:,} of {s.rows_read:,} rows were not counted ({reasons}); "
-            "inspect log.rejected or export it with log.write_rejected(path)",
-            RejectedRowsWarning,
-            stacklevel=2,
-        )
+    if warn:
+        warn_rejected(log)
     return log
+
+
+def warn_rejected(log: EventLog) -> None:
+    """Warn (:class:`RejectedRowsWarning`) how many rows a load did not count, and why.
+
+    Called by a loader for its own caller: the warning points at the caller's line.
+    """
+    s = log.summary()
+    if not s.rejected:
+        return
+    reasons = "; ".join(f"{n:,} {r}" for r, n in list(s.rejected_by_reason.items())[:4])
+    warnings.warn(
+        f"{s.rejected:,} of {s.rows_read:,} rows were not counted ({reasons}); "
+        "inspect log.rejected or export it with log.write_rejected(path)",
+        RejectedRowsWarning,
+        stacklevel=3,
+    )
 
 
 def _check_source(source: str) -> None:

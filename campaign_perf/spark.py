@@ -42,9 +42,9 @@ from campaign_perf.events import (
     _ORPHAN_REASON,
     EventLog,
     LoadSummary,
-    RejectedRowsWarning,
     canonical_names,
     combine_ledgers,
+    warn_rejected,
 )
 from campaign_perf.rules import RuleParams, filtered_events_sql, records_sql
 from campaign_perf.schema import CANONICAL_COLUMNS, LoadError
@@ -507,15 +507,8 @@ def load_events_spark(
     for item in items:
         loader.add(item)
     log = loader.finish(campaigns=campaigns, emails=emails, leads=leads)
-    s = log.summary()
-    if warn and s.rejected:
-        reasons = "; ".join(f"{n:,} {r}" for r, n in list(s.rejected_by_reason.items())[:4])
-        warnings.warn(
-            f"{s.rejected:,} of {s.rows_read:,} rows were not counted ({reasons}); "
-            "inspect log.rejected or export it with log.write_rejected(path)",
-            RejectedRowsWarning,
-            stacklevel=2,
-        )
+    if warn:
+        warn_rejected(log)
     return log
 
 
