@@ -42,6 +42,7 @@ demo: $(STAMP)
 test: $(STAMP) system-deps
 	$(BIN)/ruff check campaign_perf tests benchmarks notebooks
 	$(BIN)/ruff format --check campaign_perf tests benchmarks notebooks
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import campaign_perf as cp
-from campaign_perf.charts import _without_template, chart
-from campaign_perf.tables import styled
-from campaign_perf.widgets import Dashboard
+from campaign_perf.views.charts import _without_template, chart
+from campaign_perf.views.dashboard import Dashboard
+from campaign_perf.views.tables import styled
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent / "sample_data"

@@ -5,34 +5,37 @@
 >>> cp.Report(log, time_frame="past 30 days", today="as_of").table()  # doctest: +SKIP
 """
 
-from campaign_perf import stats
-from campaign_perf.events import EventLog, LoadSummary, RejectedRowsWarning, load_events
+from campaign_perf.engine.rules import COUNT_COLUMNS, DEFAULT_UNSUBSCRIBE_LINK_PATTERN
+from campaign_perf.errors import (
+    CampaignPerfError,
+    LoadError,
+    MemoryBudgetError,
+    MetricError,
+    ReportError,
+    SchemaError,
+    StatsError,
+    TimeFrameError,
+)
+from campaign_perf.facade import Report
+from campaign_perf.load.eventlog import EventLog, LoadSummary, RejectedRowsWarning
+from campaign_perf.load.loader import load_events
 from campaign_perf.metrics import (
     DEFAULT_COLUMNS,
     METRICS,
     Metric,
-    MetricError,
     count,
     metric,
     registry_snapshot,
     unregister,
 )
-from campaign_perf.report import GROUPS, Filters, Report, ReportError
-from campaign_perf.rules import COUNT_COLUMNS, DEFAULT_UNSUBSCRIBE_LINK_PATTERN
-from campaign_perf.schema import (
-    EVENT_TYPES,
-    CampaignPerfError,
-    LoadError,
-    MemoryBudgetError,
-    SchemaError,
-    TimeFrameError,
-)
-from campaign_perf.stats import StatsError
+from campaign_perf.report import stats
+from campaign_perf.report.groups import GROUPS, Filters
+from campaign_perf.schema import EVENT_TYPES
 from campaign_perf.timeframes import DateRange, TimeFrame
 
-__version__ = "0.1.0"
 
 __all__ = [
+    "__version__",
     "COUNT_COLUMNS",
     "DEFAULT_COLUMNS",
     "DEFAULT_UNSUBSCRIBE_LINK_PATTERN",

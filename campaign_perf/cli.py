@@ -22,9 +22,9 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 import campaign_perf as cp
-from campaign_perf.export import SUFFIXES, write_report
 from campaign_perf.metrics import get_metric, metric_option
 from campaign_perf.timeframes import check_tz, parse_week_start
+from campaign_perf.views.export import SUFFIXES, write_report
 
 __all__ = ["app"]
 
@@ -761,7 +761,7 @@ def report(
             formatted = None if output is not None else rep.formatted()
 
         if output is not None and _is_html(output):
-            from campaign_perf.html_report import write_html
+            from campaign_perf.views.html.report import write_html
 
             with _status(f"Writing {output}…"), _writing(output):
                 write_html(rep, output, plotlyjs=(plotlyjs or PlotlyJS.inline).value, title=title)

@@ -34,16 +34,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from campaign_perf._engine import quote_literal
-from campaign_perf.rules import COUNT_COLUMNS
-from campaign_perf.schema import EVENT_TYPES, CampaignPerfError
+from campaign_perf.engine.rules import COUNT_COLUMNS
+from campaign_perf.engine.sql import quote_literal
+from campaign_perf.errors import MetricError
+from campaign_perf.schema import EVENT_TYPES
 
 __all__ = [
     "CUSTOM_COUNTS",
     "DEFAULT_COLUMNS",
     "METRICS",
     "Metric",
-    "MetricError",
     "Proportion",
     "compute_metrics",
     "count",
@@ -62,10 +62,6 @@ __all__ = [
 
 Format = Literal["int", "pct", "float"]
 _FORMATS = ("int", "pct", "float")
-
-
-class MetricError(CampaignPerfError, ValueError):
-    """An unknown metric id, or a metric expression that cannot be evaluated."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from campaign_perf.schema import TimeFrameError
+from campaign_perf.errors import TimeFrameError
 
 __all__ = [
     "PRESETS",

@@ -14,8 +14,8 @@ import plotly.io as pio
 import pytest
 
 import campaign_perf as cp
-from campaign_perf import charts
-from campaign_perf.charts import CHART_KINDS, EMPTY_MESSAGE, PALETTE, chart
+from campaign_perf.views import charts
+from campaign_perf.views.charts import CHART_KINDS, EMPTY_MESSAGE, PALETTE, chart
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 3, 10)

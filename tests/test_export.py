@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 import campaign_perf as cp
-from campaign_perf.export import column_labels, neutralise, write_report, write_table
+from campaign_perf.spreadsheet import neutralise
+from campaign_perf.views.export import column_labels, write_report, write_table
 
 FORMATS = ("csv", "json", "xlsx")
 DANGEROUS = ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "\tHELLO", "\rHELLO", '=HYPERLINK("x")']

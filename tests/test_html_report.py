@@ -21,14 +21,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import campaign_perf as cp
-from campaign_perf.html_report import (
+from campaign_perf.errors import ReportError
+from campaign_perf.views.html.report import (
     content_security_policy,
     report_data,
     script_json,
     to_html,
     write_html,
 )
-from campaign_perf.report import ReportError
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -271,7 +271,7 @@ def test_the_header_says_what_the_report_shows(page_text: str, rep: cp.Report) -
 
 
 def test_every_chart_is_embedded(page: Page) -> None:
-    from campaign_perf.charts import CHART_KINDS
+    from campaign_perf.views.charts import CHART_KINDS
 
     charts = page.payload()["charts"]
     assert list(charts) == list(CHART_KINDS)

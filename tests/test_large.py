@@ -90,5 +90,5 @@ def test_a_budget_too_small_says_what_to_do(big_file: Path) -> None:
     )
     assert out.returncode != 0
     last = out.stderr.strip().splitlines()[-1]
-    assert last.startswith("campaign_perf.schema.MemoryBudgetError: ")
+    assert last.startswith("campaign_perf.errors.MemoryBudgetError: ")
     assert "(15.2 MiB)" in last  # 16 MB and "CAMPAIGN_PERF_MEMORY_LIMIT" in last

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import campaign_perf as cp
-from campaign_perf.report import ReportError
+from campaign_perf.errors import ReportError
 
 TODAY = dt.date(2026, 3, 10)
 PAGE = "https://x.com/p"

@@ -14,7 +14,7 @@ import pytest
 
 import campaign_perf as cp
 from campaign_perf import metrics as M
-from campaign_perf.export import write_report
+from campaign_perf.views.export import write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"

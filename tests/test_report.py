@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import campaign_perf as cp
-from campaign_perf import rules
+from campaign_perf.engine import rules
 
 
 def ev(kind: str, ts: str, c: str, e: str, lead: str, link: str | None = None) -> dict:
@@ -207,7 +207,7 @@ def test_new_frames_filters_columns_and_groups_do_not_rebuild_records(
     calls = []
     real = rules.records_sql
     monkeypatch.setattr(
-        "campaign_perf.cube.records_sql", lambda *a, **k: calls.append(1) or real(*a, **k)
+        "campaign_perf.engine.embedded.records_sql", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
     for r in (
         rep.with_time_frame("last month"),

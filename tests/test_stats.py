@@ -12,7 +12,7 @@ from scipy.stats import binomtest
 
 import campaign_perf as cp
 from campaign_perf import metrics as M
-from campaign_perf import stats as S
+from campaign_perf.report import stats as S
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ import pytest
 from pandas.io.formats.style import Styler
 
 import campaign_perf as cp
-from campaign_perf import tables
+from campaign_perf.views import tables
 
 BAD = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaign_perf.schema import TimeFrameError
+from campaign_perf.errors import TimeFrameError
 from campaign_perf.timeframes import (
     PRESETS,
     DateRange,

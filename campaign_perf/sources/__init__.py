@@ -27,7 +27,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from campaign_perf.schema import SchemaError
+from campaign_perf.errors import SchemaError
 
 from . import (
     brevo,

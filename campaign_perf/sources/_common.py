@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from campaign_perf.schema import CANONICAL_COLUMNS, LoadError
+from campaign_perf.errors import LoadError
+from campaign_perf.schema import CANONICAL_COLUMNS
 
 #: Placeholders for a payload that names no campaign / no email asset.
 NO_CAMPAIGN = "(no campaign)"

@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from campaign_perf.schema import SchemaError
+from campaign_perf.errors import SchemaError
 
 from . import _marketo
 from ._common import (

@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from campaign_perf.schema import SchemaError
+from campaign_perf.errors import SchemaError
 
 from . import _marketo
 from ._common import EventBuilder, SourceData, csv_line, load

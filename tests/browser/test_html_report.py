@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 
 import campaign_perf as cp
-from campaign_perf.charts import chart
-from campaign_perf.export import write_report
-from campaign_perf.html_report import write_html
 from campaign_perf.metrics import format_value
+from campaign_perf.views.charts import chart
+from campaign_perf.views.export import write_report
+from campaign_perf.views.html.report import write_html
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"

@@ -29,7 +29,7 @@ import ipywidgets
 import pytest
 from playwright.sync_api import expect
 
-from campaign_perf.preview import email_preview, preview_html
+from campaign_perf.views.preview import email_preview, preview_html
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = "01_campaign_email_performance.ipynb"

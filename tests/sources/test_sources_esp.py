@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from campaign_perf.schema import SchemaError
+from campaign_perf.errors import SchemaError
 from campaign_perf.sources import read_source
 
 from ._fixtures import FIXTURES, event_rows, ts

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from campaign_perf.schema import LoadError, SchemaError
+from campaign_perf.errors import LoadError, SchemaError
 from campaign_perf.sources import SOURCES, detect_source, read_source
 
 from ._fixtures import FIXTURES, event_rows, ts

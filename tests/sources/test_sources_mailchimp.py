@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from campaign_perf.schema import SchemaError
+from campaign_perf.errors import SchemaError
 from campaign_perf.sources import detect_source, read_source
 
 from ._fixtures import event_rows, ts

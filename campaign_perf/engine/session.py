@@ -12,7 +12,8 @@ from collections.abc import Iterator
 
 import duckdb
 
-from campaign_perf.schema import MemoryBudgetError
+from campaign_perf.engine.sql import quote_literal
+from campaign_perf.errors import MemoryBudgetError
 
 #: The engine's memory budget unless the environment variable CAMPAIGN_PERF_MEMORY_LIMIT
 #: says otherwise: beyond it, tables and intermediate results spill to a temporary directory
@@ -58,13 +59,3 @@ def within_budget(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             "disk; set the environment variable CAMPAIGN_PERF_MEMORY_LIMIT higher (e.g. 4GB) "
             "and load again"
         ) from None
-
-
-def quote_ident(name: str) -> str:
-    """Quote a column or table name for SQL."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    """Quote a string literal for SQL."""
-    return "'" + value.replace("'", "''") + "'"

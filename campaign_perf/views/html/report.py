@@ -28,15 +28,16 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-import campaign_perf
-from campaign_perf.metrics import METRICS, MetricError, expression_tree
-from campaign_perf.report import GROUP_LABELS, GROUPS, ReportError
+from campaign_perf._version import __version__
+from campaign_perf.errors import MetricError, ReportError
+from campaign_perf.metrics import METRICS, expression_tree
+from campaign_perf.report.groups import GROUP_LABELS, GROUPS
 from campaign_perf.timeframes import PAST_DAYS, TimeFrame, preset_choices
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from campaign_perf.report import Report
+    from campaign_perf.report.core import ReportCore
 
 __all__ = [
     "RECOMPUTED_CHARTS",
@@ -126,7 +127,7 @@ def _leaves(tree: Any) -> set[str]:
     return set()
 
 
-def _metrics(rep: Report) -> list[dict[str, Any]]:
+def _metrics(rep: ReportCore) -> list[dict[str, Any]]:
     """The metrics a reader can choose: the report's columns first, then the others."""
     counts = set(rep.count_columns)
     order = [*rep.columns, *(m for m in METRICS if m not in rep.columns)]  # type: ignore[union-attr]
@@ -164,7 +165,7 @@ def _day_number(days: pd.Series) -> np.ndarray:
     return pd.to_datetime(days).to_numpy().astype("datetime64[D]").astype("int64")
 
 
-def _cube(rep: Report) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+def _cube(rep: ReportCore) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """The report's cube in columnar form, and the campaigns and emails it holds."""
     cube = rep.cube(all_days=True)
     attrs = [g for g in rep.group_by if g not in GROUPS]  # type: ignore[union-attr]
@@ -193,7 +194,7 @@ def _cube(rep: Report) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     return columnar, campaigns, emails
 
 
-def _summary(rep: Report) -> dict[str, Any]:
+def _summary(rep: ReportCore) -> dict[str, Any]:
     s = rep.log.summary()
 
     def stamp(ts: pd.Timestamp | None) -> str | None:
@@ -220,7 +221,7 @@ def _time_frame(tf: TimeFrame) -> dict[str, Any]:
     }
 
 
-def _presets(rep: Report) -> list[dict[str, Any]]:
+def _presets(rep: ReportCore) -> list[dict[str, Any]]:
     """The time frame choices: the UI presets, plus the report's own when it is another."""
     frames = [TimeFrame.parse(p) for p in preset_choices()]
     own = rep.time_frame
@@ -241,9 +242,9 @@ def _text(value: Any) -> str | None:
     return text if text.strip() else None
 
 
-def _emails(rep: Report, emails: pd.DataFrame) -> tuple[list[str | None], list[Any]]:
+def _emails(rep: ReportCore, emails: pd.DataFrame) -> tuple[list[str | None], list[Any]]:
     """Each email's subject, and its preview (subject and HTML; None without HTML)."""
-    from campaign_perf.preview import find_email
+    from campaign_perf.views.preview import find_email
 
     subjects: list[str | None] = []
     previews: list[Any] = []
@@ -260,13 +261,13 @@ def _figure_json(fig: go.Figure) -> dict[str, Any]:
     return json.loads(fig.to_json())
 
 
-def _chart_frame_text(rep: Report) -> str:
+def _chart_frame_text(rep: ReportCore) -> str:
     """The time frame as chart titles say it ("past 30 days (2026-10-02 – 2026-10-31)")."""
     name, days = str(rep.time_frame), str(rep.frame)
     return days if rep.time_frame.preset is None or name == days else f"{name} ({days})"  # type: ignore[union-attr]
 
 
-def _title_head(fig: dict[str, Any], rep: Report) -> str:
+def _title_head(fig: dict[str, Any], rep: ReportCore) -> str:
     """A chart's title without its time frame."""
     title = fig["layout"]["title"]["text"]
     suffix = f" — {_chart_frame_text(rep)}"
@@ -278,7 +279,7 @@ def _join(words: Sequence[str]) -> str:
 
 
 def _chart_models(
-    rep: Report, figures: dict[str, Any], metrics: list[dict[str, Any]]
+    rep: ReportCore, figures: dict[str, Any], metrics: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """What the page needs to redraw the rates and funnel charts in the charts' own style.
 
@@ -286,7 +287,7 @@ def _chart_models(
     every rate has a trace to copy its colour and hover text from) and over no campaign
     (the figure of an empty report).
     """
-    from campaign_perf import charts
+    from campaign_perf.views import charts
 
     wide = rep.with_time_frame("all time") if rep.basis == "sent" else rep
     none = rep.where(campaigns=["\x00none"])
@@ -330,15 +331,15 @@ def _chart_models(
     return out
 
 
-def _charts(rep: Report, kinds: Sequence[str]) -> dict[str, Any]:
+def _charts(rep: ReportCore, kinds: Sequence[str]) -> dict[str, Any]:
     """The report's figures by kind, as JSON."""
-    from campaign_perf import charts
+    from campaign_perf.views import charts
 
     return {kind: _figure_json(charts.chart(rep, kind)) for kind in kinds}
 
 
 def _chart_kinds(charts: Sequence[str] | None) -> tuple[str, ...]:
-    from campaign_perf.charts import CHART_KINDS
+    from campaign_perf.views.charts import CHART_KINDS
 
     if charts is None:
         return tuple(CHART_KINDS)
@@ -350,7 +351,7 @@ def _chart_kinds(charts: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def report_data(
-    rep: Report,
+    rep: ReportCore,
     *,
     title: str = "Campaign Email Performance",
     charts: Sequence[str] | None = None,
@@ -386,7 +387,7 @@ def report_data(
     ReportError
         An unknown chart kind.
     """
-    from campaign_perf.charts import PALETTE
+    from campaign_perf.views.charts import PALETTE
 
     figures = _charts(rep, _chart_kinds(charts))
     cube, campaigns, emails = _cube(rep)
@@ -396,7 +397,7 @@ def report_data(
     frame = rep.frame
     return {
         "version": 1,
-        "generator": f"campaign_perf {campaign_perf.__version__}",
+        "generator": f"campaign_perf {__version__}",
         "title": title,
         "settings": {
             "tz": rep.tz,
@@ -442,7 +443,7 @@ def report_data(
     }
 
 
-def _filters(rep: Report) -> list[list[Any]]:
+def _filters(rep: ReportCore) -> list[list[Any]]:
     f = rep.filters
     chosen = [
         ("campaigns", f.campaigns),
@@ -458,7 +459,7 @@ def _filters(rep: Report) -> list[list[Any]]:
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("campaign_perf", "templates"),
+        loader=jinja2.PackageLoader("campaign_perf.views.html", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -469,7 +470,9 @@ def _environment() -> jinja2.Environment:
 
 @functools.cache
 def _static(name: str) -> str:
-    text = (resources.files("campaign_perf") / "static" / name).read_text(encoding="utf-8")
+    text = (resources.files("campaign_perf.views.html") / "static" / name).read_text(
+        encoding="utf-8"
+    )
     if "</script" in text.lower() or "</style" in text.lower():  # pragma: no cover
         raise RuntimeError(f"static/{name} must not contain a closing script or style tag")
     return text
@@ -523,7 +526,7 @@ def content_security_policy(plotlyjs: PlotlyJS = "inline") -> str:
     )
 
 
-def _table_rows(rep: Report) -> tuple[list[str], list[dict[str, Any]]]:
+def _table_rows(rep: ReportCore) -> tuple[list[str], list[dict[str, Any]]]:
     """The formatted table for the page's first paint (before the script runs)."""
     formatted = rep.formatted()
     rows = []
@@ -536,13 +539,13 @@ def _table_rows(rep: Report) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def _chart_descriptions() -> dict[str, str]:
-    from campaign_perf.charts import CHART_KINDS
+    from campaign_perf.views.charts import CHART_KINDS
 
     return dict(CHART_KINDS)
 
 
 def to_html(
-    rep: Report,
+    rep: ReportCore,
     *,
     title: str | None = None,
     plotlyjs: PlotlyJS = "inline",
@@ -625,7 +628,7 @@ def to_html(
     )
 
 
-def write_html(rep: Report, path: str | Path, **options: Any) -> Path:
+def write_html(rep: ReportCore, path: str | Path, **options: Any) -> Path:
     """Write the report as one self-contained, interactive HTML file.
 
     Parameters

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from campaign_perf._engine import quote_literal
+from campaign_perf.engine.sql import quote_literal
 from campaign_perf.schema import EVENT_TYPES
 
 __all__ = [

@@ -19,14 +19,15 @@ from typing import Any, Protocol
 import duckdb
 import pandas as pd
 
-from campaign_perf._engine import quote_ident, quote_literal, within_budget
-from campaign_perf.rules import (
+from campaign_perf.engine.rules import (
     RuleParams,
     _ts,
     filtered_events_sql,
     records_from_aggregates_sql,
     records_sql,
 )
+from campaign_perf.engine.session import within_budget
+from campaign_perf.engine.sql import quote_ident, quote_literal
 
 __all__ = ["DuckDBEngine", "Engine"]
 

@@ -27,10 +27,10 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from campaign_perf.metrics import format_value
-from campaign_perf.report import GROUP_LABELS
+from campaign_perf.report.groups import GROUP_LABELS
 
 if TYPE_CHECKING:
-    from campaign_perf.report import Report
+    from campaign_perf.report.core import ReportCore
 
 __all__ = [
     "ROW_KINDS",
@@ -58,13 +58,13 @@ def _label(value: Any) -> str:
     return str(value)
 
 
-def _shown_keys(rep: Report, table: pd.DataFrame) -> list[str]:
+def _shown_keys(rep: ReportCore, table: pd.DataFrame) -> list[str]:
     """The group columns people see: the names, not the ids (ids when there is no name)."""
     keys = [k for k in table.columns if k not in rep.columns]  # type: ignore[operator]
     return [k for k in keys if not k.endswith("_id")] or keys
 
 
-def table_rows(rep: Report, *, subtotals: bool = True, total: bool = True) -> pd.DataFrame:
+def table_rows(rep: ReportCore, *, subtotals: bool = True, total: bool = True) -> pd.DataFrame:
     """The rows of the people-facing table, with real numbers.
 
     Parameters
@@ -95,7 +95,7 @@ def table_rows(rep: Report, *, subtotals: bool = True, total: bool = True) -> pd
 
 
 def _rows(
-    rep: Report,
+    rep: ReportCore,
     t: pd.DataFrame,
     *,
     subtotals: bool,
@@ -155,11 +155,11 @@ def _rows(
     return out.astype({m.id: "int64" if m.fmt == "int" else "float64" for m in rep.metrics})
 
 
-def _headers(rep: Report, shown: list[str]) -> dict[str, str]:
+def _headers(rep: ReportCore, shown: list[str]) -> dict[str, str]:
     return {k: GROUP_LABELS.get(k, k) for k in shown} | {m.id: m.label for m in rep.metrics}
 
 
-def styled(rep: Report, *, subtotals: bool = True, total: bool = True) -> Styler:
+def styled(rep: ReportCore, *, subtotals: bool = True, total: bool = True) -> Styler:
     """The report as a formatted table for people (a pandas ``Styler``).
 
     Labels as headers, thousands separators, percentages with one decimal, missing rates
@@ -280,7 +280,7 @@ def _sort_key(value: Any) -> str:
 
 
 def to_html(
-    rep: Report,
+    rep: ReportCore,
     *,
     subtotals: bool = True,
     total: bool = True,

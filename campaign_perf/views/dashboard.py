@@ -31,14 +31,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import traitlets
 
-from campaign_perf.charts import CHART_KINDS, _known, _without_template, chart
-from campaign_perf.export import write_report
+from campaign_perf.errors import CampaignPerfError, TimeFrameError
 from campaign_perf.metrics import METRICS
-from campaign_perf.preview import preview_html
-from campaign_perf.report import GROUP_LABELS, GROUPS, Report
-from campaign_perf.schema import CampaignPerfError, TimeFrameError
-from campaign_perf.tables import _ROW_CSS, TABLE_CLASS, _rows, sort_rows, to_html
+from campaign_perf.report.core import ReportCore
+from campaign_perf.report.groups import GROUP_LABELS, GROUPS
 from campaign_perf.timeframes import TimeFrame, check_tz, preset_choices
+from campaign_perf.views.charts import CHART_KINDS, _known, _without_template, chart
+from campaign_perf.views.export import write_report
+from campaign_perf.views.html.report import write_html
+from campaign_perf.views.preview import preview_html
+from campaign_perf.views.tables import _ROW_CSS, TABLE_CLASS, _rows, sort_rows, to_html
 
 __all__ = ["EMPTY_MESSAGE", "GROUP_CHOICES", "Dashboard"]
 
@@ -178,7 +180,7 @@ class Dashboard:
     preview_height : int, default 480
         Height of the email previewer's frame in pixels.
     export_path : str, default "campaign_email_performance.html"
-        Where "Export HTML" writes (when :class:`Report` has ``write_html``).
+        Where "Export HTML" writes.
 
     Attributes
     ----------
@@ -213,7 +215,7 @@ class Dashboard:
 
     def __init__(
         self,
-        report: Report,
+        report: ReportCore,
         *,
         chart_kind: str = "rates",
         chart_options: Mapping[str, Any] | None = None,
@@ -221,7 +223,7 @@ class Dashboard:
         preview_height: int = 480,
         export_path: str = "campaign_email_performance.html",
     ) -> None:
-        if not isinstance(report, Report):
+        if not isinstance(report, ReportCore):
             raise TypeError(f"Dashboard needs a Report, not {type(report).__name__}")
         self._base = report
         self.report = report
@@ -231,9 +233,9 @@ class Dashboard:
         self._preview_height = preview_height
         self._syncing = False
         self._table_frame = pd.DataFrame()
-        self._table_of: Report | None = None  # the report of _table_frame
+        self._table_of: ReportCore | None = None  # the report of _table_frame
         self._empty = False
-        self._total: tuple[Report, pd.Series] | None = None  # (report, its total())
+        self._total: tuple[ReportCore, pd.Series] | None = None  # (report, its total())
         self._has_template = False  # whether the figure has the charts' template
         self._build_controls(report, chart_kind, export_path)
         self.widget = self._layout()
@@ -253,7 +255,7 @@ class Dashboard:
         return f"<Dashboard {self.report.description}>"
 
     # -- controls ---------------------------------------------------------------------
-    def _build_controls(self, rep: Report, chart_kind: str, export_path: str) -> None:
+    def _build_controls(self, rep: ReportCore, chart_kind: str, export_path: str) -> None:
         log = rep.log
         # Time frame: presets, past N days, custom dates, zone, basis.
         choices = preset_choices()
@@ -363,9 +365,6 @@ class Dashboard:
         self.download = w.HTML()
         self.export_html = w.Button(description="Export HTML", icon="file-code-o")
         self.export_path = w.Text(value=export_path, description="to", style=_WIDE)
-        if not hasattr(Report, "write_html"):
-            self.export_html.layout.display = "none"
-            self.export_path.layout.display = "none"
         for name in _CONTROL_NAMES:
             getattr(self, name).add_class("cp-" + name.replace("_", "-"))
         self._show_past_days()
@@ -381,7 +380,7 @@ class Dashboard:
         search.layout = w.Layout(width="100%")
         return select, search
 
-    def _group_options(self, rep: Report) -> list[tuple[str, str]]:
+    def _group_options(self, rep: ReportCore) -> list[tuple[str, str]]:
         options = [(label, g) for g, label in GROUP_CHOICES.items() if g in GROUPS]
         options += [(f"Lead: {a}", a) for a in rep.log.dims.lead_attributes]
         current = ",".join(rep.group_by)  # type: ignore[arg-type]
@@ -520,7 +519,7 @@ class Dashboard:
     def _on_export(self, button: w.Button | None = None) -> None:
         path = Path(self.export_path.value or "campaign_email_performance.html")
         try:
-            written = self.report.write_html(path)  # type: ignore[attr-defined]
+            written = write_html(self.report, path)
         except (CampaignPerfError, OSError, ValueError) as exc:
             self._set_status(error=f"Export failed: {exc}")
             return
@@ -571,7 +570,7 @@ class Dashboard:
             return f"past {int(self.past_days.value)} days"
         return str(value)
 
-    def report_from_controls(self) -> Report:
+    def report_from_controls(self) -> ReportCore:
         """The report the controls describe (built from the starting report).
 
         Returns
@@ -630,7 +629,7 @@ class Dashboard:
         self.update()
 
     # -- rendering --------------------------------------------------------------------
-    def _render(self, rep: Report) -> None:
+    def _render(self, rep: ReportCore) -> None:
         table = rep.table()
         sent = _records_sent(rep, table)
         self._table_frame, self._table_of = table, rep
@@ -643,13 +642,13 @@ class Dashboard:
         self._draw_download(rep, table)
         self._set_status(sent=sent)
 
-    def _sync_dates(self, rep: Report) -> None:
+    def _sync_dates(self, rep: ReportCore) -> None:
         frame = rep.frame
         with self._sync():
             self.date_from.value = frame.first
             self.date_to.value = frame.last
 
-    def _sync_sort_options(self, rep: Report, table: pd.DataFrame) -> None:
+    def _sync_sort_options(self, rep: ReportCore, table: pd.DataFrame) -> None:
         options = [("Report order", "")]
         keys = [c for c in table.columns if c not in rep.columns]  # type: ignore[operator]
         shown = [k for k in keys if not k.endswith("_id")] or keys
@@ -662,7 +661,7 @@ class Dashboard:
             self.sort_by.options = options
             self.sort_by.value = value
 
-    def _draw_figure(self, rep: Report) -> None:
+    def _draw_figure(self, rep: ReportCore) -> None:
         # An empty report gives a figure that says so (see campaign_perf.charts).
         # The chart takes the report's table and total from the view (not computing them
         # again). Every chart has the same template: once the FigureWidget has it, the
@@ -683,7 +682,7 @@ class Dashboard:
         if change["new"]:
             self.figure.layout.width = change["new"]
 
-    def _draw_table(self, rep: Report, table: pd.DataFrame, empty: bool) -> None:
+    def _draw_table(self, rep: ReportCore, table: pd.DataFrame, empty: bool) -> None:
         if empty:
             self.table.value = (
                 f"<div class='cp-empty' style='padding:12px;color:#6b7280'><i>{EMPTY_MESSAGE}"
@@ -700,7 +699,7 @@ class Dashboard:
             f"overflow:auto'>{to_html(rep, rows=rows)}</div>"
         )
 
-    def _totals(self, rep: Report) -> pd.Series:
+    def _totals(self, rep: ReportCore) -> pd.Series:
         """``rep.total()``, computed once per report (sorting the table again reuses it)."""
         if self._total is None or self._total[0] is not rep:
             self._total = (rep, rep.total())
@@ -733,7 +732,7 @@ class Dashboard:
         except CampaignPerfError as exc:
             self.preview.value = f"<p style='color:#b91c1c'>{html.escape(str(exc))}</p>"
 
-    def _draw_download(self, rep: Report, table: pd.DataFrame) -> None:
+    def _draw_download(self, rep: ReportCore, table: pd.DataFrame) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = write_report(rep, Path(tmp) / "report.csv", table=table)
             data = base64.b64encode(path.read_bytes()).decode("ascii")
@@ -778,7 +777,7 @@ class Dashboard:
         self.status.value = f"<div style='font-size:90%;color:#374151'>{line}</div>"
 
 
-def _records_sent(rep: Report, table: pd.DataFrame) -> int:
+def _records_sent(rep: ReportCore, table: pd.DataFrame) -> int:
     """The report's records (its sent count): the sum of the table's "sent" column when it
     has one (each record is in exactly one row), else the report's total."""
     if "sent" in table.columns:
@@ -786,7 +785,7 @@ def _records_sent(rep: Report, table: pd.DataFrame) -> int:
     return int(rep.total()["sent"])
 
 
-def _file_name(rep: Report) -> str:
+def _file_name(rep: ReportCore) -> str:
     frame = str(rep.frame).replace(" – ", "_to_").replace(" ", "_")
     return f"campaign_email_performance_{frame}.csv"
 
@@ -818,3 +817,9 @@ def _apply_figure(target: go.FigureWidget, new: go.Figure, *, template: bool = T
         for key in set(target.layout.to_plotly_json()) - set(layout) - {"template"}:
             target.layout[key] = None
         target.update_layout(layout, overwrite=True)
+
+
+def dashboard(rep: ReportCore, **options: Any) -> Dashboard:
+    """The notebook dashboard of this report: time frame, columns, grouping, filters,
+    a chart updated in place, the table and the email previewer (see :class:`Dashboard`)."""
+    return Dashboard(rep, **options)

@@ -6,7 +6,7 @@ Every expression here is NULL where the raw value cannot be read; the reasons of
 
 from __future__ import annotations
 
-from campaign_perf._engine import quote_ident, quote_literal
+from campaign_perf.engine.sql import quote_ident, quote_literal
 from campaign_perf.schema import EVENT_TYPES
 
 _TEXT_TYPES = ("VARCHAR", "JSON")

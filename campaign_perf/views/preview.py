@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from campaign_perf.events import EventLog
-from campaign_perf.report import ReportError
+from campaign_perf.errors import ReportError
+from campaign_perf.load.eventlog import EventLog
 
 if TYPE_CHECKING:
     import ipywidgets
 
-    from campaign_perf.report import Report
+    from campaign_perf.report.core import ReportCore
 
 __all__ = ["email_preview", "find_email", "preview_html"]
 
@@ -33,7 +33,7 @@ _NO_BODY = (
 )
 
 
-def _log_of(source: EventLog | Report) -> EventLog:
+def _log_of(source: EventLog | ReportCore) -> EventLog:
     log = getattr(source, "log", source)
     if not isinstance(log, EventLog):
         raise ReportError(
@@ -49,7 +49,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def find_email(log: EventLog | Report, email: str) -> pd.Series:
+def find_email(log: EventLog | ReportCore, email: str) -> pd.Series:
     """The row of the emails table for an email id or name.
 
     Parameters
@@ -99,7 +99,7 @@ def find_email(log: EventLog | Report, email: str) -> pd.Series:
     raise ReportError(f"unknown email {key!r}.{hint} Known emails: {known}")
 
 
-def preview_html(log: EventLog | Report, email: str, *, height: int = 520) -> str:
+def preview_html(log: EventLog | ReportCore, email: str, *, height: int = 520) -> str:
     """The previewer as HTML: the email's name, id and subject, then its body in a
     sandboxed ``iframe``.
 
@@ -146,7 +146,7 @@ def preview_html(log: EventLog | Report, email: str, *, height: int = 520) -> st
     )
 
 
-def email_preview(log: EventLog | Report, email: str, *, height: int = 520) -> ipywidgets.HTML:
+def email_preview(log: EventLog | ReportCore, email: str, *, height: int = 520) -> ipywidgets.HTML:
     """The email previewer as a widget (Marketo's Email Previewer).
 
     Parameters
@@ -180,3 +180,9 @@ def email_preview(log: EventLog | Report, email: str, *, height: int = 520) -> i
     widget = ipywidgets.HTML(preview_html(log, email, height=height))
     widget.add_class("cp-preview")
     return widget
+
+
+def preview(rep: ReportCore, email: str) -> ipywidgets.HTML:
+    """Marketo's Email Previewer: the subject and HTML body of an email (id or name)
+    in a sandboxed frame where no script runs."""
+    return email_preview(rep.log, email)

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from campaign_perf.schema import LoadError, SchemaError
+from campaign_perf.errors import LoadError, SchemaError
 
 __all__ = ["Dimensions", "load_dimensions", "read_table"]
 

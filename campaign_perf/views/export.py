@@ -24,15 +24,15 @@ import numpy as np
 import pandas as pd
 
 from campaign_perf.metrics import METRICS
+from campaign_perf.spreadsheet import neutralise
 
 if TYPE_CHECKING:
-    from campaign_perf.report import Report
+    from campaign_perf.report.core import ReportCore
 
 __all__ = [
     "SUFFIXES",
     "column_formats",
     "column_labels",
-    "neutralise",
     "write_report",
     "write_table",
 ]
@@ -40,37 +40,10 @@ __all__ = [
 #: The file types :func:`write_table` writes, by suffix.
 SUFFIXES: tuple[str, ...] = (".csv", ".json", ".xlsx")
 
-#: Leading characters that make a spreadsheet read a text cell as a formula.
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-
 _EXCEL_FORMATS = {"pct": "0.0%", "int": "#,##0", "float": "0.000"}
 _EXCEL_DATE_FORMAT = "yyyy-mm-dd"
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
 _SHEET_TITLE = "Campaign Email Performance"
-
-
-def neutralise(value: str) -> str:
-    """Make a text cell safe to open in a spreadsheet.
-
-    Parameters
-    ----------
-    value : str
-        The text.
-
-    Returns
-    -------
-    str
-        ``value`` with a leading ``'`` when it starts with ``=``, ``+``, ``-``, ``@``, a tab
-        or a carriage return (so that it is not run as a formula); otherwise unchanged.
-
-    Examples
-    --------
-    >>> neutralise("=1+2")
-    "'=1+2"
-    >>> neutralise("Spring launch")
-    'Spring launch'
-    """
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def _is_missing(value: Any) -> bool:
@@ -307,7 +280,7 @@ def _write_xlsx(
 
 
 # -- reports ------------------------------------------------------------------------------
-def column_labels(rep: Report, table: pd.DataFrame | None = None) -> dict[str, str]:
+def column_labels(rep: ReportCore, table: pd.DataFrame | None = None) -> dict[str, str]:
     """Headers for people of a report's table columns (``"opened_pct"`` -> ``"Opened %"``).
 
     Parameters
@@ -323,7 +296,7 @@ def column_labels(rep: Report, table: pd.DataFrame | None = None) -> dict[str, s
     dict of str to str
         Column name -> label; lead attribute columns keep their names.
     """
-    from campaign_perf.report import GROUP_LABELS as group_labels
+    from campaign_perf.report.groups import GROUP_LABELS as group_labels
 
     out = dict(group_labels)
     out.update({m.id: m.label for m in rep.metrics})
@@ -332,7 +305,7 @@ def column_labels(rep: Report, table: pd.DataFrame | None = None) -> dict[str, s
     return out
 
 
-def column_formats(rep: Report) -> dict[str, str]:
+def column_formats(rep: ReportCore) -> dict[str, str]:
     """Display formats of a report's metric columns (``"pct"``, ``"int"`` or ``"float"``).
 
     Parameters
@@ -348,7 +321,7 @@ def column_formats(rep: Report) -> dict[str, str]:
     return {m.id: m.fmt for m in rep.metrics}
 
 
-def write_report(rep: Report, path: str | Path, *, table: pd.DataFrame | None = None) -> Path:
+def write_report(rep: ReportCore, path: str | Path, *, table: pd.DataFrame | None = None) -> Path:
     """Write a report's table (:meth:`~campaign_perf.Report.table`) to CSV, JSON or Excel.
 
     Parameters
@@ -376,3 +349,15 @@ def write_report(rep: Report, path: str | Path, *, table: pd.DataFrame | None = 
     formats = {c: METRICS[c].fmt for c in t.columns if c in METRICS}
     formats.update(column_formats(rep))
     return write_table(t, path, labels=column_labels(rep, t), formats=formats)
+
+
+def to_csv(rep: ReportCore, path: str | Path) -> Path:
+    """Write :meth:`table` to CSV (metric ids, full-precision rates, formula-safe)."""
+    path = Path(path)
+    return write_report(rep, path if path.suffix else path.with_suffix(".csv"))
+
+
+def to_excel(rep: ReportCore, path: str | Path) -> Path:
+    """Write :meth:`table` to .xlsx (labels, percentage formats, formula-safe)."""
+    path = Path(path)
+    return write_report(rep, path if path.suffix else path.with_suffix(".xlsx"))

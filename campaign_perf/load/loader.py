@@ -20,8 +20,7 @@ import glob
 import itertools
 import os
 import warnings
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,29 +28,24 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from campaign_perf import _parse
-from campaign_perf._engine import connect, quote_ident, quote_literal, within_budget
-from campaign_perf.cube import DuckDBEngine, Engine
-from campaign_perf.dimensions import Dimensions, load_dimensions
-from campaign_perf.rules import RuleParams, record_aggregates_sql
-from campaign_perf.schema import (
-    CANONICAL_COLUMNS,
-    EVENT_TYPES,
-    REQUIRED_COLUMNS,
-    LoadError,
-    SchemaError,
-)
+from campaign_perf.engine.embedded import DuckDBEngine
+from campaign_perf.engine.rules import RuleParams, record_aggregates_sql
+from campaign_perf.engine.session import connect, within_budget
+from campaign_perf.engine.sql import quote_ident, quote_literal
+from campaign_perf.errors import LoadError, SchemaError
+from campaign_perf.load import parse as _parse
+from campaign_perf.load.dimensions import load_dimensions
+from campaign_perf.load.eventlog import SEQ_BASE, EventLog, LoadSummary, RejectedRowsWarning
+from campaign_perf.schema import CANONICAL_COLUMNS, EVENT_TYPES, REQUIRED_COLUMNS
 from campaign_perf.timeframes import check_tz
 
-__all__ = ["EventLog", "LoadSummary", "RejectedRowsWarning", "load_events"]
+__all__ = ["load_events"]
 
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _ORPHAN_REASON = "orphaned: no 'sent' event for this campaign, email and lead"
 _ids = itertools.count()
-#: A row's _seq is its input's number times this, plus its 1-based row number.
-_SEQ_BASE = 2**40
 #: The engine's type of each canonical column.
 _TYPES = {c: "VARCHAR" for c in CANONICAL_COLUMNS} | {
     "timestamp": "TIMESTAMPTZ",
@@ -59,220 +53,6 @@ _TYPES = {c: "VARCHAR" for c in CANONICAL_COLUMNS} | {
 }
 
 Input = str | Path | pd.DataFrame | pa.Table
-
-
-class RejectedRowsWarning(UserWarning):
-    """Some input rows could not be counted; they are in ``EventLog.rejected``."""
-
-
-@dataclass(frozen=True, repr=False)
-class LoadSummary:
-    """What loading read, kept, merged and rejected.
-
-    Attributes
-    ----------
-    inputs : list of str
-        The files (or in-memory tables) that gave events, with the source each was read as.
-    rows_read : int
-        Rows (or payload items) read from all inputs.
-    events : int
-        Canonical events kept for counting.
-    rejected : int
-        Rows in the rejected-rows ledger (invalid rows plus orphaned activity).
-    rejected_by_reason : dict
-        Ledger rows per reason.
-    duplicates : int
-        Exact duplicates merged into the first occurrence (same ``event_id`` and event type,
-        or the same row when there is no id).
-    orphaned : int
-        Activity rows without any ``sent`` for their (campaign, email, lead); in the ledger.
-    skipped : dict
-        Native event kinds that map to no canonical event (ESP sources), per kind.
-    first_event, last_event : pandas.Timestamp or None
-        The earliest and latest event kept.
-    """
-
-    inputs: list[str]
-    rows_read: int
-    events: int
-    rejected: int
-    rejected_by_reason: dict[str, int]
-    duplicates: int
-    orphaned: int
-    skipped: dict[str, int] = field(default_factory=dict)
-    first_event: pd.Timestamp | None = None
-    last_event: pd.Timestamp | None = None
-
-    def lines(self) -> list[str]:
-        """The summary as lines of plain text."""
-        out = [
-            f"read {self.rows_read:,} rows from {', '.join(self.inputs)}",
-            f"kept {self.events:,} events"
-            + (
-                f" ({self.first_event:%Y-%m-%d %H:%M} to {self.last_event:%Y-%m-%d %H:%M} UTC)"
-                if self.first_event is not None
-                else ""
-            ),
-            f"merged {self.duplicates:,} exact duplicates",
-            f"rejected {self.rejected:,} rows (see log.rejected)"
-            if self.rejected
-            else "rejected 0 rows",
-        ]
-        out += [f"  {n:,} × {reason}" for reason, n in self.rejected_by_reason.items()]
-        if self.skipped:
-            out.append(
-                f"skipped {sum(self.skipped.values()):,} source events of kinds that "
-                "are not email events:"
-            )
-            out += [f"  {n:,} × {kind}" for kind, n in self.skipped.items()]
-        return out
-
-    def __str__(self) -> str:
-        return "\n".join(self.lines())
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return f"<pre class='campaign-perf-summary'>{html.escape(str(self))}</pre>"
-
-
-class EventLog:
-    """Canonical email events, the ledger of rows that could not be counted, and the
-    dimension tables (campaigns, emails, leads) that name them.
-
-    Create one with :func:`load_events`. An EventLog is not modified after loading; the
-    reports made from it share its embedded engine and its caches.
-
-    Attributes
-    ----------
-    dims : Dimensions
-        The campaigns, emails and leads tables (given, or gathered from the events).
-    engine : Engine
-        What builds records and cubes (the embedded DuckDB engine; Spark for Spark logs).
-    """
-
-    def __init__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        summary: LoadSummary,
-        dims: Dimensions,
-        rejected: pd.DataFrame,
-        duplicates: pd.DataFrame,
-        *,
-        engine: Engine | None = None,
-        guard: Callable[[], None] | None = None,
-    ) -> None:
-        self._con = con
-        self._summary = summary
-        self.dims = dims
-        self._rejected = rejected
-        self._duplicates = duplicates
-        self._events: pd.DataFrame | None = None
-        self.engine: Engine = engine if engine is not None else DuckDBEngine(con)
-        self._guard = guard  # raises if a file read in place changed since loading
-        self._slices: dict[Any, pd.DataFrame] = {}  # cube slices of reports (Report.cube)
-
-    # -- what was loaded -------------------------------------------------------------
-    @property
-    def events(self) -> pd.DataFrame:
-        """The canonical events (RULES.md section 1), with their source file and row."""
-        if self._events is None:
-            if self._guard is not None:
-                self._guard()
-            cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS)
-            events = self._con.sql(
-                f"SELECT {cols}, _seq // {_SEQ_BASE} AS source, _seq % {_SEQ_BASE} AS row "
-                "FROM events ORDER BY _seq"
-            ).df()
-            labels = dict(enumerate(self._summary.inputs))
-            events["source"] = events["source"].map(labels)
-            self._events = events
-        return self._events
-
-    @property
-    def rejected(self) -> pd.DataFrame:
-        """The rejected-rows ledger: ``source``, ``row``, ``reason`` and the raw values."""
-        return self._rejected
-
-    @property
-    def duplicates(self) -> pd.DataFrame:
-        """Rows merged as exact duplicates: ``source``, ``row`` and the row they repeat."""
-        return self._duplicates
-
-    @property
-    def campaigns(self) -> pd.DataFrame:
-        """Campaigns: ``campaign_id, campaign_name, program, status``."""
-        return self.dims.campaigns
-
-    @property
-    def emails(self) -> pd.DataFrame:
-        """Emails: ``email_id, email_name, subject, html``."""
-        return self.dims.emails
-
-    @property
-    def leads(self) -> pd.DataFrame:
-        """Leads: ``lead_id`` and their attributes (empty when none were given)."""
-        return self.dims.leads
-
-    def __len__(self) -> int:
-        return self._summary.events
-
-    def summary(self) -> LoadSummary:
-        """Account of the load: rows read, events kept, duplicates, rejected rows by reason.
-
-        Returns
-        -------
-        LoadSummary
-            Prints as readable lines and renders as a list in notebooks.
-
-        Examples
-        --------
-        >>> log = load_events(pd.DataFrame({"event_type": ["sent"], "timestamp": ["2026-01-05"],
-        ...     "campaign_id": ["C1"], "email_id": ["E1"], "lead_id": ["L1"]}))
-        >>> log.summary().events
-        1
-        """
-        return self._summary
-
-    def write_rejected(self, path: str | Path) -> Path:
-        """Write the rejected-rows ledger to CSV (or Parquet when the path ends in .parquet).
-
-        Parameters
-        ----------
-        path : str or Path
-            Where to write.
-
-        Returns
-        -------
-        Path
-            The path written.
-        """
-        from campaign_perf.export import neutralise
-
-        path = Path(path)
-        if path.suffix == ".parquet":
-            self._rejected.to_parquet(path, index=False)
-        else:  # raw values are untrusted: neutralise formulas for spreadsheet readers
-            safe = self._rejected.map(lambda v: neutralise(v) if isinstance(v, str) else v)
-            safe.to_csv(path, index=False)
-        return path
-
-    @property
-    def time_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-        """The earliest and the latest event timestamp (UTC)."""
-        return self._summary.first_event, self._summary.last_event
-
-    def __repr__(self) -> str:
-        s = self._summary
-        return (
-            f"<EventLog: {s.events:,} events, {s.rejected:,} rejected, "
-            f"{s.duplicates:,} duplicates merged>"
-        )
-
-    def _repr_html_(self) -> str:
-        return "<b>EventLog</b>" + self._summary._repr_html_()
 
 
 # ---------------------------------------------------------------------------------
@@ -637,8 +417,8 @@ class _Loader:
         reason = _parse.reject_reason_sql(raw_names)
         order = ", ".join(("_seq", *CANONICAL_COLUMNS))
         # _seq orders rows across inputs: the input's number, then its row.
-        base = len(self.inputs) * _SEQ_BASE
-        this_input = f"_seq BETWEEN {base} AND {base + _SEQ_BASE - 1}"
+        base = len(self.inputs) * SEQ_BASE
+        this_input = f"_seq BETWEEN {base} AND {base + SEQ_BASE - 1}"
         try:
             # fetchall, not fetchone: a pending result makes the next con.register fail
             n = self.con.execute(
@@ -700,7 +480,7 @@ class _Loader:
                 else f"{r} = '' OR {r} LIKE ' %' OR {r} LIKE '% '"
             )
         valid = f"coalesce({_parse.valid_sql('is_bot' in raw)}, false)"
-        base = len(self.inputs) * _SEQ_BASE
+        base = len(self.inputs) * SEQ_BASE
 
         def query(sql: str) -> tuple:
             try:
@@ -784,8 +564,8 @@ class _Loader:
             cases = " ".join(f"WHEN {i} THEN {quote_literal(lbl)}" for i, lbl in enumerate(labels))
             cases = cases or "WHEN -1 THEN NULL"
             return (
-                f"CASE {seq} // {_SEQ_BASE} {cases} END AS {prefix}source, "
-                f"{seq} % {_SEQ_BASE} AS {prefix}row"
+                f"CASE {seq} // {SEQ_BASE} {cases} END AS {prefix}source, "
+                f"{seq} % {SEQ_BASE} AS {prefix}row"
             )
 
         canon = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS)

@@ -31,12 +31,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from campaign_perf.errors import ReportError
 from campaign_perf.metrics import METRICS, Metric, evaluate, get_metric
-from campaign_perf.report import GROUP_LABELS, Filters, ReportError
+from campaign_perf.report.groups import GROUP_LABELS, Filters
 from campaign_perf.timeframes import DateRange
 
 if TYPE_CHECKING:
-    from campaign_perf.report import Report
+    from campaign_perf.report.core import ReportCore
 
 __all__ = [
     "CHART_KINDS",
@@ -139,7 +140,7 @@ def metric_color(metric_id: str, index: int = 0) -> str:
 
 
 # -- the entry point --------------------------------------------------------------------
-def chart(rep: Report, kind: str = "rates", **options: Any) -> go.Figure:
+def chart(rep: ReportCore, kind: str = "rates", **options: Any) -> go.Figure:
     """Draw a chart of a report.
 
     Parameters
@@ -207,7 +208,7 @@ def _text(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-def _frame_text(rep: Report) -> str:
+def _frame_text(rep: ReportCore) -> str:
     """The time frame as the title says it: "past 30 days (2026-10-02 – 2026-10-31)"."""
     name, days = str(rep.time_frame), str(rep.frame)
     if rep.time_frame.preset is None or name == days:  # type: ignore[union-attr]
@@ -215,7 +216,7 @@ def _frame_text(rep: Report) -> str:
     return f"{name} ({days})"
 
 
-def _subtitle(rep: Report, *notes: str) -> str:
+def _subtitle(rep: ReportCore, *notes: str) -> str:
     """The report's settings after the frame (zone, basis, as-of, bots), then the notes."""
     rest = rep.description.split(" · ", 1)[1]
     filtered = ["filters applied"] if rep.filters != Filters() else []
@@ -241,7 +242,7 @@ def _without_template() -> Iterator[None]:
         _NO_TEMPLATE.reset(token)
 
 
-def _layout(rep: Report, title: str, *notes: str, **extra: Any) -> dict[str, Any]:
+def _layout(rep: ReportCore, title: str, *notes: str, **extra: Any) -> dict[str, Any]:
     """The layout every chart starts from."""
     layout: dict[str, Any] = {
         "template": "plotly_white",
@@ -268,7 +269,7 @@ def _axis(title: str, **more: Any) -> dict[str, Any]:
     return {"title": {"text": _text(title)}, "visible": True, "automargin": True, **more}
 
 
-def _empty(rep: Report, title: str, message: str = EMPTY_MESSAGE, *notes: str) -> go.Figure:
+def _empty(rep: ReportCore, title: str, message: str = EMPTY_MESSAGE, *notes: str) -> go.Figure:
     """A figure without data: the title and a centred message."""
     layout = _layout(rep, title, *notes)
     layout["annotations"] = [
@@ -288,13 +289,13 @@ def _empty(rep: Report, title: str, message: str = EMPTY_MESSAGE, *notes: str) -
 
 
 #: Set inside :func:`_known`: a report, its table and its total.
-_KNOWN: ContextVar[tuple[Report, pd.DataFrame, pd.Series] | None] = ContextVar(
+_KNOWN: ContextVar[tuple[ReportCore, pd.DataFrame, pd.Series] | None] = ContextVar(
     "campaign_perf_known", default=None
 )
 
 
 @contextmanager
-def _known(rep: Report, table: pd.DataFrame, total: pd.Series) -> Iterator[None]:
+def _known(rep: ReportCore, table: pd.DataFrame, total: pd.Series) -> Iterator[None]:
     """Charts of ``rep`` drawn inside take its table and total (``rep.table()`` and
     ``rep.total()``, computed already) instead of computing them again, when the columns
     they need are among the report's."""
@@ -305,14 +306,14 @@ def _known(rep: Report, table: pd.DataFrame, total: pd.Series) -> Iterator[None]
         _KNOWN.reset(token)
 
 
-def _known_for(rep: Report, columns: Sequence[str]) -> tuple[pd.DataFrame, pd.Series] | None:
+def _known_for(rep: ReportCore, columns: Sequence[str]) -> tuple[pd.DataFrame, pd.Series] | None:
     known = _KNOWN.get()
     if known is None or known[0] is not rep or not set(columns) <= set(rep.columns):  # type: ignore[arg-type]
         return None
     return known[1], known[2]
 
 
-def _table(rep: Report, full: Report) -> pd.DataFrame:
+def _table(rep: ReportCore, full: ReportCore) -> pd.DataFrame:
     """``full.table()``, where ``full`` is ``rep`` with other columns."""
     columns: tuple[str, ...] = full.columns  # type: ignore[assignment]
     known = _known_for(rep, columns)
@@ -323,19 +324,19 @@ def _table(rep: Report, full: Report) -> pd.DataFrame:
     return table[[*keys, *columns]]
 
 
-def _funnel_counts(rep: Report) -> pd.Series:
+def _funnel_counts(rep: ReportCore) -> pd.Series:
     ids = ["sent", "delivered", "opened", "clicked"]
     known = _known_for(rep, ids)
     return rep.with_columns(ids).total() if known is None else known[1][ids]
 
 
-def _nothing_sent(rep: Report) -> bool:
+def _nothing_sent(rep: ReportCore) -> bool:
     """True when the report has nothing to count (no send, and on the activity basis no
     activity either)."""
     return not (_funnel_counts(rep) > 0).any()
 
 
-def _group_phrase(rep: Report) -> str:
+def _group_phrase(rep: ReportCore) -> str:
     parts = [_GROUP_PHRASES.get(g, g) for g in rep.group_by]  # type: ignore[union-attr]
     return " and ".join(parts)
 
@@ -345,7 +346,7 @@ def _join(words: Sequence[str]) -> str:
 
 
 def _rate_metrics(
-    rep: Report, columns: Sequence[str] | None, default: Sequence[str]
+    rep: ReportCore, columns: Sequence[str] | None, default: Sequence[str]
 ) -> list[Metric]:
     if columns is None:
         ids = [m.id for m in rep.metrics if m.fmt == "pct"] or list(default)
@@ -375,7 +376,7 @@ def _ratio(metric: Metric) -> tuple[str, str] | None:
     return None
 
 
-def _with_counts(rep: Report, metrics: Sequence[Metric]) -> Report:
+def _with_counts(rep: ReportCore, metrics: Sequence[Metric]) -> ReportCore:
     """The report with the rate columns and every count they need."""
     ids = [m.id for m in metrics]
     for m in metrics:
@@ -422,7 +423,7 @@ def _row_labels(table: pd.DataFrame, metric_ids: Sequence[str]) -> list[str]:
 
 
 # -- rates ------------------------------------------------------------------------------
-def _rates(rep: Report, columns: Sequence[str] | None = None) -> go.Figure:
+def _rates(rep: ReportCore, columns: Sequence[str] | None = None) -> go.Figure:
     metrics = _rate_metrics(rep, columns, _FALLBACK_RATES)
     labels = [m.label for m in metrics]
     what = _join(labels) if len(labels) <= 3 else "Rates"
@@ -470,7 +471,7 @@ def _rates(rep: Report, columns: Sequence[str] | None = None) -> go.Figure:
 
 
 # -- funnel -----------------------------------------------------------------------------
-def _funnel(rep: Report) -> go.Figure:
+def _funnel(rep: ReportCore) -> go.Figure:
     title = "Delivery funnel: sent → delivered → opened → clicked"
     counts = _funnel_counts(rep)
     if not (counts > 0).any():
@@ -507,7 +508,7 @@ def _check_period(period: str) -> str:
     return p
 
 
-def _period_starts(rep: Report, period: str, seen: pd.Series) -> pd.DatetimeIndex:
+def _period_starts(rep: ReportCore, period: str, seen: pd.Series) -> pd.DatetimeIndex:
     """Every period from the frame's first day to its last (widened to the sends seen)."""
     frame: DateRange = rep.frame
     days = [pd.Timestamp(d) for d in seen]
@@ -523,7 +524,7 @@ def _period_starts(rep: Report, period: str, seen: pd.Series) -> pd.DatetimeInde
     return pd.date_range(lo.to_period("M").start_time, hi, freq="MS")
 
 
-def _over_time(rep: Report, period: str, ids: Sequence[str]) -> tuple[pd.DataFrame, str]:
+def _over_time(rep: ReportCore, period: str, ids: Sequence[str]) -> tuple[pd.DataFrame, str]:
     """The metrics per period, one row per period of the frame (absent periods empty)."""
     key = f"send_{period}"
     table = rep.by(period).with_columns(list(ids)).table()
@@ -534,7 +535,7 @@ def _over_time(rep: Report, period: str, ids: Sequence[str]) -> tuple[pd.DataFra
     return table, key
 
 
-def _period_axis(rep: Report, period: str) -> dict[str, Any]:
+def _period_axis(rep: ReportCore, period: str) -> dict[str, Any]:
     if period == "week":
         first = _WEEKDAYS[int(rep.week_start)]  # type: ignore[call-overload]
         return _axis(f"Send week (weeks start on {first})", type="date")
@@ -555,7 +556,7 @@ def _iso(index: pd.Index) -> list[str]:
     return [f"{d:%Y-%m-%d}" for d in index]
 
 
-def _volume(rep: Report, period: Period = "day") -> go.Figure:
+def _volume(rep: ReportCore, period: Period = "day") -> go.Figure:
     period = _check_period(period)  # type: ignore[assignment]
     title = f"Emails sent and delivered by {_PERIODS[period]}"
     if _nothing_sent(rep):
@@ -594,7 +595,7 @@ def _volume(rep: Report, period: Period = "day") -> go.Figure:
 
 
 def _rates_over_time(
-    rep: Report, period: Period = "day", columns: Sequence[str] | None = None
+    rep: ReportCore, period: Period = "day", columns: Sequence[str] | None = None
 ) -> go.Figure:
     period = _check_period(period)  # type: ignore[assignment]
     metrics = _rate_metrics(rep, columns or ("opened_pct", "clicked_pct"), ())
@@ -636,7 +637,7 @@ def _rates_over_time(
 _EVENTS_CACHE: list[tuple[weakref.ref, tuple[Any, ...], pd.DataFrame]] = []
 
 
-def _activity(rep: Report) -> pd.DataFrame:
+def _activity(rep: ReportCore) -> pd.DataFrame:
     """The report's opens and counted clicks, from :meth:`Report.events`.
 
     The last result is kept, keyed by what selects the events (rule settings, zone, frame,
@@ -656,7 +657,7 @@ def _activity(rep: Report) -> pd.DataFrame:
     return out
 
 
-def _engagement(rep: Report, unit: Unit = "events", hours: int = 72) -> go.Figure:
+def _engagement(rep: ReportCore, unit: Unit = "events", hours: int = 72) -> go.Figure:
     if unit not in ("events", "people"):
         raise ReportError(f"unit must be 'events' or 'people', not {unit!r}")
     if isinstance(hours, bool) or not isinstance(hours, int | np.integer) or hours < 1:
@@ -731,7 +732,7 @@ def _engagement(rep: Report, unit: Unit = "events", hours: int = 72) -> go.Figur
     return go.Figure(data=traces, layout=layout)
 
 
-def _heatmap(rep: Report) -> go.Figure:
+def _heatmap(rep: ReportCore) -> go.Figure:
     title = f"Opens by weekday and hour ({rep.tz})"
     if _nothing_sent(rep):
         return _empty(rep, title)
@@ -787,7 +788,7 @@ def _page(link: str) -> str:
     return cut
 
 
-def _links(rep: Report, top: int = 10, full_urls: bool = False) -> go.Figure:
+def _links(rep: ReportCore, top: int = 10, full_urls: bool = False) -> go.Figure:
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
         raise ReportError(f"top must be a whole number >= 1, not {top!r}")
     if not isinstance(full_urls, bool):

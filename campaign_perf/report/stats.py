@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from campaign_perf.errors import StatsError, TimeFrameError
 from campaign_perf.metrics import (
     METRICS,
     Proportion,
@@ -28,16 +29,14 @@ from campaign_perf.metrics import (
     get_metric,
     proportion,
 )
-from campaign_perf.schema import CampaignPerfError, TimeFrameError
 from campaign_perf.timeframes import TimeFrame
 
 if TYPE_CHECKING:
-    from campaign_perf.report import Report
+    from campaign_perf.report.core import ReportCore
 
 __all__ = [
     "MIN_EXPECTED",
     "MIN_TRIALS",
-    "StatsError",
     "compare_emails",
     "compare_periods",
     "rate_intervals",
@@ -50,10 +49,6 @@ __all__ = [
 MIN_TRIALS = 30
 #: Below this expected count of successes or failures, the normal approximation is rough.
 MIN_EXPECTED = 5
-
-
-class StatsError(CampaignPerfError, ValueError):
-    """A statistics request that cannot be answered (bad confidence, unknown email, ...)."""
 
 
 def _z(confidence: float) -> float:
@@ -167,7 +162,7 @@ def _successes(sums: pd.DataFrame | pd.Series, prop: Proportion) -> Any:
     return sum(sums[c] for c in prop.numerator)
 
 
-def _with_counts(rep: Report) -> tuple[pd.DataFrame, list[str]]:
+def _with_counts(rep: ReportCore) -> tuple[pd.DataFrame, list[str]]:
     """The report's table with every count column added, and the table's own columns."""
     extra = [c for c in rep.count_columns if c not in rep.columns]  # type: ignore[operator]
     t = rep.with_columns([*rep.columns, *extra]).table()  # type: ignore[misc]
@@ -175,7 +170,7 @@ def _with_counts(rep: Report) -> tuple[pd.DataFrame, list[str]]:
     return t, own
 
 
-def table_with_ci(rep: Report, confidence: float = 0.95) -> pd.DataFrame:
+def table_with_ci(rep: ReportCore, confidence: float = 0.95) -> pd.DataFrame:
     """The report's table with a Wilson interval after each proportion rate.
 
     Parameters
@@ -206,7 +201,9 @@ def table_with_ci(rep: Report, confidence: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(out, index=t.index)
 
 
-def rate_intervals(rep: Report, confidence: float = 0.95, *, total: bool = False) -> pd.DataFrame:
+def rate_intervals(
+    rep: ReportCore, confidence: float = 0.95, *, total: bool = False
+) -> pd.DataFrame:
     """The proportion rates of a report with their Wilson intervals, one row per group and
     rate: the data of error bars.
 
@@ -259,7 +256,7 @@ def _match(c: pd.DataFrame, value: str, id_col: str, name_col: str) -> pd.Series
     return (c[id_col] == value) | (c[name_col] == value)
 
 
-def _email_name(rep: Report, value: str) -> str:
+def _email_name(rep: ReportCore, value: str) -> str:
     e = rep.log.dims.emails
     hit = e[(e["email_id"] == value) | (e["email_name"] == value)]
     if hit.empty or pd.isna(hit["email_name"].iloc[0]):
@@ -267,7 +264,7 @@ def _email_name(rep: Report, value: str) -> str:
     return str(hit["email_name"].iloc[0])
 
 
-def _known_email(rep: Report, value: str) -> bool:
+def _known_email(rep: ReportCore, value: str) -> bool:
     e = rep.log.dims.emails
     return bool(
         (e["email_id"] == value).any()
@@ -335,7 +332,7 @@ def _warning(names: tuple[str, str], trials: tuple[int, int], successes: tuple[i
 
 
 def compare_emails(
-    rep: Report,
+    rep: ReportCore,
     a: str,
     b: str,
     *,
@@ -471,7 +468,7 @@ def _change(delta: float, relative: float, fmt: str) -> str:
     return text
 
 
-def compare_periods(rep: Report, *, confidence: float = 0.95) -> pd.DataFrame:
+def compare_periods(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFrame:
     """The report's time frame against the previous frame of equal length (like Email
     Insights' compare).
 

@@ -13,13 +13,14 @@ import html
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import numpy as np
 import pandas as pd
 
-from campaign_perf.events import EventLog
+from campaign_perf.engine.rules import DEFAULT_UNSUBSCRIBE_LINK_PATTERN, RuleParams
+from campaign_perf.errors import ReportError
+from campaign_perf.load.eventlog import EventLog
 from campaign_perf.metrics import (
     DEFAULT_COLUMNS,
     METRICS,
@@ -29,73 +30,12 @@ from campaign_perf.metrics import (
     format_value,
     get_metric,
 )
-from campaign_perf.rules import DEFAULT_UNSUBSCRIBE_LINK_PATTERN, RuleParams
-from campaign_perf.schema import CampaignPerfError
-from campaign_perf.timeframes import (
-    DateRange,
-    TimeFrame,
-    check_tz,
-    parse_week_start,
-    today_in,
-)
+from campaign_perf.report.groups import GROUP_ALIASES, GROUP_LABELS, GROUPS, Filters
+from campaign_perf.timeframes import DateRange, TimeFrame, check_tz, parse_week_start, today_in
 
-__all__ = ["GROUPS", "GROUP_LABELS", "Filters", "Report", "ReportError"]
+__all__ = ["Basis", "ReportCore"]
 
 Basis = Literal["sent", "activity"]
-
-#: Group names and the columns they put in the table.
-GROUPS: dict[str, tuple[str, ...]] = {
-    "campaign_email": ("campaign_id", "campaign_name", "email_id", "email_name"),
-    "program": ("program",),
-    "campaign": ("campaign_id", "campaign_name"),
-    "email": ("email_id", "email_name"),
-    "day": ("send_day",),
-    "week": ("send_week",),
-    "month": ("send_month",),
-}
-_ALIASES = {
-    "campaign×email": "campaign_email",
-    "campaign x email": "campaign_email",
-    "campaign-email": "campaign_email",
-    "send_day": "day",
-    "send_week": "week",
-    "send_month": "month",
-    "send day": "day",
-    "send week": "week",
-    "send month": "month",
-}
-#: Labels of the group columns, shown to people.
-GROUP_LABELS: dict[str, str] = {
-    "campaign_id": "Campaign ID",
-    "campaign_name": "Campaign",
-    "email_id": "Email ID",
-    "email_name": "Email",
-    "program": "Program",
-    "send_day": "Send Day",
-    "send_week": "Send Week",
-    "send_month": "Send Month",
-}
-
-
-class ReportError(CampaignPerfError, ValueError):
-    """A report setting that is not valid (unknown group, column, basis, filter...)."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which records the report keeps (Marketo's Smart List tab).
-
-    Each field is a tuple of accepted values; an empty tuple keeps everything.
-    """
-
-    campaigns: tuple[str, ...] = ()
-    programs: tuple[str, ...] = ()
-    emails: tuple[str, ...] = ()
-    campaign_status: tuple[str, ...] = ()
-    leads: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    def lead_attrs(self) -> tuple[str, ...]:
-        return tuple(a for a, _ in self.leads)
 
 
 def _tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -107,7 +47,7 @@ def _tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, eq=False)
-class Report:
+class ReportCore:
     """Campaign email performance over an event log.
 
     Parameters
@@ -244,7 +184,7 @@ class Report:
     def _check_groups(self, groups: tuple[str, ...]) -> tuple[str, ...]:
         out = []
         for g in groups or ("campaign_email",):
-            name = _ALIASES.get(g.strip().lower(), g.strip().lower())
+            name = GROUP_ALIASES.get(g.strip().lower(), g.strip().lower())
             if name in GROUPS:
                 out.append(name)
             elif g in self.log.dims.lead_attributes:
@@ -297,42 +237,42 @@ class Report:
         )
 
     # -- changing settings ------------------------------------------------------------
-    def _replace(self, **changes: Any) -> Report:
+    def _replace(self, **changes: Any) -> Self:
         if {"proximity_seconds", "exclude_bots"} & changes.keys():
             return dataclasses.replace(self, **changes)
         with warnings.catch_warnings():  # the bot settings were already warned about
             warnings.simplefilter("ignore", UserWarning)
             return dataclasses.replace(self, **changes)
 
-    def with_time_frame(self, time_frame: TimeFrame | str | None) -> Report:
+    def with_time_frame(self, time_frame: TimeFrame | str | None) -> Self:
         """A copy over another time frame."""
         return self._replace(time_frame=time_frame)
 
-    def with_tz(self, tz: str) -> Report:
+    def with_tz(self, tz: str) -> Self:
         """A copy in another time zone (``today`` and ``as_of`` keep their values)."""
         return self._replace(tz=tz)
 
-    def with_basis(self, basis: Basis) -> Report:
+    def with_basis(self, basis: Basis) -> Self:
         """A copy on the "sent" or the "activity" basis."""
         return self._replace(basis=basis)
 
-    def with_columns(self, columns: Sequence[str]) -> Report:
+    def with_columns(self, columns: Sequence[str]) -> Self:
         """A copy with these metric columns, in this order."""
         return self._replace(columns=tuple(columns))
 
-    def with_bots(self, exclude_bots: bool = True, proximity_seconds: int | None = None) -> Report:
+    def with_bots(self, exclude_bots: bool = True, proximity_seconds: int | None = None) -> Self:
         """A copy with other bot filters."""
         return self._replace(exclude_bots=exclude_bots, proximity_seconds=proximity_seconds)
 
-    def with_as_of(self, as_of: pd.Timestamp | str | None) -> Report:
+    def with_as_of(self, as_of: pd.Timestamp | str | None) -> Self:
         """A copy with another reference time."""
         return self._replace(as_of=as_of)
 
-    def with_today(self, today: dt.date | str | None) -> Report:
+    def with_today(self, today: dt.date | str | None) -> Self:
         """A copy whose relative time frames count from another day."""
         return self._replace(today=today)
 
-    def by(self, *groups: str) -> Report:
+    def by(self, *groups: str) -> Self:
         """A copy grouped by these groups (see :data:`GROUPS`) or lead attributes."""
         flat: list[str] = []
         for g in groups:
@@ -347,7 +287,7 @@ class Report:
         emails: str | Iterable[str] | None = None,
         campaign_status: str | Iterable[str] | None = None,
         leads: Mapping[str, str | Iterable[str]] | None = None,
-    ) -> Report:
+    ) -> Self:
         """A copy that keeps only some records (arguments not given keep their filter).
 
         Parameters
@@ -490,7 +430,7 @@ class Report:
         pandas.DataFrame
         """
         if ci:
-            from campaign_perf.stats import table_with_ci
+            from campaign_perf.report.stats import table_with_ci
 
             return table_with_ci(self, confidence)
         c, keys = self._group_columns(self.cube())
@@ -544,76 +484,6 @@ class Report:
         e = self._with_lead_attrs(self._named(e[self._in_frame(e["send_day"])]))
         return self._filter(e).reset_index(drop=True)
 
-    # -- views -------------------------------------------------------------------------
-    def chart(self, kind: str = "rates", **options: Any) -> Any:
-        """A plotly figure of the report (see :data:`campaign_perf.charts.CHART_KINDS`).
-
-        Parameters
-        ----------
-        kind : str, default "rates"
-            ``rates``, ``funnel``, ``volume``, ``rates_over_time``, ``engagement``,
-            ``heatmap`` or ``links``.
-        **options
-            Options of that kind (``period="week"``, ``top=20``, ...).
-
-        Returns
-        -------
-        plotly.graph_objects.Figure
-        """
-        from campaign_perf import charts
-
-        return charts.chart(self, kind, **options)
-
-    def dashboard(self, **options: Any) -> Any:
-        """The notebook dashboard of this report: time frame, columns, grouping, filters,
-        a chart updated in place, the table and the email previewer
-        (see :class:`campaign_perf.widgets.Dashboard`)."""
-        from campaign_perf.widgets import Dashboard
-
-        return Dashboard(self, **options)
-
-    def preview(self, email: str) -> Any:
-        """Marketo's Email Previewer: the subject and HTML body of an email (id or name)
-        in a sandboxed frame where no script runs."""
-        from campaign_perf.preview import email_preview
-
-        return email_preview(self.log, email)
-
-    def styled(self, *, subtotals: bool = True, total: bool = True) -> Any:
-        """The table for people: a pandas Styler with labels, percentages, campaign
-        subtotals and a total row (names escaped)."""
-        from campaign_perf import tables
-
-        return tables.styled(self, subtotals=subtotals, total=total)
-
-    def to_html(self, **options: Any) -> str:
-        """The report as one self-contained, interactive HTML page (plotly.js inlined;
-        options: see :func:`campaign_perf.html_report.to_html`)."""
-        from campaign_perf.html_report import to_html
-
-        return to_html(self, **options)
-
-    def write_html(self, path: str | Path, **options: Any) -> Path:
-        """Write the report as one self-contained HTML file that stays interactive without
-        Python: time frame, columns, filters and sorting recompute in the browser."""
-        from campaign_perf.html_report import write_html
-
-        return write_html(self, path, **options)
-
-    def to_csv(self, path: str | Path) -> Path:
-        """Write :meth:`table` to CSV (metric ids, full-precision rates, formula-safe)."""
-        from campaign_perf.export import write_report
-
-        path = Path(path)
-        return write_report(self, path if path.suffix else path.with_suffix(".csv"))
-
-    def to_excel(self, path: str | Path) -> Path:
-        """Write :meth:`table` to .xlsx (labels, percentage formats, formula-safe)."""
-        from campaign_perf.export import write_report
-
-        path = Path(path)
-        return write_report(self, path if path.suffix else path.with_suffix(".xlsx"))
-
     # -- judging differences -----------------------------------------------------------
     def compare(
         self,
@@ -626,14 +496,14 @@ class Report:
     ) -> pd.DataFrame:
         """Champion (a) against challenger (b): a two-proportion test per rate with a
         verdict in plain words (see :func:`campaign_perf.stats.compare_emails`)."""
-        from campaign_perf.stats import compare_emails
+        from campaign_perf.report.stats import compare_emails
 
         return compare_emails(self, a, b, campaign=campaign, metrics=metrics, confidence=confidence)
 
     def compare_periods(self, *, confidence: float = 0.95) -> pd.DataFrame:
         """This time frame against the previous one of equal length, with deltas (see
         :func:`campaign_perf.stats.compare_periods`)."""
-        from campaign_perf.stats import compare_periods
+        from campaign_perf.report.stats import compare_periods
 
         return compare_periods(self, confidence=confidence)
 

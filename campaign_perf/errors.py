@@ -1,0 +1,46 @@
+"""The errors campaign_perf raises on bad input: one hierarchy under CampaignPerfError."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CampaignPerfError",
+    "LoadError",
+    "MemoryBudgetError",
+    "MetricError",
+    "ReportError",
+    "SchemaError",
+    "StatsError",
+    "TimeFrameError",
+]
+
+
+class CampaignPerfError(Exception):
+    """Base class of the errors campaign_perf raises on bad input."""
+
+
+class SchemaError(CampaignPerfError, ValueError):
+    """A table lacks a required column, or a column cannot be read as its type."""
+
+
+class LoadError(CampaignPerfError, OSError):
+    """A file cannot be read: it is missing, empty or not of the format it claims."""
+
+
+class MemoryBudgetError(CampaignPerfError, MemoryError):
+    """The engine needed more memory than its budget (``CAMPAIGN_PERF_MEMORY_LIMIT``)."""
+
+
+class TimeFrameError(CampaignPerfError, ValueError):
+    """A time frame string or value is not one of the accepted forms."""
+
+
+class ReportError(CampaignPerfError, ValueError):
+    """A report setting that is not valid (unknown group, column, basis, filter...)."""
+
+
+class MetricError(CampaignPerfError, ValueError):
+    """An unknown metric id, or a metric expression that cannot be evaluated."""
+
+
+class StatsError(CampaignPerfError, ValueError):
+    """A statistics request that cannot be answered (bad confidence, unknown email, ...)."""

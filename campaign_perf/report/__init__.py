@@ -1,0 +1,1 @@
+"""The report core: settings, frames, filters, groups, rows and statistics; no views."""

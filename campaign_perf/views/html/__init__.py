@@ -1,0 +1,1 @@
+"""The shared HTML report: one self-contained file, interactive without Python."""
