@@ -388,14 +388,13 @@ class SparkEventLog(EventLog):
         *,
         spark: SparkSession,
         events_view: str,
-        events_frame: DataFrame,
-        cached: Iterable[DataFrame] = (),
+        views: Iterable[str] = (),
     ) -> None:
         super().__init__(con, summary, dims, rejected, duplicates)
         self.spark = spark
         self.events_view = events_view
-        self._spark_events = events_frame
-        self._cached = list(cached)
+        self._spark_events = spark.table(events_view)  # over Connect, a view outlives SQL
+        self._views = [*views, events_view]
         self.engine: SparkEngine = SparkEngine(spark, events_view, con)
 
     def close(self) -> None:
@@ -404,9 +403,8 @@ class SparkEventLog(EventLog):
         Reports over the log cannot be computed afterwards.
         """
         self.engine.close()
-        for df in self._cached:
-            df.unpersist()
-        self.spark.catalog.dropTempView(self.events_view)
+        for name in self._views:  # dropping a cached view uncaches it
+            self.spark.catalog.dropTempView(name)
 
     @property
     def spark_events(self) -> DataFrame:
@@ -753,12 +751,13 @@ class _SparkLoader:
             kept = f"(SELECT v.* FROM {tag}_valid v LEFT ANTI JOIN {tag}_gone g ON v._seq = g._seq)"
         else:
             kept = f"{tag}_valid"
-        # 2. Orphans: activity of a record that has no send.
-        flagged = spark.sql(
+        # 2. Orphans: activity of a record that has no send. Cached by its view's name
+        #    until the log is closed (dropping the view uncaches it, over Connect too).
+        spark.sql(
             f"SELECT *, bool_or(event_type = 'sent') OVER (PARTITION BY campaign_id, "
             f"email_id, lead_id) AS _has_send FROM {kept}"
-        ).persist(StorageLevel.MEMORY_AND_DISK)
-        flagged.createOrReplaceTempView(f"{tag}_flagged")
+        ).createOrReplaceTempView(f"{tag}_flagged")
+        spark.catalog.cacheTable(f"{tag}_flagged", StorageLevel.MEMORY_AND_DISK)
         # 3. One pass over the flagged events: counts, time range and the names they carry
         #    (per campaign and email, each with the time of its latest non-missing value).
         latest = "max_by({c}, timestamp) FILTER (WHERE {c} IS NOT NULL) AS {c}, " + (
@@ -796,7 +795,7 @@ class _SparkLoader:
         events.createOrReplaceTempView(view)
         for frame in self.staged:
             frame.unpersist()
-        for name in ("valid", "dup_keys", "dups", "gone", "flagged"):
+        for name in ("valid", "dup_keys", "dups", "gone"):
             spark.catalog.dropTempView(f"{tag}_{name}")
 
         rejected = combine_ledgers([*self.rejected, orphans])
@@ -823,8 +822,7 @@ class _SparkLoader:
             duplicates,
             spark=self.spark,
             events_view=view,
-            events_frame=events,
-            cached=[flagged],
+            views=[f"{tag}_flagged"],
         )
 
 
