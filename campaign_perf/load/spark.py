@@ -592,14 +592,17 @@ class _SparkLoader:
         reader = self.spark.read
         try:
             if name.endswith((".csv", ".txt")):
-                return reader.csv(path, header=True)
-            if name.endswith(".tsv"):
-                return reader.csv(path, header=True, sep="\t")
-            if name.endswith((".jsonl", ".ndjson", ".json")):
-                return reader.json(path)
-            return reader.parquet(path)
+                df = reader.csv(path, header=True)
+            elif name.endswith(".tsv"):
+                df = reader.csv(path, header=True, sep="\t")
+            elif name.endswith((".jsonl", ".ndjson", ".json")):
+                df = reader.json(path)
+            else:
+                df = reader.parquet(path)
+            df.schema  # noqa: B018 - Spark Connect reads lazily: a missing path shows here
         except AnalysisException as exc:
             raise LoadError(f"{path}: cannot be read: {_first_line(exc)}") from exc
+        return df
 
     def _raw_names(self, label: str, found: list[str]) -> dict[str, str]:
         """Canonical name -> input column; a SchemaError when a required one is missing."""
