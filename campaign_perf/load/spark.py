@@ -585,6 +585,7 @@ class _SparkLoader:
         self.rows_read = 0
         self.rejected: list[pd.DataFrame] = []
         self.staged: list[DataFrame] = []
+        self.persisted: list[DataFrame] = []
 
     def _read(self, item: str | Path) -> DataFrame:
         path = str(item)
@@ -695,6 +696,7 @@ class _SparkLoader:
             self.rejected.append(rej)
         self.rows_read += n
         self.inputs.append(label)
+        self.persisted.append(staged)
         self.staged.append(
             staged.select((F.lit(base) + row).alias("_seq"), *CANONICAL_COLUMNS, "_reason")
         )
@@ -796,7 +798,7 @@ class _SparkLoader:
         events = spark.sql(f"SELECT {cols} FROM {tag}_flagged WHERE _has_send")
         view = f"{tag}_events"
         events.createOrReplaceTempView(view)
-        for frame in self.staged:
+        for frame in self.persisted:
             frame.unpersist()
         for name in ("valid", "dup_keys", "dups", "gone"):
             spark.catalog.dropTempView(f"{tag}_{name}")
