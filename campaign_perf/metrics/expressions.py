@@ -24,9 +24,21 @@ from campaign_perf.metrics.catalogue import (
     Metric,
     get_metric,
 )
-from campaign_perf.metrics.syntax import FUNCTIONS, parse
+from campaign_perf.metrics.syntax import FUNCTIONS, MAX_DEPTH, Shape, parse, shape
 
-__all__ = ["Proportion", "compute_metrics", "evaluate", "expression_tree", "proportion"]
+__all__ = [
+    "MAX_TERMS",
+    "Proportion",
+    "check_expansion",
+    "compute_metrics",
+    "evaluate",
+    "expression_tree",
+    "proportion",
+]
+
+#: The most terms a metric may have once the metrics it uses are written out over counts:
+#: the HTML report embeds that expansion (:func:`expression_tree`) for the reader's browser.
+MAX_TERMS = 10_000
 
 
 # -- evaluation --------------------------------------------------------------------------
@@ -245,6 +257,58 @@ def expression_tree(metric_id: str, registry: Mapping[str, Metric] | None = None
         return [ops[type(n.op)], node(n.left, stack), node(n.right, stack)]
 
     return tree(metric_id, ())
+
+
+def check_expansion(metric_ids: Iterable[str], registry: Mapping[str, Metric]) -> None:
+    """Refuse metrics that are too big once the metrics they use are written out.
+
+    A metric that uses another nests that one's levels inside its own (plus one, for the
+    step of evaluation); the terms of an expansion are those of :func:`expression_tree`,
+    which can double with each metric that uses another twice.
+
+    Parameters
+    ----------
+    metric_ids : iterable of str
+        The metrics to check (counts and unknown ids pass).
+    registry : mapping of str to Metric
+        The metrics they may use.
+
+    Raises
+    ------
+    MetricError
+        Nesting deeper than :data:`~campaign_perf.metrics.syntax.MAX_DEPTH` levels or more
+        than :data:`MAX_TERMS` terms, naming the metric.
+    """
+    shapes: dict[str, Shape] = {}
+
+    def of_metric(mid: str, chain: tuple[str, ...]) -> Shape:
+        expression = getattr(registry.get(mid), "expression", None)
+        if expression is None:
+            return 1, 1  # a count, or an unknown name (refused elsewhere)
+        if mid not in shapes:
+            if len(chain) > MAX_DEPTH:  # each metric in the chain adds a level, or a cycle
+                raise MetricError(
+                    f"metric {chain[0]!r}: nested more than {MAX_DEPTH} levels deep with the "
+                    "metrics it uses"
+                )
+            levels, terms = shape(
+                parse(expression, mid), lambda name: of_metric(name, (*chain, mid))
+            )
+            shapes[mid] = (levels + 1, terms)
+        return shapes[mid]
+
+    for metric_id in metric_ids:
+        levels, terms = of_metric(metric_id, ())
+        if levels - 1 > MAX_DEPTH:
+            raise MetricError(
+                f"metric {metric_id!r}: nested {levels - 1} levels deep with the metrics it "
+                f"uses, more than the {MAX_DEPTH} allowed"
+            )
+        if terms > MAX_TERMS:
+            raise MetricError(
+                f"metric {metric_id!r}: {terms:,} terms once the metrics it uses are written "
+                f"out over counts, more than the {MAX_TERMS:,} allowed"
+            )
 
 
 # -- proportions ---------------------------------------------------------------------------

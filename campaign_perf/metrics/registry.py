@@ -26,7 +26,7 @@ from campaign_perf.metrics.catalogue import (
     is_builtin,
 )
 from campaign_perf.metrics.counts_sql import count_predicate
-from campaign_perf.metrics.expressions import proportion
+from campaign_perf.metrics.expressions import check_expansion, proportion
 from campaign_perf.metrics.formats import FORMATS, Format
 from campaign_perf.metrics.syntax import names, parse
 
@@ -162,8 +162,9 @@ def metric(
     Raises
     ------
     MetricError
-        A bad id, an unknown name, a syntax error, a construct that is not allowed, or a
-        cycle (a metric that uses itself through others); nothing is registered then.
+        A bad id, an unknown name, a syntax error, a construct that is not allowed, a
+        number too large, nesting too deep, or a cycle (a metric that uses itself through
+        others); nothing is registered then.
 
     Examples
     --------
@@ -192,9 +193,11 @@ def metric(
         expression.strip(),
         description or expression.strip(),
     )
-    cycle = _find_cycle({**METRICS, metric_id: new}, metric_id)
+    candidate = {**METRICS, metric_id: new}
+    cycle = _find_cycle(candidate, metric_id)
     if cycle:
         raise MetricError(f"metric {metric_id!r}: cycle {' -> '.join(cycle)}")
+    check_expansion([metric_id, *candidate], candidate)  # what uses a replaced one grows too
     METRICS[metric_id] = new
     CUSTOM_COUNTS.pop(metric_id, None)
     return new

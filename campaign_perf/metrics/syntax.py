@@ -8,6 +8,7 @@ every node is checked against that list; nothing is ever compiled or run as Pyth
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,12 +16,19 @@ import numpy as np
 
 from campaign_perf.errors import MetricError
 
-__all__ = ["FUNCTIONS", "MAX_LENGTH", "names", "parse"]
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Shape", "names", "parse", "shape", "shorten"]
 
 #: The functions an expression may call, and what computes them (elementwise).
 FUNCTIONS: dict[str, Callable[..., Any]] = {"min": np.minimum, "max": np.maximum}
 #: The longest expression accepted, in characters.
 MAX_LENGTH = 1000
+#: The most levels an expression may nest (a number or a name is one level; each operation,
+#: sign or min/max around it adds one; a metric it uses adds its own). The evaluators recurse
+#: once per level, so this keeps them far from Python's recursion limit.
+MAX_DEPTH = 100
+
+#: The size of an expression: (levels of nesting, terms), as :func:`shape` measures it.
+Shape = tuple[int, int]
 
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.USub, ast.UAdd, ast.Name, ast.Load)
@@ -45,6 +53,55 @@ def names(tree: ast.AST) -> set[str]:
     """The names an expression refers to (not the functions it calls)."""
     funcs = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in funcs}
+
+
+def shorten(text: str, width: int = 60) -> str:
+    """``text``, cut to ``width`` characters with an ellipsis, for error messages."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _operands(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
+
+
+def shape(tree: ast.Expression, of_name: Callable[[str], Shape] = lambda _: (1, 1)) -> Shape:
+    """The levels of nesting and the terms of a checked expression, without recursion.
+
+    Parameters
+    ----------
+    tree : ast.Expression
+        A tree from :func:`parse`.
+    of_name : callable, optional
+        The shape a name stands for; default one level and one term (a count).
+
+    Returns
+    -------
+    (int, int)
+        Levels: 1 for a number, 1 more per operation around it, ``of_name`` for a name.
+        Terms: numbers and names (as ``of_name`` counts them) plus operations.
+    """
+    done: dict[int, Shape] = {}
+    stack: list[tuple[ast.expr, bool]] = [(tree.body, False)]
+    while stack:
+        node, ready = stack.pop()
+        operands = _operands(node)
+        if not ready:
+            stack.append((node, True))
+            stack.extend((o, False) for o in operands)
+        elif isinstance(node, ast.Name):
+            done[id(node)] = of_name(node.id)
+        elif not operands:
+            done[id(node)] = (1, 1)
+        else:
+            inner = [done[id(o)] for o in operands]
+            done[id(node)] = (1 + max(d for d, _ in inner), 1 + sum(t for _, t in inner))
+    return done[id(tree.body)]
 
 
 def _what(node: ast.AST) -> str:
@@ -88,12 +145,31 @@ def _refusal(expression: str) -> ast.Expression | str:
             and len(node.args) >= 2
         )
         if not ok:
-            part = ast.get_source_segment(expression.strip(), node) or expression.strip()
             return (
-                f"{part} is not allowed ({what}); use metric ids, numbers, + - * /, "
-                "parentheses, min() and max()"
+                f"{shorten(_source(expression, node))} is not allowed ({what}); use metric "
+                "ids, numbers, + - * /, parentheses, min() and max()"
             )
+        if isinstance(node, ast.Constant) and not _is_float(node.value):
+            return f"the number {shorten(_source(expression, node), 20)} is too large"
+    levels, _ = shape(tree)
+    if levels > MAX_DEPTH:
+        return (
+            f"nested {levels} levels deep, more than the {MAX_DEPTH} allowed "
+            "(each + - * /, sign and min/max adds a level)"
+        )
     return tree
+
+
+def _source(expression: str, node: ast.AST) -> str:
+    return ast.get_source_segment(expression.strip(), node) or expression.strip()
+
+
+def _is_float(value: int | float) -> bool:
+    """Whether a number is a finite float (900 digits, or 1e400, are not)."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def parse(expression: str, metric_id: str) -> ast.Expression:
@@ -114,11 +190,12 @@ def parse(expression: str, metric_id: str) -> ast.Expression:
     Raises
     ------
     MetricError
-        Not a string, a syntax error, or a construct that is not allowed (named).
+        Not a string, a syntax error, a construct that is not allowed (named), a number too
+        large for a float, or nesting deeper than :data:`MAX_DEPTH`.
     """
     if not isinstance(expression, str):
         raise MetricError(f"metric {metric_id!r}: the expression must be a string")
     tree = _refusal(expression)
     if isinstance(tree, str):
-        raise MetricError(f"metric {metric_id!r}: {expression!r}: {tree}")
+        raise MetricError(f"metric {metric_id!r}: {shorten(expression)!r}: {tree}")
     return tree
