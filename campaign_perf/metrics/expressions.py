@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -62,14 +62,14 @@ class _Evaluator:
         m = self.registry.get(metric_id)
         if m is None:
             raise MetricError(f"unknown metric {metric_id!r}")
-        if m.is_count:
+        if m.expression is None:
             raise MetricError(f"count {metric_id!r} is not in the data")
         if metric_id in self.stack:
             cycle = " -> ".join([*self.stack[self.stack.index(metric_id) :], metric_id])
             raise MetricError(f"metric {metric_id!r}: cycle {cycle}")
         self.stack.append(metric_id)
         try:
-            out = self.expression(m.expression, metric_id)  # type: ignore[arg-type]
+            out = self.expression(m.expression, metric_id)
         finally:
             self.stack.pop()
         self.values[metric_id] = out
@@ -82,7 +82,7 @@ class _Evaluator:
             if isinstance(node, ast.Expression):
                 return ev(node.body)
             if isinstance(node, ast.Constant):
-                return float(node.value)
+                return float(cast(float, node.value))  # a number: checked by parse
             if isinstance(node, ast.Name):
                 if node.id not in self.values and node.id not in self.registry:
                     raise MetricError(
@@ -96,7 +96,7 @@ class _Evaluator:
                 args = [ev(a) for a in node.args]
                 out = args[0]
                 for a in args[1:]:
-                    out = FUNCTIONS[node.func.id](out, a)  # type: ignore[union-attr]
+                    out = FUNCTIONS[cast(ast.Name, node.func).id](out, a)
                 return out
             assert isinstance(node, ast.BinOp)
             left, right = ev(node.left), ev(node.right)
@@ -239,20 +239,20 @@ def expression_tree(metric_id: str, registry: Mapping[str, Metric] | None = None
         if mid in stack:
             raise MetricError(f"metric {mid!r}: cycle {' -> '.join([*stack, mid])}")
         m = get_metric(mid, registry)
-        if m.is_count:
+        if m.expression is None:
             return mid
-        return node(parse(m.expression, mid).body, (*stack, mid))  # type: ignore[arg-type]
+        return node(parse(m.expression, mid).body, (*stack, mid))
 
     def node(n: ast.AST, stack: tuple[str, ...]) -> Any:
         if isinstance(n, ast.Constant):
-            return float(n.value)
+            return float(cast(float, n.value))
         if isinstance(n, ast.Name):
             return tree(n.id, stack)
         if isinstance(n, ast.UnaryOp):
             inner = node(n.operand, stack)
             return ["neg", inner] if isinstance(n.op, ast.USub) else inner
         if isinstance(n, ast.Call):
-            return [n.func.id, *(node(a, stack) for a in n.args)]  # type: ignore[attr-defined]
+            return [cast(ast.Name, n.func).id, *(node(a, stack) for a in n.args)]
         assert isinstance(n, ast.BinOp)
         return [ops[type(n.op)], node(n.left, stack), node(n.right, stack)]
 
@@ -348,9 +348,9 @@ def proportion(metric_id: str, registry: Mapping[str, Metric] | None = None) -> 
     """
     registry = METRICS if registry is None else registry
     m = get_metric(metric_id, registry)
-    if m.is_count:
+    if m.expression is None:
         return None
-    body = parse(m.expression, metric_id).body  # type: ignore[arg-type]
+    body = parse(m.expression, metric_id).body
     if not (isinstance(body, ast.BinOp) and isinstance(body.op, ast.Div)):
         return None
 
@@ -372,11 +372,9 @@ def proportion(metric_id: str, registry: Mapping[str, Metric] | None = None) -> 
             stack.extend([n.right, n.left])
         else:
             terms.append(n)
-    num = [people(t) for t in terms]
-    if any(t is None for t in num):
+    num = [p for p in map(people, terms) if p is not None]
+    if len(num) < len(terms):
         return None
-    if len(num) > 1 and (
-        not set(num) <= EXCLUSIVE_STATUSES or len(set(num)) < len(num)  # type: ignore[operator]
-    ):
+    if len(num) > 1 and (not set(num) <= EXCLUSIVE_STATUSES or len(set(num)) < len(num)):
         return None
-    return Proportion(tuple(num), den)  # type: ignore[arg-type]
+    return Proportion(tuple(num), den)

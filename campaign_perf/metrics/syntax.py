@@ -164,8 +164,10 @@ def _source(expression: str, node: ast.AST) -> str:
     return ast.get_source_segment(expression.strip(), node) or expression.strip()
 
 
-def _is_float(value: int | float) -> bool:
+def _is_float(value: object) -> bool:
     """Whether a number is a finite float (900 digits, or 1e400, are not)."""
+    if not isinstance(value, (int, float)):
+        return False
     try:
         return math.isfinite(float(value))
     except OverflowError:
