@@ -11,9 +11,11 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 import campaign_perf as cp
 from campaign_perf import metrics as M
+from campaign_perf.cli import app
 from campaign_perf.views.export import write_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -299,6 +301,83 @@ def test_proportions_are_count_over_count_of_people() -> None:
     for i, (expression, expected) in enumerate(cases.items()):
         M.metric(f"p{i}", expression)
         assert M.proportion(f"p{i}") == expected, expression
+
+
+# Expressions built to break the parser or the evaluators (nesting that exhausts Python's
+# recursion, numbers that overflow a float): each is one clear error, never a traceback.
+HUGE_NUMBER = "sent * " + "9" * 900
+DEEP_MINUS = "-" * 990 + "sent"
+LONG_SUM = "+".join(["1"] * 499)
+
+
+@pytest.mark.parametrize(
+    ("expression", "words"),
+    [
+        (HUGE_NUMBER, "is too large"),
+        ("1e400 * sent", "1e400 is too large"),
+        (DEEP_MINUS, "nested 991 levels deep"),
+        (LONG_SUM, "nested 499 levels deep"),
+    ],
+)
+def test_numbers_too_large_and_nesting_too_deep_are_one_clear_error(
+    expression: str, words: str
+) -> None:
+    for attempt in (
+        lambda: M.metric("evil", expression),
+        lambda: M.evaluate(expression, V, "evil"),
+    ):
+        with pytest.raises(M.MetricError) as err:
+            attempt()
+        message = str(err.value)
+        assert words in message
+        assert "\n" not in message and len(message) < 200, message
+    assert "evil" not in M.METRICS
+
+
+def test_nesting_up_to_the_limit_is_evaluated() -> None:
+    M.metric("deep_sum", "+".join(["sent"] * 100))
+    M.metric("deep_minus", "-" * 99 + "sent")
+    out = M.compute_metrics(pd.DataFrame({"sent": [3, 0]}), ["deep_sum", "deep_minus"])
+    assert out["deep_sum"].tolist() == [300.0, 0.0]
+    assert out["deep_minus"].tolist() == [-3.0, 0.0]
+    assert len(M.expression_tree("deep_sum")) == 3
+
+
+def test_nesting_through_other_metrics_counts_and_leaves_the_registry_unchanged() -> None:
+    M.metric("half_deep", "-" * 59 + "sent")
+    with pytest.raises(M.MetricError, match=r"'too_deep'.* levels deep with the metrics it uses"):
+        M.metric("too_deep", "-" * 59 + "half_deep")
+    assert "too_deep" not in M.METRICS
+    M.metric("shallow", "half_deep + 1")
+    with pytest.raises(M.MetricError, match="levels deep"):
+        M.metric("half_deep", "-" * 98 + "sent", replace=True)  # would deepen 'shallow'
+    assert M.METRICS["half_deep"].expression == "-" * 59 + "sent"
+
+
+def test_a_metric_whose_expansion_over_counts_explodes_is_refused() -> None:
+    M.metric("double0", "sent + sent")
+    with pytest.raises(
+        M.MetricError, match=r"terms once the metrics it uses are written out.*10,000 allowed"
+    ):
+        for i in range(1, 40):
+            M.metric(f"double{i}", f"double{i - 1} + double{i - 1}")
+    last = max(int(m[6:]) for m in M.METRICS if m.startswith("double"))
+    assert 5 < last < 40
+    assert M.expression_tree(f"double{last}")[0] == "+"
+
+
+@pytest.mark.parametrize("expression", [HUGE_NUMBER, DEEP_MINUS, LONG_SUM])
+def test_the_cli_refuses_such_a_metric_in_one_error_line(expression: str, tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "event_type,timestamp,lead_id,campaign_id,email_id\nsent,2026-03-02T09:00:00Z,L1,C1,E1\n"
+    )
+    res = CliRunner().invoke(
+        app, ["report", str(events), "--metric", f"x={expression}", "-o", str(tmp_path / "r.html")]
+    )
+    assert res.exit_code == 2, res.output
+    assert res.stderr.startswith("error:") and len(res.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in res.output and not (tmp_path / "r.html").exists()
 
 
 def test_metrics_of_metrics_are_evaluated_after_what_they_use() -> None:
