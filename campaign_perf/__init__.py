@@ -5,6 +5,7 @@
 >>> cp.Report(log, time_frame="past 30 days", today="as_of").table()  # doctest: +SKIP
 """
 
+from campaign_perf._version import __version__
 from campaign_perf.engine.rules import COUNT_COLUMNS, DEFAULT_UNSUBSCRIBE_LINK_PATTERN
 from campaign_perf.errors import (
     CampaignPerfError,
@@ -33,9 +34,7 @@ from campaign_perf.report.groups import GROUPS, Filters
 from campaign_perf.schema import EVENT_TYPES
 from campaign_perf.timeframes import DateRange, TimeFrame
 
-
 __all__ = [
-    "__version__",
     "COUNT_COLUMNS",
     "DEFAULT_COLUMNS",
     "DEFAULT_UNSUBSCRIBE_LINK_PATTERN",
@@ -58,6 +57,7 @@ __all__ = [
     "StatsError",
     "TimeFrame",
     "TimeFrameError",
+    "__version__",
     "count",
     "load_events",
     "metric",
