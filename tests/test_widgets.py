@@ -28,6 +28,7 @@ from campaign_perf.errors import ReportError
 from campaign_perf.metrics import METRICS, format_value, metric, registry_snapshot
 from campaign_perf import Report
 from campaign_perf.report.groups import GROUP_LABELS
+from campaign_perf.report.rows import table_rows
 from campaign_perf.views import tables
 from campaign_perf.views.charts import chart
 from campaign_perf.views.dashboard import EMPTY_MESSAGE, Dashboard
@@ -309,12 +310,12 @@ def _same_as_styled(d: Dashboard, st: Styler, kinds: list[str]) -> None:
 
 
 def test_the_table_shows_the_styled_tables_cells(dash: Dashboard, rep: Report) -> None:
-    rows = tables.table_rows(rep)
-    assert "subtotal" in set(rows["row_kind"])
-    _same_as_styled(dash, tables.styled(rep), rows["row_kind"].tolist())
+    rows = table_rows(rep)
+    assert "subtotal" in set(rows["kind"])
+    _same_as_styled(dash, tables.styled(rep), rows["kind"].tolist())
     dash.group_by.value = "program"
     by_program = rep.by("program")
-    kinds = tables.table_rows(by_program)["row_kind"].tolist()
+    kinds = table_rows(by_program)["kind"].tolist()
     _same_as_styled(dash, tables.styled(by_program), kinds)
     # Sorted: the flat table (no subtotals) with its rows reordered, the total kept last,
     # as a view that reorders the Styler's rows shows it.
@@ -325,7 +326,7 @@ def test_the_table_shows_the_styled_tables_cells(dash: Dashboard, rep: Report) -
     order = body.sort_values(METRICS["opened_pct"].label, ascending=False, kind="stable").index
     st.data = pd.concat([body.loc[order], st.data.iloc[-1:]])
     st.index = st.data.index
-    _same_as_styled(dash, st, ["row"] * len(body) + ["total"])
+    _same_as_styled(dash, st, ["detail"] * len(body) + ["total"])
 
 
 def test_the_table_escapes_names() -> None:
@@ -341,7 +342,7 @@ def test_the_table_escapes_names() -> None:
         [name, "y"],
         [f"{name} — subtotal", ""],
     ]
-    assert _row_kinds(d) == ["row", "row", "subtotal", "total"]
+    assert _row_kinds(d) == ["detail", "detail", "subtotal", "total"]
 
 
 def test_sort_by_a_name_ignores_case(dash: Dashboard) -> None:

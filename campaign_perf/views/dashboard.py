@@ -35,12 +35,13 @@ from campaign_perf.errors import CampaignPerfError, TimeFrameError
 from campaign_perf.metrics import METRICS
 from campaign_perf.report.core import ReportCore
 from campaign_perf.report.groups import GROUP_LABELS, GROUPS
+from campaign_perf.report.rows import sort_rows, table_rows
 from campaign_perf.timeframes import TimeFrame, check_tz, preset_choices
 from campaign_perf.views.charts import CHART_KINDS, _known, _without_template, chart
 from campaign_perf.views.export import write_report
 from campaign_perf.views.html.report import write_html
 from campaign_perf.views.preview import preview_html
-from campaign_perf.views.tables import _ROW_CSS, TABLE_CLASS, _rows, sort_rows, to_html
+from campaign_perf.views.tables import ROW_CSS, TABLE_CLASS, to_html
 
 __all__ = ["EMPTY_MESSAGE", "GROUP_CHOICES", "Dashboard"]
 
@@ -69,7 +70,7 @@ _TABLE_STYLES = {
     "td": "padding: 2px 8px; white-space: nowrap; font-variant-numeric: tabular-nums;",
     "th.num": "text-align: right;",
     "td.num": "text-align: right;",
-    **{f"tr.{kind} td": css for kind, css in _ROW_CSS.items()},
+    **{f"tr.{kind} td": css for kind, css in ROW_CSS.items()},
 }
 _TABLE_CSS = (
     "<style>"
@@ -691,9 +692,9 @@ class Dashboard:
             return
         sort = self.sort_by.value
         # A sorted table is flat: campaign subtotals would be out of place.
-        rows = _rows(rep, table, subtotals=not sort, total=True, totals=self._totals(rep))
+        rows = table_rows(rep, subtotals=not sort, table=table, totals=self._totals(rep))
         if sort:
-            rows = sort_rows(rows, sort, self.sort_ascending.value)
+            rows = sort_rows(rows, sort, self.sort_ascending.value, mode="ranked")
         self.table.value = (
             f"{_TABLE_CSS}<div class='cp-table-scroll' style='max-height:{self._table_height};"
             f"overflow:auto'>{to_html(rep, rows=rows)}</div>"
