@@ -21,7 +21,7 @@ import html
 import tempfile
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from campaign_perf.report.core import ReportCore
 from campaign_perf.report.groups import GROUP_LABELS, GROUPS
 from campaign_perf.report.rows import sort_rows, table_rows
 from campaign_perf.timeframes import TimeFrame, check_tz, preset_choices
-from campaign_perf.views.charts import CHART_KINDS, _known, _without_template, chart
+from campaign_perf.views.charts import CHART_KINDS, chart
 from campaign_perf.views.export import write_report
 from campaign_perf.views.html.report import write_html
 from campaign_perf.views.preview import preview_html
@@ -667,13 +667,15 @@ class Dashboard:
         # The chart takes the report's table and total from the view (not computing them
         # again). Every chart has the same template: once the FigureWidget has it, the
         # charts are drawn without it (plotly would validate it again in each, for nothing).
-        known = (
-            _known(rep, self._table_frame, self._totals(rep))
-            if self._table_of is rep
-            else nullcontext()
+        known = self._table_of is rep
+        fig = chart(
+            rep,
+            self.chart_kind.value,
+            table=self._table_frame if known else None,
+            total=self._totals(rep) if known else None,
+            template=not self._has_template,
+            **self._chart_options,
         )
-        with known, _without_template() if self._has_template else nullcontext():
-            fig = chart(rep, self.chart_kind.value, **self._chart_options)
         if self._box_width.width and fig.layout.width is None:
             fig.layout.width = self._box_width.width
         _apply_figure(self.figure, fig, template=not self._has_template)
