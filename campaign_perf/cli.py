@@ -23,6 +23,7 @@ from typer.core import TyperGroup
 
 import campaign_perf as cp
 from campaign_perf.metrics import get_metric, metric_option
+from campaign_perf.report.rows import as_text, table_rows
 from campaign_perf.timeframes import check_tz, parse_week_start
 from campaign_perf.views.export import SUFFIXES, write_report
 
@@ -393,8 +394,11 @@ def _layout(formatted: Any, metric_labels: set[str], width: int) -> list[dict[st
     return layouts
 
 
-def _print_table(rep: cp.Report, table: Any, formatted: Any) -> None:
-    """The report as a rich table on stdout (several side by side parts on a narrow terminal)."""
+def _print_table(rep: cp.Report, table: Any, rows: Any) -> None:
+    """The report as a rich table on stdout (several side by side parts on a narrow terminal):
+    the rows of ``table_rows``, subtotals dimmed and the total in bold."""
+    formatted = as_text(rep, rows)
+    kinds = [*rows["kind"].tolist(), None]  # each row's kind, then none after the last
     console = Console(highlight=False)
     terminal = console.is_terminal
     if not terminal:  # a pipe or a file: one table, no wrapping, no cropping
@@ -418,7 +422,6 @@ def _print_table(rep: cp.Report, table: Any, formatted: Any) -> None:
         layouts: list[dict[str, int | None]] = list(_layout(formatted, labels, console.width))
     else:
         layouts = [dict.fromkeys(formatted.columns)]
-    n = len(formatted)
     for widths in layouts:
         t = Table(header_style="bold")
         for col, width in widths.items():
@@ -426,13 +429,13 @@ def _print_table(rep: cp.Report, table: Any, formatted: Any) -> None:
                 t.add_column(col, justify="right", width=width)
             else:
                 t.add_column(col, overflow="fold", width=width)
-        rows = formatted[list(widths)].itertuples(index=False, name=None)
-        for i, row in enumerate(rows):
-            cells = [str(v) for v in row]
-            is_total = i == n - 1
-            is_subtotal = any(c.endswith("— subtotal") for c in cells)
-            style = "bold" if is_total else "dim bold" if is_subtotal else None
-            t.add_row(*cells, style=style, end_section=is_subtotal or i == n - 2)
+        cells = formatted[list(widths)].itertuples(index=False, name=None)
+        for i, row in enumerate(cells):
+            kind, after = kinds[i], kinds[i + 1]
+            style = {"total": "bold", "subtotal": "dim bold"}.get(kind)
+            t.add_row(
+                *map(str, row), style=style, end_section=kind == "subtotal" or after == "total"
+            )
         console.print(t)
 
 
@@ -758,7 +761,7 @@ def report(
             )
         with _status("Counting…"):
             table = rep.table()
-            formatted = None if output is not None else rep.formatted()
+            rows = None if output is not None else table_rows(rep, table=table)
 
         if output is not None and _is_html(output):
             from campaign_perf.views.html.report import write_html
@@ -778,7 +781,7 @@ def report(
             if summary.rejected:
                 _note(_rejected_note(summary, written_rejected))
         else:
-            _print_table(rep, table, formatted)
+            _print_table(rep, table, rows)
             out = Console(highlight=False, soft_wrap=True)
             for line in _summary_lines(summary, written_rejected):
                 out.print(Text(line, style="dim"))

@@ -1,4 +1,4 @@
-"""The people-facing table: labels, formatted numbers, subtotals, total, escaping."""
+"""The people-facing table drawn: labels, formatted numbers, row styles, escaping."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from pandas.io.formats.style import Styler
 
 import campaign_perf as cp
+from campaign_perf.report.rows import sort_rows, table_rows
 from campaign_perf.views import tables
 
 BAD = "<img src=x onerror=alert(1)>"
@@ -18,7 +19,8 @@ ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 COLUMNS = ["sent", "delivered", "opened", "opened_pct"]
 
 
-def _rows() -> list[dict]:
+def sale_events() -> list[dict]:
+    """Events of two campaigns: one of two emails, one of one email with a hostile name."""
     rows: list[dict] = []
 
     def add(kind: str, c: str, cname: str, e: str, ename: str, lead: str) -> None:
@@ -57,17 +59,17 @@ def _rows() -> list[dict]:
 
 # (label, sent, delivered, opened) of each row people see, derived from the rows above.
 EXPECTED = [
-    ("row", "Spring Sale", "Hello", 1200, 1000, 250),
-    ("row", "Spring Sale", "Reminder", 3, 3, 1),
+    ("detail", "Spring Sale", "Hello", 1200, 1000, 250),
+    ("detail", "Spring Sale", "Reminder", 3, 3, 1),
     ("subtotal", "Spring Sale — subtotal", "", 1203, 1003, 251),
-    ("row", BAD, "Oops", 2, 0, 0),  # a campaign of one email: its row is its subtotal
+    ("detail", BAD, "Oops", 2, 0, 0),  # a campaign of one email: its row is its subtotal
     ("total", "Total", "", 1205, 1003, 251),
 ]
 
 
 @pytest.fixture(scope="module")
 def rep() -> cp.Report:
-    log = cp.load_events(pd.DataFrame(_rows()), warn=False)
+    log = cp.load_events(pd.DataFrame(sale_events()), warn=False)
     return cp.Report(log, columns=COLUMNS)
 
 
@@ -93,49 +95,6 @@ def _rule(html: str, row: int) -> str:
     return " ".join(
         props for selectors, props in rules if f"_row{row}_col0," in f"{selectors.strip()},"
     )
-
-
-# -- table_rows -------------------------------------------------------------------------
-def test_rows_have_campaign_subtotals_and_a_total_with_real_numbers(rep: cp.Report) -> None:
-    rows = tables.table_rows(rep)
-    assert list(rows.columns) == ["campaign_name", "email_name", *COLUMNS, "row_kind"]
-    assert rows["row_kind"].tolist() == [e[0] for e in EXPECTED]
-    assert rows["campaign_name"].tolist() == [e[1] for e in EXPECTED]
-    assert rows["email_name"].tolist() == [e[2] for e in EXPECTED]
-    for col, i in (("sent", 3), ("delivered", 4), ("opened", 5)):
-        assert rows[col].tolist() == [e[i] for e in EXPECTED], col
-        assert rows[col].dtype == "int64"
-    expected_pct = [_opened_pct(e[4], e[5]) for e in EXPECTED]
-    assert rows["opened_pct"].tolist() == pytest.approx(expected_pct, nan_ok=True)
-
-
-def test_rows_match_the_plain_table_and_total(rep: cp.Report) -> None:
-    rows = tables.table_rows(rep)
-    plain = rows[rows["row_kind"] == "row"].reset_index(drop=True)
-    pd.testing.assert_frame_equal(plain[COLUMNS], rep.table()[COLUMNS], check_dtype=False)
-    total = rows[rows["row_kind"] == "total"].iloc[0]
-    assert total[COLUMNS].astype(float).tolist() == pytest.approx(
-        rep.total()[COLUMNS].astype(float).tolist(), nan_ok=True
-    )
-
-
-def test_rows_without_subtotals_when_not_grouped_by_campaign_and_email(rep: cp.Report) -> None:
-    rows = tables.table_rows(rep.by("program"))
-    assert rows["row_kind"].tolist() == ["row", "row", "total"]
-    assert rows["program"].tolist() == ["Other", "Spring", "Total"]
-    assert rows["sent"].tolist() == [2, 1203, 1205]
-    assert tables.table_rows(rep, subtotals=False, total=False)["row_kind"].tolist() == [
-        "row",
-        "row",
-        "row",
-    ]
-
-
-def test_rows_of_an_empty_frame_are_a_zero_total(rep: cp.Report) -> None:
-    rows = tables.table_rows(rep.with_time_frame("2025-01-01..2025-01-31"))
-    assert rows["row_kind"].tolist() == ["total"]
-    assert rows["sent"].tolist() == [0]
-    assert math.isnan(rows["opened_pct"].iloc[0])
 
 
 # -- styled -----------------------------------------------------------------------------
@@ -232,9 +191,9 @@ def test_to_html_escapes_names(rep: cp.Report, table: ET.Element) -> None:
 
 
 def test_to_html_shows_given_rows_in_their_order(rep: cp.Report) -> None:
-    rows = tables.sort_rows(tables.table_rows(rep, subtotals=False), "sent", ascending=True)
+    rows = sort_rows(table_rows(rep), "sent", ascending=True, mode="ranked")
     table = ET.fromstring(tables.to_html(rep, rows=rows))
     body = table.findall("tbody/tr")
     assert [tr.findall("td")[1].text for tr in body] == ["Oops", "Reminder", "Hello"]
-    assert [tr.get("class") for tr in body] == ["row"] * 3
+    assert [tr.get("class") for tr in body] == ["detail"] * 3
     assert [td.text for td in table.findall("tfoot/tr/td")][:3] == ["Total", None, "1,205"]

@@ -27,7 +27,8 @@ import campaign_perf as cp
 from campaign_perf import Report
 from campaign_perf.errors import ReportError
 from campaign_perf.metrics import METRICS, format_value, metric, registry_snapshot
-from campaign_perf.report.groups import GROUP_LABELS
+from campaign_perf.report.groups import GROUP_CHOICES, GROUP_LABELS
+from campaign_perf.report.rows import table_rows
 from campaign_perf.views import tables
 from campaign_perf.views.charts import chart
 from campaign_perf.views.dashboard import EMPTY_MESSAGE, Dashboard
@@ -281,23 +282,72 @@ def test_group_by(dash: Dashboard, rep: Report, group: str) -> None:
 def test_group_choices_include_lead_attributes(dash: Dashboard, log: cp.EventLog) -> None:
     values = [v for _, v in dash.group_by.options]
     assert values[0] == "campaign_email"
+    # The built-in groupings as report/groups.py names them, then the lead attributes.
+    builtin = [(label, name) for name, label in GROUP_CHOICES.items()]
+    assert list(dash.group_by.options[: len(builtin)]) == builtin
     assert set(log.dims.lead_attributes) <= set(values)
 
 
-def test_sort_by_a_metric(dash: Dashboard) -> None:
+def _names_and_sent(d: Dashboard) -> list[tuple[str, str, str]]:
+    """(campaign, email, sent) of each row of the shown table."""
+    frame = _shown_table(d)
+    columns = [GROUP_LABELS["campaign_name"], GROUP_LABELS["email_name"], METRICS["sent"].label]
+    return list(frame[columns].itertuples(index=False, name=None))
+
+
+def _expected_by_campaign(rep: Report) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """The rows "By campaign", most sent first, read from the report's tables: campaigns by
+    their Sent, each campaign's emails by theirs, then its subtotal (when it has several)."""
+    table = rep.table()
+    campaigns = rep.by("campaign").table().set_index("campaign_id")["sent"]
+    ids = sorted(table["campaign_id"].unique(), key=lambda c: -campaigns[c])
+    rows, kinds = [], []
+    for c in ids:
+        emails = table[table["campaign_id"] == c].sort_values(
+            "sent", ascending=False, kind="stable"
+        )
+        for r in emails.itertuples():
+            rows.append((r.campaign_name, r.email_name, f"{r.sent:,}"))
+            kinds.append("detail")
+        if len(emails) > 1:
+            name = emails["campaign_name"].iloc[0]
+            rows.append((f"{name} — subtotal", "", f"{campaigns[c]:,}"))
+            kinds.append("subtotal")
+    rows.append(("Total", "", f"{int(rep.total()['sent']):,}"))
+    return rows, [*kinds, "total"]
+
+
+def test_sort_choice_by_campaign_or_ranked(dash: Dashboard, rep: Report) -> None:
+    assert [label for label, _ in dash.sort_mode.options] == ["By campaign", "Ranked"]
+    assert dash.sort_mode.value == "campaign" and not dash.sort_mode.disabled
     dash.sort_by.value = "sent"
-    sent = METRICS["sent"].label
-    frame = _shown_table(dash)
-    rows, total = frame.iloc[:-1], frame.iloc[-1]
-    assert len(rows) == len(dash.report.table())
-    assert _numbers(rows[sent]) == sorted(_numbers(rows[sent]), reverse=True)
-    assert total.iloc[0] == "Total"
-    assert "subtotal" not in _row_kinds(dash)  # a sorted table is flat
+    # By campaign: each campaign's block kept together, its subtotal last.
+    rows, kinds = _expected_by_campaign(rep)
+    assert _names_and_sent(dash) == rows
+    assert _row_kinds(dash) == kinds
+    # Ranked: every email in one list, most sent first; no subtotals; the total last.
+    dash.sort_mode.value = "ranked"
+    ranked = rep.table().sort_values("sent", ascending=False, kind="stable")
+    assert _names_and_sent(dash) == [
+        *((r.campaign_name, r.email_name, f"{r.sent:,}") for r in ranked.itertuples()),
+        ("Total", "", f"{int(rep.total()['sent']):,}"),
+    ]
+    assert _row_kinds(dash) == ["detail"] * len(ranked) + ["total"]
     dash.sort_ascending.value = True
-    frame = _shown_table(dash)
-    assert _numbers(frame.iloc[:-1][sent]) == sorted(_numbers(frame.iloc[:-1][sent]))
+    sent = _numbers(_shown_table(dash).iloc[:-1][METRICS["sent"].label])
+    assert sent == sorted(sent)
+    # The report's order, ranked: the emails without their subtotals.
     dash.sort_by.value = ""
+    assert _row_kinds(dash) == ["detail"] * len(ranked) + ["total"]
+    dash.sort_mode.value = "campaign"
     assert "subtotal" in _row_kinds(dash)
+
+
+def test_sort_choice_is_off_without_subtotals(dash: Dashboard) -> None:
+    dash.group_by.value = "program"  # no campaign blocks: both choices sort alike
+    assert dash.sort_mode.disabled
+    dash.group_by.value = "campaign_email"
+    assert not dash.sort_mode.disabled
 
 
 def _same_as_styled(d: Dashboard, st: Styler, kinds: list[str]) -> None:
@@ -309,23 +359,24 @@ def _same_as_styled(d: Dashboard, st: Styler, kinds: list[str]) -> None:
 
 
 def test_the_table_shows_the_styled_tables_cells(dash: Dashboard, rep: Report) -> None:
-    rows = tables.table_rows(rep)
-    assert "subtotal" in set(rows["row_kind"])
-    _same_as_styled(dash, tables.styled(rep), rows["row_kind"].tolist())
+    rows = table_rows(rep)
+    assert "subtotal" in set(rows["kind"])
+    _same_as_styled(dash, tables.styled(rep), rows["kind"].tolist())
     dash.group_by.value = "program"
     by_program = rep.by("program")
-    kinds = tables.table_rows(by_program)["row_kind"].tolist()
+    kinds = table_rows(by_program)["kind"].tolist()
     _same_as_styled(dash, tables.styled(by_program), kinds)
-    # Sorted: the flat table (no subtotals) with its rows reordered, the total kept last,
+    # Ranked: the flat table (no subtotals) with its rows reordered, the total kept last,
     # as a view that reorders the Styler's rows shows it.
     dash.group_by.value = "campaign_email"
+    dash.sort_mode.value = "ranked"
     dash.sort_by.value = "opened_pct"
     st = tables.styled(rep, subtotals=False)
     body = st.data.iloc[:-1]
     order = body.sort_values(METRICS["opened_pct"].label, ascending=False, kind="stable").index
     st.data = pd.concat([body.loc[order], st.data.iloc[-1:]])
     st.index = st.data.index
-    _same_as_styled(dash, st, ["row"] * len(body) + ["total"])
+    _same_as_styled(dash, st, ["detail"] * len(body) + ["total"])
 
 
 def test_the_table_escapes_names() -> None:
@@ -341,7 +392,7 @@ def test_the_table_escapes_names() -> None:
         [name, "y"],
         [f"{name} — subtotal", ""],
     ]
-    assert _row_kinds(d) == ["row", "row", "subtotal", "total"]
+    assert _row_kinds(d) == ["detail", "detail", "subtotal", "total"]
 
 
 def test_sort_by_a_name_ignores_case(dash: Dashboard) -> None:

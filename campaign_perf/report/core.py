@@ -27,10 +27,10 @@ from campaign_perf.metrics import (
     Metric,
     compute_metrics,
     custom_counts,
-    format_value,
     get_metric,
 )
-from campaign_perf.report.groups import GROUP_ALIASES, GROUP_LABELS, GROUPS, Filters
+from campaign_perf.report.groups import GROUP_ALIASES, GROUPS, Filters
+from campaign_perf.report.rows import as_text, table_rows
 from campaign_perf.timeframes import DateRange, TimeFrame, check_tz, parse_week_start, today_in
 
 __all__ = ["Basis", "ReportCore"]
@@ -512,42 +512,16 @@ class ReportCore:
         """The table as people read it: labels, formatted numbers, campaign subtotals
         (when grouped by campaign × email, for campaigns of several emails) and a total row.
 
+        The rows of :func:`~campaign_perf.report.rows.table_rows` as text (that function
+        also says which row is a subtotal or the total).
+
         Returns
         -------
         pandas.DataFrame
             All cells are strings; the columns are the labels.
         """
-        t = self.table()
-        keys = [k for k in t.columns if k not in self.columns]  # type: ignore[operator]
-        shown = [k for k in keys if not k.endswith("_id")] or keys
-        rows: list[dict[str, str]] = []
-
-        def fmt_row(labels: dict[str, str], values: Mapping[str, Any]) -> dict[str, str]:
-            row = {GROUP_LABELS.get(k, k): labels.get(k, "") for k in shown}
-            for m in self.metrics:
-                row[m.label] = format_value(values[m.id], m.fmt)
-            return row
-
-        def plain(v: Any) -> str:
-            return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-
-        if subtotals and self.group_by == ("campaign_email",) and len(t):
-            cube = self.cube()
-            for cid, part in t.groupby("campaign_id", sort=False):
-                for _, r in part.iterrows():
-                    rows.append(fmt_row({k: plain(r[k]) for k in shown}, r))
-                if len(part) == 1:  # a campaign of one email: its row is its subtotal
-                    continue
-                sub = cube[cube["campaign_id"] == cid][list(self.count_columns)].sum().to_frame().T
-                label = f"{part['campaign_name'].iloc[0]} — subtotal"
-                rows.append(fmt_row({"campaign_name": label}, self._with_metrics(sub).iloc[0]))
-        else:
-            for _, r in t.iterrows():
-                rows.append(fmt_row({k: plain(r[k]) for k in shown}, r))
-        if total:
-            rows.append(fmt_row({shown[0]: "Total"}, self.total()))
-        cols = [GROUP_LABELS.get(k, k) for k in shown] + [m.label for m in self.metrics]
-        return pd.DataFrame(rows, columns=cols)
+        rows = table_rows(self, subtotals=subtotals, total=total)
+        return as_text(self, rows).reset_index(drop=True)
 
     def __repr__(self) -> str:
         return f"<Report {self.description}; by {', '.join(self.group_by)}>"  # type: ignore[arg-type]

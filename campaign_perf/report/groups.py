@@ -4,18 +4,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["GROUPS", "GROUP_ALIASES", "GROUP_LABELS", "Filters"]
+__all__ = [
+    "GROUPINGS",
+    "GROUPS",
+    "GROUP_ALIASES",
+    "GROUP_CHOICES",
+    "GROUP_LABELS",
+    "Filters",
+    "Grouping",
+]
 
-#: Group names and the columns they put in the table.
-GROUPS: dict[str, tuple[str, ...]] = {
-    "campaign_email": ("campaign_id", "campaign_name", "email_id", "email_name"),
-    "program": ("program",),
-    "campaign": ("campaign_id", "campaign_name"),
-    "email": ("email_id", "email_name"),
-    "day": ("send_day",),
-    "week": ("send_week",),
-    "month": ("send_month",),
+
+@dataclass(frozen=True)
+class Grouping:
+    """A grouping of the report's rows: its label for people and the columns it puts in
+    the table."""
+
+    label: str
+    columns: tuple[str, ...]
+
+
+#: The groupings people choose from, by name, in the order they are offered (a report can
+#: also be grouped by a lead attribute of the log).
+GROUPINGS: dict[str, Grouping] = {
+    "campaign_email": Grouping(
+        "Campaign × Email", ("campaign_id", "campaign_name", "email_id", "email_name")
+    ),
+    "program": Grouping("Program", ("program",)),
+    "campaign": Grouping("Campaign", ("campaign_id", "campaign_name")),
+    "email": Grouping("Email", ("email_id", "email_name")),
+    "day": Grouping("Send day", ("send_day",)),
+    "week": Grouping("Send week", ("send_week",)),
+    "month": Grouping("Send month", ("send_month",)),
 }
+#: Group names and the columns they put in the table.
+GROUPS: dict[str, tuple[str, ...]] = {name: g.columns for name, g in GROUPINGS.items()}
+#: Group names and their labels, as people choose them.
+GROUP_CHOICES: dict[str, str] = {name: g.label for name, g in GROUPINGS.items()}
 GROUP_ALIASES = {
     "campaign×email": "campaign_email",
     "campaign x email": "campaign_email",

@@ -21,9 +21,8 @@ import ast
 import html
 import inspect
 import weakref
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -140,7 +139,15 @@ def metric_color(metric_id: str, index: int = 0) -> str:
 
 
 # -- the entry point --------------------------------------------------------------------
-def chart(rep: ReportCore, kind: str = "rates", **options: Any) -> go.Figure:
+def chart(
+    rep: ReportCore,
+    kind: str = "rates",
+    *,
+    table: pd.DataFrame | None = None,
+    total: pd.Series | None = None,
+    template: bool = True,
+    **options: Any,
+) -> go.Figure:
     """Draw a chart of a report.
 
     Parameters
@@ -149,6 +156,13 @@ def chart(rep: ReportCore, kind: str = "rates", **options: Any) -> go.Figure:
         The report: its time frame, zone, basis, filters, columns and grouping are used.
     kind : str, default "rates"
         One of :data:`CHART_KINDS`.
+    table, total : optional
+        ``rep.table()`` and ``rep.total()``, when the caller has them already (a view that
+        shows them too): the chart takes them instead of computing them again.
+    template : bool, default True
+        Give the figure the ``plotly_white`` template. False for a view that copies the
+        figure into one that has it already (plotly validates a template again in each
+        figure that is given one, which costs more than the rest of the figure).
     **options
         Options of the kind:
 
@@ -187,14 +201,17 @@ def chart(rep: ReportCore, kind: str = "rates", **options: Any) -> go.Figure:
     draw = _DRAWERS.get(name)
     if draw is None:
         raise ReportError(f"unknown chart kind {kind!r}; kinds: {', '.join(CHART_KINDS)}")
-    allowed = [p for p in inspect.signature(draw).parameters if p != "rep"]
+    allowed = [p for p in inspect.signature(draw).parameters if p not in ("rep", "known")]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         accepts = f"options: {', '.join(allowed)}" if allowed else "no options"
         raise ReportError(
             f"unknown option(s) {', '.join(unknown)} for the {name!r} chart; it takes {accepts}"
         )
-    return draw(rep, **options)
+    fig = draw(rep, known=_Known(table, total), **options)
+    if template:
+        fig.layout.template = "plotly_white"
+    return fig
 
 
 # -- shared pieces ----------------------------------------------------------------------
@@ -223,29 +240,9 @@ def _subtitle(rep: ReportCore, *notes: str) -> str:
     return " · ".join([rest, *filtered, *notes])
 
 
-#: Set inside :func:`_without_template`.
-_NO_TEMPLATE: ContextVar[bool] = ContextVar("campaign_perf_no_template", default=False)
-
-
-@contextmanager
-def _without_template() -> Iterator[None]:
-    """Charts drawn inside leave the template out of their layout.
-
-    For a view that copies a chart's traces and layout into a figure that has the template
-    already (the dashboard's ``FigureWidget``): plotly validates the template again in
-    every figure that names it, which costs more than the rest of the figure.
-    """
-    token = _NO_TEMPLATE.set(True)
-    try:
-        yield
-    finally:
-        _NO_TEMPLATE.reset(token)
-
-
 def _layout(rep: ReportCore, title: str, *notes: str, **extra: Any) -> dict[str, Any]:
     """The layout every chart starts from."""
     layout: dict[str, Any] = {
-        "template": "plotly_white",
         "colorway": list(PALETTE),
         "title": {
             "text": _text(f"{title} — {_frame_text(rep)}"),
@@ -260,8 +257,6 @@ def _layout(rep: ReportCore, title: str, *notes: str, **extra: Any) -> dict[str,
         "height": 450,
     }
     layout.update(extra)
-    if _NO_TEMPLATE.get():
-        del layout["template"]
     return layout
 
 
@@ -288,52 +283,39 @@ def _empty(rep: ReportCore, title: str, message: str = EMPTY_MESSAGE, *notes: st
     return go.Figure(layout=layout)
 
 
-#: Set inside :func:`_known`: a report, its table and its total.
-_KNOWN: ContextVar[tuple[ReportCore, pd.DataFrame, pd.Series] | None] = ContextVar(
-    "campaign_perf_known", default=None
-)
+@dataclass(frozen=True)
+class _Known:
+    """What the caller of :func:`chart` computed already: the report's ``table()`` and
+    ``total()`` (None when not given)."""
+
+    table: pd.DataFrame | None = None
+    total: pd.Series | None = None
 
 
-@contextmanager
-def _known(rep: ReportCore, table: pd.DataFrame, total: pd.Series) -> Iterator[None]:
-    """Charts of ``rep`` drawn inside take its table and total (``rep.table()`` and
-    ``rep.total()``, computed already) instead of computing them again, when the columns
-    they need are among the report's."""
-    token = _KNOWN.set((rep, table, total))
-    try:
-        yield
-    finally:
-        _KNOWN.reset(token)
+_NOTHING_KNOWN = _Known()
 
 
-def _known_for(rep: ReportCore, columns: Sequence[str]) -> tuple[pd.DataFrame, pd.Series] | None:
-    known = _KNOWN.get()
-    if known is None or known[0] is not rep or not set(columns) <= set(rep.columns):  # type: ignore[arg-type]
-        return None
-    return known[1], known[2]
-
-
-def _table(rep: ReportCore, full: ReportCore) -> pd.DataFrame:
-    """``full.table()``, where ``full`` is ``rep`` with other columns."""
+def _table(rep: ReportCore, full: ReportCore, known: _Known) -> pd.DataFrame:
+    """``full.table()``, where ``full`` is ``rep`` with other columns (taken from the known
+    table when those columns are among the report's)."""
     columns: tuple[str, ...] = full.columns  # type: ignore[assignment]
-    known = _known_for(rep, columns)
-    if known is None:
+    if known.table is None or not set(columns) <= set(rep.columns):  # type: ignore[arg-type]
         return full.table()
-    table = known[0]
-    keys = [c for c in table.columns if c not in rep.columns]  # type: ignore[operator]
-    return table[[*keys, *columns]]
+    keys = [c for c in known.table.columns if c not in rep.columns]  # type: ignore[operator]
+    return known.table[[*keys, *columns]]
 
 
-def _funnel_counts(rep: ReportCore) -> pd.Series:
+def _funnel_counts(rep: ReportCore, known: _Known) -> pd.Series:
     ids = ["sent", "delivered", "opened", "clicked"]
-    known = _known_for(rep, ids)
-    return rep.with_columns(ids).total() if known is None else known[1][ids]
+    if known.total is None or not set(ids) <= set(rep.columns):  # type: ignore[arg-type]
+        return rep.with_columns(ids).total()
+    return known.total[ids]
 
 
-def _nothing_sent(rep: ReportCore) -> bool:
+def _nothing_sent(rep: ReportCore, known: _Known) -> bool:
     """True when the report has nothing to count (no send, and on the activity basis no
     activity either)."""
-    return not (_funnel_counts(rep) > 0).any()
+    return not (_funnel_counts(rep, known) > 0).any()
 
 
 def _group_phrase(rep: ReportCore) -> str:
@@ -423,14 +405,16 @@ def _row_labels(table: pd.DataFrame, metric_ids: Sequence[str]) -> list[str]:
 
 
 # -- rates ------------------------------------------------------------------------------
-def _rates(rep: ReportCore, columns: Sequence[str] | None = None) -> go.Figure:
+def _rates(
+    rep: ReportCore, columns: Sequence[str] | None = None, *, known: _Known = _NOTHING_KNOWN
+) -> go.Figure:
     metrics = _rate_metrics(rep, columns, _FALLBACK_RATES)
     labels = [m.label for m in metrics]
     what = _join(labels) if len(labels) <= 3 else "Rates"
     title = f"{what} by {_group_phrase(rep)}"
     full = _with_counts(rep, metrics)
-    table = _table(rep, full)
-    if table.empty or _nothing_sent(rep):
+    table = _table(rep, full, known)
+    if table.empty or _nothing_sent(rep, known):
         return _empty(rep, title)
     rows = _row_labels(table, full.columns)  # type: ignore[arg-type]
     traces = []
@@ -471,9 +455,9 @@ def _rates(rep: ReportCore, columns: Sequence[str] | None = None) -> go.Figure:
 
 
 # -- funnel -----------------------------------------------------------------------------
-def _funnel(rep: ReportCore) -> go.Figure:
+def _funnel(rep: ReportCore, *, known: _Known = _NOTHING_KNOWN) -> go.Figure:
     title = "Delivery funnel: sent → delivered → opened → clicked"
-    counts = _funnel_counts(rep)
+    counts = _funnel_counts(rep, known)
     if not (counts > 0).any():
         return _empty(rep, title)
     ids = ["sent", "delivered", "opened", "clicked"]
@@ -556,10 +540,12 @@ def _iso(index: pd.Index) -> list[str]:
     return [f"{d:%Y-%m-%d}" for d in index]
 
 
-def _volume(rep: ReportCore, period: Period = "day") -> go.Figure:
+def _volume(
+    rep: ReportCore, period: Period = "day", *, known: _Known = _NOTHING_KNOWN
+) -> go.Figure:
     period = _check_period(period)  # type: ignore[assignment]
     title = f"Emails sent and delivered by {_PERIODS[period]}"
-    if _nothing_sent(rep):
+    if _nothing_sent(rep, known):
         return _empty(rep, title)
     table, _ = _over_time(rep, period, ["sent", "delivered", "delivered_pct"])
     table[["sent", "delivered"]] = table[["sent", "delivered"]].fillna(0).astype("int64")
@@ -595,12 +581,16 @@ def _volume(rep: ReportCore, period: Period = "day") -> go.Figure:
 
 
 def _rates_over_time(
-    rep: ReportCore, period: Period = "day", columns: Sequence[str] | None = None
+    rep: ReportCore,
+    period: Period = "day",
+    columns: Sequence[str] | None = None,
+    *,
+    known: _Known = _NOTHING_KNOWN,
 ) -> go.Figure:
     period = _check_period(period)  # type: ignore[assignment]
     metrics = _rate_metrics(rep, columns or ("opened_pct", "clicked_pct"), ())
     title = f"{_join([m.label for m in metrics])} by {_PERIODS[period]}"
-    if _nothing_sent(rep):
+    if _nothing_sent(rep, known):
         return _empty(rep, title)
     counts = _with_counts(rep, metrics).columns
     table, _ = _over_time(rep, period, counts)  # type: ignore[arg-type]
@@ -657,7 +647,13 @@ def _activity(rep: ReportCore) -> pd.DataFrame:
     return out
 
 
-def _engagement(rep: ReportCore, unit: Unit = "events", hours: int = 72) -> go.Figure:
+def _engagement(
+    rep: ReportCore,
+    unit: Unit = "events",
+    hours: int = 72,
+    *,
+    known: _Known = _NOTHING_KNOWN,
+) -> go.Figure:
     if unit not in ("events", "people"):
         raise ReportError(f"unit must be 'events' or 'people', not {unit!r}")
     if isinstance(hours, bool) or not isinstance(hours, int | np.integer) or hours < 1:
@@ -669,7 +665,7 @@ def _engagement(rep: ReportCore, unit: Unit = "events", hours: int = 72) -> go.F
         if unit == "events"
         else "people: each record once, at its first open and first counted click"
     )
-    if _nothing_sent(rep):
+    if _nothing_sent(rep, known):
         return _empty(rep, title, EMPTY_MESSAGE, note)
     e = _activity(rep)
     if e.empty:
@@ -732,9 +728,9 @@ def _engagement(rep: ReportCore, unit: Unit = "events", hours: int = 72) -> go.F
     return go.Figure(data=traces, layout=layout)
 
 
-def _heatmap(rep: ReportCore) -> go.Figure:
+def _heatmap(rep: ReportCore, *, known: _Known = _NOTHING_KNOWN) -> go.Figure:
     title = f"Opens by weekday and hour ({rep.tz})"
-    if _nothing_sent(rep):
+    if _nothing_sent(rep, known):
         return _empty(rep, title)
     e = _activity(rep)
     opens = e.loc[e["event_type"] == "open", "timestamp"]
@@ -788,7 +784,13 @@ def _page(link: str) -> str:
     return cut
 
 
-def _links(rep: ReportCore, top: int = 10, full_urls: bool = False) -> go.Figure:
+def _links(
+    rep: ReportCore,
+    top: int = 10,
+    full_urls: bool = False,
+    *,
+    known: _Known = _NOTHING_KNOWN,
+) -> go.Figure:
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
         raise ReportError(f"top must be a whole number >= 1, not {top!r}")
     if not isinstance(full_urls, bool):
@@ -798,7 +800,7 @@ def _links(rep: ReportCore, top: int = 10, full_urls: bool = False) -> go.Figure
     note = "counted clicks; unsubscribe links not counted"
     if not full_urls:
         note += "; links without query strings"
-    if _nothing_sent(rep):
+    if _nothing_sent(rep, known):
         return _empty(rep, title, EMPTY_MESSAGE, note)
     e = _activity(rep)
     clicks = e[e["event_type"] == "click"]

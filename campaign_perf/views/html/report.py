@@ -32,6 +32,7 @@ from campaign_perf._version import __version__
 from campaign_perf.errors import MetricError, ReportError
 from campaign_perf.metrics import METRICS, expression_tree
 from campaign_perf.report.groups import GROUP_LABELS, GROUPS
+from campaign_perf.report.rows import as_text, table_rows
 from campaign_perf.timeframes import PAST_DAYS, TimeFrame, preset_choices
 
 if TYPE_CHECKING:
@@ -528,14 +529,14 @@ def content_security_policy(plotlyjs: PlotlyJS = "inline") -> str:
 
 def _table_rows(rep: ReportCore) -> tuple[list[str], list[dict[str, Any]]]:
     """The formatted table for the page's first paint (before the script runs)."""
-    formatted = rep.formatted()
-    rows = []
-    last = len(formatted) - 1
-    for i, row in enumerate(formatted.itertuples(index=False, name=None)):
-        cells = [str(v) for v in row]
-        kind = "total" if i == last else "subtotal" if cells[0].endswith("— subtotal") else "row"
-        rows.append({"kind": kind, "cells": cells})
-    return [str(c) for c in formatted.columns], rows
+    rows = table_rows(rep)
+    formatted = as_text(rep, rows)
+    cells = formatted.itertuples(index=False, name=None)
+    shown = [
+        {"kind": kind, "cells": [str(v) for v in row]}
+        for kind, row in zip(rows["kind"].tolist(), cells, strict=True)
+    ]
+    return [str(c) for c in formatted.columns], shown
 
 
 def _chart_descriptions() -> dict[str, str]:

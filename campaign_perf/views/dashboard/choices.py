@@ -1,0 +1,105 @@
+"""What each control of the dashboard offers, read from the one place that defines it.
+
+The groupings come from :data:`campaign_perf.report.groups.GROUP_CHOICES`, the columns from
+the metric registry, the sort columns from the table's rows, the filters' values and the
+emails from the log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from campaign_perf.load.eventlog import EventLog
+from campaign_perf.metrics import METRICS
+from campaign_perf.report.core import ReportCore
+from campaign_perf.report.groups import GROUP_CHOICES, GROUP_LABELS
+
+__all__ = [
+    "NO_EMAIL",
+    "NO_EMAIL_LABEL",
+    "email_options",
+    "filter_options",
+    "group_options",
+    "metric_choices",
+    "sort_options",
+]
+
+#: The email picker's value and label when no email is chosen.
+NO_EMAIL = ""
+NO_EMAIL_LABEL = "— choose an email —"
+
+
+def _name(name: Any, key: Any) -> str:
+    """A display name, or the id when the name is missing."""
+    return str(key) if name is None or pd.isna(name) or str(name) == "" else str(name)
+
+
+def metric_choices() -> dict[str, str]:
+    """Every registered metric (custom metrics too) by a label unique per metric."""
+    seen: dict[str, int] = {}
+    for m in METRICS.values():
+        seen[m.label] = seen.get(m.label, 0) + 1
+    return {
+        (m.label if seen[m.label] == 1 else f"{m.label} ({m.id})"): m.id for m in METRICS.values()
+    }
+
+
+def group_options(rep: ReportCore) -> list[tuple[str, str]]:
+    """The groupings to choose from: the built-ins, the log's lead attributes, and the
+    report's own grouping when it is none of those (several groups)."""
+    options = [(label, g) for g, label in GROUP_CHOICES.items()]
+    options += [(f"Lead: {a}", a) for a in rep.log.dims.lead_attributes]
+    current = ",".join(rep.group_by)  # type: ignore[arg-type]
+    if current not in {v for _, v in options}:
+        label = " + ".join(dict((v, k) for k, v in options).get(g, g) for g in rep.group_by)  # type: ignore[union-attr]
+        options.append((label, current))
+    return options
+
+
+def sort_options(rep: ReportCore, rows: pd.DataFrame) -> list[tuple[str, str]]:
+    """The columns to sort by: the report's order, then the columns of the table's rows
+    (:func:`~campaign_perf.report.rows.table_rows`): the group names and the metrics."""
+    metrics = {m.id: m.label for m in rep.metrics}
+    return [
+        ("Report order", ""),
+        *(
+            (metrics.get(c) or GROUP_LABELS.get(c, c), c)
+            for c in rows.columns
+            if c not in ("kind", "block")
+        ),
+    ]
+
+
+def filter_options(log: EventLog) -> dict[str, list[tuple[str, str]]]:
+    """The values of each filter, by name: (label, value), sorted by name."""
+    camps = log.dims.campaigns
+    programs = sorted(camps["program"].dropna().astype(str).unique())
+    return {
+        "programs": [(p, p) for p in programs],
+        "campaigns": [
+            (
+                _name(r.campaign_name, r.campaign_id)
+                + (" (archived)" if str(r.status) == "archived" else ""),
+                str(r.campaign_id),
+            )
+            for r in camps.sort_values("campaign_name").itertuples()
+        ],
+        "emails": [
+            (_name(r.email_name, r.email_id), str(r.email_id))
+            for r in log.dims.emails.sort_values("email_name").itertuples()
+        ],
+    }
+
+
+def email_options(table: pd.DataFrame, log: EventLog) -> list[tuple[str, str]]:
+    """The emails to preview: those of the table's rows (every email when the table has
+    no email column)."""
+    if "email_id" in table.columns:
+        rows = table[["email_id", "email_name"]].drop_duplicates("email_id")
+    else:
+        rows = log.dims.emails[["email_id", "email_name"]]
+    return [(NO_EMAIL_LABEL, NO_EMAIL)] + [
+        (_name(n, i), str(i)) for i, n in zip(rows["email_id"], rows["email_name"], strict=True)
+    ]
