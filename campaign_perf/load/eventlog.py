@@ -200,6 +200,11 @@ class EventLog:
     def write_rejected(self, path: str | Path) -> Path:
         """Write the rejected-rows ledger to CSV (or Parquet when the path ends in .parquet).
 
+        The CSV is formula-safe for spreadsheets: text that would run as a formula gets a
+        leading ``'`` (see :func:`campaign_perf.spreadsheet.neutralise`), and every field
+        holding a comma, a quote, a carriage return or a line feed is quoted. Parquet keeps
+        the raw values.
+
         Parameters
         ----------
         path : str or Path
@@ -215,7 +220,10 @@ class EventLog:
             self._rejected.to_parquet(path, index=False)
         else:  # raw values are untrusted: neutralise formulas for spreadsheet readers
             safe = self._rejected.map(lambda v: neutralise(v) if isinstance(v, str) else v)
-            safe.to_csv(path, index=False)
+            safe.columns = [neutralise(str(c)) for c in safe.columns]
+            # CRLF line ends: the csv module then quotes every field holding a CR or a LF
+            # (with LF line ends it leaves a bare CR unquoted, which splits the row).
+            safe.to_csv(path, index=False, lineterminator="\r\n")
         return path
 
     @property
