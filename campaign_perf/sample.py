@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from campaign_perf.files import atomic_path
 from campaign_perf.schema import EVENT_TYPES
 
 __all__ = ["EVENT_COLUMNS", "SampleData", "generate_sample", "messy_events", "write_sample"]
@@ -1375,7 +1376,13 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, preserve_index=False)
-    pq.write_table(table, path, compression="zstd", compression_level=9)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", compression_level=9)
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, lineterminator="\n")
 
 
 def write_sample(
@@ -1416,12 +1423,10 @@ def write_sample(
         "leads": out / "leads.parquet",
     }
     _write_parquet(sample.events, paths["events"])
-    sample.campaigns.to_csv(paths["campaigns"], index=False, lineterminator="\n")
+    _write_csv(sample.campaigns, paths["campaigns"])
     _write_parquet(sample.emails, paths["emails"])
     _write_parquet(sample.leads, paths["leads"])
     if messy:
         paths["messy_events"] = out / "messy_events.csv"
-        messy_events(sample, seed=seed).to_csv(
-            paths["messy_events"], index=False, lineterminator="\n"
-        )
+        _write_csv(messy_events(sample, seed=seed), paths["messy_events"])
     return paths

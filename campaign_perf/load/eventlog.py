@@ -12,6 +12,7 @@ import pandas as pd
 
 from campaign_perf.engine.embedded import DuckDBEngine, Engine
 from campaign_perf.engine.sql import quote_ident
+from campaign_perf.files import atomic_path
 from campaign_perf.load.dimensions import Dimensions
 from campaign_perf.schema import CANONICAL_COLUMNS
 from campaign_perf.spreadsheet import neutralise
@@ -216,7 +217,12 @@ class EventLog:
             The path written.
         """
         path = Path(path)
-        if path.suffix == ".parquet":
+        with atomic_path(path) as tmp:
+            self._write_rejected(tmp, parquet=path.suffix == ".parquet")
+        return path
+
+    def _write_rejected(self, path: Path, *, parquet: bool) -> None:
+        if parquet:
             self._rejected.to_parquet(path, index=False)
         else:  # raw values are untrusted: neutralise formulas for spreadsheet readers
             safe = self._rejected.map(lambda v: neutralise(v) if isinstance(v, str) else v)
@@ -224,7 +230,6 @@ class EventLog:
             # CRLF line ends: the csv module then quotes every field holding a CR or a LF
             # (with LF line ends it leaves a bare CR unquoted, which splits the row).
             safe.to_csv(path, index=False, lineterminator="\r\n")
-        return path
 
     @property
     def time_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from campaign_perf.files import atomic_path
 from campaign_perf.metrics import METRICS
 from campaign_perf.spreadsheet import neutralise
 
@@ -182,12 +183,13 @@ def write_table(
     """
     path = Path(path)
     suffix = _check_suffix(path)
-    if suffix == ".csv":
-        _write_csv(df, path)
-    elif suffix == ".json":
-        _write_json(df, path)
-    else:
-        _write_xlsx(df, path, labels=labels or {}, formats=formats or {}, sheet_name=sheet_name)
+    with atomic_path(path) as tmp:
+        if suffix == ".csv":
+            _write_csv(df, tmp)
+        elif suffix == ".json":
+            _write_json(df, tmp)
+        else:
+            _write_xlsx(df, tmp, labels=labels or {}, formats=formats or {}, sheet_name=sheet_name)
     return path
 
 
