@@ -39,3 +39,7 @@ CANONICAL_COLUMNS: Final[tuple[str, ...]] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 #: The key of a record (RULES.md section 2).
 RECORD_KEY: Final[tuple[str, ...]] = ("campaign_id", "email_id", "lead_id")
+
+#: The years a timestamp may fall in (pandas' nanosecond range, in whole years): a value
+#: outside (the year 1, the year 294247, ``infinity``) cannot be held and is rejected.
+TIMESTAMP_YEARS: Final[tuple[int, int]] = (1678, 2261)

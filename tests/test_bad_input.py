@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -91,3 +92,87 @@ def test_html_outside_the_folder_is_one_error_line_in_the_command(
     assert res.exit_code == 1
     assert "../private/x.html" in line and "row 1" in line
     assert not out.exists()
+
+
+# -- 8. one error instead of a traceback ----------------------------------------------------
+def test_deeply_nested_json_is_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(cp.LoadError, match=r"deep\.json.*nested"):
+        cp.load_events(path)
+    assert "nested" in one_error_line(run("report", path))
+
+
+def test_deeply_nested_json_lines_are_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"event": "open"}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(cp.LoadError, match=r"deep\.jsonl.*nested"):
+        cp.load_events(path, source="sendgrid")
+
+
+def test_a_symlink_loop_is_one_error(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").symlink_to(tmp_path / "b.csv")
+    (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
+    with pytest.raises(cp.LoadError, match=r"a\.csv"):
+        cp.load_events(tmp_path / "a.csv")
+    assert "a.csv" in one_error_line(run("report", tmp_path / "a.csv"))
+
+
+@pytest.mark.parametrize(
+    "value", ["infinity", "-infinity", "0001-01-01T00:00:00Z", "294247-01-01T00:00:00Z"]
+)
+def test_impossible_timestamps_go_to_the_ledger(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(EVENTS + f"click,{value},C1,E1,L1\n")
+    log = cp.load_events(path, warn=False)
+    assert len(log) == 2
+    assert log.rejected["row"].tolist() == [3]
+    assert value in log.rejected["reason"].iloc[0]
+    assert log.summary().last_event == pd.Timestamp("2026-03-02T10:00:00Z")
+    assert cp.Report(log).table()["sent"].tolist() == [1]
+
+
+@pytest.mark.parametrize("zone", ["posixrules", "right/UTC", "localtime"])
+def test_zones_the_engine_does_not_know_are_refused(events: Path, zone: str) -> None:
+    with pytest.raises(cp.TimeFrameError, match="time zone"):
+        cp.load_events(events, tz=zone)
+    log = cp.load_events(events)
+    with pytest.raises(cp.TimeFrameError, match="time zone"):
+        cp.Report(log, tz=zone)
+    res = run("report", events, "--tz", zone)
+    assert "time zone" in one_error_line(res) and res.exit_code == 2
+
+
+@pytest.mark.parametrize("frame", ["last month", "last quarter", "last year", "last week"])
+def test_a_today_at_the_start_of_time_is_one_error(events: Path, frame: str) -> None:
+    log = cp.load_events(events)
+    with pytest.raises(cp.TimeFrameError, match="0001-01-0"):
+        cp.Report(log, time_frame=frame, today="0001-01-03").table()
+    res = run("report", events, "-t", frame, "--today", "0001-01-03")
+    assert res.exit_code == 2
+    assert "0001-01-03" in one_error_line(res)
+
+
+@pytest.mark.parametrize(
+    ("source", "key", "value"),
+    [
+        ("sendgrid", "timestamp", 99_999_999_999),  # the year 5138 as seconds
+        ("sendgrid", "timestamp", float("inf")),
+        ("sendgrid", "timestamp", -(2**63)),
+        ("postmark", "DeliveredAt", "0001-01-01T00:00:00Z"),
+        ("postmark", "DeliveredAt", "9999-12-31T00:00:00"),
+    ],
+)
+def test_impossible_source_timestamps_go_to_the_ledger(source: str, key: str, value: Any) -> None:
+    from campaign_perf.sources import read_source
+
+    if source == "sendgrid":
+        good = {"event": "processed", "email": "a@x.org", "sg_event_id": "1", "timestamp": 1.7e9}
+        items = [good, {**good, "sg_event_id": "2", key: value}]
+    else:
+        good = {"RecordType": "Delivery", "Recipient": "a@x.org", "MessageID": "m",
+                "DeliveredAt": "2026-03-02T09:00:00Z"}  # fmt: skip
+        items = [good, {**good, key: value}]
+    data = read_source(items, source, tz="Europe/Paris")
+    assert data.rejected["row"].tolist() == [2]
+    assert data.rejected["reason"].iloc[0].startswith("unparseable timestamp")

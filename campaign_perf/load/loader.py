@@ -180,7 +180,7 @@ def _as_list(data: Input | Iterable[Input]) -> list[Input]:
     unique: list[Input] = []
     for item in out:
         if isinstance(item, (str, Path)):
-            key = Path(item).resolve()
+            key = Path(os.path.realpath(item))  # Path.resolve raises on a link loop
             if key in seen:
                 continue
             seen.add(key)
@@ -238,7 +238,8 @@ class _Loader:
             self._add_native(path, label)
             return
         if not path.exists():
-            raise LoadError(f"{label}: no such file")
+            what = "a symbolic link to no file (a loop?)" if path.is_symlink() else "no such file"
+            raise LoadError(f"{label}: {what}")
         if path.stat().st_size == 0:
             raise LoadError(f"{label}: the file is empty")
         suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".zst")]

@@ -7,7 +7,7 @@ Every expression here is NULL where the raw value cannot be read; the reasons of
 from __future__ import annotations
 
 from campaign_perf.engine.sql import quote_ident, quote_literal
-from campaign_perf.schema import EVENT_TYPES
+from campaign_perf.schema import EVENT_TYPES, TIMESTAMP_YEARS
 
 _TEXT_TYPES = ("VARCHAR", "JSON")
 _FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
@@ -18,6 +18,11 @@ _ZONE_SUFFIX = r"(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)\s*$"
 _EPOCH = r"\s*-?\d+(\.\d+)?\s*"
 #: Epoch values at or above this magnitude are milliseconds (1e11 s is the year 5138).
 EPOCH_MS_THRESHOLD = 100_000_000_000
+FIRST_YEAR, LAST_YEAR = TIMESTAMP_YEARS
+_IN_RANGE = (
+    f"(timestamp >= TIMESTAMPTZ '{FIRST_YEAR}-01-01 00:00:00+00' "
+    f"AND timestamp < TIMESTAMPTZ '{LAST_YEAR + 1}-01-01 00:00:00+00')"
+)
 
 
 def _is_decimal(sql_type: str) -> bool:
@@ -25,9 +30,11 @@ def _is_decimal(sql_type: str) -> bool:
 
 
 def _epoch_sql(num: str) -> str:
-    """An epoch in seconds or milliseconds (told apart by magnitude) as TIMESTAMPTZ."""
+    """An epoch in seconds or milliseconds (told apart by magnitude) as TIMESTAMPTZ; NULL
+    beyond what the engine can hold (1e15 ms is the year 33658)."""
     return (
-        f"CASE WHEN abs({num}) >= {EPOCH_MS_THRESHOLD} "
+        f"CASE WHEN NOT abs(CAST({num} AS DOUBLE)) < 1e15 THEN NULL "
+        f"WHEN abs({num}) >= {EPOCH_MS_THRESHOLD} "
         f"THEN CAST(epoch_ms(CAST(round({num}) AS BIGINT)) AS TIMESTAMPTZ) "
         f"ELSE to_timestamp(CAST({num} AS DOUBLE)) END"
     )
@@ -116,7 +123,9 @@ def reject_reason_sql(raw: dict[str, str]) -> str:
         f"CASE WHEN {quote_ident(raw['timestamp'])} IS NULL "
         f"OR trim(CAST({quote_ident(raw['timestamp'])} AS VARCHAR)) = '' THEN 'missing timestamp' "
         "WHEN timestamp IS NULL "
-        f"THEN 'unparseable timestamp ''' || {shown('timestamp')} || '''' END",
+        f"THEN 'unparseable timestamp ''' || {shown('timestamp')} || '''' "
+        f"WHEN NOT {_IN_RANGE} THEN 'timestamp ''' || {shown('timestamp')} "
+        f"|| ''' is not in the years {FIRST_YEAR}-{LAST_YEAR}' END",
     ]
     parts += [f"CASE WHEN {c} IS NULL THEN 'missing {c}' END" for c in ("campaign_id", "email_id")]
     parts.append("CASE WHEN lead_id IS NULL THEN 'missing lead_id' END")
@@ -137,7 +146,7 @@ def valid_sql(has_is_bot: bool) -> str:
     """SQL, over the parsed canonical columns: the row can be counted (may be NULL: false)."""
     types = ", ".join(quote_literal(t) for t in EVENT_TYPES)
     return (
-        f"event_type IN ({types}) AND timestamp IS NOT NULL AND campaign_id IS NOT NULL "
+        f"event_type IN ({types}) AND {_IN_RANGE} AND campaign_id IS NOT NULL "
         "AND email_id IS NOT NULL AND lead_id IS NOT NULL"
         + (" AND is_bot IS NOT NULL" if has_is_bot else "")
     )

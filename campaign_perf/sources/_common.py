@@ -8,6 +8,7 @@ items into a :class:`SourceData` (:class:`EventBuilder`, :func:`finish_events`).
 from __future__ import annotations
 
 import csv
+import datetime
 import gzip
 import io
 import json
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from campaign_perf.errors import LoadError
-from campaign_perf.schema import CANONICAL_COLUMNS
+from campaign_perf.schema import CANONICAL_COLUMNS, TIMESTAMP_YEARS
 
 #: Placeholders for a payload that names no campaign / no email asset.
 NO_CAMPAIGN = "(no campaign)"
@@ -182,14 +183,26 @@ def _parse_json_text(content: str, name: str) -> Payload:
         doc = json.loads(content)
     except json.JSONDecodeError:
         pass
+    except RecursionError:
+        raise _too_deep(name) from None
     else:
         if isinstance(doc, list):
             return Payload("json", name, docs=list(enumerate(doc, start=1)))
         return Payload("json", name, docs=[(1, doc)])
-    docs, bad = _parse_json_stream(content)
+    try:
+        docs, bad = _parse_json_stream(content)
+    except RecursionError:
+        raise _too_deep(name) from None
     if not docs:
         raise LoadError(f"{name}: neither JSON nor JSON Lines ({bad[0][1]})")
     return Payload("json", name, docs=docs, bad=bad)
+
+
+def _too_deep(name: str) -> LoadError:
+    return LoadError(
+        f"{name}: JSON nested too deeply to read (arrays or objects inside each other "
+        "thousands of times): not an export of email events"
+    )
 
 
 def _parse_json_stream(content: str) -> tuple[list[tuple[int, Any]], list[tuple[int, str, str]]]:
@@ -353,6 +366,14 @@ def csv_line(values: Iterable[Any]) -> str:
 
 # --------------------------------------------------------------------------- timestamps
 
+#: Epoch seconds of the first and after the last instant of :data:`TIMESTAMP_YEARS`.
+_EPOCH_RANGE = tuple(
+    (
+        datetime.datetime(year, 1, 1, tzinfo=datetime.UTC)
+        - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+    ).total_seconds()
+    for year in (TIMESTAMP_YEARS[0], TIMESTAMP_YEARS[1] + 1)
+)
 _AWARE = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 
 
@@ -380,7 +401,7 @@ def parse_timestamps(values: pd.Series, mode: str, tz: str | None = None) -> pd.
         numbers = pd.to_numeric(
             values.map(lambda v: None if isinstance(v, bool) else v), errors="coerce"
         ).to_numpy(dtype="float64")
-        ok = np.isfinite(numbers) & (np.abs(numbers) < 1e11)
+        ok = np.isfinite(numbers) & (numbers >= _EPOCH_RANGE[0]) & (numbers < _EPOCH_RANGE[1])
         micros = np.round(numbers[ok] * 1e6).astype("int64")
         out[ok] = pd.to_datetime(micros, unit="us", utc=True).as_unit("ns")
         return out
@@ -400,12 +421,18 @@ def parse_timestamps(values: pd.Series, mode: str, tz: str | None = None) -> pd.
     as_utc = has & ~local
     if as_utc.any():
         parsed = pd.to_datetime(strings[as_utc], format="ISO8601", utc=True, errors="coerce")
-        out[as_utc] = parsed.dt.as_unit("ns")
+        out[as_utc] = _within_years(parsed).dt.as_unit("ns")
     if local.any():
-        naive = pd.to_datetime(strings[local], format="ISO8601", errors="coerce")
+        naive = _within_years(pd.to_datetime(strings[local], format="ISO8601", errors="coerce"))
         localized = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
         out[local] = localized.dt.tz_convert("UTC").dt.as_unit("ns")
     return out
+
+
+def _within_years(parsed: pd.Series) -> pd.Series:
+    """``parsed`` with NaT where the year is outside :data:`TIMESTAMP_YEARS`."""
+    first, last = TIMESTAMP_YEARS
+    return parsed.where(parsed.dt.year.between(first, last))
 
 
 def _present(value: Any) -> bool:
