@@ -176,3 +176,20 @@ def test_impossible_source_timestamps_go_to_the_ledger(source: str, key: str, va
     data = read_source(items, source, tz="Europe/Paris")
     assert data.rejected["row"].tolist() == [2]
     assert data.rejected["reason"].iloc[0].startswith("unparseable timestamp")
+
+
+# -- 10. settings are checked, not coerced -------------------------------------------------
+@pytest.mark.parametrize("value", ["false", "no", 0, 1, None, "True"])
+def test_exclude_bots_must_be_a_boolean(events: Path, value: Any) -> None:
+    log = cp.load_events(events)
+    with pytest.raises(cp.ReportError, match=f"exclude_bots must be True or False, not {value!r}"):
+        cp.Report(log, exclude_bots=value)
+    with pytest.raises(cp.ReportError, match="exclude_bots"):
+        cp.Report(log).with_bots(value)
+
+
+def test_exclude_bots_takes_numpy_booleans(events: Path) -> None:
+    import numpy as np
+
+    log = cp.load_events(events)
+    assert cp.Report(log, exclude_bots=np.bool_(True)).exclude_bots is True
