@@ -193,3 +193,85 @@ def test_exclude_bots_takes_numpy_booleans(events: Path) -> None:
 
     log = cp.load_events(events)
     assert cp.Report(log, exclude_bots=np.bool_(True)).exclude_bots is True
+
+
+# -- 11. errors that say what is wrong -----------------------------------------------------
+HEADER = "event_type,timestamp,campaign_id,email_id,lead_id\n"
+SENT = "sent,2026-03-02T09:00:00Z,C1,E1,L{}\n"
+
+
+def test_a_ragged_row_goes_to_the_ledger_and_the_rest_loads(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    rows = [SENT.format(i) for i in range(30_000)]
+    rows += [
+        "sent,2026-03-02T09:00:00Z,C1,E1,L1,EXTRA\n",
+        SENT.format("last"),
+        "bogus,x,C1,E1,L1\n",
+    ]
+    path.write_text(HEADER + "".join(rows))
+    log = cp.load_events(path, warn=False)
+    assert len(log) == 30_001
+    assert log.summary().rows_read == 30_003
+    ledger = log.rejected.set_index("row")["reason"].to_dict()
+    assert set(ledger) == {30_001, 30_003}  # data rows: the header is not counted
+    assert "6" in ledger[30_001] and "column" in ledger[30_001]
+    assert ledger[30_003].startswith("unknown event_type 'bogus'")
+    assert log.events["row"].iloc[-1] == 30_002  # rows after the ragged one keep their number
+    assert log.events["lead_id"].iloc[-1] == "Llast"
+
+
+def test_ragged_rows_after_a_multi_line_field_keep_their_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        HEADER
+        + SENT.format(1)
+        + 'sent,2026-03-02T09:00:00Z,C1,"E\n1",L2\n'
+        + "sent,2026-03-02T09:00:00Z,C1,E1\n"  # a column short
+        + SENT.format(4)
+        + "a,b,c,d,e,f,g\n"
+        + SENT.format(6)
+    )
+    log = cp.load_events(path, warn=False)
+    assert log.events["lead_id"].tolist() == ["L1", "L2", "L4", "L6"]
+    assert log.events["row"].tolist() == [1, 2, 4, 6]
+    assert log.rejected["row"].tolist() == [3, 5]
+
+
+@pytest.mark.parametrize("name", ["big.csv", "big.csv.gz", "big.json"])
+def test_an_over_long_line_is_named_not_an_unknown_source(tmp_path: Path, name: str) -> None:
+    import gzip
+    import json
+
+    path = tmp_path / name
+    if name.endswith(".json"):
+        record = {"event_type": "sent", "timestamp": "2026-03-02T09:00:00Z",
+                  "campaign_id": "C1", "email_id": "E1", "lead_id": "L" * 40_000_000}  # fmt: skip
+        text = json.dumps([record])
+    else:
+        text = HEADER + SENT.format(1) + "open,2026-03-02T10:00:00Z,C1,E1," + "L" * 40_000_000
+    if name.endswith(".gz"):
+        path.write_bytes(gzip.compress(text.encode(), compresslevel=1))
+    else:
+        path.write_text(text)
+    with pytest.raises(cp.LoadError) as err:
+        cp.load_events(path)
+    message = str(err.value)
+    assert message.startswith(str(path))
+    assert "cannot tell the source" not in message
+    assert "bytes" in message
+
+
+def test_a_file_name_with_brackets_is_read_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "events[1].csv"
+    path.write_text(EVENTS)
+    assert len(cp.load_events(path)) == 2
+    assert run("report", path).exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["bad.csv.gz", "bad.jsonl.gz", "bad.json.gz", "bad.gz"])
+def test_a_broken_gzip_file_is_named(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    with pytest.raises(cp.LoadError, match=name.replace(".", r"\.")):
+        cp.load_events(path)
+    assert name in one_error_line(run("report", path))

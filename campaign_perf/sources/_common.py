@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ def _load_path(path: Path) -> Payload:
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         content = raw.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as exc:
         raise LoadError(f"{path}: cannot read the file: {exc}") from exc
     if not content.strip():
         raise LoadError(f"{path}: the file is empty")
@@ -175,6 +176,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise LoadError(f"{path}: not a readable CSV file: {exc}") from exc
+    except (OSError, EOFError, zlib.error) as exc:  # a broken compressed file
+        raise LoadError(f"{path}: cannot read the file: {exc}") from exc
     return str_frame(frame)
 
 
