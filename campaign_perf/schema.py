@@ -43,3 +43,6 @@ RECORD_KEY: Final[tuple[str, ...]] = ("campaign_id", "email_id", "lead_id")
 #: The years a timestamp may fall in (pandas' nanosecond range, in whole years): a value
 #: outside (the year 1, the year 294247, ``infinity``) cannot be held and is rejected.
 TIMESTAMP_YEARS: Final[tuple[int, int]] = (1678, 2261)
+
+#: Why an id that holds a list or an object (``["L1", "L2"]``) is rejected: an id is one value.
+NOT_ONE_ID: Final[str] = "is a list or an object, not one id"

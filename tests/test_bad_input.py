@@ -3,6 +3,7 @@ from the command) instead of a traceback, a leak or a silently wrong load."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -275,3 +276,51 @@ def test_a_broken_gzip_file_is_named(tmp_path: Path, name: str) -> None:
     with pytest.raises(cp.LoadError, match=name.replace(".", r"\.")):
         cp.load_events(path)
     assert name in one_error_line(run("report", path))
+
+
+# -- 12. an id is one value, never a list or an object -------------------------------------
+NOT_ONE_ID = "is a list or an object, not one id"
+
+
+def test_list_and_object_ids_in_json_lines_are_rejected_per_row(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    record = {"event_type": "sent", "timestamp": "2026-03-02T09:00:00Z", "campaign_id": "C1",
+              "email_id": "E1", "lead_id": "L0"}  # fmt: skip
+    rows = [record, {**record, "lead_id": ["L1", "L2"]}, {**record, "campaign_id": {"a": 1}},
+            {**record, "lead_id": "L3", "email_id": ""}]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    log = cp.load_events(path, warn=False)
+    assert log.events[["campaign_id", "email_id", "lead_id"]].values.tolist() == [
+        ["C1", "E1", "L0"]
+    ]
+    reasons = log.rejected.set_index("row")["reason"].to_dict()
+    assert reasons == {
+        2: f"lead_id {NOT_ONE_ID}",
+        3: f"campaign_id {NOT_ONE_ID}",
+        4: "missing email_id",
+    }
+
+
+def test_a_column_of_lists_is_rejected_per_row(tmp_path: Path) -> None:
+    df = pd.DataFrame(
+        {
+            "event_type": ["sent", "sent"],
+            "timestamp": ["2026-03-02"] * 2,
+            "campaign_id": "C1",
+            "email_id": "E1",
+            "lead_id": [["L1", "L2"], ["L3"]],
+        }
+    )
+    log = cp.load_events(df, warn=False)
+    assert len(log) == 0
+    assert log.rejected["reason"].tolist() == [f"lead_id {NOT_ONE_ID}"] * 2
+
+
+def test_list_ids_in_a_source_payload_are_rejected_per_item() -> None:
+    from campaign_perf.sources import read_source
+
+    good = {"event": "processed", "email": "a@x.org", "sg_event_id": "1", "timestamp": 1.7e9}
+    data = read_source([good, {**good, "email": ["b@x.org", "c@x.org"], "sg_event_id": "2"}],
+                       "sendgrid")  # fmt: skip
+    assert data.events["lead_id"].tolist() == ["a@x.org"]
+    assert data.rejected[["row", "reason"]].values.tolist() == [[2, f"lead_id {NOT_ONE_ID}"]]

@@ -7,7 +7,7 @@ Every expression here is NULL where the raw value cannot be read; the reasons of
 from __future__ import annotations
 
 from campaign_perf.engine.sql import quote_ident, quote_literal
-from campaign_perf.schema import EVENT_TYPES, TIMESTAMP_YEARS
+from campaign_perf.schema import EVENT_TYPES, NOT_ONE_ID, TIMESTAMP_YEARS
 
 _TEXT_TYPES = ("VARCHAR", "JSON")
 _FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
@@ -67,6 +67,8 @@ def text_sql(col: str, sql_type: str) -> str:
     """An id or name column as trimmed text; empty strings become NULL.
 
     Whole floats (``1234.0``, as pandas stores ids of a column with gaps) lose their ``.0``.
+    A list or an object (a LIST, STRUCT or MAP column, a JSON array or object) is no text:
+    NULL (:func:`reject_reason_sql` says why).
     """
     c = quote_ident(col)
     if sql_type in _FLOAT_TYPES or _is_decimal(sql_type):
@@ -74,7 +76,15 @@ def text_sql(col: str, sql_type: str) -> str:
             f"CASE WHEN {c} = floor({c}) AND abs({c}) < 1e18 "
             f"THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END"
         )
-    v = f"CAST({c} AS VARCHAR)"
+    if sql_type.endswith("]") or sql_type.startswith(("STRUCT", "MAP", "UNION")):
+        return "CAST(NULL AS VARCHAR)"
+    if sql_type == "JSON":  # a column of mixed types: strings without their quotes
+        v = (
+            f"CASE WHEN json_type({c}) IN ('ARRAY', 'OBJECT') THEN NULL "
+            f"ELSE json_extract_string({c}, '$') END"
+        )
+    else:
+        v = f"CAST({c} AS VARCHAR)"
     # Trim only where there is something to trim: most ids are clean, and trim copies.
     return (
         f"CASE WHEN {v} = '' THEN NULL WHEN {v} LIKE ' %' OR {v} LIKE '% ' "
@@ -127,8 +137,15 @@ def reject_reason_sql(raw: dict[str, str]) -> str:
         f"WHEN NOT {_IN_RANGE} THEN 'timestamp ''' || {shown('timestamp')} "
         f"|| ''' is not in the years {FIRST_YEAR}-{LAST_YEAR}' END",
     ]
-    parts += [f"CASE WHEN {c} IS NULL THEN 'missing {c}' END" for c in ("campaign_id", "email_id")]
-    parts.append("CASE WHEN lead_id IS NULL THEN 'missing lead_id' END")
+    for c in ("campaign_id", "email_id", "lead_id"):
+        # text_sql reads nothing but an empty value or a list / object as NULL
+        nested = (
+            f"WHEN {c} IS NULL AND left(ltrim(CAST({quote_ident(raw[c])} AS VARCHAR)), 1) "
+            f"IN ('[', '{{') THEN '{c} {NOT_ONE_ID}' "
+            if c in raw
+            else ""
+        )
+        parts.append(f"CASE {nested}WHEN {c} IS NULL THEN 'missing {c}' END")
     if "is_bot" in raw:
         parts.append(
             f"CASE WHEN is_bot IS NULL THEN 'is_bot ''' || {shown('is_bot')} "

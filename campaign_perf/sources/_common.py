@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from campaign_perf.errors import LoadError
-from campaign_perf.schema import CANONICAL_COLUMNS, TIMESTAMP_YEARS
+from campaign_perf.schema import CANONICAL_COLUMNS, NOT_ONE_ID, TIMESTAMP_YEARS
 
 #: Placeholders for a payload that names no campaign / no email asset.
 NO_CAMPAIGN = "(no campaign)"
@@ -554,8 +554,13 @@ class EventBuilder:
         """Add one canonical event read from ``item`` (the native item at ``row``).
 
         ``optional`` holds the optional canonical columns (``campaign_name``, ``link``,
-        ``is_bot``, ``event_id``, ...).
+        ``is_bot``, ``event_id``, ...). An id that is a list or an object rejects the item.
         """
+        ids = {"campaign_id": campaign_id, "email_id": email_id, "lead_id": lead_id}
+        for name, value in ids.items():
+            if isinstance(value, dict | list | tuple):
+                self.reject(row, f"{name} {NOT_ONE_ID}", item)
+                return
         record = {
             "event_type": event_type,
             "timestamp": timestamp,
