@@ -181,6 +181,9 @@ class Dashboard:
         Height of the email previewer's frame in pixels.
     export_path : str, default "campaign_email_performance.html"
         Where "Export HTML" writes.
+    preview_remote_images : bool, default False
+        Let the email previewer load the emails' remote images (tracking pixels among
+        them); otherwise it loads nothing remote.
 
     Attributes
     ----------
@@ -222,6 +225,7 @@ class Dashboard:
         table_height: str = "420px",
         preview_height: int = 480,
         export_path: str = "campaign_email_performance.html",
+        preview_remote_images: bool = False,
     ) -> None:
         if not isinstance(report, ReportCore):
             raise TypeError(f"Dashboard needs a Report, not {type(report).__name__}")
@@ -231,6 +235,7 @@ class Dashboard:
         self._chart_options = dict(chart_options or {})
         self._table_height = table_height
         self._preview_height = preview_height
+        self._preview_remote_images = preview_remote_images
         self._syncing = False
         self._table_frame = pd.DataFrame()
         self._table_of: ReportCore | None = None  # the report of _table_frame
@@ -728,7 +733,12 @@ class Dashboard:
             self.preview.value = ""
             return
         try:
-            self.preview.value = preview_html(self.report, email, height=self._preview_height)
+            self.preview.value = preview_html(
+                self.report,
+                email,
+                height=self._preview_height,
+                remote_images=self._preview_remote_images,
+            )
         except CampaignPerfError as exc:
             self.preview.value = f"<p style='color:#b91c1c'>{html.escape(str(exc))}</p>"
 
