@@ -7,7 +7,7 @@ Every expression here is NULL where the raw value cannot be read; the reasons of
 from __future__ import annotations
 
 from campaign_perf.engine.sql import quote_ident, quote_literal
-from campaign_perf.schema import EVENT_TYPES, NOT_ONE_ID, TIMESTAMP_YEARS
+from campaign_perf.schema import EPOCH_MS_THRESHOLD, EVENT_TYPES, NOT_ONE_ID, TIMESTAMP_YEARS
 
 _TEXT_TYPES = ("VARCHAR", "JSON")
 _FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
@@ -16,8 +16,6 @@ _INT_TYPES += ("UINTEGER", "UBIGINT")
 # An explicit zone at the end of an ISO-8601 string: Z, UTC, +02, +0200, +02:00.
 _ZONE_SUFFIX = r"(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)\s*$"
 _EPOCH = r"\s*-?\d+(\.\d+)?\s*"
-#: Epoch values at or above this magnitude are milliseconds (1e11 s is the year 5138).
-EPOCH_MS_THRESHOLD = 100_000_000_000
 FIRST_YEAR, LAST_YEAR = TIMESTAMP_YEARS
 _IN_RANGE = (
     f"(timestamp >= TIMESTAMPTZ '{FIRST_YEAR}-01-01 00:00:00+00' "
