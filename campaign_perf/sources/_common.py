@@ -537,6 +537,8 @@ class EventBuilder:
         self.raw = raw
         self.rows: list[dict[str, Any]] = []
         self.items: list[Any] = []
+        self.messages: list[Any] = []  # per row: the message it belongs to (None: unknown)
+        self.retried: list[str | None] = []  # per row: the kind a superseded retry counts as
         self.skipped: Counter[str] = Counter()
         self.rejected: list[tuple[int, str, str]] = list(bad)
 
@@ -549,12 +551,21 @@ class EventBuilder:
         campaign_id: Any,
         email_id: Any,
         lead_id: Any,
+        *,
+        message: Any = None,
+        retried: str | None = None,
         **optional: Any,
     ) -> None:
         """Add one canonical event read from ``item`` (the native item at ``row``).
 
         ``optional`` holds the optional canonical columns (``campaign_name``, ``link``,
         ``is_bot``, ``event_id``, ...). An id that is a list or an object rejects the item.
+
+        ``message`` names the message the event belongs to (e.g. its message id and
+        recipient). A soft bounce added with ``retried`` is a temporary failure: when a
+        delivery or a hard bounce of the same message follows (at the same instant or
+        later), the provider retried and the failure is no bounce: :meth:`finish` drops it
+        and counts it as the skipped kind ``retried``.
         """
         ids = {"campaign_id": campaign_id, "email_id": email_id, "lead_id": lead_id}
         for name, value in ids.items():
@@ -573,6 +584,8 @@ class EventBuilder:
             record[key] = bool(value) if key == "is_bot" else text(value)
         self.rows.append(record)
         self.items.append(item)
+        self.messages.append(message)
+        self.retried.append(retried)
 
     def skip(self, kind: str, count: int = 1) -> None:
         """Count ``count`` native items of ``kind`` that give no canonical event."""
@@ -594,7 +607,9 @@ class EventBuilder:
         for pos in np.flatnonzero(bad.to_numpy()):
             reason = unreadable_reason(raw_ts[pos], self.tz)
             self.reject(int(frame.at[pos, "_row"]), reason, self.items[pos])
-        events = conform_events(frame[~bad.to_numpy()])
+        keep = ~bad.to_numpy()
+        keep &= ~self._superseded(frame, keep)
+        events = conform_events(frame[keep])
         return SourceData(
             source=self.source,
             events=events,
@@ -602,6 +617,31 @@ class EventBuilder:
             rejected=rejected_frame(self.rejected),
             **dims,
         )
+
+    def _superseded(self, frame: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
+        """Rows of temporary failures that a delivery or a hard bounce of the same message
+        follows; each is counted as its skipped kind."""
+        out = np.zeros(len(frame), dtype=bool)
+        if not any(self.retried):
+            return out
+        rows = pd.DataFrame(
+            {
+                "message": pd.Series(self.messages, dtype=object),
+                "type": frame["event_type"].to_numpy(),
+                "at": frame["timestamp"].to_numpy(),
+                "keep": keep,
+            }
+        )
+        known = rows["message"].notna() & rows["keep"]
+        outcome = known & rows["type"].isin(("delivered", "hard_bounce"))
+        last = rows[outcome].groupby("message")["at"].max()
+        retried = pd.Series(self.retried, dtype=object)
+        candidate = known & retried.notna() & (rows["type"] == "soft_bounce")
+        followed = rows.join(last.rename("last"), on="message")["last"]  # NaT: no outcome
+        out = (candidate & (followed >= rows["at"])).to_numpy(dtype=bool)
+        for kind in retried[out]:
+            self.skip(kind)
+        return out
 
 
 def not_an_object(builder: EventBuilder, row: int, item: Any) -> bool:
