@@ -49,7 +49,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     if target.is_symlink():
         target = Path(os.path.realpath(target))
     tmp = target.with_name(f".~{secrets.token_hex(4)}.{target.name}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:  # no such folder, no permission: name the target, not tmp
+        raise type(exc)(exc.errno, exc.strerror, str(target)) from None
     os.close(fd)
     try:
         yield tmp

@@ -144,3 +144,10 @@ def test_sample_failure_keeps_the_previous_files(
         write_sample(tmp_path, 2_000, messy=False)
     assert {p: p.read_bytes() for p in paths.values()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths.values())
+
+
+def test_a_missing_folder_is_named_as_the_target(tmp_path: Path) -> None:
+    out = tmp_path / "no" / "such" / "out.csv"
+    with pytest.raises(FileNotFoundError) as err, atomic_path(out):
+        pass
+    assert err.value.filename == str(out)
