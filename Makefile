@@ -59,7 +59,7 @@ lab: $(STAMP)
 
 ## sample: regenerate sample_data/ (deterministic)
 sample: $(STAMP)
-	$(BIN)/campaign-perf sample sample_data --events 500000 --seed 7
+	$(BIN)/campaign-perf sample sample_data --events 500000 --seed 7 --force
 
 ## bench: the speed benchmark against the hand-written DuckDB baseline
 bench: $(STAMP)

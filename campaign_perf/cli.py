@@ -8,6 +8,8 @@ Parsing and presentation only: loading, counting and writing live in the library
 from __future__ import annotations
 
 import contextlib
+import glob
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -22,6 +24,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 import campaign_perf as cp
+from campaign_perf.files import same_file
 from campaign_perf.metrics import get_metric, metric_option
 from campaign_perf.report.rows import as_text, table_rows
 from campaign_perf.timeframes import check_tz, parse_week_start
@@ -323,6 +326,44 @@ def _check_output(
         raise typer.BadParameter(
             f"{path}: unknown output type {suffix or '(no suffix)'!r}; use {_OUTPUTS}",
             param_hint="-o",
+        )
+
+
+def _input_files(items: Sequence[str | None]) -> list[str]:
+    """The files a report reads: given files, the files of given folders, glob matches."""
+    out: list[str] = []
+    for item in items:
+        if item is None:
+            continue
+        if os.path.isdir(item):
+            out += [e.path for e in os.scandir(item) if e.is_file()]
+        elif os.path.exists(item):
+            out.append(item)
+        else:
+            out += glob.glob(item)
+    return out
+
+
+def _check_not_inputs(outputs: dict[str, Path | None], inputs: list[str]) -> None:
+    """Refuse an output file that is an input (also through links), or -o = --rejected."""
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        for item in inputs:
+            if same_file(path, item):
+                raise typer.BadParameter(
+                    f"{path} is an input ({item}); write to another file", param_hint=option
+                )
+    out, rejected = outputs.get("-o"), outputs.get("--rejected")
+    if (
+        out is not None
+        and rejected is not None
+        and (same_file(out, rejected) or os.path.realpath(out) == os.path.realpath(rejected))
+    ):
+        raise typer.BadParameter(
+            f"{rejected} is also the -o file; write the report and the rejected rows "
+            "to different files",
+            param_hint="--rejected",
         )
 
 
@@ -705,6 +746,10 @@ def report(
     """
     # validate what needs no data first, so that mistakes show before a long load
     _check_output(output, plotlyjs, title)
+    _check_not_inputs(
+        {"-o": output, "--rejected": rejected},
+        _input_files([*events, campaigns, emails, leads]),
+    )
     _check_source(source)
     check_tz(tz)
     check_tz(input_tz)
@@ -797,15 +842,33 @@ def sample(
     ],
     n_events: Annotated[
         int,
-        typer.Option("--events", min=1, help="About how many events to generate."),
+        typer.Option("--events", help="About how many events to generate (1,000 or more)."),
     ] = 500_000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 7,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into OUT_DIR even when it holds files (replacing files of the same names).",
+        ),
+    ] = False,
 ) -> None:
     """Write a deterministic sample data set: events, campaigns, emails, leads and a messy CSV.
 
     Example: campaign-perf sample sample_data --events 500000 --seed 7
     """
-    from campaign_perf.sample import write_sample
+    from campaign_perf.sample import check_n_events, write_sample
+
+    try:
+        check_n_events(n_events)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc).replace("n_events ", ""), param_hint="--events") from None
+    if os.path.isdir(out_dir) and any(os.scandir(out_dir)) and not force:
+        raise typer.BadParameter(
+            f"{out_dir} is not empty: its files would be replaced; choose an empty or new "
+            "folder, or add --force",
+            param_hint="OUT_DIR",
+        )
 
     with _notes(), _status(f"Generating {n_events:,} events…"), _writing(out_dir):
         paths = write_sample(out_dir, n_events=n_events, seed=seed)

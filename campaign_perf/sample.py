@@ -28,9 +28,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from campaign_perf.files import atomic_path
 from campaign_perf.schema import EVENT_TYPES
 
-__all__ = ["EVENT_COLUMNS", "SampleData", "generate_sample", "messy_events", "write_sample"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "MAX_EVENTS",
+    "MIN_EVENTS",
+    "SampleData",
+    "check_n_events",
+    "generate_sample",
+    "messy_events",
+    "write_sample",
+]
 
 #: Columns of :attr:`SampleData.events`, in order.
 EVENT_COLUMNS: Final[tuple[str, ...]] = (
@@ -1173,6 +1183,30 @@ def _streams(seed: int) -> dict[str, np.random.SeedSequence]:
     return dict(zip(names, np.random.SeedSequence(seed).spawn(len(names)), strict=True))
 
 
+#: The sizes :func:`generate_sample` accepts: the generator holds every event in memory,
+#: about 0.35 kB each at its peak, so 50 million events need about 18 GB.
+MIN_EVENTS, MAX_EVENTS = 1_000, 50_000_000
+
+
+def check_n_events(n_events: int) -> int:
+    """Check a sample size; return it unchanged.
+
+    Raises
+    ------
+    ValueError
+        ``n_events`` is below :data:`MIN_EVENTS` or above :data:`MAX_EVENTS` (the message
+        says why).
+    """
+    if n_events < MIN_EVENTS:
+        raise ValueError(f"n_events must be at least {MIN_EVENTS:,}, not {n_events:,}")
+    if n_events > MAX_EVENTS:
+        raise ValueError(
+            f"n_events must be at most {MAX_EVENTS:,}, not {n_events:,}: the generator holds "
+            "every event in memory (about 0.35 kB each)"
+        )
+    return n_events
+
+
 def generate_sample(
     n_events: int = 500_000,
     *,
@@ -1211,8 +1245,7 @@ def generate_sample(
     >>> s.events["timestamp"].max() < pd.Timestamp("2026-11-01", tz="UTC")
     True
     """
-    if n_events < 1_000:
-        raise ValueError(f"n_events must be at least 1,000, not {n_events}")
+    check_n_events(n_events)
     if n_leads < 500:
         raise ValueError(f"n_leads must be at least 500, not {n_leads}")
     streams = _streams(seed)
@@ -1375,7 +1408,13 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, preserve_index=False)
-    pq.write_table(table, path, compression="zstd", compression_level=9)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", compression_level=9)
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, lineterminator="\n")
 
 
 def write_sample(
@@ -1416,12 +1455,10 @@ def write_sample(
         "leads": out / "leads.parquet",
     }
     _write_parquet(sample.events, paths["events"])
-    sample.campaigns.to_csv(paths["campaigns"], index=False, lineterminator="\n")
+    _write_csv(sample.campaigns, paths["campaigns"])
     _write_parquet(sample.emails, paths["emails"])
     _write_parquet(sample.leads, paths["leads"])
     if messy:
         paths["messy_events"] = out / "messy_events.csv"
-        messy_events(sample, seed=seed).to_csv(
-            paths["messy_events"], index=False, lineterminator="\n"
-        )
+        _write_csv(messy_events(sample, seed=seed), paths["messy_events"])
     return paths

@@ -39,3 +39,14 @@ CANONICAL_COLUMNS: Final[tuple[str, ...]] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 #: The key of a record (RULES.md section 2).
 RECORD_KEY: Final[tuple[str, ...]] = ("campaign_id", "email_id", "lead_id")
+
+#: Epoch numbers at or above this magnitude are milliseconds, below it seconds (1e11 s is
+#: the year 5138, 1e11 ms the year 1973).
+EPOCH_MS_THRESHOLD: Final[int] = 100_000_000_000
+
+#: The years a timestamp may fall in (pandas' nanosecond range, in whole years): a value
+#: outside (the year 1, the year 294247, ``infinity``) cannot be held and is rejected.
+TIMESTAMP_YEARS: Final[tuple[int, int]] = (1678, 2261)
+
+#: Why an id that holds a list or an object (``["L1", "L2"]``) is rejected: an id is one value.
+NOT_ONE_ID: Final[str] = "is a list or an object, not one id"

@@ -21,6 +21,7 @@ Decisions
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -394,7 +395,7 @@ class TimeFrame:
         week_start = parse_week_start(week_start)
         try:
             return self._resolve(today, week_start)
-        except OverflowError as exc:
+        except (OverflowError, ValueError) as exc:  # before the year 1 or after 9999
             raise TimeFrameError(f"time frame {str(self)!r} is out of range on {today}") from exc
 
     def _resolve(self, today: datetime.date, week_start: int) -> DateRange:
@@ -517,13 +518,26 @@ def parse_week_start(value: str | int) -> int:
     )
 
 
+@functools.cache
+def _engine_zones() -> frozenset[str]:
+    """The zone names the embedded engine (DuckDB's ICU) knows."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        return frozenset(
+            r[0] for r in con.execute("SELECT name FROM pg_timezone_names()").fetchall()
+        )
+
+
 def check_tz(tz: str) -> str:
     """Validate an IANA time zone name and return it unchanged.
 
     Raises
     ------
     TimeFrameError
-        If ``tz`` is not a zone name known to :mod:`zoneinfo`.
+        If ``tz`` is not a zone name known to both :mod:`zoneinfo` and the engine (names
+        such as ``posixrules``, ``localtime`` or ``right/UTC`` are files of the system's
+        zone database, not zones the engine can compute in).
 
     Examples
     --------
@@ -534,10 +548,13 @@ def check_tz(tz: str) -> str:
         if not isinstance(tz, str):
             raise TypeError(tz)
         ZoneInfo(tz)
+        if tz not in _engine_zones():
+            raise ValueError(tz)
     except (ZoneInfoNotFoundError, ValueError, OSError, TypeError) as exc:
+        plain = tz.split("/", 1)[1] if isinstance(tz, str) and "/" in tz else ""
+        names = f"'{plain}'" if plain in _engine_zones() else "'UTC', 'Europe/Stockholm'"
         raise TimeFrameError(
-            f"unknown time zone {tz!r}: use an IANA name such as 'UTC', "
-            "'Europe/Stockholm' or 'America/New_York'"
+            f"unknown time zone {tz!r}: use an IANA name such as {names} or 'America/New_York'"
         ) from exc
     return tz
 

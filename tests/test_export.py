@@ -60,10 +60,10 @@ def test_neutralise_leaves_other_text(value: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("value", DANGEROUS)
-def test_every_format_neutralises_text_cells(tmp_path: Path, fmt: str, value: str) -> None:
+def test_spreadsheet_formats_neutralise_text_cells(tmp_path: Path, fmt: str, value: str) -> None:
     df = pd.DataFrame({"name": [value, "safe"], "n": [-1, 2]})
     rows = read_back(write_table(df, tmp_path / f"t.{fmt}"))
-    expected = "'" + value
+    expected = "'" + value if fmt != "json" else value  # JSON is not for spreadsheets
     if fmt == "xlsx":  # XML stores a carriage return as a line feed
         expected = expected.replace("\r", "\n")
     assert rows[0]["name"] == expected
@@ -137,7 +137,7 @@ def test_json_records_null_iso_utf8(tmp_path: Path, table: pd.DataFrame) -> None
     assert "NaN" not in text
     data = json.loads(text)
     assert data == [
-        {"campaign_id": "C1", "campaign_name": "'=Spring", "send_day": "2026-03-02",
+        {"campaign_id": "C1", "campaign_name": "=Spring", "send_day": "2026-03-02",
          "sent": 3, "delta": -5, "opened_pct": 1 / 3},
         {"campaign_id": "C2", "campaign_name": "Fall", "send_day": "2026-03-09",
          "sent": 0, "delta": 0, "opened_pct": None},

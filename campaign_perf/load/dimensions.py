@@ -82,17 +82,35 @@ def read_table(table: str | Path | pd.DataFrame, what: str, key: str) -> pd.Data
     df[key] = ids.astype("str").str.strip()
     df = df[df[key].notna() & df[key].ne("") & df[key].ne("nan")]
     if "html" in df.columns and not isinstance(table, pd.DataFrame):
-        base = Path(table).parent
-        df["html"] = [_maybe_file(v, base) for v in df["html"]]
+        cells = df["html"].items()  # (index, value): the index is the 0-based data row
+        df["html"] = [_maybe_file(v, Path(table), int(i) + 1) for i, v in cells]
     return df.drop_duplicates(key, keep="last").reset_index(drop=True)
 
 
-def _maybe_file(value: Any, base: Path) -> Any:
-    """An html cell that names an .html file is replaced by the file's content."""
-    if isinstance(value, str) and value.strip().lower().endswith((".html", ".htm")):
-        path = (base / value.strip()).resolve()
-        if path.is_file():
-            return path.read_text(encoding="utf-8", errors="replace")
+def _maybe_file(value: Any, table: Path, row: int) -> Any:
+    """An html cell that names an .html file is replaced by the file's content.
+
+    Only files inside the emails table's own folder are read: an absolute path, or one
+    that leads out of the folder (``..``, a symbolic link pointing elsewhere), raises
+    :class:`LoadError` naming the table, the row (1-based, the header not counted) and the
+    value. A name of a file that does not exist in the folder is kept as it is (text).
+    """
+    if not (isinstance(value, str) and value.strip().lower().endswith((".html", ".htm"))):
+        return value
+    name = value.strip()
+    base = table.parent.resolve()
+    try:
+        path = (base / name).resolve()
+        inside = not Path(name).is_absolute() and path.is_relative_to(base)
+    except (OSError, RuntimeError):  # a symbolic link loop
+        inside = False
+    if not inside:
+        raise LoadError(
+            f"{table}, row {row}: html {name!r} is not a file in the emails table's folder "
+            f"({base}); only files there are read, so that a report never embeds other files"
+        )
+    if path.is_file():
+        return path.read_text(encoding="utf-8", errors="replace")
     return value
 
 

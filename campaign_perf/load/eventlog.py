@@ -12,6 +12,7 @@ import pandas as pd
 
 from campaign_perf.engine.embedded import DuckDBEngine, Engine
 from campaign_perf.engine.sql import quote_ident
+from campaign_perf.files import atomic_path
 from campaign_perf.load.dimensions import Dimensions
 from campaign_perf.schema import CANONICAL_COLUMNS
 from campaign_perf.spreadsheet import neutralise
@@ -200,6 +201,11 @@ class EventLog:
     def write_rejected(self, path: str | Path) -> Path:
         """Write the rejected-rows ledger to CSV (or Parquet when the path ends in .parquet).
 
+        The CSV is formula-safe for spreadsheets: text that would run as a formula gets a
+        leading ``'`` (see :func:`campaign_perf.spreadsheet.neutralise`), and every field
+        holding a comma, a quote, a carriage return or a line feed is quoted. Parquet keeps
+        the raw values.
+
         Parameters
         ----------
         path : str or Path
@@ -211,12 +217,19 @@ class EventLog:
             The path written.
         """
         path = Path(path)
-        if path.suffix == ".parquet":
+        with atomic_path(path) as tmp:
+            self._write_rejected(tmp, parquet=path.suffix == ".parquet")
+        return path
+
+    def _write_rejected(self, path: Path, *, parquet: bool) -> None:
+        if parquet:
             self._rejected.to_parquet(path, index=False)
         else:  # raw values are untrusted: neutralise formulas for spreadsheet readers
             safe = self._rejected.map(lambda v: neutralise(v) if isinstance(v, str) else v)
-            safe.to_csv(path, index=False)
-        return path
+            safe.columns = [neutralise(str(c)) for c in safe.columns]
+            # CRLF line ends: the csv module then quotes every field holding a CR or a LF
+            # (with LF line ends it leaves a bare CR unquoted, which splits the row).
+            safe.to_csv(path, index=False, lineterminator="\r\n")
 
     @property
     def time_range(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:

@@ -36,7 +36,9 @@ from campaign_perf.errors import LoadError, SchemaError
 from campaign_perf.load import parse as _parse
 from campaign_perf.load.dimensions import load_dimensions
 from campaign_perf.load.eventlog import SEQ_BASE, EventLog, LoadSummary, RejectedRowsWarning
+from campaign_perf.load.textfiles import csv_scan, read_error
 from campaign_perf.schema import CANONICAL_COLUMNS, EVENT_TYPES, REQUIRED_COLUMNS
+from campaign_perf.sources import UnknownSourceError
 from campaign_perf.timeframes import check_tz
 
 __all__ = ["load_events"]
@@ -167,7 +169,8 @@ def _as_list(data: Input | Iterable[Input]) -> list[Input]:
         items = list(data)  # type: ignore[arg-type]
     out: list[Input] = []
     for item in items:
-        if isinstance(item, (str, Path)) and any(ch in str(item) for ch in "*?["):
+        glob_chars = any(ch in str(item) for ch in "*?[")
+        if isinstance(item, (str, Path)) and glob_chars and not os.path.lexists(item):
             matches = sorted(glob.glob(str(item)))
             if not matches:
                 raise LoadError(f"{item}: no file matches this pattern")
@@ -180,7 +183,7 @@ def _as_list(data: Input | Iterable[Input]) -> list[Input]:
     unique: list[Input] = []
     for item in out:
         if isinstance(item, (str, Path)):
-            key = Path(item).resolve()
+            key = Path(os.path.realpath(item))  # Path.resolve raises on a link loop
             if key in seen:
                 continue
             seen.add(key)
@@ -238,18 +241,22 @@ class _Loader:
             self._add_native(path, label)
             return
         if not path.exists():
-            raise LoadError(f"{label}: no such file")
+            what = "a symbolic link to no file (a loop?)" if path.is_symlink() else "no such file"
+            raise LoadError(f"{label}: {what}")
         if path.stat().st_size == 0:
             raise LoadError(f"{label}: the file is empty")
         suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".zst")]
         suffix = suffixes[-1] if suffixes else ""
         p = quote_literal(str(path))
-        rows = "row_number() OVER ()"
+        rows, exclude, csv = "row_number() OVER ()", "", None
         if suffix in _PARQUET_SUFFIXES:
             scan = f"read_parquet({p}, file_row_number = true)"
-            rows = "file_row_number + 1"
+            rows, exclude = "file_row_number + 1", " EXCLUDE (file_row_number)"
         elif suffix in _CSV_SUFFIXES:
-            scan = f"read_csv({p}, all_varchar = true, header = true)"
+            csv = csv_scan(self.con, path, label, view)
+            scan = csv.scan
+            if csv.row is not None:
+                rows, exclude = csv.row, f" EXCLUDE ({csv.row})"
         elif suffix in _JSONL_SUFFIXES:
             scan = f"read_json({p}, format = 'newline_delimited')"
         elif suffix == ".json":
@@ -268,7 +275,6 @@ class _Loader:
                 f"{label}: unknown file type {suffix!r}; use .csv, .tsv, .parquet, .jsonl or .json"
             )
         try:
-            exclude = " EXCLUDE (file_row_number)" if rows != "row_number() OVER ()" else ""
             self.con.execute(
                 f"CREATE TEMP VIEW {view} AS SELECT {quote_literal(label)} AS _file, "
                 f"{rows} AS _row, *{exclude} FROM {scan}"
@@ -278,9 +284,12 @@ class _Loader:
             raise
         except duckdb.Error as exc:
             if suffix in (".json", ".csv") and self.source != "canonical":
-                self._add_native(path, label)
+                try:
+                    self._add_native(path, label)
+                except UnknownSourceError:  # nor a source's: say what stopped the reader
+                    raise read_error(label, suffix[1:], exc) from exc
                 return
-            raise LoadError(f"{label}: cannot be read as {suffix[1:]}: {_first_line(exc)}") from exc
+            raise read_error(label, suffix[1:], exc) from exc
         if not (self._is_canonical(names) or self.source == "canonical"):
             self._add_native(path, label, found=names)
         elif suffix in _PARQUET_SUFFIXES:  # columnar and typed: read where it lies
@@ -289,6 +298,9 @@ class _Loader:
             self._add_in_place(view, label)
         else:
             self._stage(view, label)
+            if csv is not None and len(csv.unreadable):  # lines the CSV reader could not split
+                self.rows_read += len(csv.unreadable)
+                self.rejected.append(csv.unreadable)
 
     def _add_table(self, table: pd.DataFrame | pa.Table, view: str, label: str) -> None:
         df = table
@@ -701,7 +713,7 @@ def combine_ledgers(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def _raw_columns(raw: dict[str, str]) -> tuple[dict[str, str], str]:
     """The raw columns a rejection reason quotes: their ``__raw_`` names, and SQL keeping
     them beside the parsed ones."""
-    names = {c: "__raw_" + c for c in ("event_type", "timestamp", "is_bot") if c in raw}
+    names = {c: "__raw_" + c for c in (*REQUIRED_COLUMNS, "is_bot") if c in raw}
     return names, ", ".join(f"{quote_ident(raw[c])} AS {n}" for c, n in names.items())
 
 

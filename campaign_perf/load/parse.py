@@ -7,7 +7,7 @@ Every expression here is NULL where the raw value cannot be read; the reasons of
 from __future__ import annotations
 
 from campaign_perf.engine.sql import quote_ident, quote_literal
-from campaign_perf.schema import EVENT_TYPES
+from campaign_perf.schema import EPOCH_MS_THRESHOLD, EVENT_TYPES, NOT_ONE_ID, TIMESTAMP_YEARS
 
 _TEXT_TYPES = ("VARCHAR", "JSON")
 _FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
@@ -16,8 +16,11 @@ _INT_TYPES += ("UINTEGER", "UBIGINT")
 # An explicit zone at the end of an ISO-8601 string: Z, UTC, +02, +0200, +02:00.
 _ZONE_SUFFIX = r"(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)\s*$"
 _EPOCH = r"\s*-?\d+(\.\d+)?\s*"
-#: Epoch values at or above this magnitude are milliseconds (1e11 s is the year 5138).
-EPOCH_MS_THRESHOLD = 100_000_000_000
+FIRST_YEAR, LAST_YEAR = TIMESTAMP_YEARS
+_IN_RANGE = (
+    f"(timestamp >= TIMESTAMPTZ '{FIRST_YEAR}-01-01 00:00:00+00' "
+    f"AND timestamp < TIMESTAMPTZ '{LAST_YEAR + 1}-01-01 00:00:00+00')"
+)
 
 
 def _is_decimal(sql_type: str) -> bool:
@@ -25,9 +28,11 @@ def _is_decimal(sql_type: str) -> bool:
 
 
 def _epoch_sql(num: str) -> str:
-    """An epoch in seconds or milliseconds (told apart by magnitude) as TIMESTAMPTZ."""
+    """An epoch in seconds or milliseconds (told apart by magnitude) as TIMESTAMPTZ; NULL
+    beyond what the engine can hold (1e15 ms is the year 33658)."""
     return (
-        f"CASE WHEN abs({num}) >= {EPOCH_MS_THRESHOLD} "
+        f"CASE WHEN NOT abs(CAST({num} AS DOUBLE)) < 1e15 THEN NULL "
+        f"WHEN abs({num}) >= {EPOCH_MS_THRESHOLD} "
         f"THEN CAST(epoch_ms(CAST(round({num}) AS BIGINT)) AS TIMESTAMPTZ) "
         f"ELSE to_timestamp(CAST({num} AS DOUBLE)) END"
     )
@@ -60,6 +65,8 @@ def text_sql(col: str, sql_type: str) -> str:
     """An id or name column as trimmed text; empty strings become NULL.
 
     Whole floats (``1234.0``, as pandas stores ids of a column with gaps) lose their ``.0``.
+    A list or an object (a LIST, STRUCT or MAP column, a JSON array or object) is no text:
+    NULL (:func:`reject_reason_sql` says why).
     """
     c = quote_ident(col)
     if sql_type in _FLOAT_TYPES or _is_decimal(sql_type):
@@ -67,7 +74,15 @@ def text_sql(col: str, sql_type: str) -> str:
             f"CASE WHEN {c} = floor({c}) AND abs({c}) < 1e18 "
             f"THEN CAST(CAST({c} AS BIGINT) AS VARCHAR) ELSE CAST({c} AS VARCHAR) END"
         )
-    v = f"CAST({c} AS VARCHAR)"
+    if sql_type.endswith("]") or sql_type.startswith(("STRUCT", "MAP", "UNION")):
+        return "CAST(NULL AS VARCHAR)"
+    if sql_type == "JSON":  # a column of mixed types: strings without their quotes
+        v = (
+            f"CASE WHEN json_type({c}) IN ('ARRAY', 'OBJECT') THEN NULL "
+            f"ELSE json_extract_string({c}, '$') END"
+        )
+    else:
+        v = f"CAST({c} AS VARCHAR)"
     # Trim only where there is something to trim: most ids are clean, and trim copies.
     return (
         f"CASE WHEN {v} = '' THEN NULL WHEN {v} LIKE ' %' OR {v} LIKE '% ' "
@@ -116,10 +131,19 @@ def reject_reason_sql(raw: dict[str, str]) -> str:
         f"CASE WHEN {quote_ident(raw['timestamp'])} IS NULL "
         f"OR trim(CAST({quote_ident(raw['timestamp'])} AS VARCHAR)) = '' THEN 'missing timestamp' "
         "WHEN timestamp IS NULL "
-        f"THEN 'unparseable timestamp ''' || {shown('timestamp')} || '''' END",
+        f"THEN 'unparseable timestamp ''' || {shown('timestamp')} || '''' "
+        f"WHEN NOT {_IN_RANGE} THEN 'timestamp ''' || {shown('timestamp')} "
+        f"|| ''' is not in the years {FIRST_YEAR}-{LAST_YEAR}' END",
     ]
-    parts += [f"CASE WHEN {c} IS NULL THEN 'missing {c}' END" for c in ("campaign_id", "email_id")]
-    parts.append("CASE WHEN lead_id IS NULL THEN 'missing lead_id' END")
+    for c in ("campaign_id", "email_id", "lead_id"):
+        # text_sql reads nothing but an empty value or a list / object as NULL
+        nested = (
+            f"WHEN {c} IS NULL AND left(ltrim(CAST({quote_ident(raw[c])} AS VARCHAR)), 1) "
+            f"IN ('[', '{{') THEN '{c} {NOT_ONE_ID}' "
+            if c in raw
+            else ""
+        )
+        parts.append(f"CASE {nested}WHEN {c} IS NULL THEN 'missing {c}' END")
     if "is_bot" in raw:
         parts.append(
             f"CASE WHEN is_bot IS NULL THEN 'is_bot ''' || {shown('is_bot')} "
@@ -137,7 +161,7 @@ def valid_sql(has_is_bot: bool) -> str:
     """SQL, over the parsed canonical columns: the row can be counted (may be NULL: false)."""
     types = ", ".join(quote_literal(t) for t in EVENT_TYPES)
     return (
-        f"event_type IN ({types}) AND timestamp IS NOT NULL AND campaign_id IS NOT NULL "
+        f"event_type IN ({types}) AND {_IN_RANGE} AND campaign_id IS NOT NULL "
         "AND email_id IS NOT NULL AND lead_id IS NOT NULL"
         + (" AND is_bot IS NOT NULL" if has_is_bot else "")
     )

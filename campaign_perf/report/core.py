@@ -121,6 +121,9 @@ class ReportCore:
             raise ReportError(f"basis must be 'sent' or 'activity', not {self.basis!r}")
         put(self, "as_of", self._resolve_as_of(self.as_of))
         put(self, "today", self._resolve_today(self.today))
+        if not isinstance(self.exclude_bots, (bool, np.bool_)):
+            raise ReportError(f"exclude_bots must be True or False, not {self.exclude_bots!r}")
+        put(self, "exclude_bots", bool(self.exclude_bots))
         if self.proximity_seconds is not None:
             s = self.proximity_seconds
             if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= 3:
@@ -135,7 +138,6 @@ class ReportCore:
                     UserWarning,
                     stacklevel=3,
                 )
-        put(self, "exclude_bots", bool(self.exclude_bots))
         cols = DEFAULT_COLUMNS if self.columns is None else _tuple(self.columns)
         for c in cols:
             get_metric(c, METRICS)

@@ -42,7 +42,15 @@ from . import (
 )
 from ._common import NO_CAMPAIGN, NO_EMAIL, SourceData, describe, load
 
-__all__ = ["NO_CAMPAIGN", "NO_EMAIL", "SOURCES", "SourceData", "detect_source", "read_source"]
+__all__ = [
+    "NO_CAMPAIGN",
+    "NO_EMAIL",
+    "SOURCES",
+    "SourceData",
+    "UnknownSourceError",
+    "detect_source",
+    "read_source",
+]
 
 #: Source name -> reader module, in detection order.
 SOURCES: dict[str, ModuleType] = {
@@ -61,6 +69,10 @@ SOURCES: dict[str, ModuleType] = {
 }
 
 
+class UnknownSourceError(SchemaError):
+    """No source recognises a payload."""
+
+
 def detect_source(obj: Any) -> str:
     """Return the name of the source whose payload ``obj`` looks like.
 
@@ -76,8 +88,8 @@ def detect_source(obj: Any) -> str:
     Raises
     ------
     SchemaError
-        No source, or more than one, recognises the payload; the message lists the known
-        sources and what was seen (top-level keys or columns).
+        No source (:class:`UnknownSourceError`), or more than one, recognises the payload;
+        the message lists the known sources and what was seen (top-level keys or columns).
     LoadError
         A file cannot be read.
     """
@@ -91,7 +103,7 @@ def detect_source(obj: Any) -> str:
             f"{payload.name}: the payload looks like several sources ({', '.join(found)}); "
             f"pass source= one of them. Saw {describe(payload)}"
         )
-    raise SchemaError(
+    raise UnknownSourceError(
         f"{payload.name}: cannot tell the source of this payload; known sources: {known}. "
         f"Saw {describe(payload)}"
     )

@@ -8,12 +8,14 @@ items into a :class:`SourceData` (:class:`EventBuilder`, :func:`finish_events`).
 from __future__ import annotations
 
 import csv
+import datetime
 import gzip
 import io
 import json
 import math
 import os
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from campaign_perf.errors import LoadError
-from campaign_perf.schema import CANONICAL_COLUMNS
+from campaign_perf.schema import CANONICAL_COLUMNS, NOT_ONE_ID, TIMESTAMP_YEARS
 
 #: Placeholders for a payload that names no campaign / no email asset.
 NO_CAMPAIGN = "(no campaign)"
@@ -148,7 +150,7 @@ def _load_path(path: Path) -> Payload:
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         content = raw.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as exc:
         raise LoadError(f"{path}: cannot read the file: {exc}") from exc
     if not content.strip():
         raise LoadError(f"{path}: the file is empty")
@@ -174,6 +176,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise LoadError(f"{path}: not a readable CSV file: {exc}") from exc
+    except (OSError, EOFError, zlib.error) as exc:  # a broken compressed file
+        raise LoadError(f"{path}: cannot read the file: {exc}") from exc
     return str_frame(frame)
 
 
@@ -182,14 +186,26 @@ def _parse_json_text(content: str, name: str) -> Payload:
         doc = json.loads(content)
     except json.JSONDecodeError:
         pass
+    except RecursionError:
+        raise _too_deep(name) from None
     else:
         if isinstance(doc, list):
             return Payload("json", name, docs=list(enumerate(doc, start=1)))
         return Payload("json", name, docs=[(1, doc)])
-    docs, bad = _parse_json_stream(content)
+    try:
+        docs, bad = _parse_json_stream(content)
+    except RecursionError:
+        raise _too_deep(name) from None
     if not docs:
         raise LoadError(f"{name}: neither JSON nor JSON Lines ({bad[0][1]})")
     return Payload("json", name, docs=docs, bad=bad)
+
+
+def _too_deep(name: str) -> LoadError:
+    return LoadError(
+        f"{name}: JSON nested too deeply to read (arrays or objects inside each other "
+        "thousands of times): not an export of email events"
+    )
 
 
 def _parse_json_stream(content: str) -> tuple[list[tuple[int, Any]], list[tuple[int, str, str]]]:
@@ -353,6 +369,14 @@ def csv_line(values: Iterable[Any]) -> str:
 
 # --------------------------------------------------------------------------- timestamps
 
+#: Epoch seconds of the first and after the last instant of :data:`TIMESTAMP_YEARS`.
+_EPOCH_RANGE = tuple(
+    (
+        datetime.datetime(year, 1, 1, tzinfo=datetime.UTC)
+        - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+    ).total_seconds()
+    for year in (TIMESTAMP_YEARS[0], TIMESTAMP_YEARS[1] + 1)
+)
 _AWARE = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 
 
@@ -380,7 +404,7 @@ def parse_timestamps(values: pd.Series, mode: str, tz: str | None = None) -> pd.
         numbers = pd.to_numeric(
             values.map(lambda v: None if isinstance(v, bool) else v), errors="coerce"
         ).to_numpy(dtype="float64")
-        ok = np.isfinite(numbers) & (np.abs(numbers) < 1e11)
+        ok = np.isfinite(numbers) & (numbers >= _EPOCH_RANGE[0]) & (numbers < _EPOCH_RANGE[1])
         micros = np.round(numbers[ok] * 1e6).astype("int64")
         out[ok] = pd.to_datetime(micros, unit="us", utc=True).as_unit("ns")
         return out
@@ -400,12 +424,18 @@ def parse_timestamps(values: pd.Series, mode: str, tz: str | None = None) -> pd.
     as_utc = has & ~local
     if as_utc.any():
         parsed = pd.to_datetime(strings[as_utc], format="ISO8601", utc=True, errors="coerce")
-        out[as_utc] = parsed.dt.as_unit("ns")
+        out[as_utc] = _within_years(parsed).dt.as_unit("ns")
     if local.any():
-        naive = pd.to_datetime(strings[local], format="ISO8601", errors="coerce")
+        naive = _within_years(pd.to_datetime(strings[local], format="ISO8601", errors="coerce"))
         localized = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
         out[local] = localized.dt.tz_convert("UTC").dt.as_unit("ns")
     return out
+
+
+def _within_years(parsed: pd.Series) -> pd.Series:
+    """``parsed`` with NaT where the year is outside :data:`TIMESTAMP_YEARS`."""
+    first, last = TIMESTAMP_YEARS
+    return parsed.where(parsed.dt.year.between(first, last))
 
 
 def _present(value: Any) -> bool:
@@ -507,6 +537,8 @@ class EventBuilder:
         self.raw = raw
         self.rows: list[dict[str, Any]] = []
         self.items: list[Any] = []
+        self.messages: list[Any] = []  # per row: the message it belongs to (None: unknown)
+        self.retried: list[str | None] = []  # per row: the kind a superseded retry counts as
         self.skipped: Counter[str] = Counter()
         self.rejected: list[tuple[int, str, str]] = list(bad)
 
@@ -519,13 +551,27 @@ class EventBuilder:
         campaign_id: Any,
         email_id: Any,
         lead_id: Any,
+        *,
+        message: Any = None,
+        retried: str | None = None,
         **optional: Any,
     ) -> None:
         """Add one canonical event read from ``item`` (the native item at ``row``).
 
         ``optional`` holds the optional canonical columns (``campaign_name``, ``link``,
-        ``is_bot``, ``event_id``, ...).
+        ``is_bot``, ``event_id``, ...). An id that is a list or an object rejects the item.
+
+        ``message`` names the message the event belongs to (e.g. its message id and
+        recipient). A soft bounce added with ``retried`` is a temporary failure: when a
+        delivery or a hard bounce of the same message follows (at the same instant or
+        later), the provider retried and the failure is no bounce: :meth:`finish` drops it
+        and counts it as the skipped kind ``retried``.
         """
+        ids = {"campaign_id": campaign_id, "email_id": email_id, "lead_id": lead_id}
+        for name, value in ids.items():
+            if isinstance(value, dict | list | tuple):
+                self.reject(row, f"{name} {NOT_ONE_ID}", item)
+                return
         record = {
             "event_type": event_type,
             "timestamp": timestamp,
@@ -538,6 +584,8 @@ class EventBuilder:
             record[key] = bool(value) if key == "is_bot" else text(value)
         self.rows.append(record)
         self.items.append(item)
+        self.messages.append(message)
+        self.retried.append(retried)
 
     def skip(self, kind: str, count: int = 1) -> None:
         """Count ``count`` native items of ``kind`` that give no canonical event."""
@@ -559,7 +607,9 @@ class EventBuilder:
         for pos in np.flatnonzero(bad.to_numpy()):
             reason = unreadable_reason(raw_ts[pos], self.tz)
             self.reject(int(frame.at[pos, "_row"]), reason, self.items[pos])
-        events = conform_events(frame[~bad.to_numpy()])
+        keep = ~bad.to_numpy()
+        keep &= ~self._superseded(frame, keep)
+        events = conform_events(frame[keep])
         return SourceData(
             source=self.source,
             events=events,
@@ -567,6 +617,31 @@ class EventBuilder:
             rejected=rejected_frame(self.rejected),
             **dims,
         )
+
+    def _superseded(self, frame: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
+        """Rows of temporary failures that a delivery or a hard bounce of the same message
+        follows; each is counted as its skipped kind."""
+        out = np.zeros(len(frame), dtype=bool)
+        if not any(self.retried):
+            return out
+        rows = pd.DataFrame(
+            {
+                "message": pd.Series(self.messages, dtype=object),
+                "type": frame["event_type"].to_numpy(),
+                "at": frame["timestamp"].to_numpy(),
+                "keep": keep,
+            }
+        )
+        known = rows["message"].notna() & rows["keep"]
+        outcome = known & rows["type"].isin(("delivered", "hard_bounce"))
+        last = rows[outcome].groupby("message")["at"].max()
+        retried = pd.Series(self.retried, dtype=object)
+        candidate = known & retried.notna() & (rows["type"] == "soft_bounce")
+        followed = rows.join(last.rename("last"), on="message")["last"]  # NaT: no outcome
+        out = (candidate & (followed >= rows["at"])).to_numpy(dtype=bool)
+        for kind in retried[out]:
+            self.skip(kind)
+        return out
 
 
 def not_an_object(builder: EventBuilder, row: int, item: Any) -> bool:

@@ -18,9 +18,11 @@ unique opens             Brevo sends ``unique_opened`` for the first open and, t
                          open and share one event_id (``message-id|open|ts``), so the pair
                          is one open once exact duplicates are removed; a ``unique_opened``
                          alone still counts.
-timestamp                ``ts_event``, else ``ts`` (epoch seconds), else ``ts_epoch``
-                         (milliseconds). ``date`` is local time of the account and is not
-                         used.
+timestamp                ``ts_epoch`` (the UTC instant; milliseconds or seconds, told
+                         apart by magnitude), else ``ts_event``, else ``ts``. Those two are
+                         epoch numbers of the account's wall clock (anymail's captures are
+                         9 hours off UTC): they are read as local time in the zone ``tz``
+                         (the load's ``tz``, default UTC). ``date`` is not used.
 lead_id                  ``email``.
 campaign_id              the key named by option ``campaign_field``; default: ``camp_id``
                          (marketing webhooks; ``campaign name`` -> campaign_name), then
@@ -30,7 +32,8 @@ email_name               ``subject``.
 link                     ``link`` / ``URL`` (click only).
 is_bot                   True for proxy_open / unique_proxy_open (machine open by a mail
                          privacy proxy); else False.
-event_id                 ``message-id|event|ts`` (opens: ``message-id|open|ts``, machine
+event_id                 ``message-id|event|ts`` with ``ts_event`` (else ``ts``, else
+                         ``ts_epoch``) as written (opens: ``message-id|open|ts``, machine
                          opens ``message-id|proxy_open|ts``).
 =======================  ==================================================================
 
@@ -40,7 +43,12 @@ Malformed items (not an object, no ``event``, unreadable timestamp) are rejected
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
+
+import pandas as pd
+
+from campaign_perf.schema import EPOCH_MS_THRESHOLD
 
 from ._common import (
     EventBuilder,
@@ -102,14 +110,42 @@ def detect(obj: Any) -> bool:
     )
 
 
-def _timestamp(item: dict) -> Any:
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _timestamp(item: dict, tz: str | None) -> Any:
+    """The event's instant as epoch seconds (UTC), or the raw value when unreadable."""
+    if text(item.get("ts_epoch")) is not None:
+        epoch = _number(item["ts_epoch"])
+        if epoch is None:
+            return item["ts_epoch"]  # unreadable: rejected with its value
+        return epoch / 1000 if abs(epoch) >= EPOCH_MS_THRESHOLD else epoch
     for key in ("ts_event", "ts"):
-        if text(item.get(key)) is not None:
-            return item[key]
-    millis = item.get("ts_epoch")
-    if isinstance(millis, int | float) and not isinstance(millis, bool):
-        return millis / 1000
-    return millis
+        value = item.get(key)
+        if text(value) is None:
+            continue
+        wall = _number(value)
+        if wall is None or tz in (None, "UTC"):
+            return value
+        try:  # the account's wall clock, written as if it were UTC
+            local = pd.Timestamp(wall, unit="s").tz_localize(
+                tz, ambiguous=True, nonexistent="shift_forward"
+            )
+        except (OverflowError, ValueError):
+            return value  # out of range: rejected as unreadable
+        return local.timestamp()
+    return None
+
+
+def _id_time(item: dict) -> Any:
+    return first_text(item.get("ts_event"), item.get("ts"), item.get("ts_epoch"))
 
 
 def _first_tag(item: dict) -> str | None:
@@ -135,7 +171,8 @@ def read(obj: Any, *, campaign_field: str | None = None, tz: str | None = None) 
     campaign_field : str, optional
         Payload key naming the campaign (e.g. ``X-Mailin-custom``); default: see module.
     tz : str, optional
-        Unused (Brevo timestamps are epoch seconds); accepted for a uniform API.
+        The account's time zone: ``ts_event`` and ``ts`` are its wall clock (``ts_epoch``,
+        preferred when present, is UTC). Default UTC.
 
     Returns
     -------
@@ -163,8 +200,8 @@ def read(obj: Any, *, campaign_field: str | None = None, tz: str | None = None) 
             campaign, campaign_name = text(item.get("camp_id")), item.get("campaign name")
         else:
             campaign, campaign_name = _first_tag(item), None
-        timestamp = _timestamp(item)
-        id_parts = (item.get("message-id"), _ID_KIND.get(kind, kind), timestamp)
+        timestamp = _timestamp(item, tz)
+        id_parts = (item.get("message-id"), _ID_KIND.get(kind, kind), _id_time(item))
         out.add(
             row,
             item,

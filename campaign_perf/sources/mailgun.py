@@ -9,7 +9,10 @@ canonical                Mailgun (fields of ``event-data``)
 =======================  ==================================================================
 event_type               ``event``: accepted -> sent, delivered -> delivered,
                          failed -> hard_bounce (``severity`` permanent or missing) or
-                         soft_bounce (``severity`` temporary), opened -> open,
+                         soft_bounce (``severity`` temporary: Mailgun retries, so a
+                         temporary failure that a delivery or a permanent failure of the
+                         same message follows is skipped as "failed (temporary, retried)";
+                         only the last word of a message counts), opened -> open,
                          clicked -> click, unsubscribed -> unsubscribe,
                          complained -> complaint. A failed event whose ``reason`` is
                          suppress-bounce, suppress-unsubscribe or suppress-complaint
@@ -183,9 +186,9 @@ def read(
             out.unknown(kind)
             continue
         campaign, campaign_name = _campaign(item, campaign_variable)
+        message_id = text(dig(item, "message", "headers", "message-id"))
         subject = first_text(
-            dig(item, "message", "headers", "subject"),
-            subjects.get(text(dig(item, "message", "headers", "message-id")) or ""),
+            dig(item, "message", "headers", "subject"), subjects.get(message_id or "")
         )
         out.add(
             row,
@@ -200,5 +203,7 @@ def read(
             link=item.get("url") if event_type == "click" else None,
             is_bot=truthy(dig(item, "client-info", "bot")),
             event_id=item.get("id"),
+            message=f"{message_id}\n{text(item.get('recipient'))}" if message_id else None,
+            retried="failed (temporary, retried)" if event_type == "soft_bounce" else None,
         )
     return out.finish()

@@ -16,8 +16,12 @@ event_type               ``RecordType``: Delivery -> delivered, Open -> open,
                          (reactivated)". Anything else: ``unknown: <RecordType>``.
 Bounce ``Type``          HardBounce, BadEmailAddress -> hard_bounce; SoftBounce, Transient,
                          DnsError, SpamNotification, VirusNotification, Blocked,
-                         DMARCPolicy, Unknown -> soft_bounce; SpamComplaint -> complaint;
-                         Unsubscribe -> unsubscribe; AutoResponder, AddressChange,
+                         DMARCPolicy, Unknown -> soft_bounce (Transient and DnsError are
+                         temporary: when a Delivery or a hard bounce of the same
+                         ``MessageID`` follows, Postmark retried and the bounce is skipped
+                         as "Bounce (Transient, retried)" / "Bounce (DnsError, retried)");
+                         SpamComplaint -> complaint; Unsubscribe -> unsubscribe;
+                         AutoResponder, AddressChange,
                          Subscribe, OpenRelayTest, ChallengeVerification,
                          ManuallyDeactivated, Unconfirmed, SMTPApiError, InboundError,
                          TemplateRenderingFailed -> skipped as "Bounce (<Type>)" (not a
@@ -89,6 +93,7 @@ _BOUNCE_TYPES = {
     "SpamComplaint": "complaint",
     "Unsubscribe": "unsubscribe",
 }
+_RETRIED = {"Transient", "DnsError"}  # temporary: Postmark tries again
 _BOUNCE_SKIPPED = {
     "AutoResponder",
     "AddressChange",
@@ -191,6 +196,7 @@ def read(
         message_id = text(item.get("MessageID")) or ""
         if imply_sent and event_type in ("delivered", "hard_bounce", "soft_bounce"):
             out.add(row, item, "sent", timestamp, event_id=f"{message_id}|sent", **common)
+        bounce_type = text(item.get("Type")) if kind == "Bounce" else None
         out.add(
             row,
             item,
@@ -198,6 +204,8 @@ def read(
             timestamp,
             link=item.get("OriginalLink") if event_type == "click" else None,
             event_id=f"{message_id}|{kind}|{text(timestamp) or ''}",
+            message=f"{message_id}\n{common['lead_id']}" if message_id else None,
+            retried=f"Bounce ({bounce_type}, retried)" if bounce_type in _RETRIED else None,
             **common,
         )
     return out.finish()

@@ -18,10 +18,11 @@ campaign_id              option ``campaign_field`` (a key of the event; list -> 
                          default: ``marketing_campaign_id``, then ``singlesend_id``, then
                          the first ``category``, else "(no campaign)".
 campaign_name            ``marketing_campaign_name``.
-email_id                 ``sg_template_id``, else a ``subject`` custom arg, else the
-                         categories joined by "," (SendGrid's label of the message), else
-                         "(no email)".
-email_name               ``sg_template_name``, else ``subject``.
+email_id                 ``sg_template_id``, else the categories joined by "," (SendGrid's
+                         label of the message), else "(no email)". Never ``subject`` (a
+                         custom arg that senders personalise per recipient: an email per
+                         person, and their names in the report).
+email_name               ``sg_template_name`` (else the email is shown by its id).
 lead_id                  ``email`` (the recipient address).
 link                     ``url`` (click only).
 is_bot                   ``sg_machine_open`` truthy (Apple Mail Privacy Protection and other
@@ -144,10 +145,10 @@ def read(obj: Any, *, campaign_field: str | None = None, tz: str | None = None) 
             event_type,
             item.get("timestamp"),
             _campaign(item, campaign_field),
-            first_text(item.get("sg_template_id"), item.get("subject"), ",".join(categories)),
+            first_text(item.get("sg_template_id"), ",".join(categories)),
             item.get("email"),
             campaign_name=item.get("marketing_campaign_name"),
-            email_name=first_text(item.get("sg_template_name"), item.get("subject")),
+            email_name=item.get("sg_template_name"),
             link=item.get("url") if event_type == "click" else None,
             is_bot=event_type == "open" and truthy(dig(item, "sg_machine_open")),
             event_id=item.get("sg_event_id"),

@@ -17,10 +17,14 @@ event_type               ``eventType``: Send -> sent, Delivery -> delivered,
                          topic whose status became OptOut) — any other Subscription change
                          is skipped as "Subscription (no opt-out)". Skipped by kind: Reject,
                          Rendering Failure, DeliveryDelay, SNS SubscriptionConfirmation /
-                         UnsubscribeConfirmation. Anything else: ``unknown: <eventType>``.
+                         UnsubscribeConfirmation, and SNS notices that are no record (SES's
+                         "Successfully validated SNS topic ..." when a topic is set up, as
+                         "SNS notice (Successfully validated SNS topic)"). Anything else:
+                         ``unknown: <eventType>``.
 timestamp                the event object's ``timestamp`` (``delivery.timestamp``,
-                         ``open.timestamp``, ...); ``mail.timestamp`` for Send (and when the
-                         event object has none). ISO 8601, UTC.
+                         ``open.timestamp``, ...); ``mail.timestamp`` for Send; when the
+                         event object has none, the SNS envelope's ``Timestamp`` (when the
+                         notification was sent), else ``mail.timestamp``. ISO 8601, UTC.
 lead_id                  one event per recipient: ``bounce.bouncedRecipients``,
                          ``complaint.complainedRecipients``, ``delivery.recipients``;
                          ``mail.destination`` for Send, Open, Click and Subscription (SES
@@ -77,6 +81,9 @@ _EVENT_OBJECT = {
 
 
 _SNS_CONTROL = ("SubscriptionConfirmation", "UnsubscribeConfirmation")
+#: SNS notifications whose Message is a notice, not a record: SES sends one when a topic is
+#: set up for event publishing.
+_SNS_NOTICES = ("Successfully validated SNS topic",)
 
 
 class _BadEnvelope(ValueError):
@@ -94,6 +101,16 @@ def _unwrap(item: Any) -> Any:
         except (TypeError, json.JSONDecodeError) as exc:
             raise _BadEnvelope(f"SNS Message is not a JSON record: {exc}") from exc
     return item
+
+
+def _notice(item: dict) -> str | None:
+    """The skipped kind of an SNS notification whose Message is a known notice."""
+    message = item.get("Message")
+    if item.get("Type") == "Notification" and isinstance(message, str):
+        for notice in _SNS_NOTICES:
+            if message.startswith(notice):
+                return f"SNS notice ({notice})"
+    return None
 
 
 def _kind(record: dict) -> str | None:
@@ -119,7 +136,7 @@ def detect(obj: Any) -> bool:
 
 def _is_sns_only(item: dict) -> bool:
     """SNS control messages and unreadable envelopes tell nothing about the source."""
-    if item.get("Type") in _SNS_CONTROL:
+    if item.get("Type") in _SNS_CONTROL or _notice(item):
         return True
     try:
         _unwrap(item)
@@ -222,6 +239,9 @@ def read(
         if item.get("Type") in _SNS_CONTROL:
             out.skip(f"SNS {item['Type']}")
             continue
+        if notice := _notice(item):
+            out.skip(notice)
+            continue
         try:
             record = _unwrap(item)
         except _BadEnvelope as exc:
@@ -245,7 +265,8 @@ def read(
             out.skip("Subscription (no opt-out)")
             continue
         event = record.get(_EVENT_OBJECT[kind])
-        timestamp = first_text(dig(event, "timestamp"), mail.get("timestamp"))
+        envelope = item.get("Timestamp") if record is not item and kind != "Send" else None
+        timestamp = first_text(dig(event, "timestamp"), envelope, mail.get("timestamp"))
         if campaign_tag is not None:
             campaign = _tag(mail, campaign_tag)
         else:

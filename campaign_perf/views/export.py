@@ -5,9 +5,10 @@ precision, missing values empty (CSV) or ``null`` (JSON), dates as ISO ``YYYY-MM
 XLSX is for people: labels as headers, numbers kept as numbers with display formats
 (percentages as ``0.0%``), an autofilter and a frozen header row.
 
-Every format neutralises spreadsheet formula injection: a text cell that starts with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``. Numbers are never
-changed.
+CSV and Excel neutralise spreadsheet formula injection: a text cell that starts with ``=``,
+``+``, ``-``, ``@`` (or their full-width forms), a tab or a line break gets a leading ``'``
+(see :func:`campaign_perf.spreadsheet.neutralise`). JSON is not opened by spreadsheets: it
+keeps the values as they are. Numbers are never changed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from campaign_perf.files import atomic_path
 from campaign_perf.metrics import METRICS
 from campaign_perf.spreadsheet import neutralise
 
@@ -66,9 +68,9 @@ def _iso(value: dt.date | pd.Timestamp) -> str:
     return value.isoformat()
 
 
-def _plain(value: Any, *, keep_dates: bool = False) -> Any:
-    """One cell as a plain Python value: None, bool, int, float, str (neutralised) or, with
-    ``keep_dates``, a date or datetime."""
+def _plain(value: Any, *, keep_dates: bool = False, safe: bool = True) -> Any:
+    """One cell as a plain Python value: None, bool, int, float, str (neutralised unless
+    ``safe`` is false) or, with ``keep_dates``, a date or datetime."""
     if _is_missing(value):
         return None
     if isinstance(value, bool | np.bool_):
@@ -88,10 +90,10 @@ def _plain(value: Any, *, keep_dates: bool = False) -> Any:
                 ts = ts.tz_localize(None)
             return ts.date() if ts == ts.normalize() else ts.to_pydatetime()
         return value
-    return neutralise(str(value))
+    return neutralise(str(value)) if safe else str(value)
 
 
-def _rows(df: pd.DataFrame, *, keep_dates: bool = False) -> list[list[Any]]:
+def _rows(df: pd.DataFrame, *, keep_dates: bool = False, safe: bool = True) -> list[list[Any]]:
     """The rows of ``df`` as lists of plain values (see :func:`_plain`)."""
     columns = []
     for name in df.columns:
@@ -100,7 +102,7 @@ def _rows(df: pd.DataFrame, *, keep_dates: bool = False) -> list[list[Any]]:
             values = col.to_numpy(dtype="float64", na_value=np.nan)
             columns.append([float(v) if math.isfinite(v) else None for v in values])
         else:
-            columns.append([_plain(v, keep_dates=keep_dates) for v in col.tolist()])
+            columns.append([_plain(v, keep_dates=keep_dates, safe=safe) for v in col.tolist()])
     return (
         [list(r) for r in zip(*columns, strict=True)] if columns else [[] for _ in range(len(df))]
     )
@@ -165,9 +167,10 @@ def write_table(
       (UTF-8, an array of objects, not ASCII-escaped) write rates as fractions at full
       precision (Python's shortest round-trip form), missing values (NaN, None, NaT, also
       infinities) as an empty field / ``null`` and dates as ``YYYY-MM-DD``.
-    * Text cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get
-      a leading ``'`` in every format, so that spreadsheets do not run them as formulas
-      (see :func:`neutralise`). Numbers, including negative ones, are written as numbers.
+    * In CSV and XLSX, text cells starting with ``=``, ``+``, ``-``, ``@`` (or their
+      full-width forms), a tab or a line break get a leading ``'``, so that spreadsheets do
+      not run them as formulas (see :func:`neutralise`); JSON keeps text as it is. Numbers,
+      including negative ones, are written as numbers.
 
     Examples
     --------
@@ -180,12 +183,13 @@ def write_table(
     """
     path = Path(path)
     suffix = _check_suffix(path)
-    if suffix == ".csv":
-        _write_csv(df, path)
-    elif suffix == ".json":
-        _write_json(df, path)
-    else:
-        _write_xlsx(df, path, labels=labels or {}, formats=formats or {}, sheet_name=sheet_name)
+    with atomic_path(path) as tmp:
+        if suffix == ".csv":
+            _write_csv(df, tmp)
+        elif suffix == ".json":
+            _write_json(df, tmp)
+        else:
+            _write_xlsx(df, tmp, labels=labels or {}, formats=formats or {}, sheet_name=sheet_name)
     return path
 
 
@@ -201,7 +205,7 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
 
 def _write_json(df: pd.DataFrame, path: Path) -> None:
     names = [str(c) for c in df.columns]
-    records = [dict(zip(names, row, strict=True)) for row in _rows(df)]
+    records = [dict(zip(names, row, strict=True)) for row in _rows(df, safe=False)]
     with path.open("w", encoding="utf-8") as f:
         json.dump(records, f, ensure_ascii=False, indent=2, allow_nan=False)
         f.write("\n")

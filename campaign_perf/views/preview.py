@@ -5,6 +5,10 @@ open it in the Email Previewer. Here :func:`email_preview` returns a widget and
 :func:`preview_html` the HTML (for the dashboard and the HTML export). The body is put in
 an ``<iframe sandbox="" srcdoc="...">``: the email's own styles apply inside the frame
 only, and its scripts, forms and plugins never run (``sandbox`` without ``allow-scripts``).
+A Content-Security-Policy at the top of the ``srcdoc`` keeps the frame from loading
+anything remote (tracking pixels, stylesheets, fonts, background images), so that opening
+a preview tells no sender it was read; remote images load only when asked
+(``remote_images=True``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,18 @@ if TYPE_CHECKING:
 __all__ = ["email_preview", "find_email", "preview_html"]
 
 _KNOWN_SHOWN = 8
+
+
+def _policy(remote_images: bool) -> str:
+    """The frame's Content-Security-Policy: inline styles and data: images only, plus
+    remote images with ``remote_images``."""
+    images = "data: http: https:" if remote_images else "data:"
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; img-src {images}; font-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
 _NO_BODY = (
     "<p style='font-family:sans-serif;color:#6b7280;padding:16px'>"
     "This email has no HTML body in the emails table (load one with "
@@ -99,7 +115,9 @@ def find_email(log: EventLog | ReportCore, email: str) -> pd.Series:
     raise ReportError(f"unknown email {key!r}.{hint} Known emails: {known}")
 
 
-def preview_html(log: EventLog | ReportCore, email: str, *, height: int = 520) -> str:
+def preview_html(
+    log: EventLog | ReportCore, email: str, *, height: int = 520, remote_images: bool = False
+) -> str:
     """The previewer as HTML: the email's name, id and subject, then its body in a
     sandboxed ``iframe``.
 
@@ -111,13 +129,17 @@ def preview_html(log: EventLog | ReportCore, email: str, *, height: int = 520) -
         The email's id or name (see :func:`find_email`).
     height : int, default 520
         Height of the frame in CSS pixels.
+    remote_images : bool, default False
+        Load the email's remote images (which tells a tracking pixel that it was opened).
+        Remote stylesheets and fonts never load.
 
     Returns
     -------
     str
         A ``<div class="cp-email-preview">``. The body is escaped into the ``srcdoc``
         attribute of ``<iframe sandbox="">``: no script of the email runs, and it cannot
-        reach the page that shows it.
+        reach the page that shows it. A ``<meta http-equiv="Content-Security-Policy">``
+        before the body keeps the frame from loading remote content.
 
     Raises
     ------
@@ -128,8 +150,9 @@ def preview_html(log: EventLog | ReportCore, email: str, *, height: int = 520) -
     email_id = _text(row.get("email_id"))
     name = _text(row.get("email_name")) or email_id
     subject = _text(row.get("subject")) or "(no subject)"
-    body = _text(row.get("html")) or _NO_BODY
     esc = html.escape
+    csp = f'<meta http-equiv="Content-Security-Policy" content="{_policy(remote_images)}">'
+    body = csp + (_text(row.get("html")) or _NO_BODY)
     return (
         f'<div class="cp-email-preview" data-email-id="{esc(email_id, quote=True)}">'
         '<div class="cp-email-preview-meta" style="font-family:sans-serif;'
@@ -146,7 +169,9 @@ def preview_html(log: EventLog | ReportCore, email: str, *, height: int = 520) -
     )
 
 
-def email_preview(log: EventLog | ReportCore, email: str, *, height: int = 520) -> ipywidgets.HTML:
+def email_preview(
+    log: EventLog | ReportCore, email: str, *, height: int = 520, remote_images: bool = False
+) -> ipywidgets.HTML:
     """The email previewer as a widget (Marketo's Email Previewer).
 
     Parameters
@@ -157,6 +182,8 @@ def email_preview(log: EventLog | ReportCore, email: str, *, height: int = 520) 
         The email's id or name.
     height : int, default 520
         Height of the frame in CSS pixels.
+    remote_images : bool, default False
+        Load the email's remote images (see :func:`preview_html`).
 
     Returns
     -------
@@ -177,12 +204,13 @@ def email_preview(log: EventLog | ReportCore, email: str, *, height: int = 520) 
     """
     import ipywidgets
 
-    widget = ipywidgets.HTML(preview_html(log, email, height=height))
+    widget = ipywidgets.HTML(preview_html(log, email, height=height, remote_images=remote_images))
     widget.add_class("cp-preview")
     return widget
 
 
-def preview(rep: ReportCore, email: str) -> ipywidgets.HTML:
+def preview(rep: ReportCore, email: str, *, remote_images: bool = False) -> ipywidgets.HTML:
     """Marketo's Email Previewer: the subject and HTML body of an email (id or name)
-    in a sandboxed frame where no script runs."""
-    return email_preview(rep.log, email)
+    in a sandboxed frame where no script runs and nothing remote loads (remote images
+    with ``remote_images=True``)."""
+    return email_preview(rep.log, email, remote_images=remote_images)

@@ -67,10 +67,10 @@ def test_sendgrid_campaign_and_email_ids() -> None:
     assert data.events[["campaign_id", "email_id"]].values.tolist() == [
         ["12345", "d-abc"],
         ["ss-1", "promo"],
-        ["promo", "Hello"],
+        ["promo", "promo"],  # never the subject (see test_sources_anymail)
     ]
     assert data.events["campaign_name"].iloc[0] == "Spring sale"
-    assert data.events["email_name"].tolist()[::2] == ["Spring template", "Hello"]
+    assert data.events["email_name"].tolist()[0] == "Spring template"
     by_field = read_source([marketing, custom], source="sendgrid", campaign_field="campaign")
     assert by_field.events["campaign_id"].tolist() == ["(no campaign)", "newsletter-7"]
     by_list = read_source([marketing], source="sendgrid", campaign_field="category")

@@ -258,13 +258,13 @@ EXPECTED: dict[str, tuple[list[tuple], dict[str, int]]] = {
         {},
     ),
     "postmark/subscription_change.json": ([], {"SubscriptionChange (HardBounce)": 1}),
-    # Brevo: campaign = tags[0], email = template_id else subject; time = ts_event.
+    # Brevo: campaign = tags[0], email = template_id else subject; time = ts_epoch, else ts_event.
     "brevo/blocked.json": ([], {"blocked": 1}),
     "brevo/click.json": (
         [
             _brevo(
                 "click",
-                "2023-05-31T14:08:28Z",
+                "2023-05-31T14:08:28.462Z",
                 "welcome",
                 "Subject Line",
                 "202305311408.17112967225@smtp-relay.mailin.fr",
@@ -294,7 +294,7 @@ EXPECTED: dict[str, tuple[list[tuple], dict[str, int]]] = {
         [
             _brevo(
                 "delivered",
-                "2023-05-31T13:28:33Z",
+                "2023-05-31T13:28:33.018Z",
                 "tag1",
                 "Subject Line",
                 "202305311328.81899448177@smtp-relay.mailin.fr",
@@ -309,7 +309,7 @@ EXPECTED: dict[str, tuple[list[tuple], dict[str, int]]] = {
         [
             _brevo(
                 "hard_bounce",
-                "2023-05-31T14:37:07Z",
+                "2023-05-31T14:37:07.372Z",
                 "welcome",
                 "Subject Line",
                 "202305311437.85220493321@smtp-relay.mailin.fr",
@@ -324,7 +324,7 @@ EXPECTED: dict[str, tuple[list[tuple], dict[str, int]]] = {
         [
             _brevo(
                 "open",
-                "2023-05-31T14:45:09Z",
+                "2023-05-31T14:45:09.368Z",
                 "welcome",
                 "Subject Line",
                 "202305311408.17112967225@smtp-relay.mailin.fr",
@@ -353,7 +353,7 @@ EXPECTED: dict[str, tuple[list[tuple], dict[str, int]]] = {
         [
             _brevo(
                 "sent",
-                "2023-05-31T13:13:08Z",
+                "2023-05-31T13:13:08.179Z",
                 "tag1",
                 "Subject Line",
                 "202305311313.92192897094@smtp-relay.mailin.fr",
@@ -367,7 +367,7 @@ EXPECTED: dict[str, tuple[list[tuple], dict[str, int]]] = {
         [
             _brevo(
                 "sent",
-                "2023-05-31T13:13:08Z",
+                "2023-05-31T13:13:08.179Z",
                 "(no campaign)",
                 "Subject Line",
                 "202305311313.92192897094@smtp-relay.mailin.fr",
@@ -395,7 +395,7 @@ EXPECTED: dict[str, tuple[list[tuple], dict[str, int]]] = {
         [
             _brevo(
                 "open",
-                "2023-05-31T14:48:52Z",
+                "2023-05-31T14:48:52.962Z",
                 "welcome",
                 "Subject Line",
                 "202305311447.66548003588@smtp-relay.mailin.fr",
@@ -409,7 +409,7 @@ EXPECTED: dict[str, tuple[list[tuple], dict[str, int]]] = {
         [
             _brevo(
                 "unsubscribe",
-                "2023-05-31T13:52:01Z",
+                "2023-05-31T13:52:01.606Z",
                 "tag1",
                 "Subject Line",
                 "202305311328.81899448177@smtp-relay.mailin.fr",

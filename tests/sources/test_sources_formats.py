@@ -122,7 +122,7 @@ def _set_time(source: str, item: dict) -> None:
     elif source == "postmark":
         item["DeliveredAt"] = "yesterday"
     elif source == "brevo":
-        item["ts_event"] = "yesterday"
+        item["ts_epoch"] = "yesterday"  # the time read first
     else:
         item["timestamp"] = "yesterday"
 

@@ -74,6 +74,9 @@ class Dashboard(Controls):
         The table scrolls beyond this height.
     preview_height : int, default 480
         Height of the email previewer's frame in pixels.
+    preview_remote_images : bool, default False
+        Let the email previewer load the emails' remote images (tracking pixels among
+        them); otherwise it loads nothing remote.
     export_path : str, default "campaign_email_performance.html"
         Where "Export HTML" writes.
 
@@ -118,6 +121,7 @@ class Dashboard(Controls):
         chart_options: Mapping[str, Any] | None = None,
         table_height: str = "420px",
         preview_height: int = 480,
+        preview_remote_images: bool = False,
         export_path: str = "campaign_email_performance.html",
     ) -> None:
         if not isinstance(report, ReportCore):
@@ -128,6 +132,7 @@ class Dashboard(Controls):
         self._chart_options = dict(chart_options or {})
         self._table_height = table_height
         self._preview_height = preview_height
+        self._preview_remote_images = preview_remote_images
         self._shown: _Shown | None = None
         self._has_template = False  # whether the figure has the charts' template
         self.figure = go.FigureWidget()
@@ -347,7 +352,12 @@ class Dashboard(Controls):
             self.preview.value = ""
             return
         try:
-            self.preview.value = preview_html(self.report, email, height=self._preview_height)
+            self.preview.value = preview_html(
+                self.report,
+                email,
+                height=self._preview_height,
+                remote_images=self._preview_remote_images,
+            )
         except CampaignPerfError as exc:
             self.preview.value = markup.problem(str(exc))
 

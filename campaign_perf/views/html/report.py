@@ -652,6 +652,10 @@ def write_html(rep: ReportCore, path: str | Path, **options: Any) -> Path:
     >>> write_html(rep, "report.html")  # doctest: +SKIP
     PosixPath('report.html')
     """
+    from campaign_perf.files import atomic_path
+
     path = Path(path)
-    path.write_text(to_html(rep, **options), encoding="utf-8")
+    text = to_html(rep, **options)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path
