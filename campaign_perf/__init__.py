@@ -33,9 +33,7 @@ from campaign_perf.report.groups import GROUPS, Filters
 from campaign_perf.schema import EVENT_TYPES
 from campaign_perf.timeframes import DateRange, TimeFrame
 
-
 __all__ = [
-    "__version__",
     "COUNT_COLUMNS",
     "DEFAULT_COLUMNS",
     "DEFAULT_UNSUBSCRIBE_LINK_PATTERN",
@@ -58,6 +56,7 @@ __all__ = [
     "StatsError",
     "TimeFrame",
     "TimeFrameError",
+    "__version__",
     "count",
     "load_events",
     "metric",

@@ -24,9 +24,9 @@ import pytest
 from pandas.io.formats.style import Styler
 
 import campaign_perf as cp
+from campaign_perf import Report
 from campaign_perf.errors import ReportError
 from campaign_perf.metrics import METRICS, format_value, metric, registry_snapshot
-from campaign_perf import Report
 from campaign_perf.report.groups import GROUP_LABELS
 from campaign_perf.views import tables
 from campaign_perf.views.charts import chart

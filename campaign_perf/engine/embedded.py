@@ -12,13 +12,14 @@ three methods, each returning pandas, so every view works unchanged.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Protocol
 
 import duckdb
 import pandas as pd
 
+from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.rules import (
     RuleParams,
     _ts,
@@ -36,7 +37,12 @@ Bounds = tuple[pd.Timestamp | None, pd.Timestamp | None]
 
 
 class Engine(Protocol):
-    """What a Report needs from an engine: records, cube and events, as pandas."""
+    """What a Report needs from an engine: records, cube and events, as pandas, and a
+    cache for what the report computes from them."""
+
+    def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """The result kept under ``key``, or ``make()``'s, kept (see :mod:`.cache`)."""
+        ...
 
     def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
         """Counts by campaign_id, email_id, send_day (datetime64), lead attributes."""
@@ -91,17 +97,17 @@ class DuckDBEngine:
         self._aggregates = aggregates
         self._last_event = last_event
         self._guard = guard or (lambda: None)
-        self._cache: dict[Any, Any] = {}
+        self._records: Cache[RuleParams, str] = Cache(_MAX_CACHED, on_evict=self._drop)
+        self._cubes: Cache[Hashable, pd.DataFrame] = Cache(_MAX_CACHED)
+        self._results = results_cache()
 
-    def _remember(self, key: object, value: Any) -> Any:
-        if len(self._cache) >= _MAX_CACHED:
-            old = self._cache.pop(next(iter(self._cache)))
-            if isinstance(old, str) and old.startswith("records_view_"):
-                self.con.execute(f"DROP VIEW IF EXISTS {old}")
-            elif isinstance(old, str) and old.startswith("records_"):
-                self.con.execute(f"DROP TABLE IF EXISTS {old}")
-        self._cache[key] = value
-        return value
+    def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A result a report computed from this engine's output, kept by its key."""
+        return self._results.get(key, make)
+
+    def _drop(self, params: RuleParams, name: str) -> None:
+        kind = "VIEW" if name.startswith("records_view_") else "TABLE"
+        self.con.execute(f"DROP {kind} IF EXISTS {name}")
 
     def _reuses_aggregates(self, params: RuleParams) -> bool:
         """Whether the load's aggregates hold these settings' records (defaults, late as_of)."""
@@ -114,21 +120,20 @@ class DuckDBEngine:
 
     def records_table(self, params: RuleParams) -> str:
         """The name of the engine table (or view) holding the records of these settings."""
-        key = ("records", params)
-        if key not in self._cache:
+
+        def make() -> str:
             if self._reuses_aggregates(params):
                 name = f"records_view_{_key(params)}"
                 sql = records_from_aggregates_sql(params, self._aggregates)  # type: ignore[arg-type]
                 self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
-            else:
-                self._guard()
-                name = f"records_{_key(params)}"
-                with within_budget(self.con):
-                    self.con.execute(
-                        f"CREATE OR REPLACE TEMP TABLE {name} AS {records_sql(params)}"
-                    )
-            self._remember(key, name)
-        return self._cache[key]
+                return name
+            self._guard()
+            name = f"records_{_key(params)}"
+            with within_budget(self.con):
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {records_sql(params)}")
+            return name
+
+        return self._records.get(params, make)
 
     def records(self, params: RuleParams, tz: str) -> pd.DataFrame:
         """The records as a DataFrame, with ``send_day`` in the zone ``tz``."""
@@ -158,9 +163,9 @@ class DuckDBEngine:
             ``campaign_id, email_id, send_day`` (datetime64, the local day of the first
             send), the lead attributes, then the counts of ``params.count_columns``.
         """
-        key = ("cube", params, tz, lead_attrs)
-        if key in self._cache:
-            return self._cache[key]
+        return self._cubes.get((params, tz, lead_attrs), lambda: self._cube(params, tz, lead_attrs))
+
+    def _cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...]) -> pd.DataFrame:
         table = self.records_table(params)
         attrs = "".join(
             f", CAST(l.{quote_ident(a)} AS VARCHAR) AS {quote_ident(a)}" for a in lead_attrs
@@ -175,7 +180,7 @@ class DuckDBEngine:
         out["send_day"] = pd.to_datetime(out["send_day"])
         for a in lead_attrs:
             out[a] = out[a].fillna("(unknown)")
-        return self._remember(key, out)
+        return out
 
     def events(
         self,

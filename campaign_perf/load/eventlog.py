@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -104,7 +103,7 @@ class EventLog:
     dimension tables (campaigns, emails, leads) that name them.
 
     Create one with :func:`load_events`. An EventLog is not modified after loading; the
-    reports made from it share its embedded engine and its caches.
+    reports made from it share its engine, which keeps what they computed.
 
     Attributes
     ----------
@@ -133,7 +132,6 @@ class EventLog:
         self._events: pd.DataFrame | None = None
         self.engine: Engine = engine if engine is not None else DuckDBEngine(con)
         self._guard = guard  # raises if a file read in place changed since loading
-        self._slices: dict[Any, pd.DataFrame] = {}  # cube slices of reports (Report.cube)
 
     # -- what was loaded -------------------------------------------------------------
     @property

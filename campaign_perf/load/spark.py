@@ -29,12 +29,13 @@ import itertools
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.rules import RuleParams, filtered_events_sql, records_sql
 from campaign_perf.engine.session import connect
 from campaign_perf.engine.sql import quote_ident
@@ -214,24 +215,36 @@ class SparkEngine:
         self.spark = spark
         self.events_view = events_view
         self.con = con
-        self._records: dict[RuleParams, tuple[str, DataFrame]] = {}
-        self._cubes: dict[Any, pd.DataFrame] = {}
-        self._leads: dict[tuple[str, ...], str] = {}
+        self._records: Cache[RuleParams, tuple[str, DataFrame]] = Cache(
+            _MAX_CACHED, on_evict=self._release
+        )
+        self._cubes: Cache[Hashable, pd.DataFrame] = Cache(_MAX_CACHED)
+        self._leads: Cache[tuple[str, ...], tuple[str, None]] = Cache(
+            _MAX_CACHED, on_evict=self._release
+        )
+        self._results = results_cache()
+
+    def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A result a report computed from this engine's output, kept by its key."""
+        return self._results.get(key, make)
+
+    def _release(self, key: object, view: tuple[str, DataFrame | None]) -> None:
+        name, df = view
+        if df is not None:
+            df.unpersist()
+        self.spark.catalog.dropTempView(name)
 
     def records_view(self, params: RuleParams) -> str:
         """The name of the Spark view holding the records for these rule settings."""
-        if params not in self._records:
-            if len(self._records) >= _MAX_CACHED:
-                old = next(iter(self._records))
-                name, df = self._records.pop(old)
-                df.unpersist()
-                self.spark.catalog.dropTempView(name)
+
+        def make() -> tuple[str, DataFrame]:
             name = f"{self.events_view}_records_{next(_ids)}"
             df = self.spark.sql(to_spark_sql(records_sql(params, self.events_view)))
             df = df.persist(StorageLevel.MEMORY_AND_DISK)
             df.createOrReplaceTempView(name)
-            self._records[params] = (name, df)
-        return self._records[params][0]
+            return name, df
+
+        return self._records.get(params, make)[0]
 
     def records(self, params: RuleParams, tz: str) -> pd.DataFrame:
         """The records (collected to pandas), with ``send_day`` in the zone ``tz``.
@@ -248,7 +261,8 @@ class SparkEngine:
     def _leads_view(self, attrs: tuple[str, ...]) -> str:
         """A Spark view of lead ids and these attributes, as text (cast by the embedded
         engine, so the values read exactly as they do there)."""
-        if attrs not in self._leads:
+
+        def make() -> tuple[str, None]:
             cast = ", ".join(
                 f"CAST({quote_ident(a)} AS VARCHAR) AS {quote_ident(a)}" for a in attrs
             )
@@ -261,8 +275,9 @@ class SparkEngine:
                 df = self.spark.createDataFrame(leads.astype(object), schema=schema)
             name = f"{self.events_view}_leads_{next(_ids)}"
             df.createOrReplaceTempView(name)
-            self._leads[attrs] = name
-        return self._leads[attrs]
+            return name, None
+
+        return self._leads.get(attrs, make)[0]
 
     def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
         """The counts of the records summed by campaign, email, send day and lead attributes.
@@ -284,9 +299,9 @@ class SparkEngine:
             ``campaign_id, email_id, send_day`` (datetime64), the lead attributes, then the
             counts of ``params.count_columns``, as :meth:`DuckDBEngine.cube` returns them.
         """
-        key = (params, tz, lead_attrs)
-        if key in self._cubes:
-            return self._cubes[key]
+        return self._cubes.get((params, tz, lead_attrs), lambda: self._cube(params, tz, lead_attrs))
+
+    def _cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...]) -> pd.DataFrame:
         view = self.records_view(params)
         attrs = "".join(f", l.{_ident(a)}" for a in lead_attrs)
         join = ""
@@ -306,11 +321,7 @@ class SparkEngine:
         for c in params.count_columns:
             out[c] = out[c].astype("int64")
         order = ["campaign_id", "email_id", "send_day", *lead_attrs]
-        out = out.sort_values(order, ignore_index=True, kind="stable")
-        if len(self._cubes) >= _MAX_CACHED:
-            self._cubes.pop(next(iter(self._cubes)))
-        self._cubes[key] = out
-        return out
+        return out.sort_values(order, ignore_index=True, kind="stable")
 
     def events(
         self,
@@ -352,14 +363,8 @@ class SparkEngine:
 
     def close(self) -> None:
         """Release the persisted records and drop the views this engine made."""
-        for name, df in self._records.values():
-            df.unpersist()
-            self.spark.catalog.dropTempView(name)
-        for name in self._leads.values():
-            self.spark.catalog.dropTempView(name)
-        self._records.clear()
-        self._leads.clear()
-        self._cubes.clear()
+        for cache in (self._records, self._leads, self._cubes, self._results):
+            cache.clear()
 
 
 class SparkEventLog(EventLog):
@@ -391,12 +396,12 @@ class SparkEventLog(EventLog):
         events_frame: DataFrame,
         cached: Iterable[DataFrame] = (),
     ) -> None:
-        super().__init__(con, summary, dims, rejected, duplicates)
+        self.engine: SparkEngine = SparkEngine(spark, events_view, con)
+        super().__init__(con, summary, dims, rejected, duplicates, engine=self.engine)
         self.spark = spark
         self.events_view = events_view
         self._spark_events = events_frame
         self._cached = list(cached)
-        self.engine: SparkEngine = SparkEngine(spark, events_view, con)
 
     def close(self) -> None:
         """Release what the log keeps in Spark (persisted events and records, views).
