@@ -1,12 +1,13 @@
-"""Records and the per-send-day cube, built by an engine and cached on the log.
+"""Records and the per-send-day cube, built by an engine and kept in its caches.
 
 The records of a set of rule settings are built once (the only heavy step) and kept as a
 table in the engine. The cube sums them by campaign, email, send day in the report's zone
 and any lead attributes asked for; on the sent basis it holds every send day, so any time
 frame of whole days is a sum over it and never touches the events again.
 
-:class:`DuckDBEngine` is the embedded engine. Another engine (Spark) provides the same
-three methods, each returning pandas, so every view works unchanged.
+:class:`DuckDBEngine` is the embedded engine: it runs the SQL of :mod:`.rules` and
+:mod:`.queries` as it is. Another engine (Spark) provides the same methods, each returning
+pandas, so every view works unchanged.
 """
 
 from __future__ import annotations
@@ -20,20 +21,18 @@ import duckdb
 import pandas as pd
 
 from campaign_perf.engine.cache import Cache, results_cache
-from campaign_perf.engine.rules import (
-    RuleParams,
-    _ts,
-    filtered_events_sql,
-    records_from_aggregates_sql,
-    records_sql,
+from campaign_perf.engine.queries import (
+    Bounds,
+    counted_events_sql,
+    cube_sql,
+    records_by_day_sql,
 )
+from campaign_perf.engine.rules import RuleParams, records_from_aggregates_sql, records_sql
 from campaign_perf.engine.session import within_budget
-from campaign_perf.engine.sql import quote_ident, quote_literal
 
-__all__ = ["DuckDBEngine", "Engine"]
+__all__ = ["Bounds", "DuckDBEngine", "Engine"]
 
 _MAX_CACHED = 16
-Bounds = tuple[pd.Timestamp | None, pd.Timestamp | None]
 
 
 class Engine(Protocol):
@@ -137,11 +136,7 @@ class DuckDBEngine:
 
     def records(self, params: RuleParams, tz: str) -> pd.DataFrame:
         """The records as a DataFrame, with ``send_day`` in the zone ``tz``."""
-        table = self.records_table(params)
-        out = self.con.execute(
-            f"SELECT *, CAST(timezone({quote_literal(tz)}, first_sent_at) AS DATE) AS send_day "
-            f"FROM {table} ORDER BY campaign_id, email_id, lead_id"
-        ).df()
+        out = self.con.execute(records_by_day_sql(self.records_table(params), tz)).df()
         out["send_day"] = pd.to_datetime(out["send_day"])
         return out
 
@@ -163,24 +158,14 @@ class DuckDBEngine:
             ``campaign_id, email_id, send_day`` (datetime64, the local day of the first
             send), the lead attributes, then the counts of ``params.count_columns``.
         """
-        return self._cubes.get((params, tz, lead_attrs), lambda: self._cube(params, tz, lead_attrs))
 
-    def _cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...]) -> pd.DataFrame:
-        table = self.records_table(params)
-        attrs = "".join(
-            f", CAST(l.{quote_ident(a)} AS VARCHAR) AS {quote_ident(a)}" for a in lead_attrs
-        )
-        join = " LEFT JOIN leads l ON l.lead_id = r.lead_id" if lead_attrs else ""
-        sums = ", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in params.count_columns)
-        out = self.con.execute(
-            f"SELECT r.campaign_id, r.email_id, "
-            f"CAST(timezone({quote_literal(tz)}, r.first_sent_at) AS DATE) AS send_day{attrs}, "
-            f"{sums} FROM {table} r{join} GROUP BY ALL ORDER BY ALL"
-        ).df()
-        out["send_day"] = pd.to_datetime(out["send_day"])
-        for a in lead_attrs:
-            out[a] = out[a].fillna("(unknown)")
-        return out
+        def make() -> pd.DataFrame:
+            sql = cube_sql(params, self.records_table(params), tz, lead_attrs)
+            out = self.con.execute(sql).df()
+            out["send_day"] = pd.to_datetime(out["send_day"])
+            return out
+
+        return self._cubes.get((params, tz, lead_attrs), make)
 
     def events(
         self,
@@ -204,20 +189,7 @@ class DuckDBEngine:
         """
         table = self.records_table(params)
         self._guard()
-        where = "e.f"
-        if sent_between is not None:
-            lo, hi = sent_between
-            where += f" AND r.first_sent_at >= {_ts(lo)}" if lo is not None else ""
-            where += f" AND r.first_sent_at < {_ts(hi)}" if hi is not None else ""
-        if event_types:
-            where += f" AND e.event_type IN ({', '.join(quote_literal(t) for t in event_types)})"
-        out = self.con.execute(
-            "SELECT e.campaign_id, e.email_id, e.lead_id, e.event_type, e.timestamp, e.link, "
-            "e.is_bot, e.unsub_link, r.first_sent_at, "
-            f"CAST(timezone({quote_literal(tz)}, r.first_sent_at) AS DATE) AS send_day "
-            f"FROM ({filtered_events_sql(params)}) e JOIN {table} r "
-            "ON e.campaign_id = r.campaign_id AND e.email_id = r.email_id "
-            f"AND e.lead_id = r.lead_id WHERE {where} ORDER BY e.timestamp"
-        ).df()
+        sql = counted_events_sql(params, "events", table, tz, sent_between, event_types)
+        out = self.con.execute(sql).df()
         out["send_day"] = pd.to_datetime(out["send_day"])
         return out

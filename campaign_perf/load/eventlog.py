@@ -15,10 +15,40 @@ from campaign_perf.load.dimensions import Dimensions
 from campaign_perf.schema import CANONICAL_COLUMNS
 from campaign_perf.spreadsheet import neutralise
 
-__all__ = ["SEQ_BASE", "EventLog", "LoadSummary", "RejectedRowsWarning"]
+__all__ = ["SEQ_BASE", "EventLog", "LoadSummary", "RejectedRowsWarning", "with_source_rows"]
 
 #: A row's _seq is its input's number times this, plus its 1-based row number.
 SEQ_BASE = 2**40
+
+
+def with_source_rows(
+    frame: pd.DataFrame, labels: list[str], seq: str = "_seq", prefix: str = ""
+) -> pd.DataFrame:
+    """Replace the column ``seq`` (a row's ``_seq``) by the input and row it names.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows with a ``_seq``-like column.
+    labels : list of str
+        The inputs' labels, by their number.
+    seq : str
+        The column to replace.
+    prefix : str
+        Prefix of the two new columns, ``<prefix>source`` and ``<prefix>row``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame with ``<prefix>source`` (the label) and ``<prefix>row`` (the 1-based row
+        number, int64) where ``seq`` was.
+    """
+    at = frame.columns.get_loc(seq)
+    n = frame[seq].astype("int64")
+    out = frame.drop(columns=seq)
+    out.insert(at, f"{prefix}source", (n // SEQ_BASE).map(dict(enumerate(labels))))
+    out.insert(at + 1, f"{prefix}row", n % SEQ_BASE)
+    return out
 
 
 class RejectedRowsWarning(UserWarning):
@@ -141,13 +171,8 @@ class EventLog:
             if self._guard is not None:
                 self._guard()
             cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS)
-            events = self._con.sql(
-                f"SELECT {cols}, _seq // {SEQ_BASE} AS source, _seq % {SEQ_BASE} AS row "
-                "FROM events ORDER BY _seq"
-            ).df()
-            labels = dict(enumerate(self._summary.inputs))
-            events["source"] = events["source"].map(labels)
-            self._events = events
+            events = self._con.sql(f"SELECT {cols}, _seq FROM events ORDER BY _seq").df()
+            self._events = with_source_rows(events, self._summary.inputs)
         return self._events
 
     @property

@@ -29,12 +29,12 @@ import pandas as pd
 import pyarrow as pa
 
 from campaign_perf.engine.embedded import DuckDBEngine
-from campaign_perf.engine.rules import RuleParams, record_aggregates_sql
 from campaign_perf.engine.session import connect, within_budget
 from campaign_perf.engine.sql import quote_ident, quote_literal
 from campaign_perf.errors import LoadError, SchemaError
 from campaign_perf.load import parse as _parse
 from campaign_perf.load.dimensions import load_dimensions
+from campaign_perf.load.duplicates import drop_search_tables, set_aside
 from campaign_perf.load.eventlog import SEQ_BASE, EventLog, LoadSummary, RejectedRowsWarning
 from campaign_perf.schema import CANONICAL_COLUMNS, EVENT_TYPES, REQUIRED_COLUMNS
 from campaign_perf.timeframes import check_tz
@@ -44,7 +44,6 @@ __all__ = ["load_events"]
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
-_ORPHAN_REASON = "orphaned: no 'sent' event for this campaign, email and lead"
 _ids = itertools.count()
 #: The engine's type of each canonical column.
 _TYPES = {c: "VARCHAR" for c in CANONICAL_COLUMNS} | {
@@ -559,15 +558,6 @@ class _Loader:
         con = self.con
         labels = self.inputs
 
-        def source_row(seq: str, prefix: str) -> str:
-            """SQL of the source label and row number of a _seq."""
-            cases = " ".join(f"WHEN {i} THEN {quote_literal(lbl)}" for i, lbl in enumerate(labels))
-            cases = cases or "WHEN -1 THEN NULL"
-            return (
-                f"CASE {seq} // {SEQ_BASE} {cases} END AS {prefix}source, "
-                f"{seq} % {SEQ_BASE} AS {prefix}row"
-            )
-
         canon = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS)
         if self.staged_inputs:
             if self.staged_bad:
@@ -583,59 +573,9 @@ class _Loader:
         if not self.parts:  # native inputs that gave no events
             self.parts.append(f"SELECT _seq, {canon} FROM staged")
         con.execute(f"CREATE TEMP VIEW counted AS {' UNION ALL '.join(self.parts)}")
-        # Exact duplicates: the same event_id and event type (a retried delivery of one
-        # event), or, without an id, the same canonical row. The first occurrence is kept.
-        # Ids are grouped by their 64-bit hash (one key: half the time of the two columns);
-        # the few rows of repeated hashes are then grouped by the ids themselves, so a hash
-        # collision adds a candidate, never a duplicate.
-        con.execute(
-            "CREATE TEMP TABLE dup_keys AS SELECT hash(event_id, event_type) AS _h FROM counted "
-            "WHERE event_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1"
-        )
-        found = [
-            "SELECT * FROM (SELECT *, min(_seq) OVER (PARTITION BY event_id, event_type) AS _keep "
-            "FROM counted WHERE event_id IS NOT NULL "
-            "AND hash(event_id, event_type) IN (SELECT _h FROM dup_keys)) WHERE _seq <> _keep"
-        ]
-        if self.no_id:
-            row_cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS if c != "event_id")
-            found.append(
-                f"SELECT * FROM (SELECT *, min(_seq) OVER (PARTITION BY {row_cols}) AS _keep "
-                "FROM counted WHERE event_id IS NULL AND hash(" + row_cols + ") IN "
-                f"(SELECT hash({row_cols}) FROM counted WHERE event_id IS NULL "
-                "GROUP BY 1 HAVING count(*) > 1)) WHERE _seq <> _keep"
-            )
-        con.execute(f"CREATE TEMP TABLE dups AS {' UNION ALL '.join(found)}")
-        duplicates = con.execute(
-            f"SELECT {source_row('_seq', '')}, {source_row('_keep', 'duplicate_of_')}, "
-            "event_id, event_type, timestamp, campaign_id, email_id, lead_id "
-            "FROM dups ORDER BY _seq"
-        ).df()
-        con.execute("CREATE TEMP TABLE excluded AS SELECT _seq FROM dups")
-        not_excluded = "SELECT c.* FROM counted c ANTI JOIN excluded x ON c._seq = x._seq"
-        events = f"({not_excluded})" if len(duplicates) else "counted"
-        # The records of default settings, once; records without a send are orphans.
-        con.execute(
-            "CREATE TEMP TABLE load_agg AS " + record_aggregates_sql(RuleParams(as_of=None), events)
-        )
-        con.execute(
-            f"CREATE TEMP TABLE orphan_rows AS SELECT e.* FROM {events} e "
-            "SEMI JOIN (SELECT * FROM load_agg WHERE first_sent_at IS NULL) k "
-            "ON e.campaign_id = k.campaign_id AND e.email_id = k.email_id "
-            "AND e.lead_id = k.lead_id"
-        )
-        orphans = con.execute(
-            f"SELECT {source_row('_seq', '')}, {quote_literal(_ORPHAN_REASON)} AS reason, "
-            "CAST(COLUMNS(* EXCLUDE (_seq)) AS VARCHAR) FROM orphan_rows ORDER BY _seq"
-        ).df()
-        if len(orphans):
-            con.execute("INSERT INTO excluded SELECT _seq FROM orphan_rows")
-            con.execute("DELETE FROM load_agg WHERE first_sent_at IS NULL")
+        found = set_aside(con, labels, rows_without_id=bool(self.no_id))
+        duplicates, orphans = found.duplicates, found.orphans
         n_excluded = len(duplicates) + len(orphans)
-        con.execute(
-            "CREATE TEMP VIEW events AS "
-            + (not_excluded if n_excluded else "SELECT * FROM counted")
-        )
         first = min(self.bounds, default=None)
         last = max(self.bounds, default=None)
         if n_excluded and first is not None:
@@ -649,8 +589,7 @@ class _Loader:
                 first, last = con.execute(
                     "SELECT min(timestamp), max(timestamp) FROM events"
                 ).fetchall()[0]
-        for table in ("dup_keys", "dups", "orphan_rows"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        drop_search_tables(con)
         rejected = combine_ledgers([*self.rejected, orphans])
         n_events = self.counted - n_excluded
         by_reason = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
