@@ -36,12 +36,13 @@ from campaign_perf.engine.queries import (
 from campaign_perf.engine.rules import RuleParams, record_aggregates_sql
 from campaign_perf.engine.session import connect
 from campaign_perf.engine.sql import quote_ident
-from campaign_perf.errors import LoadError
+from campaign_perf.errors import LoadError, first_line
 from campaign_perf.load import parse as _parse
+from campaign_perf.load.columns import canonical_names
 from campaign_perf.load.dimensions import Dimensions, load_dimensions
 from campaign_perf.load.duplicates import ORPHAN_REASON, duplicates_frame
 from campaign_perf.load.eventlog import SEQ_BASE, EventLog, LoadSummary, with_source_rows
-from campaign_perf.load.loader import canonical_names, combine_ledgers, warn_rejected
+from campaign_perf.load.ledger import combine_ledgers, warn_rejected
 from campaign_perf.schema import CANONICAL_COLUMNS
 from campaign_perf.timeframes import check_tz
 
@@ -315,7 +316,7 @@ class _SparkLoader:
                 return reader.json(path)
             return reader.parquet(path)
         except AnalysisException as exc:
-            raise LoadError(f"{path}: cannot be read: {_first_line(exc)}") from exc
+            raise LoadError(f"{path}: cannot be read: {first_line(exc)}") from exc
 
     def _raw_names(self, label: str, found: list[str]) -> dict[str, str]:
         """Canonical name -> input column; a SchemaError when a required one is missing."""
@@ -387,7 +388,7 @@ class _SparkLoader:
             )
         except Exception as exc:  # Spark reports unreadable files when a job runs
             staged.unpersist()
-            raise LoadError(f"{label}: cannot be read: {_first_line(exc)}") from exc
+            raise LoadError(f"{label}: cannot be read: {first_line(exc)}") from exc
         n = sum(r["n"] for r in counts)
         if n == 0:
             staged.unpersist()
@@ -540,8 +541,3 @@ def _inline_names(con: Any, pairs: pd.DataFrame) -> None:
         + " FROM _names_df"
     )
     con.unregister("_names_df")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
