@@ -694,9 +694,9 @@ def test_identical_rows_without_id_count_once(tmp_path):
     assert log.summary().duplicates == 3
 
 
-def test_a_send_merged_as_a_duplicate_is_not_a_send():
-    # x1 names two sends: the first (C1's) is kept, so C2's only send is merged and
-    # C2's open has no send left.
+def test_one_id_on_sends_of_two_records_keeps_both_sends():
+    # x1 names sends of two records (C1's and C2's): not one event delivered twice, so both
+    # sends count, C2's open has its send, and the shared id is reported.
     df = events_frame(["2026-03-02 09:00", "2026-03-02 09:01", "2026-03-02 09:30"])
     df = df.assign(
         event_type=["sent", "sent", "open"],
@@ -704,10 +704,39 @@ def test_a_send_merged_as_a_duplicate_is_not_a_send():
         lead_id="L1",
         event_id=["x1", "x1", "x2"],
     )
-    log, _ = load_rejecting(df)
-    assert log.duplicates["row"].tolist() == [2]
-    assert rejected_rows(log) == {3: ORPHAN}
-    assert len(log) == 1
+    log = load_clean(df)
+    assert len(log) == 3
+    assert log.duplicates.empty
+    assert log.summary().id_conflicts == 2
+    assert cp.Report(log).total()[["sent", "opened"]].tolist() == [2, 1]
+
+
+def test_per_file_id_counters_are_not_duplicates(tmp_path):
+    """Two exports that each number their events 1..100, each to other people: every send
+    counts; the ids they share are reported as id conflicts, not merged away."""
+    header = ("event_id", *HEADER)
+    files = [
+        write_csv(
+            tmp_path / f"{part}.csv",
+            [(i, "sent", "2026-03-02T09:00:00Z", "C1", "E1", f"{part}{i}") for i in range(1, 101)],
+            header=header,
+        )
+        for part in ("a", "b")
+    ]
+    log = load_clean(files)
+    s = log.summary()
+    assert (len(log), s.duplicates, s.id_conflicts) == (200, 0, 200)
+    assert cp.Report(log).total()["sent"] == 200
+    assert "kept 200 events that share their event_id with another record's event" in str(s)
+    # A retry of one of them (the same id, type and record) is still merged.
+    retry = write_csv(
+        tmp_path / "retry.csv", [(7, "sent", "2026-03-02T09:05:00Z", "C1", "E1", "b7")], header
+    )
+    again = load_clean([*files, retry])
+    assert (len(again), again.summary().duplicates) == (200, 1)
+    assert again.duplicates[["duplicate_of_source", "duplicate_of_row"]].values.tolist() == [
+        [str(files[1]), 7]
+    ]
 
 
 def test_one_id_on_events_of_different_types_is_not_a_duplicate():

@@ -22,6 +22,7 @@ __all__ = [
     "counted_events_sql",
     "cube_sql",
     "duplicates_sql",
+    "id_conflicts_sql",
     "id_rows_sql",
     "orphans_sql",
     "records_by_day_sql",
@@ -43,7 +44,7 @@ def _local_day(instant: str, tz: str) -> str:
 # -- loading: duplicates and orphans ------------------------------------------------------
 def id_rows_sql(events: str) -> str:
     """The rows whose ``event_id`` another row carries too, each with the first row of its
-    event.
+    event and whether the id also names another record's event.
 
     Ids are grouped by their hash (one key, few groups of more than one row); the rows of
     a repeated hash are then grouped by the values themselves, so a hash collision adds a
@@ -57,11 +58,17 @@ def id_rows_sql(events: str) -> str:
     Returns
     -------
     str
-        SQL returning :data:`_DUPLICATE_COLUMNS`: ``_keep`` is the ``_seq`` of the first
-        row of the same event (the same id and event type).
+        SQL returning ``_seq, _keep, _conflict, event_id, event_type, timestamp,
+        campaign_id, email_id, lead_id``: ``_keep`` is the ``_seq`` of the first row of the
+        same event (the same id, event type and record), ``_conflict`` whether a row of
+        another record carries the id too.
     """
+    by_id = "OVER (PARTITION BY event_id)"
+    conflict = " OR ".join(f"min({c}) {by_id} <> max({c}) {by_id}" for c in RECORD_KEY)
     return f"""
-        SELECT _seq, min(_seq) OVER (PARTITION BY event_id, event_type) AS _keep,
+        SELECT _seq,
+            min(_seq) OVER (PARTITION BY event_id, event_type, {", ".join(RECORD_KEY)}) AS _keep,
+            ({conflict}) AS _conflict,
             event_id, event_type, timestamp, campaign_id, email_id, lead_id
         FROM {events}
         WHERE event_id IS NOT NULL AND hash(event_id) IN (
@@ -70,11 +77,19 @@ def id_rows_sql(events: str) -> str:
     """
 
 
+def id_conflicts_sql(id_rows: str) -> str:
+    """SQL of the number of events kept (not duplicates) whose ``event_id`` another
+    record's event carries too, from the rows of :func:`id_rows_sql`."""
+    return f"SELECT count(*) AS n FROM {id_rows} WHERE _conflict AND _seq = _keep"
+
+
 def duplicates_sql(events: str, id_rows: str, *, rows_without_id: bool) -> str:
     """The exact duplicates: rows that repeat an earlier row's event.
 
-    With an ``event_id``, the same id and event type (a retried delivery of one event);
-    without one, the same canonical row. The first occurrence (lowest ``_seq``) is kept.
+    With an ``event_id``, the same id, event type and record (campaign, email, lead): a
+    retried delivery of one event. Rows that share an id but not the record are distinct
+    events (counted by :func:`id_conflicts_sql`). Without an id, the same canonical row.
+    The first occurrence (lowest ``_seq``) is kept.
 
     Parameters
     ----------

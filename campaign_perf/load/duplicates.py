@@ -10,6 +10,7 @@ import pandas as pd
 
 from campaign_perf.engine.queries import (
     duplicates_sql,
+    id_conflicts_sql,
     id_rows_sql,
     orphans_sql,
     rows_as_text_sql,
@@ -35,10 +36,13 @@ class SetAside:
         the event's ids, type and time.
     orphans : pandas.DataFrame
         The orphaned rows as the ledger holds them: ``source, row, reason`` and the values.
+    id_conflicts : int
+        Events kept whose ``event_id`` another record's event carries too.
     """
 
     duplicates: pd.DataFrame
     orphans: pd.DataFrame
+    id_conflicts: int
 
 
 def duplicates_frame(rows: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
@@ -72,6 +76,7 @@ def set_aside(
         + duplicates_sql("counted", "id_rows", rows_without_id=rows_without_id)
     )
     duplicates = con.execute("SELECT * FROM dups ORDER BY _seq").df()
+    id_conflicts = con.execute(id_conflicts_sql("id_rows")).fetchall()[0][0]
     con.execute("CREATE TEMP TABLE excluded AS SELECT _seq FROM dups")
     events = f"({without_sql('counted', 'excluded')})" if len(duplicates) else "counted"
     con.execute(
@@ -89,6 +94,7 @@ def set_aside(
     return SetAside(
         duplicates=duplicates_frame(duplicates, labels),
         orphans=with_source_rows(orphans, labels),
+        id_conflicts=int(id_conflicts),
     )
 
 

@@ -72,14 +72,18 @@ class LoadSummary:
     rejected_by_reason : dict
         Ledger rows per reason.
     duplicates : int
-        Exact duplicates merged into the first occurrence (same ``event_id`` and event type,
-        or the same row when there is no id).
+        Exact duplicates merged into the first occurrence (the same ``event_id``, event type
+        and record, or the same row when there is no id).
     orphaned : int
         Activity rows without any ``sent`` for their (campaign, email, lead); in the ledger.
     skipped : dict
         Native event kinds that map to no canonical event (ESP sources), per kind.
     first_event, last_event : pandas.Timestamp or None
         The earliest and latest event kept.
+    id_conflicts : int
+        Events kept whose ``event_id`` an event of another record (campaign, email, lead)
+        carries too: ids that are not unique across the inputs (per-file counters), so
+        their events are counted as distinct events, not merged.
     """
 
     inputs: list[str]
@@ -92,6 +96,7 @@ class LoadSummary:
     skipped: dict[str, int] = field(default_factory=dict)
     first_event: pd.Timestamp | None = None
     last_event: pd.Timestamp | None = None
+    id_conflicts: int = 0
 
     def lines(self) -> list[str]:
         """The summary as lines of plain text."""
@@ -104,6 +109,14 @@ class LoadSummary:
                 else ""
             ),
             f"merged {self.duplicates:,} exact duplicates",
+            *(
+                [
+                    f"kept {self.id_conflicts:,} events that share their event_id with another "
+                    "record's event (id conflicts: counted as distinct events)"
+                ]
+                if self.id_conflicts
+                else []
+            ),
             f"rejected {self.rejected:,} rows (see log.rejected)"
             if self.rejected
             else "rejected 0 rows",

@@ -158,6 +158,7 @@ def _finish(inputs: Inputs, *, campaigns: Any, emails: Any, leads: Any) -> Event
         skipped=dict(inputs.skipped),
         first_event=pd.Timestamp(first) if n_events and first is not None else None,
         last_event=pd.Timestamp(last) if n_events and last is not None else None,
+        id_conflicts=found.id_conflicts,
     )
     dims = load_dimensions(
         con,

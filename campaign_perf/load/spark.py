@@ -28,6 +28,7 @@ import pandas as pd
 
 from campaign_perf.engine.queries import (
     duplicates_sql,
+    id_conflicts_sql,
     id_rows_sql,
     orphans_sql,
     rows_as_text_sql,
@@ -446,6 +447,7 @@ class _SparkLoader:
         sql = duplicates_sql(valid, f"{tag}_id_rows", rows_without_id=bool(self.no_id))
         self._view(f"{tag}_dups", sql, persist=True)
         duplicates = to_pandas(spark.sql(f"SELECT * FROM {tag}_dups ORDER BY _seq"))
+        id_conflicts = spark.sql(to_spark_sql(id_conflicts_sql(f"{tag}_id_rows"))).first()["n"]
         kept = valid
         if len(duplicates):
             kept = f"{tag}_kept"
@@ -494,6 +496,7 @@ class _SparkLoader:
             orphaned=len(orphans),
             first_event=pairs["first"].min() if len(pairs) else None,
             last_event=pairs["last"].max() if len(pairs) else None,
+            id_conflicts=int(id_conflicts),
         )
         con = connect()
         _inline_names(con, pairs)
