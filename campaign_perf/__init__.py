@@ -5,6 +5,7 @@
 >>> cp.Report(log, time_frame="past 30 days", today="as_of").table()  # doctest: +SKIP
 """
 
+from campaign_perf._version import __version__
 from campaign_perf.engine.rules import COUNT_COLUMNS, DEFAULT_UNSUBSCRIBE_LINK_PATTERN
 from campaign_perf.errors import (
     CampaignPerfError,
