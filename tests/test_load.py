@@ -348,6 +348,52 @@ def test_an_unknown_zone_is_refused():
         cp.load_events(events_frame(["2026-03-02"]), tz="Mars/Olympus")
 
 
+def _with_implausible_times(path: Path) -> Path:
+    """Two records sent at T0 and an hour later (the second without an outcome yet), an
+    open dated 9999-12-31, a send at the epoch's start (1970) and one whose epoch seconds
+    read as the year 5138: CSV, or Parquet with a typed (instant) timestamp column."""
+    times = [
+        T0,
+        T0 + pd.Timedelta(minutes=1),
+        T0 + pd.Timedelta(hours=1),
+        pd.Timestamp("9999-12-31", tz="UTC"),
+        pd.Timestamp(0, tz="UTC"),
+        pd.Timestamp(99_999_999_999, unit="s", tz="UTC"),
+    ]
+    columns = {
+        "event_type": ["sent", "delivered", "sent", "open", "sent", "sent"],
+        "campaign_id": ["C1"] * 6,
+        "email_id": ["E1"] * 6,
+        "lead_id": ["L1", "L1", "L2", "L1", "L3", "L4"],
+    }
+    if path.suffix == ".csv":
+        text = [f"{t:%Y-%m-%dT%H:%M:%SZ}" for t in times[:4]] + ["0", "99999999999"]
+        rows = [dict(zip(("timestamp", *columns), r, strict=True))
+                for r in zip(text, *columns.values(), strict=True)]  # fmt: skip
+        return write_rows(path, rows)
+    stamps = pa.array([t.to_pydatetime() for t in times], pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({"timestamp": stamps, **columns}), path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_timestamps_outside_the_plausible_window_go_to_the_ledger(tmp_path, suffix):
+    path = _with_implausible_times(tmp_path / f"events{suffix}")
+    log, warning = load_rejecting(path)
+    s = log.summary()
+    assert (s.rows_read, len(log), s.rejected) == (6, 3, 3)
+    assert (s.first_event, s.last_event) == (T0, T0 + pd.Timedelta(hours=1))
+    reasons = dict(zip(log.rejected["row"], log.rejected["reason"], strict=True))
+    assert reasons[5] == "timestamp before 1990-01-01"
+    assert reasons[4] == reasons[6]
+    assert reasons[4].startswith("timestamp more than a day after loading (after ")
+    assert "timestamp more than a day after loading" in warning
+    assert f"kept 3 events ({T0:%Y-%m-%d %H:%M} to" in str(s)
+    # The as-of is the latest plausible event: the hour-old send is pending, not aborted.
+    total = cp.Report(log).total()
+    assert total[["sent", "delivered", "pending", "aborted", "opened"]].tolist() == [2, 1, 1, 0, 0]
+
+
 # -- event types, ids, is_bot -------------------------------------------------------------
 def test_event_types_are_read_case_and_space_insensitively(tmp_path):
     written = [

@@ -218,3 +218,21 @@ def test_per_file_id_counters_give_the_same_summary_on_spark(spark) -> None:
     # (the first line names the inputs: DataFrames of pandas, of Spark)
     assert str(spark_log.summary()).splitlines()[1:] == str(duck.summary()).splitlines()[1:]
     spark_log.close()
+
+
+def test_implausible_times_give_the_same_ledger_on_spark(spark, tmp_path: Path) -> None:
+    from test_load import _with_implausible_times
+
+    path = str(_with_implausible_times(tmp_path / "events.csv"))
+    duck = cp.load_events(path, warn=False)
+    spark_log = load_events_spark(path, spark, warn=False)
+    assert duck.summary().rejected == 3
+
+    def same_minute(ledger: pd.DataFrame) -> pd.DataFrame:
+        # (the two loads ran seconds apart: the window's end may differ by a minute)
+        return _normalised(ledger.assign(reason=ledger["reason"].str.replace(r" \(after .*", "")))
+
+    pd.testing.assert_frame_equal(same_minute(spark_log.rejected), same_minute(duck.rejected))
+    s, d = spark_log.summary(), duck.summary()
+    assert (s.events, s.first_event, s.last_event) == (d.events, d.first_event, d.last_event)
+    spark_log.close()

@@ -113,6 +113,7 @@ def stage(
     *,
     tz: str,
     number: int,
+    window: _parse.TimeWindow,
 ) -> Checked:
     """Copy an input into the ``staged`` table, parsed, with each row's reason.
 
@@ -130,10 +131,12 @@ def stage(
         The zone of naive timestamps.
     number : int
         The input's number (its rows' ``_seq`` are ``number * SEQ_BASE + row``).
+    window : TimeWindow
+        The plausible time of an event: rows outside it go to the ledger.
     """
     parsed = ", ".join(f"{_parse_sql(c, raw, types, tz)} AS {c}" for c in CANONICAL_COLUMNS)
     raw_names, keep_raw = raw_columns(raw)
-    reason = _parse.reject_reason_sql(raw_names)
+    reason = _parse.reject_reason_sql(raw_names, window)
     order = ", ".join(("_seq", *CANONICAL_COLUMNS))
     # _seq orders rows across inputs: the input's number, then its row.
     base = number * SEQ_BASE
@@ -190,6 +193,7 @@ def check_in_place(
     *,
     tz: str,
     number: int,
+    window: _parse.TimeWindow,
 ) -> Checked:
     """Check a typed, columnar input (Parquet, Arrow) read where it lies, without a copy.
 
@@ -211,7 +215,7 @@ def check_in_place(
             if c == "event_type"
             else f"{r} = '' OR {r} LIKE ' %' OR {r} LIKE '% '"
         )
-    valid = f"coalesce({_parse.valid_sql('is_bot' in raw)}, false)"
+    valid = f"coalesce({_parse.valid_sql('is_bot' in raw, window)}, false)"
 
     def query(sql: str) -> tuple:
         try:
@@ -221,9 +225,10 @@ def check_in_place(
         except duckdb.Error as exc:
             raise _cannot_read(label, exc) from exc
 
-    # First assume the input canonical: typed columns, text to read as it is. One pass
-    # counts the values of each column (Parquet's statistics answer that), takes the
-    # time span, and sets a bit per text column whose raw value needs parsing somewhere.
+    # First assume the input canonical: typed columns, text to read as it is, every time
+    # plausible. One pass counts the values of each column and takes the time span
+    # (Parquet's statistics answer both), and sets a bit per text column whose raw value
+    # needs parsing somewhere.
     fast = {**exact, **{c: quote_ident(raw[c]) for c in checks}}
     bits = " | ".join(
         f"CASE WHEN {sql} THEN {1 << i} ELSE 0 END" for i, sql in enumerate(checks.values())
@@ -241,6 +246,7 @@ def check_in_place(
         and types[raw["timestamp"]].startswith("TIMESTAMP WITH TIME ZONE")
         and types.get(raw.get("is_bot", ""), "BOOLEAN") == "BOOLEAN"
         and all(c in checks for c in REQUIRED_COLUMNS if c != "timestamp")
+        and window.holds(first, last)
     )
     if canonical:  # every row counts
         bad, no_id = 0, n - with_id
@@ -269,7 +275,7 @@ def check_in_place(
             con,
             view,
             raw,
-            f"SELECT _row, {_parse.reject_reason_sql(raw_names)} AS reason "
+            f"SELECT _row, {_parse.reject_reason_sql(raw_names, window)} AS reason "
             f"FROM (SELECT _row, {cols}, {keep_raw} FROM {view}) WHERE NOT {valid}",
         )
     return Checked(

@@ -24,6 +24,7 @@ from campaign_perf.load.check import (
     stage,
 )
 from campaign_perf.load.columns import is_canonical, missing_columns_error
+from campaign_perf.load.parse import TimeWindow
 
 __all__ = ["Input", "Inputs", "as_list", "check_source", "check_unchanged"]
 
@@ -114,6 +115,7 @@ class Inputs:
         self.files: dict[str, tuple[int, int]] = {}  # files read in place: (size, mtime_ns)
         self.native_labels: list[str] = []
         self.inline_names = False  # did any input carry campaign/email/program names?
+        self.window = TimeWindow.at_load()  # the plausible time of an event
         create_staging(con)
 
     def add(self, item: Input) -> None:
@@ -278,7 +280,16 @@ class Inputs:
         raw, types = column_types(self.con, view, label, self.columns, check_unknown=check)
         self.inline_names |= bool({"campaign_name", "email_name", "program"} & set(raw))
         run = check_in_place if in_place else stage
-        checked = run(self.con, view, label, raw, types, tz=self.tz, number=len(self.labels))
+        checked = run(
+            self.con,
+            view,
+            label,
+            raw,
+            types,
+            tz=self.tz,
+            number=len(self.labels),
+            window=self.window,
+        )
         if checked.rows == 0:
             if skip_empty:
                 return

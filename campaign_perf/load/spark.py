@@ -301,6 +301,7 @@ class _SparkLoader:
         self.rejected: list[pd.DataFrame] = []
         self.staged: list[DataFrame] = []
         self.no_id = 0  # valid rows without an event_id
+        self.window = _parse.TimeWindow.at_load()  # the plausible time of an event
         self._persisted: list[DataFrame] = []  # what finish() persists, then releases
         self._views: list[str] = []  # the temporary views finish() makes, then drops
 
@@ -353,7 +354,7 @@ class _SparkLoader:
             ),
         )
         # The ledger's reasons: the embedded loader's own definition, transpiled.
-        reason = to_spark_sql(_parse.reject_reason_sql(kept))
+        reason = to_spark_sql(_parse.reject_reason_sql(kept, self.window))
         return parsed.withColumn("_reason", F.expr(f"NULLIF({reason}, '')"))
 
     def add(self, item: DataFrame | str | Path) -> None:
