@@ -43,7 +43,7 @@ def with_source_rows(
         The frame with ``<prefix>source`` (the label) and ``<prefix>row`` (the 1-based row
         number, int64) where ``seq`` was.
     """
-    at = frame.columns.get_loc(seq)
+    at = list(frame.columns).index(seq)
     n = frame[seq].astype("int64")
     out = frame.drop(columns=seq)
     out.insert(at, f"{prefix}source", (n // SEQ_BASE).map(dict(enumerate(labels))))

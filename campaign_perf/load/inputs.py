@@ -8,7 +8,7 @@ import itertools
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import duckdb
 import pandas as pd
@@ -33,7 +33,7 @@ _PARQUET_SUFFIXES = (".parquet", ".pq")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _ids = itertools.count()
 
-Input = str | Path | pd.DataFrame | pa.Table
+Input: TypeAlias = str | Path | pd.DataFrame | pa.Table
 
 
 def check_source(source: str) -> None:

@@ -17,7 +17,9 @@ __all__ = ["combine_ledgers", "ledger_rows", "raw_columns", "warn_rejected"]
 def raw_columns(raw: dict[str, str]) -> tuple[dict[str, str], str]:
     """The raw columns a rejection reason quotes: their ``__raw_`` names, and SQL keeping
     them beside the parsed ones."""
-    names = {c: "__raw_" + c for c in ("event_type", "timestamp", "is_bot") if c in raw}
+    names: dict[str, str] = {
+        c: "__raw_" + c for c in ("event_type", "timestamp", "is_bot") if c in raw
+    }
     return names, ", ".join(f"{quote_ident(raw[c])} AS {n}" for c, n in names.items())
 
 

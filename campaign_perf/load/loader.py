@@ -126,7 +126,8 @@ def _finish(inputs: Inputs, *, campaigns: Any, emails: Any, leads: Any) -> Event
     parts = [c for c in inputs.checked if c.counted is not None]
     if inputs.staged or not parts:  # (native inputs that gave no events: an empty table)
         parts.append(staged(con, bad=any(c.bad for c in inputs.checked if c.counted is None)))
-    con.execute(f"CREATE TEMP VIEW counted AS {' UNION ALL '.join(c.counted for c in parts)}")
+    counted = [c.counted for c in parts if c.counted is not None]
+    con.execute(f"CREATE TEMP VIEW counted AS {' UNION ALL '.join(counted)}")
     found = set_aside(con, inputs.labels, rows_without_id=any(c.no_id for c in parts))
     duplicates, orphans = found.duplicates, found.orphans
     n_excluded = len(duplicates) + len(orphans)

@@ -7,6 +7,7 @@ Every expression here is NULL where the raw value cannot be read; the reasons of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -53,7 +54,7 @@ class TimeWindow:
         now = pd.Timestamp.now(tz="UTC") if now is None else now
         return cls(EARLIEST_EVENT, (now + LATEST_AFTER_LOAD).ceil("min"))
 
-    def holds(self, first: object, last: object) -> bool:
+    def holds(self, first: Any, last: Any) -> bool:
         """Whether the instants ``first`` to ``last`` (None: no instant) lie in the window."""
         return (first is None or pd.Timestamp(first) >= self.first) and (
             last is None or pd.Timestamp(last) <= self.last

@@ -344,7 +344,9 @@ class _SparkLoader:
                 expr = _parse.text_sql(name, sql_type)
             return F.expr(to_spark_sql(expr))
 
-        kept = {c: f"__raw_{c}" for c in ("event_type", "timestamp", "is_bot") if c in raw}
+        kept: dict[str, str] = {
+            c: f"__raw_{c}" for c in ("event_type", "timestamp", "is_bot") if c in raw
+        }
         parsed = df.select(
             F.monotonically_increasing_id().alias("__cp_mid"),
             *(col(c).alias(c) for c in CANONICAL_COLUMNS),
@@ -448,7 +450,7 @@ class _SparkLoader:
         sql = duplicates_sql(valid, f"{tag}_id_rows", rows_without_id=bool(self.no_id))
         self._view(f"{tag}_dups", sql, persist=True)
         duplicates = to_pandas(spark.sql(f"SELECT * FROM {tag}_dups ORDER BY _seq"))
-        id_conflicts = spark.sql(to_spark_sql(id_conflicts_sql(f"{tag}_id_rows"))).first()["n"]
+        id_conflicts = spark.sql(to_spark_sql(id_conflicts_sql(f"{tag}_id_rows"))).collect()[0]["n"]
         kept = valid
         if len(duplicates):
             kept = f"{tag}_kept"
