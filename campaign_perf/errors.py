@@ -11,7 +11,14 @@ __all__ = [
     "SchemaError",
     "StatsError",
     "TimeFrameError",
+    "first_line",
 ]
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class CampaignPerfError(Exception):

@@ -57,12 +57,13 @@ def oracle_records(
     tz: str = "UTC",
 ) -> dict[tuple[str, str, str], dict[str, int]]:
     """Counts per record (campaign, email, lead) by the letter of RULES.md."""
-    # Duplicates are removed first (same event_id and type, or the same row without an id).
+    # Duplicates are removed first (the same event_id, type and record, or the same row
+    # without an id).
     seen: set = set()
     events: list[dict] = []
     for r in rows:
         key = (
-            ("id", r["event_id"], r["event_type"])
+            ("id", r["event_id"], r["event_type"], r["campaign_id"], r["email_id"], r["lead_id"])
             if r.get("event_id")
             else ("row", tuple(r.get(c) for c in COLS))
         )

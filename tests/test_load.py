@@ -348,6 +348,52 @@ def test_an_unknown_zone_is_refused():
         cp.load_events(events_frame(["2026-03-02"]), tz="Mars/Olympus")
 
 
+def _with_implausible_times(path: Path) -> Path:
+    """Two records sent at T0 and an hour later (the second without an outcome yet), an
+    open dated 9999-12-31, a send at the epoch's start (1970) and one whose epoch seconds
+    read as the year 5138: CSV, or Parquet with a typed (instant) timestamp column."""
+    times = [
+        T0,
+        T0 + pd.Timedelta(minutes=1),
+        T0 + pd.Timedelta(hours=1),
+        pd.Timestamp("9999-12-31", tz="UTC"),
+        pd.Timestamp(0, tz="UTC"),
+        pd.Timestamp(99_999_999_999, unit="s", tz="UTC"),
+    ]
+    columns = {
+        "event_type": ["sent", "delivered", "sent", "open", "sent", "sent"],
+        "campaign_id": ["C1"] * 6,
+        "email_id": ["E1"] * 6,
+        "lead_id": ["L1", "L1", "L2", "L1", "L3", "L4"],
+    }
+    if path.suffix == ".csv":
+        text = [f"{t:%Y-%m-%dT%H:%M:%SZ}" for t in times[:4]] + ["0", "99999999999"]
+        rows = [dict(zip(("timestamp", *columns), r, strict=True))
+                for r in zip(text, *columns.values(), strict=True)]  # fmt: skip
+        return write_rows(path, rows)
+    stamps = pa.array([t.to_pydatetime() for t in times], pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({"timestamp": stamps, **columns}), path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_timestamps_outside_the_plausible_window_go_to_the_ledger(tmp_path, suffix):
+    path = _with_implausible_times(tmp_path / f"events{suffix}")
+    log, warning = load_rejecting(path)
+    s = log.summary()
+    assert (s.rows_read, len(log), s.rejected) == (6, 3, 3)
+    assert (s.first_event, s.last_event) == (T0, T0 + pd.Timedelta(hours=1))
+    reasons = dict(zip(log.rejected["row"], log.rejected["reason"], strict=True))
+    assert reasons[5] == "timestamp before 1990-01-01"
+    assert reasons[4] == reasons[6]
+    assert reasons[4].startswith("timestamp more than a day after loading (after ")
+    assert "timestamp more than a day after loading" in warning
+    assert f"kept 3 events ({T0:%Y-%m-%d %H:%M} to" in str(s)
+    # The as-of is the latest plausible event: the hour-old send is pending, not aborted.
+    total = cp.Report(log).total()
+    assert total[["sent", "delivered", "pending", "aborted", "opened"]].tolist() == [2, 1, 1, 0, 0]
+
+
 # -- event types, ids, is_bot -------------------------------------------------------------
 def test_event_types_are_read_case_and_space_insensitively(tmp_path):
     written = [
@@ -694,9 +740,9 @@ def test_identical_rows_without_id_count_once(tmp_path):
     assert log.summary().duplicates == 3
 
 
-def test_a_send_merged_as_a_duplicate_is_not_a_send():
-    # x1 names two sends: the first (C1's) is kept, so C2's only send is merged and
-    # C2's open has no send left.
+def test_one_id_on_sends_of_two_records_keeps_both_sends():
+    # x1 names sends of two records (C1's and C2's): not one event delivered twice, so both
+    # sends count, C2's open has its send, and the shared id is reported.
     df = events_frame(["2026-03-02 09:00", "2026-03-02 09:01", "2026-03-02 09:30"])
     df = df.assign(
         event_type=["sent", "sent", "open"],
@@ -704,10 +750,39 @@ def test_a_send_merged_as_a_duplicate_is_not_a_send():
         lead_id="L1",
         event_id=["x1", "x1", "x2"],
     )
-    log, _ = load_rejecting(df)
-    assert log.duplicates["row"].tolist() == [2]
-    assert rejected_rows(log) == {3: ORPHAN}
-    assert len(log) == 1
+    log = load_clean(df)
+    assert len(log) == 3
+    assert log.duplicates.empty
+    assert log.summary().id_conflicts == 2
+    assert cp.Report(log).total()[["sent", "opened"]].tolist() == [2, 1]
+
+
+def test_per_file_id_counters_are_not_duplicates(tmp_path):
+    """Two exports that each number their events 1..100, each to other people: every send
+    counts; the ids they share are reported as id conflicts, not merged away."""
+    header = ("event_id", *HEADER)
+    files = [
+        write_csv(
+            tmp_path / f"{part}.csv",
+            [(i, "sent", "2026-03-02T09:00:00Z", "C1", "E1", f"{part}{i}") for i in range(1, 101)],
+            header=header,
+        )
+        for part in ("a", "b")
+    ]
+    log = load_clean(files)
+    s = log.summary()
+    assert (len(log), s.duplicates, s.id_conflicts) == (200, 0, 200)
+    assert cp.Report(log).total()["sent"] == 200
+    assert "kept 200 events that share their event_id with another record's event" in str(s)
+    # A retry of one of them (the same id, type and record) is still merged.
+    retry = write_csv(
+        tmp_path / "retry.csv", [(7, "sent", "2026-03-02T09:05:00Z", "C1", "E1", "b7")], header
+    )
+    again = load_clean([*files, retry])
+    assert (len(again), again.summary().duplicates) == (200, 1)
+    assert again.duplicates[["duplicate_of_source", "duplicate_of_row"]].values.tolist() == [
+        [str(files[1]), 7]
+    ]
 
 
 def test_one_id_on_events_of_different_types_is_not_a_duplicate():

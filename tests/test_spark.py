@@ -190,3 +190,49 @@ def test_random_logs_give_identical_reports(spark, rows: list[dict], s: dict, sp
         )
     pd.testing.assert_frame_equal(got.table(), expected.table())
     spark_log.close()
+
+
+def test_per_file_id_counters_give_the_same_summary_on_spark(spark) -> None:
+    """Two inputs numbering their events 1..100, to other people: both engines keep every
+    send and report the same id conflicts."""
+    parts = [
+        pd.DataFrame(
+            {
+                "event_type": "sent",
+                "timestamp": pd.Timestamp("2026-03-02 09:00", tz="UTC"),
+                "campaign_id": "C1",
+                "email_id": "E1",
+                "lead_id": [f"{part}{i}" for i in range(1, 101)],
+                "link": None,
+                "is_bot": False,
+                "event_id": [str(i) for i in range(1, 101)],
+            }
+        )
+        for part in ("a", "b")
+    ]
+    duck = cp.load_events(parts)
+    spark_log = load_events_spark(
+        [spark.createDataFrame(p.astype(object), SCHEMA) for p in parts], spark
+    )
+    assert (len(duck), duck.summary().id_conflicts) == (200, 200)
+    # (the first line names the inputs: DataFrames of pandas, of Spark)
+    assert str(spark_log.summary()).splitlines()[1:] == str(duck.summary()).splitlines()[1:]
+    spark_log.close()
+
+
+def test_implausible_times_give_the_same_ledger_on_spark(spark, tmp_path: Path) -> None:
+    from test_load import _with_implausible_times
+
+    path = str(_with_implausible_times(tmp_path / "events.csv"))
+    duck = cp.load_events(path, warn=False)
+    spark_log = load_events_spark(path, spark, warn=False)
+    assert duck.summary().rejected == 3
+
+    def same_minute(ledger: pd.DataFrame) -> pd.DataFrame:
+        # (the two loads ran seconds apart: the window's end may differ by a minute)
+        return _normalised(ledger.assign(reason=ledger["reason"].str.replace(r" \(after .*", "")))
+
+    pd.testing.assert_frame_equal(same_minute(spark_log.rejected), same_minute(duck.rejected))
+    s, d = spark_log.summary(), duck.summary()
+    assert (s.events, s.first_event, s.last_event) == (d.events, d.first_event, d.last_event)
+    spark_log.close()

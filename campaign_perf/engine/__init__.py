@@ -1,6 +1,8 @@
 """The engine: the counting rules as SQL, run in-process by DuckDB or on Spark.
 
-``rules`` holds RULES.md as one SQL source; ``embedded`` runs it in DuckDB, ``spark`` in Spark
-(transpiled by sqlglot); ``session`` opens and budgets the DuckDB connection; ``sql`` quotes.
-Nothing here knows of reports or views.
+``rules`` holds RULES.md as one SQL source and ``queries`` every other query (the loader's
+duplicate and orphan search, the cube, records and events a report reads), both in DuckDB's
+dialect; ``embedded`` runs them in DuckDB as they are, ``spark`` in Spark (transpiled by
+sqlglot); ``cache`` is the one cache the engines keep their results in; ``session`` opens and
+budgets the DuckDB connection; ``sql`` quotes. Nothing here knows of reports or views.
 """

@@ -1,42 +1,47 @@
-"""Records and the per-send-day cube, built by an engine and cached on the log.
+"""Records and the per-send-day cube, built by an engine and kept in its caches.
 
 The records of a set of rule settings are built once (the only heavy step) and kept as a
 table in the engine. The cube sums them by campaign, email, send day in the report's zone
 and any lead attributes asked for; on the sent basis it holds every send day, so any time
 frame of whole days is a sum over it and never touches the events again.
 
-:class:`DuckDBEngine` is the embedded engine. Another engine (Spark) provides the same
-three methods, each returning pandas, so every view works unchanged.
+:class:`DuckDBEngine` is the embedded engine: it runs the SQL of :mod:`.rules` and
+:mod:`.queries` as it is. Another engine (Spark) provides the same methods, each returning
+pandas, so every view works unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Protocol
 
 import duckdb
 import pandas as pd
 
-from campaign_perf.engine.rules import (
-    RuleParams,
-    _ts,
-    filtered_events_sql,
-    records_from_aggregates_sql,
-    records_sql,
+from campaign_perf.engine.cache import Cache, results_cache
+from campaign_perf.engine.queries import (
+    Bounds,
+    counted_events_sql,
+    cube_sql,
+    records_by_day_sql,
 )
+from campaign_perf.engine.rules import RuleParams, records_from_aggregates_sql, records_sql
 from campaign_perf.engine.session import within_budget
-from campaign_perf.engine.sql import quote_ident, quote_literal
 
-__all__ = ["DuckDBEngine", "Engine"]
+__all__ = ["Bounds", "DuckDBEngine", "Engine"]
 
 _MAX_CACHED = 16
-Bounds = tuple[pd.Timestamp | None, pd.Timestamp | None]
 
 
 class Engine(Protocol):
-    """What a Report needs from an engine: records, cube and events, as pandas."""
+    """What a Report needs from an engine: records, cube and events, as pandas, and a
+    cache for what the report computes from them."""
+
+    def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """The result kept under ``key``, or ``make()``'s, kept (see :mod:`.cache`)."""
+        ...
 
     def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
         """Counts by campaign_id, email_id, send_day (datetime64), lead attributes."""
@@ -91,17 +96,17 @@ class DuckDBEngine:
         self._aggregates = aggregates
         self._last_event = last_event
         self._guard = guard or (lambda: None)
-        self._cache: dict[Any, Any] = {}
+        self._records: Cache[RuleParams, str] = Cache(_MAX_CACHED, on_evict=self._drop)
+        self._cubes: Cache[Hashable, pd.DataFrame] = Cache(_MAX_CACHED)
+        self._results = results_cache()
 
-    def _remember(self, key: object, value: Any) -> Any:
-        if len(self._cache) >= _MAX_CACHED:
-            old = self._cache.pop(next(iter(self._cache)))
-            if isinstance(old, str) and old.startswith("records_view_"):
-                self.con.execute(f"DROP VIEW IF EXISTS {old}")
-            elif isinstance(old, str) and old.startswith("records_"):
-                self.con.execute(f"DROP TABLE IF EXISTS {old}")
-        self._cache[key] = value
-        return value
+    def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A result a report computed from this engine's output, kept by its key."""
+        return self._results.get(key, make)
+
+    def _drop(self, params: RuleParams, name: str) -> None:
+        kind = "VIEW" if name.startswith("records_view_") else "TABLE"
+        self.con.execute(f"DROP {kind} IF EXISTS {name}")
 
     def _reuses_aggregates(self, params: RuleParams) -> bool:
         """Whether the load's aggregates hold these settings' records (defaults, late as_of)."""
@@ -114,29 +119,24 @@ class DuckDBEngine:
 
     def records_table(self, params: RuleParams) -> str:
         """The name of the engine table (or view) holding the records of these settings."""
-        key = ("records", params)
-        if key not in self._cache:
+
+        def make() -> str:
             if self._reuses_aggregates(params):
                 name = f"records_view_{_key(params)}"
                 sql = records_from_aggregates_sql(params, self._aggregates)  # type: ignore[arg-type]
                 self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
-            else:
-                self._guard()
-                name = f"records_{_key(params)}"
-                with within_budget(self.con):
-                    self.con.execute(
-                        f"CREATE OR REPLACE TEMP TABLE {name} AS {records_sql(params)}"
-                    )
-            self._remember(key, name)
-        return self._cache[key]
+                return name
+            self._guard()
+            name = f"records_{_key(params)}"
+            with within_budget(self.con):
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {records_sql(params)}")
+            return name
+
+        return self._records.get(params, make)
 
     def records(self, params: RuleParams, tz: str) -> pd.DataFrame:
         """The records as a DataFrame, with ``send_day`` in the zone ``tz``."""
-        table = self.records_table(params)
-        out = self.con.execute(
-            f"SELECT *, CAST(timezone({quote_literal(tz)}, first_sent_at) AS DATE) AS send_day "
-            f"FROM {table} ORDER BY campaign_id, email_id, lead_id"
-        ).df()
+        out = self.con.execute(records_by_day_sql(self.records_table(params), tz)).df()
         out["send_day"] = pd.to_datetime(out["send_day"])
         return out
 
@@ -158,24 +158,14 @@ class DuckDBEngine:
             ``campaign_id, email_id, send_day`` (datetime64, the local day of the first
             send), the lead attributes, then the counts of ``params.count_columns``.
         """
-        key = ("cube", params, tz, lead_attrs)
-        if key in self._cache:
-            return self._cache[key]
-        table = self.records_table(params)
-        attrs = "".join(
-            f", CAST(l.{quote_ident(a)} AS VARCHAR) AS {quote_ident(a)}" for a in lead_attrs
-        )
-        join = " LEFT JOIN leads l ON l.lead_id = r.lead_id" if lead_attrs else ""
-        sums = ", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in params.count_columns)
-        out = self.con.execute(
-            f"SELECT r.campaign_id, r.email_id, "
-            f"CAST(timezone({quote_literal(tz)}, r.first_sent_at) AS DATE) AS send_day{attrs}, "
-            f"{sums} FROM {table} r{join} GROUP BY ALL ORDER BY ALL"
-        ).df()
-        out["send_day"] = pd.to_datetime(out["send_day"])
-        for a in lead_attrs:
-            out[a] = out[a].fillna("(unknown)")
-        return self._remember(key, out)
+
+        def make() -> pd.DataFrame:
+            sql = cube_sql(params, self.records_table(params), tz, lead_attrs)
+            out = self.con.execute(sql).df()
+            out["send_day"] = pd.to_datetime(out["send_day"])
+            return out
+
+        return self._cubes.get((params, tz, lead_attrs), make)
 
     def events(
         self,
@@ -199,20 +189,7 @@ class DuckDBEngine:
         """
         table = self.records_table(params)
         self._guard()
-        where = "e.f"
-        if sent_between is not None:
-            lo, hi = sent_between
-            where += f" AND r.first_sent_at >= {_ts(lo)}" if lo is not None else ""
-            where += f" AND r.first_sent_at < {_ts(hi)}" if hi is not None else ""
-        if event_types:
-            where += f" AND e.event_type IN ({', '.join(quote_literal(t) for t in event_types)})"
-        out = self.con.execute(
-            "SELECT e.campaign_id, e.email_id, e.lead_id, e.event_type, e.timestamp, e.link, "
-            "e.is_bot, e.unsub_link, r.first_sent_at, "
-            f"CAST(timezone({quote_literal(tz)}, r.first_sent_at) AS DATE) AS send_day "
-            f"FROM ({filtered_events_sql(params)}) e JOIN {table} r "
-            "ON e.campaign_id = r.campaign_id AND e.email_id = r.email_id "
-            f"AND e.lead_id = r.lead_id WHERE {where} ORDER BY e.timestamp"
-        ).df()
+        sql = counted_events_sql(params, "events", table, tz, sent_between, event_types)
+        out = self.con.execute(sql).df()
         out["send_day"] = pd.to_datetime(out["send_day"])
         return out

@@ -25,6 +25,7 @@ __all__ = [
     "PENDING_DAYS",
     "RuleParams",
     "filtered_events_sql",
+    "instant_literal",
     "record_aggregates_sql",
     "records_from_aggregates_sql",
     "records_sql",
@@ -87,7 +88,8 @@ class RuleParams:
         return COUNT_COLUMNS + tuple(i for i, _ in self.extra_counts)
 
 
-def _ts(value: pd.Timestamp) -> str:
+def instant_literal(value: pd.Timestamp) -> str:
+    """SQL of an instant (an aware timestamp) as a ``TIMESTAMPTZ`` literal in UTC."""
     return f"CAST({quote_literal(value.tz_convert('UTC').isoformat())} AS TIMESTAMPTZ)"
 
 
@@ -116,7 +118,7 @@ def filtered_events_sql(p: RuleParams, events: str = "events") -> str:
     cols = "campaign_id, email_id, lead_id, event_type, timestamp, link, is_bot"
     base = f"SELECT {cols} FROM {events}"
     if p.as_of is not None:
-        base += f" WHERE timestamp <= {_ts(p.as_of)}"
+        base += f" WHERE timestamp <= {instant_literal(p.as_of)}"
     # 2. Proximity: opens and clicks within s seconds of another of the same record are bots.
     #    On whole seconds, the nearest other activity is the previous or the next one.
     #    (No arithmetic right after `OVER w`: Spark's parser would read `w - sec` as a name.)
@@ -138,8 +140,8 @@ def filtered_events_sql(p: RuleParams, events: str = "events") -> str:
         in_frame = "true"
     else:
         lo, hi = p.frame
-        conds = [f"timestamp >= {_ts(lo)}" if lo is not None else "true"]
-        conds.append(f"timestamp < {_ts(hi)}" if hi is not None else "true")
+        conds = [f"timestamp >= {instant_literal(lo)}" if lo is not None else "true"]
+        conds.append(f"timestamp < {instant_literal(hi)}" if hi is not None else "true")
         in_frame = " AND ".join(conds)
     # Case-insensitive by an inline flag rather than an option argument: the same meaning
     # in DuckDB (RE2) and in Spark (Java regex), so the query transpiles unchanged.
@@ -221,7 +223,7 @@ def records_from_aggregates_sql(p: RuleParams, aggregates: str) -> str:
     str
         SQL returning one row per record: see :func:`records_sql`.
     """
-    as_of = _ts(p.as_of)
+    as_of = instant_literal(p.as_of)
     extra_cols = "".join(
         f", CAST(coalesce(x_{i}, false) AS INTEGER) AS {i}" for i, _ in p.extra_counts
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -17,10 +16,40 @@ from campaign_perf.load.dimensions import Dimensions
 from campaign_perf.schema import CANONICAL_COLUMNS
 from campaign_perf.spreadsheet import neutralise
 
-__all__ = ["SEQ_BASE", "EventLog", "LoadSummary", "RejectedRowsWarning"]
+__all__ = ["SEQ_BASE", "EventLog", "LoadSummary", "RejectedRowsWarning", "with_source_rows"]
 
 #: A row's _seq is its input's number times this, plus its 1-based row number.
 SEQ_BASE = 2**40
+
+
+def with_source_rows(
+    frame: pd.DataFrame, labels: list[str], seq: str = "_seq", prefix: str = ""
+) -> pd.DataFrame:
+    """Replace the column ``seq`` (a row's ``_seq``) by the input and row it names.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows with a ``_seq``-like column.
+    labels : list of str
+        The inputs' labels, by their number.
+    seq : str
+        The column to replace.
+    prefix : str
+        Prefix of the two new columns, ``<prefix>source`` and ``<prefix>row``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame with ``<prefix>source`` (the label) and ``<prefix>row`` (the 1-based row
+        number, int64) where ``seq`` was.
+    """
+    at = list(frame.columns).index(seq)
+    n = frame[seq].astype("int64")
+    out = frame.drop(columns=seq)
+    out.insert(at, f"{prefix}source", (n // SEQ_BASE).map(dict(enumerate(labels))))
+    out.insert(at + 1, f"{prefix}row", n % SEQ_BASE)
+    return out
 
 
 class RejectedRowsWarning(UserWarning):
@@ -44,14 +73,18 @@ class LoadSummary:
     rejected_by_reason : dict
         Ledger rows per reason.
     duplicates : int
-        Exact duplicates merged into the first occurrence (same ``event_id`` and event type,
-        or the same row when there is no id).
+        Exact duplicates merged into the first occurrence (the same ``event_id``, event type
+        and record, or the same row when there is no id).
     orphaned : int
         Activity rows without any ``sent`` for their (campaign, email, lead); in the ledger.
     skipped : dict
         Native event kinds that map to no canonical event (ESP sources), per kind.
     first_event, last_event : pandas.Timestamp or None
         The earliest and latest event kept.
+    id_conflicts : int
+        Events kept whose ``event_id`` an event of another record (campaign, email, lead)
+        carries too: ids that are not unique across the inputs (per-file counters), so
+        their events are counted as distinct events, not merged.
     """
 
     inputs: list[str]
@@ -64,6 +97,7 @@ class LoadSummary:
     skipped: dict[str, int] = field(default_factory=dict)
     first_event: pd.Timestamp | None = None
     last_event: pd.Timestamp | None = None
+    id_conflicts: int = 0
 
     def lines(self) -> list[str]:
         """The summary as lines of plain text."""
@@ -76,6 +110,14 @@ class LoadSummary:
                 else ""
             ),
             f"merged {self.duplicates:,} exact duplicates",
+            *(
+                [
+                    f"kept {self.id_conflicts:,} events that share their event_id with another "
+                    "record's event (id conflicts: counted as distinct events)"
+                ]
+                if self.id_conflicts
+                else []
+            ),
             f"rejected {self.rejected:,} rows (see log.rejected)"
             if self.rejected
             else "rejected 0 rows",
@@ -105,7 +147,7 @@ class EventLog:
     dimension tables (campaigns, emails, leads) that name them.
 
     Create one with :func:`load_events`. An EventLog is not modified after loading; the
-    reports made from it share its embedded engine and its caches.
+    reports made from it share its engine, which keeps what they computed.
 
     Attributes
     ----------
@@ -134,7 +176,6 @@ class EventLog:
         self._events: pd.DataFrame | None = None
         self.engine: Engine = engine if engine is not None else DuckDBEngine(con)
         self._guard = guard  # raises if a file read in place changed since loading
-        self._slices: dict[Any, pd.DataFrame] = {}  # cube slices of reports (Report.cube)
 
     # -- what was loaded -------------------------------------------------------------
     @property
@@ -144,13 +185,8 @@ class EventLog:
             if self._guard is not None:
                 self._guard()
             cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS)
-            events = self._con.sql(
-                f"SELECT {cols}, _seq // {SEQ_BASE} AS source, _seq % {SEQ_BASE} AS row "
-                "FROM events ORDER BY _seq"
-            ).df()
-            labels = dict(enumerate(self._summary.inputs))
-            events["source"] = events["source"].map(labels)
-            self._events = events
+            events = self._con.sql(f"SELECT {cols}, _seq FROM events ORDER BY _seq").df()
+            self._events = with_source_rows(events, self._summary.inputs)
         return self._events
 
     @property

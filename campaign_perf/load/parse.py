@@ -6,8 +6,14 @@ Every expression here is NULL where the raw value cannot be read; the reasons of
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from campaign_perf.engine.rules import instant_literal
 from campaign_perf.engine.sql import quote_ident, quote_literal
-from campaign_perf.schema import EPOCH_MS_THRESHOLD, EVENT_TYPES, NOT_ONE_ID, TIMESTAMP_YEARS
+from campaign_perf.schema import EPOCH_MS_THRESHOLD, EVENT_TYPES, NOT_ONE_ID
 
 _TEXT_TYPES = ("VARCHAR", "JSON")
 _FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
@@ -16,11 +22,54 @@ _INT_TYPES += ("UINTEGER", "UBIGINT")
 # An explicit zone at the end of an ISO-8601 string: Z, UTC, +02, +0200, +02:00.
 _ZONE_SUFFIX = r"(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)\s*$"
 _EPOCH = r"\s*-?\d+(\.\d+)?\s*"
-FIRST_YEAR, LAST_YEAR = TIMESTAMP_YEARS
-_IN_RANGE = (
-    f"(timestamp >= TIMESTAMPTZ '{FIRST_YEAR}-01-01 00:00:00+00' "
-    f"AND timestamp < TIMESTAMPTZ '{LAST_YEAR + 1}-01-01 00:00:00+00')"
-)
+
+
+#: No email event is older than this: an earlier timestamp is a mistake (an epoch of 0).
+EARLIEST_EVENT = pd.Timestamp("1990-01-01", tz="UTC")
+#: Nor later than this after loading (a time zone's worth of slack): a 9999-12-31
+#: placeholder, or epoch milliseconds read as seconds, would move the report's as-of.
+LATEST_AFTER_LOAD = pd.Timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The plausible time of an email event: a timestamp outside it goes to the ledger.
+
+    Attributes
+    ----------
+    first : pandas.Timestamp
+        The earliest plausible instant (:data:`EARLIEST_EVENT`).
+    last : pandas.Timestamp
+        The latest: a day after loading (:data:`LATEST_AFTER_LOAD`), up to the minute.
+    """
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+    @classmethod
+    def at_load(cls, now: pd.Timestamp | None = None) -> TimeWindow:
+        """The window of a load at ``now`` (default: the current time)."""
+        now = pd.Timestamp.now(tz="UTC") if now is None else now
+        return cls(EARLIEST_EVENT, (now + LATEST_AFTER_LOAD).ceil("min"))
+
+    def holds(self, first: Any, last: Any) -> bool:
+        """Whether the instants ``first`` to ``last`` (None: no instant) lie in the window."""
+        return (first is None or pd.Timestamp(first) >= self.first) and (
+            last is None or pd.Timestamp(last) <= self.last
+        )
+
+    def sql(self, ts: str = "timestamp") -> str:
+        """SQL: the parsed instant ``ts`` lies in the window."""
+        return f"{ts} BETWEEN {instant_literal(self.first)} AND {instant_literal(self.last)}"
+
+    def reason_sql(self, ts: str = "timestamp") -> str:
+        """SQL: the ledger's reason for an instant outside the window (else NULL)."""
+        return (
+            f"CASE WHEN {ts} < {instant_literal(self.first)} "
+            f"THEN 'timestamp before {self.first:%Y-%m-%d}' "
+            f"WHEN {ts} > {instant_literal(self.last)} THEN 'timestamp more than a day after "
+            f"loading (after {self.last:%Y-%m-%d %H:%M} UTC)' END"
+        )
 
 
 def _is_decimal(sql_type: str) -> bool:
@@ -113,11 +162,11 @@ def bool_sql(col: str, sql_type: str) -> str:
     )
 
 
-def reject_reason_sql(raw: dict[str, str]) -> str:
+def reject_reason_sql(raw: dict[str, str], window: TimeWindow) -> str:
     """The reasons a parsed row is rejected, joined by '; ' ('' for a valid row).
 
     ``raw`` maps the canonical names of the parsed columns to the raw column names, so a
-    reason can quote the value it could not read.
+    reason can quote the value it could not read; ``window`` is the plausible time.
     """
     types = ", ".join(quote_literal(t) for t in EVENT_TYPES)
 
@@ -131,9 +180,8 @@ def reject_reason_sql(raw: dict[str, str]) -> str:
         f"CASE WHEN {quote_ident(raw['timestamp'])} IS NULL "
         f"OR trim(CAST({quote_ident(raw['timestamp'])} AS VARCHAR)) = '' THEN 'missing timestamp' "
         "WHEN timestamp IS NULL "
-        f"THEN 'unparseable timestamp ''' || {shown('timestamp')} || '''' "
-        f"WHEN NOT {_IN_RANGE} THEN 'timestamp ''' || {shown('timestamp')} "
-        f"|| ''' is not in the years {FIRST_YEAR}-{LAST_YEAR}' END",
+        f"THEN 'unparseable timestamp ''' || {shown('timestamp')} || '''' END",
+        window.reason_sql(),
     ]
     for c in ("campaign_id", "email_id", "lead_id"):
         # text_sql reads nothing but an empty value or a list / object as NULL
@@ -151,17 +199,18 @@ def reject_reason_sql(raw: dict[str, str]) -> str:
         )
     # Valid rows (nearly all) skip building the message.
     return (
-        f"CASE WHEN {valid_sql('is_bot' in raw)} THEN '' ELSE concat_ws('; ', "
+        f"CASE WHEN {valid_sql('is_bot' in raw, window)} THEN '' ELSE concat_ws('; ', "
         + ", ".join(parts)
         + ") END"
     )
 
 
-def valid_sql(has_is_bot: bool) -> str:
-    """SQL, over the parsed canonical columns: the row can be counted (may be NULL: false)."""
+def valid_sql(has_is_bot: bool, window: TimeWindow) -> str:
+    """SQL, over the parsed canonical columns: the row can be counted (may be NULL: false);
+    ``window`` is the plausible time of an event."""
     types = ", ".join(quote_literal(t) for t in EVENT_TYPES)
     return (
-        f"event_type IN ({types}) AND {_IN_RANGE} AND campaign_id IS NOT NULL "
+        f"event_type IN ({types}) AND {window.sql()} AND campaign_id IS NOT NULL "
         "AND email_id IS NOT NULL AND lead_id IS NOT NULL"
         + (" AND is_bot IS NOT NULL" if has_is_bot else "")
     )

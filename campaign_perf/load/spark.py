@@ -1,16 +1,11 @@
-"""The counting rules on Apache Spark: events that outgrow one machine, the same reports.
+"""Loading events into Apache Spark: events that outgrow one machine, the same reports.
 
-The rules are not written again for Spark. The one SQL source of
-:mod:`campaign_perf.rules` (DuckDB dialect) is transpiled to Spark SQL by sqlglot and run
-over the canonical events, registered as a temporary view. The loader checks rows, merges
-duplicates and sets orphans aside in Spark SQL too, with the ledger reasons of
-:func:`~campaign_perf.load_events`, so no event passes through the driver. What comes back
-to Python is small: the per-send-day cube (as pandas, so that :class:`~campaign_perf.Report`
-and every view work unchanged), the rejected-rows ledger, the merged duplicates and the
+The loader checks rows (with the ledger reasons of :func:`~campaign_perf.load_events`,
+transpiled), then merges duplicates and sets orphans aside with the engine's one SQL source
+(:mod:`campaign_perf.engine.queries`, transpiled by sqlglot), so no event passes through
+the driver. Reports over the log run on :class:`~campaign_perf.engine.spark.SparkEngine`.
+What comes back to Python is small: the rejected-rows ledger, the merged duplicates and the
 dimension tables.
-
-Spark is an optional extra: ``pip install 'campaign_perf[spark]'`` (PySpark and sqlglot;
-Spark also needs a Java runtime).
 
 Examples
 --------
@@ -24,342 +19,64 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import itertools
-import os
-import sys
-import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from campaign_perf.engine.rules import RuleParams, filtered_events_sql, records_sql
+from campaign_perf.engine.queries import (
+    duplicates_sql,
+    id_conflicts_sql,
+    id_rows_sql,
+    orphans_sql,
+    rows_as_text_sql,
+    without_sql,
+)
+from campaign_perf.engine.rules import RuleParams, record_aggregates_sql
 from campaign_perf.engine.session import connect
 from campaign_perf.engine.sql import quote_ident
-from campaign_perf.errors import LoadError
+from campaign_perf.errors import LoadError, first_line
 from campaign_perf.load import parse as _parse
+from campaign_perf.load.columns import canonical_names
 from campaign_perf.load.dimensions import Dimensions, load_dimensions
-from campaign_perf.load.eventlog import EventLog, LoadSummary
-from campaign_perf.load.loader import (
-    _ORPHAN_REASON,
-    canonical_names,
-    combine_ledgers,
-    warn_rejected,
-)
+from campaign_perf.load.duplicates import ORPHAN_REASON, duplicates_frame
+from campaign_perf.load.eventlog import SEQ_BASE, EventLog, LoadSummary, with_source_rows
+from campaign_perf.load.ledger import combine_ledgers, warn_rejected
 from campaign_perf.schema import CANONICAL_COLUMNS
 from campaign_perf.timeframes import check_tz
 
 try:
-    import sqlglot
     from pyspark import StorageLevel
     from pyspark.errors import AnalysisException
     from pyspark.sql import Column, DataFrame, SparkSession
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
+
+    from campaign_perf.engine.spark import (
+        SparkEngine,
+        local_spark,
+        spark_ident,
+        to_pandas,
+        to_spark_sql,
+    )
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError(
         "campaign_perf.spark needs PySpark and sqlglot: pip install 'campaign_perf[spark]'"
     ) from exc
 
-if TYPE_CHECKING:
-    from campaign_perf.engine.embedded import Bounds
+__all__ = ["SparkEventLog", "load_events_spark"]
 
-__all__ = ["SparkEngine", "SparkEventLog", "load_events_spark", "local_spark", "to_spark_sql"]
-
-#: A row's ``_seq`` is its input's number times this, plus its 1-based row number.
-_SEQ_BASE = 2**40
 #: Low bits of ``monotonically_increasing_id()``: the row's number within its partition.
 _PARTITION_BITS = 33
-_MAX_CACHED = 16
 #: A string with a time of day in it (as the embedded loader asks before reading a zone).
 _HAS_TIME = r"\d:\d"
 _ids = itertools.count()
 
 
-# ---------------------------------------------------------------------------------
-# Spark session and SQL
-# ---------------------------------------------------------------------------------
-def local_spark(cores: int = 2, *, app_name: str = "campaign_perf", **conf: str) -> SparkSession:
-    """A Spark session in local mode, set up for campaign_perf.
-
-    Parameters
-    ----------
-    cores : int, default 2
-        Worker threads (``local[cores]``).
-    app_name : str
-        The application's name.
-    **conf : str
-        More Spark settings, e.g. ``local_spark(**{"spark.driver.memory": "8g"})``.
-
-    Returns
-    -------
-    pyspark.sql.SparkSession
-        The session (the active one, if a session already runs in this process): UTC
-        session time zone, 4 shuffle partitions, Arrow transfers to pandas, no web UI, and
-        the driver bound to the loopback interface.
-    """
-    settings = {
-        "spark.sql.session.timeZone": "UTC",
-        "spark.sql.shuffle.partitions": "4",
-        "spark.ui.enabled": "false",
-        "spark.ui.showConsoleProgress": "false",
-        "spark.driver.host": "127.0.0.1",
-        "spark.driver.bindAddress": "127.0.0.1",
-        "spark.sql.execution.arrow.pyspark.enabled": "true",
-        **conf,
-    }
-    # Bind to the loopback interface from the start (no warning about the host name).
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    # Python workers run this interpreter (the one with pandas and pyarrow), not `python3`.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    builder = SparkSession.builder.master(f"local[{int(cores)}]").appName(app_name)
-    for key, value in settings.items():
-        builder = builder.config(key, value)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # PySpark's notice about pandas 3
-        spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
-
-
-@functools.lru_cache(maxsize=256)
-def to_spark_sql(sql: str) -> str:
-    """Transpile campaign_perf's DuckDB SQL (the rules) to Spark SQL.
-
-    Parameters
-    ----------
-    sql : str
-        A query in DuckDB's dialect, such as :func:`campaign_perf.rules.records_sql`.
-
-    Returns
-    -------
-    str
-        The same query in Spark SQL. A construct sqlglot cannot express in Spark raises
-        ``sqlglot.errors.UnsupportedError`` rather than changing meaning silently.
-    """
-    return sqlglot.transpile(
-        sql, read="duckdb", write="spark", unsupported_level=sqlglot.ErrorLevel.RAISE
-    )[0]
-
-
-def _ident(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
 def _lit(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _ts_lit(value: pd.Timestamp) -> str:
-    """An instant as an exact Spark timestamp expression (microseconds since the epoch)."""
-    micros = (pd.Timestamp(value) - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(1, unit="us")
-    return f"timestamp_micros({micros})"
-
-
-def _send_day(col: str, tz: str) -> str:
-    """Spark SQL of the local day (days since 1970-01-01) of a UTC instant in zone ``tz``."""
-    return f"unix_date(to_date(from_utc_timestamp({col}, {_lit(tz)})))"
-
-
-def _to_pandas(
-    df: DataFrame, *, instants: Iterable[str] = (), days: Iterable[str] = ()
-) -> pd.DataFrame:
-    """Collect a (small) Spark DataFrame as pandas, with timestamps as UTC instants.
-
-    Timestamps travel as microseconds since the epoch, so the result does not depend on
-    the session's time zone: the ``instants`` columns come back as ``datetime64[us, UTC]``,
-    and the ``days`` columns (day numbers, from ``unix_date``) as ``datetime64[us]``
-    midnights, as the embedded engine returns them.
-    """
-    instants, days = list(instants), list(days)
-    cols = [
-        F.unix_micros(F.col(_ident(c))).alias(c) if c in instants else F.col(_ident(c))
-        for c in df.columns
-    ]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # PySpark's notice about pandas 3
-        out = df.select(*cols).toPandas()
-    for c in instants:
-        micros = out[c].astype("Int64")
-        out[c] = pd.to_datetime(micros, unit="us", utc=True).astype("datetime64[us, UTC]")
-    for c in days:
-        out[c] = pd.to_datetime(out[c].astype("Int64"), unit="D").astype("datetime64[us]")
-    return out
-
-
-# ---------------------------------------------------------------------------------
-# The engine
-# ---------------------------------------------------------------------------------
-class SparkEngine:
-    """The rules' SQL, transpiled to Spark SQL, run by Spark; the results come back as pandas.
-
-    Implements :class:`campaign_perf.cube.Engine`. Records are built once per set of rule
-    settings and kept persisted in Spark (memory, spilling to disk); cubes are cached as
-    pandas.
-
-    Parameters
-    ----------
-    spark : SparkSession
-        The session holding the events view.
-    events_view : str
-        The temporary view of the canonical events (duplicates merged, orphans set aside).
-    con : duckdb.DuckDBPyConnection
-        The log's embedded connection, which holds the ``leads`` table.
-    """
-
-    def __init__(self, spark: SparkSession, events_view: str, con: Any) -> None:
-        self.spark = spark
-        self.events_view = events_view
-        self.con = con
-        self._records: dict[RuleParams, tuple[str, DataFrame]] = {}
-        self._cubes: dict[Any, pd.DataFrame] = {}
-        self._leads: dict[tuple[str, ...], str] = {}
-
-    def records_view(self, params: RuleParams) -> str:
-        """The name of the Spark view holding the records for these rule settings."""
-        if params not in self._records:
-            if len(self._records) >= _MAX_CACHED:
-                old = next(iter(self._records))
-                name, df = self._records.pop(old)
-                df.unpersist()
-                self.spark.catalog.dropTempView(name)
-            name = f"{self.events_view}_records_{next(_ids)}"
-            df = self.spark.sql(to_spark_sql(records_sql(params, self.events_view)))
-            df = df.persist(StorageLevel.MEMORY_AND_DISK)
-            df.createOrReplaceTempView(name)
-            self._records[params] = (name, df)
-        return self._records[params][0]
-
-    def records(self, params: RuleParams, tz: str) -> pd.DataFrame:
-        """The records (collected to pandas), with ``send_day`` in the zone ``tz``.
-
-        One row per record: meant for drill-down into small slices, not for big data.
-        """
-        view = self.records_view(params)
-        df = self.spark.sql(
-            f"SELECT *, {_send_day('first_sent_at', tz)} AS send_day FROM {view} "
-            "ORDER BY campaign_id, email_id, lead_id"
-        )
-        return _to_pandas(df, instants=["first_sent_at"], days=["send_day"])
-
-    def _leads_view(self, attrs: tuple[str, ...]) -> str:
-        """A Spark view of lead ids and these attributes, as text (cast by the embedded
-        engine, so the values read exactly as they do there)."""
-        if attrs not in self._leads:
-            cast = ", ".join(
-                f"CAST({quote_ident(a)} AS VARCHAR) AS {quote_ident(a)}" for a in attrs
-            )
-            leads = self.con.execute(f"SELECT lead_id, {cast} FROM leads").df()
-            schema = T.StructType(
-                [T.StructField(c, T.StringType(), True) for c in ("lead_id", *attrs)]
-            )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)  # PySpark's pandas 3 notice
-                df = self.spark.createDataFrame(leads.astype(object), schema=schema)
-            name = f"{self.events_view}_leads_{next(_ids)}"
-            df.createOrReplaceTempView(name)
-            self._leads[attrs] = name
-        return self._leads[attrs]
-
-    def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
-        """The counts of the records summed by campaign, email, send day and lead attributes.
-
-        A Spark group-by; only the (small) cube is collected.
-
-        Parameters
-        ----------
-        params : RuleParams
-            The rule settings (with ``frame`` set on the activity basis).
-        tz : str
-            The zone of the send days.
-        lead_attrs : tuple of str
-            Lead attributes to keep as dimensions.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``campaign_id, email_id, send_day`` (datetime64), the lead attributes, then the
-            counts of ``params.count_columns``, as :meth:`DuckDBEngine.cube` returns them.
-        """
-        key = (params, tz, lead_attrs)
-        if key in self._cubes:
-            return self._cubes[key]
-        view = self.records_view(params)
-        attrs = "".join(f", l.{_ident(a)}" for a in lead_attrs)
-        join = ""
-        if lead_attrs:
-            join = f" LEFT JOIN {self._leads_view(lead_attrs)} l ON l.lead_id = r.lead_id"
-        sums = ", ".join(
-            f"CAST(sum(r.{_ident(c)}) AS BIGINT) AS {_ident(c)}" for c in params.count_columns
-        )
-        keys = ", ".join(str(i) for i in range(1, 4 + len(lead_attrs)))
-        df = self.spark.sql(
-            f"SELECT r.campaign_id, r.email_id, {_send_day('r.first_sent_at', tz)} AS send_day"
-            f"{attrs}, {sums} FROM {view} r{join} GROUP BY {keys}"
-        )
-        out = _to_pandas(df, days=["send_day"])
-        for a in lead_attrs:
-            out[a] = out[a].fillna("(unknown)")
-        for c in params.count_columns:
-            out[c] = out[c].astype("int64")
-        order = ["campaign_id", "email_id", "send_day", *lead_attrs]
-        out = out.sort_values(order, ignore_index=True, kind="stable")
-        if len(self._cubes) >= _MAX_CACHED:
-            self._cubes.pop(next(iter(self._cubes)))
-        self._cubes[key] = out
-        return out
-
-    def events(
-        self,
-        params: RuleParams,
-        tz: str,
-        sent_between: Bounds | None,
-        event_types: tuple[str, ...] | None = None,
-    ) -> pd.DataFrame:
-        """The counted events of the records (collected to pandas: for small slices).
-
-        Parameters
-        ----------
-        params : RuleParams
-            The rule settings.
-        tz : str
-            The zone of ``send_day``.
-        sent_between : (Timestamp or None, Timestamp or None) or None
-            Keep only records first sent in these half-open UTC bounds (sent basis).
-        event_types : tuple of str, optional
-            Keep only these event types.
-        """
-        view = self.records_view(params)
-        where = "e.f"
-        if sent_between is not None:
-            lo, hi = sent_between
-            where += f" AND r.first_sent_at >= {_ts_lit(lo)}" if lo is not None else ""
-            where += f" AND r.first_sent_at < {_ts_lit(hi)}" if hi is not None else ""
-        if event_types:
-            where += f" AND e.event_type IN ({', '.join(_lit(t) for t in event_types)})"
-        filtered = to_spark_sql(filtered_events_sql(params, self.events_view))
-        df = self.spark.sql(
-            "SELECT e.campaign_id, e.email_id, e.lead_id, e.event_type, e.timestamp, e.link, "
-            f"e.is_bot, e.unsub_link, r.first_sent_at, {_send_day('r.first_sent_at', tz)} "
-            f"AS send_day FROM ({filtered}) e JOIN {view} r "
-            "ON e.campaign_id = r.campaign_id AND e.email_id = r.email_id "
-            f"AND e.lead_id = r.lead_id WHERE {where} ORDER BY e.timestamp"
-        )
-        return _to_pandas(df, instants=["timestamp", "first_sent_at"], days=["send_day"])
-
-    def close(self) -> None:
-        """Release the persisted records and drop the views this engine made."""
-        for name, df in self._records.values():
-            df.unpersist()
-            self.spark.catalog.dropTempView(name)
-        for name in self._leads.values():
-            self.spark.catalog.dropTempView(name)
-        self._records.clear()
-        self._leads.clear()
-        self._cubes.clear()
 
 
 class SparkEventLog(EventLog):
@@ -390,12 +107,12 @@ class SparkEventLog(EventLog):
         events_view: str,
         views: Iterable[str] = (),
     ) -> None:
-        super().__init__(con, summary, dims, rejected, duplicates)
+        self.engine: SparkEngine = SparkEngine(spark, events_view, con)
+        super().__init__(con, summary, dims, rejected, duplicates, engine=self.engine)
         self.spark = spark
         self.events_view = events_view
         self._spark_events = spark.table(events_view)  # over Connect, a view outlives SQL
         self._views = [*views, events_view]
-        self.engine: SparkEngine = SparkEngine(spark, events_view, con)
 
     def close(self) -> None:
         """Release what the log keeps in Spark (persisted events and records, views).
@@ -420,12 +137,8 @@ class SparkEventLog(EventLog):
         """
         if self._events is None:
             cols = [*CANONICAL_COLUMNS, "_seq"]
-            df = self._spark_events.select(*(_ident(c) for c in cols)).orderBy("_seq")
-            out = _to_pandas(df, instants=["timestamp"])
-            labels = dict(enumerate(self._summary.inputs))
-            out["source"] = (out["_seq"] // _SEQ_BASE).map(labels)
-            out["row"] = (out["_seq"] % _SEQ_BASE).astype("int64")
-            self._events = out.drop(columns="_seq")
+            df = self._spark_events.select(*(spark_ident(c) for c in cols)).orderBy("_seq")
+            self._events = with_source_rows(to_pandas(df), self._summary.inputs)
         return self._events
 
     def __repr__(self) -> str:
@@ -551,7 +264,7 @@ def _timestamp_sql(name: str, dtype: T.DataType, tz: str) -> str:
     The Spark counterpart of :func:`campaign_perf._parse.timestamp_sql`: naive values are
     read in ``tz``; strings may be ISO 8601 with or without a zone, or epoch numbers.
     """
-    c, z = _ident(name), _lit(tz)
+    c, z = spark_ident(name), _lit(tz)
     if isinstance(dtype, T.TimestampType):
         return c
     if isinstance(dtype, (T.TimestampNTZType, T.DateType)):
@@ -585,7 +298,10 @@ class _SparkLoader:
         self.rows_read = 0
         self.rejected: list[pd.DataFrame] = []
         self.staged: list[DataFrame] = []
-        self.persisted: list[DataFrame] = []
+        self.no_id = 0  # valid rows without an event_id
+        self.window = _parse.TimeWindow.at_load()  # the plausible time of an event
+        self._persisted: list[DataFrame] = []  # what finish() persists, then releases
+        self._views: list[str] = []  # the temporary views finish() makes, then drops
 
     def _read(self, item: str | Path) -> DataFrame:
         path = str(item)
@@ -602,7 +318,7 @@ class _SparkLoader:
                 df = reader.parquet(path)
             df.schema  # noqa: B018 - Spark Connect reads lazily: a missing path shows here
         except AnalysisException as exc:
-            raise LoadError(f"{path}: cannot be read: {_first_line(exc)}") from exc
+            raise LoadError(f"{path}: cannot be read: {first_line(exc)}") from exc
         return df
 
     def _raw_names(self, label: str, found: list[str]) -> dict[str, str]:
@@ -629,17 +345,19 @@ class _SparkLoader:
                 expr = _parse.text_sql(name, sql_type)
             return F.expr(to_spark_sql(expr))
 
-        kept = {c: f"__raw_{c}" for c in ("event_type", "timestamp", "is_bot") if c in raw}
+        kept: dict[str, str] = {
+            c: f"__raw_{c}" for c in ("event_type", "timestamp", "is_bot") if c in raw
+        }
         parsed = df.select(
             F.monotonically_increasing_id().alias("__cp_mid"),
             *(col(c).alias(c) for c in CANONICAL_COLUMNS),
-            *(F.col(_ident(raw[c])).alias(k) for c, k in kept.items()),
-            F.struct(*(F.col(_ident(c)).cast("string").alias(c) for c in df.columns)).alias(
+            *(F.col(spark_ident(raw[c])).alias(k) for c, k in kept.items()),
+            F.struct(*(F.col(spark_ident(c)).cast("string").alias(c) for c in df.columns)).alias(
                 "__raw"
             ),
         )
         # The ledger's reasons: the embedded loader's own definition, transpiled.
-        reason = to_spark_sql(_parse.reject_reason_sql(kept))
+        reason = to_spark_sql(_parse.reject_reason_sql(kept, self.window))
         return parsed.withColumn("_reason", F.expr(f"NULLIF({reason}, '')"))
 
     def add(self, item: DataFrame | str | Path) -> None:
@@ -664,12 +382,18 @@ class _SparkLoader:
         try:
             counts = (
                 staged.groupBy(part.alias("p"))
-                .agg(F.count("*").alias("n"), F.count("_reason").alias("bad"))
+                .agg(
+                    F.count("*").alias("n"),
+                    F.count("_reason").alias("bad"),
+                    F.count(
+                        F.when(F.col("_reason").isNull() & F.col("event_id").isNull(), 1)
+                    ).alias("no_id"),
+                )
                 .collect()
             )
         except Exception as exc:  # Spark reports unreadable files when a job runs
             staged.unpersist()
-            raise LoadError(f"{label}: cannot be read: {_first_line(exc)}") from exc
+            raise LoadError(f"{label}: cannot be read: {first_line(exc)}") from exc
         n = sum(r["n"] for r in counts)
         if n == 0:
             staged.unpersist()
@@ -682,7 +406,7 @@ class _SparkLoader:
         within = F.col("__cp_mid").bitwiseAND((1 << _PARTITION_BITS) - 1)
         start = F.element_at(F.array(*(F.lit(o) for o in offsets)), (part + 1).cast("int"))
         row = start + within + 1
-        base = len(self.inputs) * _SEQ_BASE
+        base = len(self.inputs) * SEQ_BASE
         if sum(r["bad"] for r in counts):
             bad = parsed.where(F.col("_reason").isNotNull()).select(
                 F.lit(label).alias("source"),
@@ -690,134 +414,98 @@ class _SparkLoader:
                 F.col("_reason").alias("reason"),
                 "__raw.*",
             )
-            rej = _to_pandas(bad.orderBy("row"))
+            rej = to_pandas(bad.orderBy("row"))
             rej = rej.rename(columns={raw[c]: c for c in raw if raw[c] in rej.columns})
             rej["row"] = rej["row"].astype("int64")
             self.rejected.append(rej)
         self.rows_read += n
+        self.no_id += sum(r["no_id"] for r in counts)
         self.inputs.append(label)
-        self.persisted.append(staged)
+        self._persisted.append(staged)  # released by finish(), once the events are cached
         self.staged.append(
             staged.select((F.lit(base) + row).alias("_seq"), *CANONICAL_COLUMNS, "_reason")
         )
 
-    def _source_row(self, col: str, prefix: str = "") -> str:
-        """Spark SQL of the source label and row number of a ``_seq``."""
-        cases = " ".join(f"WHEN {i} THEN {_lit(label)}" for i, label in enumerate(self.inputs))
-        return (
-            f"CASE {col} div {_SEQ_BASE} {cases} END AS {prefix}source, "
-            f"{col} % {_SEQ_BASE} AS {prefix}row"
-        )
+    def _view(self, name: str, sql: str, *, persist: bool = False) -> DataFrame:
+        """Run a query of the engine's one SQL source (transpiled) as a temporary view."""
+        df = self.spark.sql(to_spark_sql(sql))
+        if persist:
+            df = df.persist(StorageLevel.MEMORY_AND_DISK)
+            self._persisted.append(df)
+        df.createOrReplaceTempView(name)
+        self._views.append(name)
+        return df
 
     def finish(self, *, campaigns: Any, emails: Any, leads: Any) -> SparkEventLog:
-        spark = self.spark
+        """Merge duplicates and set orphans aside with the embedded loader's queries
+        (:mod:`campaign_perf.engine.queries`), then sum up."""
+        spark, labels = self.spark, self.inputs
         staged = self.staged[0]
         for more in self.staged[1:]:
             staged = staged.unionByName(more)
         tag = f"cp_{next(_ids)}"
         staged.where("_reason IS NULL").drop("_reason").createOrReplaceTempView(f"{tag}_valid")
-        # 1. Exact duplicates: the same event_id and event type (a retried delivery of one
-        #    event), or, without an id, the same canonical row. An aggregate finds the
-        #    (few) repeated keys and their first occurrence.
-        row_cols = [c for c in CANONICAL_COLUMNS if c not in ("event_id", "event_type")]
-        keys = [
-            "event_id",
-            "event_type",
-            *(f"IF(event_id IS NULL, {_ident(c)}, NULL)" for c in row_cols),
-        ]
-        spark.sql(
-            f"SELECT {', '.join(f'{k} AS _k{i}' for i, k in enumerate(keys))}, "
-            f"min(_seq) AS _keep FROM {tag}_valid GROUP BY {', '.join(keys)} "
-            "HAVING count(*) > 1"
-        ).createOrReplaceTempView(f"{tag}_dup_keys")
-        same = " AND ".join(
-            f"d._k{i} <=> {k.replace('event_id', 'v.event_id')}" for i, k in enumerate(keys)
-        )
-        spark.sql(
-            f"SELECT v._seq, d._keep, v.event_id, v.event_type, v.timestamp, v.campaign_id, "
-            f"v.email_id, v.lead_id FROM {tag}_valid v JOIN {tag}_dup_keys d ON {same} "
-            "WHERE v._seq <> d._keep"
-        ).createOrReplaceTempView(f"{tag}_dups")
-        duplicates = _to_pandas(
-            spark.sql(
-                f"SELECT {self._source_row('_seq')}, "
-                f"{self._source_row('_keep', 'duplicate_of_')}, event_id, event_type, "
-                f"timestamp, campaign_id, email_id, lead_id, _seq FROM {tag}_dups"
-            ),
-            instants=["timestamp"],
-        )
-        for c in ("row", "duplicate_of_row"):
-            duplicates[c] = duplicates[c].astype("int64")
-        duplicates = duplicates.sort_values("_seq", ignore_index=True)
-        dup_seqs = duplicates.pop("_seq")
+        self._views.append(f"{tag}_valid")
+        valid = f"{tag}_valid"
+        # 1. Exact duplicates.
+        self._view(f"{tag}_id_rows", id_rows_sql(valid), persist=True)
+        sql = duplicates_sql(valid, f"{tag}_id_rows", rows_without_id=bool(self.no_id))
+        self._view(f"{tag}_dups", sql, persist=True)
+        duplicates = to_pandas(spark.sql(f"SELECT * FROM {tag}_dups ORDER BY _seq"))
+        id_conflicts = spark.sql(to_spark_sql(id_conflicts_sql(f"{tag}_id_rows"))).collect()[0]["n"]
+        kept = valid
         if len(duplicates):
-            gone = spark.createDataFrame([(int(v),) for v in dup_seqs], "_seq long")
-            gone.createOrReplaceTempView(f"{tag}_gone")
-            kept = f"(SELECT v.* FROM {tag}_valid v LEFT ANTI JOIN {tag}_gone g ON v._seq = g._seq)"
-        else:
-            kept = f"{tag}_valid"
-        # 2. Orphans: activity of a record that has no send. Cached by its view's name
-        #    until the log is closed (dropping the view uncaches it, over Connect too).
-        spark.sql(
-            f"SELECT *, bool_or(event_type = 'sent') OVER (PARTITION BY campaign_id, "
-            f"email_id, lead_id) AS _has_send FROM {kept}"
-        ).createOrReplaceTempView(f"{tag}_flagged")
-        spark.catalog.cacheTable(f"{tag}_flagged", StorageLevel.MEMORY_AND_DISK)
-        # 3. One pass over the flagged events: counts, time range and the names they carry
+            kept = f"{tag}_kept"
+            self._view(kept, without_sql(valid, f"{tag}_dups"))
+        # 2. Orphans: the events of records without a send.
+        self._view(f"{tag}_agg", record_aggregates_sql(RuleParams(as_of=None), kept))
+        self._view(f"{tag}_orphans", orphans_sql(kept, f"{tag}_agg"), persist=True)
+        orphans = to_pandas(
+            spark.sql(to_spark_sql(rows_as_text_sql(f"{tag}_orphans", ORPHAN_REASON)))
+        )
+        view = f"{tag}_events"
+        cols = ", ".join(quote_ident(c) for c in ("_seq", *CANONICAL_COLUMNS))
+        counted = without_sql(kept, f"{tag}_orphans") if len(orphans) else f"SELECT * FROM {kept}"
+        # The counted events: a view cached by its name until the log is closed (a Spark
+        # Connect DataFrame is re-read from its SQL, after the views it used are dropped).
+        spark.sql(to_spark_sql(f"SELECT {cols} FROM ({counted})")).createOrReplaceTempView(view)
+        spark.catalog.cacheTable(view, StorageLevel.MEMORY_AND_DISK)
+        # 3. One pass over the events: counts, time range and the names they carry
         #    (per campaign and email, each with the time of its latest non-missing value).
         latest = "max_by({c}, timestamp) FILTER (WHERE {c} IS NOT NULL) AS {c}, " + (
             "max(timestamp) FILTER (WHERE {c} IS NOT NULL) AS {c}_at"
         )
         names = ", ".join(latest.format(c=c) for c in ("campaign_name", "program", "email_name"))
-        pairs = _to_pandas(
+        pairs = to_pandas(
             spark.sql(
-                f"SELECT _has_send, campaign_id, email_id, count(*) AS n, "
+                f"SELECT campaign_id, email_id, count(*) AS n, "
                 f"min(timestamp) AS first, max(timestamp) AS last, {names} "
-                f"FROM {tag}_flagged GROUP BY 1, 2, 3"
-            ),
-            instants=["first", "last", "campaign_name_at", "program_at", "email_name_at"],
+                f"FROM {view} GROUP BY 1, 2"
+            )
         )
-        sent = pairs[pairs["_has_send"]]
-        n_orphans = int(pairs.loc[~pairs["_has_send"], "n"].sum())
-        orphans = pd.DataFrame()
-        if n_orphans:
-            # Values as text, as the embedded engine writes them (timestamps with offset).
-            as_text = ", ".join(
-                f"concat(CAST({_ident(c)} AS STRING), '+00') AS {_ident(c)}"
-                if c == "timestamp"
-                else f"CAST({_ident(c)} AS STRING) AS {_ident(c)}"
-                for c in CANONICAL_COLUMNS
-            )
-            orphans = _to_pandas(
-                spark.sql(
-                    f"SELECT {self._source_row('_seq')}, {_lit(_ORPHAN_REASON)} AS reason, "
-                    f"{as_text} FROM {tag}_flagged WHERE NOT _has_send ORDER BY _seq"
-                )
-            )
-        cols = ", ".join(_ident(c) for c in ("_seq", *CANONICAL_COLUMNS))
-        events = spark.sql(f"SELECT {cols} FROM {tag}_flagged WHERE _has_send")
-        view = f"{tag}_events"
-        events.createOrReplaceTempView(view)
-        for frame in self.persisted:
+        for frame in self._persisted:
             frame.unpersist()
-        for name in ("valid", "dup_keys", "dups", "gone"):
-            spark.catalog.dropTempView(f"{tag}_{name}")
+        for name in self._views:
+            spark.catalog.dropTempView(name)
+        duplicates = duplicates_frame(duplicates, labels)
+        orphans = with_source_rows(orphans, labels)
 
         rejected = combine_ledgers([*self.rejected, orphans])
         by_reason = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
         summary = LoadSummary(
             inputs=list(self.inputs),
             rows_read=self.rows_read,
-            events=int(sent["n"].sum()),
+            events=int(pairs["n"].sum()),
             rejected=len(rejected),
             rejected_by_reason={str(k): int(v) for k, v in by_reason.items()},
             duplicates=len(duplicates),
-            orphaned=n_orphans,
-            first_event=sent["first"].min() if len(sent) else None,
-            last_event=sent["last"].max() if len(sent) else None,
+            orphaned=len(orphans),
+            first_event=pairs["first"].min() if len(pairs) else None,
+            last_event=pairs["last"].max() if len(pairs) else None,
+            id_conflicts=int(id_conflicts),
         )
         con = connect()
-        _inline_names(con, sent)
+        _inline_names(con, pairs)
         dims = load_dimensions(con, campaigns=campaigns, emails=emails, leads=leads)
         return SparkEventLog(
             con,
@@ -827,7 +515,6 @@ class _SparkLoader:
             duplicates,
             spark=self.spark,
             events_view=view,
-            views=[f"{tag}_flagged"],
         )
 
 
@@ -861,8 +548,3 @@ def _inline_names(con: Any, pairs: pd.DataFrame) -> None:
         + " FROM _names_df"
     )
     con.unregister("_names_df")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -341,19 +341,18 @@ class ReportCore:
             ``campaign_name, program, status, email_name`` and the counts.
         """
         # Charts, table, totals and subtotals of one report all ask for the same cube slice:
-        # keep the last few on the log (a Report is immutable, so its settings are the key).
-        params = self.rule_params
-        key = (params, self.tz, self._lead_dims(), self.filters, all_days,
+        # the engine keeps it (a Report is immutable, so its settings are the key).
+        params, attrs = self.rule_params, self._lead_dims()
+        key = ("cube", params, self.tz, attrs, self.filters, all_days,
                None if all_days else (self.basis, self.frame))  # fmt: skip
-        memo = self.log._slices
-        if key not in memo:
-            c = self.log.engine.cube(params, self.tz, self._lead_dims())  # type: ignore[arg-type]
+
+        def make() -> pd.DataFrame:
+            c = self.log.engine.cube(params, self.tz, attrs)
             if not all_days:
                 c = c[self._in_frame(c["send_day"])]
-            if len(memo) >= 32:
-                memo.pop(next(iter(memo)))
-            memo[key] = self._filter(self._named(c))
-        return memo[key].copy(deep=False)
+            return self._filter(self._named(c))
+
+        return self.log.engine.memo(key, make).copy(deep=False)
 
     def _in_frame(self, send_day: pd.Series) -> np.ndarray:
         """Which send days are in the frame (all of them on the activity basis)."""
@@ -476,15 +475,17 @@ class ReportCore:
             ``campaign_id, email_id, lead_id, event_type, timestamp, link, is_bot,
             unsub_link, first_sent_at, send_day`` and the names.
         """
-        sent_between = self.frame.bounds_utc(self.tz) if self.basis == "sent" else None
-        e = self.log.engine.events(
-            self.rule_params,  # type: ignore[arg-type]
-            self.tz,
-            sent_between,
-            tuple(event_types) if event_types else None,
-        )
-        e = self._with_lead_attrs(self._named(e[self._in_frame(e["send_day"])]))
-        return self._filter(e).reset_index(drop=True)
+        types = tuple(event_types) if event_types else None
+        params, basis, frame = self.rule_params, self.basis, self.frame
+        key = ("events", params, self.tz, basis, frame, self.filters, types)
+
+        def make() -> pd.DataFrame:
+            sent_between = frame.bounds_utc(self.tz) if basis == "sent" else None
+            e = self.log.engine.events(params, self.tz, sent_between, types)
+            e = self._with_lead_attrs(self._named(e[self._in_frame(e["send_day"])]))
+            return self._filter(e).reset_index(drop=True)
+
+        return self.log.engine.memo(key, make).copy(deep=False)
 
     # -- judging differences -----------------------------------------------------------
     def compare(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import ast
 import html
 import inspect
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -623,28 +622,13 @@ def _rates_over_time(
 
 
 # -- from the events --------------------------------------------------------------------
-#: The last opens and clicks read: (the log, what selects them, the events).
-_EVENTS_CACHE: list[tuple[weakref.ref, tuple[Any, ...], pd.DataFrame]] = []
-
-
 def _activity(rep: ReportCore) -> pd.DataFrame:
-    """The report's opens and counted clicks, from :meth:`Report.events`.
-
-    The last result is kept, keyed by what selects the events (rule settings, zone, frame,
-    basis, filters): the dashboard draws several event charts of one report, and a change
-    of columns or grouping does not change them.
-    """
-    key = (rep.rule_params, rep.tz, rep.frame, rep.basis, rep.filters)
-    if _EVENTS_CACHE:
-        log, old_key, events = _EVENTS_CACHE[0]
-        if log() is rep.log and old_key == key:
-            return events
+    """The report's opens and counted clicks, from :meth:`Report.events` (which the engine
+    keeps: the dashboard draws several event charts of one report)."""
     e = rep.events(event_types=("open", "click"))
     counted = (e["event_type"] == "open") | ((e["event_type"] == "click") & ~e["unsub_link"])
     cols = ["campaign_id", "email_id", "lead_id", "event_type", "timestamp", "link"]
-    out = e.loc[counted, [*cols, "first_sent_at"]].reset_index(drop=True)
-    _EVENTS_CACHE[:] = [(weakref.ref(rep.log), key, out)]
-    return out
+    return e.loc[counted, [*cols, "first_sent_at"]].reset_index(drop=True)
 
 
 def _engagement(

@@ -1,0 +1,250 @@
+"""Every query over events and records besides the rules, written once in DuckDB's dialect.
+
+The loader's duplicate and orphan search and the three reads a report makes (the cube, the
+records, the counted events) are SQL text here, beside the rules (:mod:`.rules`). The
+embedded engine runs them as they are; the Spark engine runs them transpiled by sqlglot
+(:func:`campaign_perf.engine.spark.to_spark_sql`) and supplies only what is Spark's own:
+temporary views, persisting, collecting to pandas. So this SQL keeps to what means the same
+in both dialects: ordinal ``GROUP BY``, ``AT TIME ZONE`` for a local day, ``SEMI``/``ANTI``
+joins, windows over named partitions.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from campaign_perf.engine.rules import RuleParams, filtered_events_sql, instant_literal
+from campaign_perf.engine.sql import quote_ident, quote_literal
+from campaign_perf.schema import CANONICAL_COLUMNS, RECORD_KEY
+
+__all__ = [
+    "Bounds",
+    "counted_events_sql",
+    "cube_sql",
+    "duplicates_sql",
+    "id_conflicts_sql",
+    "id_rows_sql",
+    "orphans_sql",
+    "records_by_day_sql",
+    "rows_as_text_sql",
+    "without_sql",
+]
+
+Bounds = tuple[pd.Timestamp | None, pd.Timestamp | None]
+_ON_RECORD = " AND ".join(f"e.{c} = r.{c}" for c in RECORD_KEY)
+#: What the loader shows of a merged duplicate.
+_DUPLICATE_COLUMNS = "_seq, _keep, event_id, event_type, timestamp, campaign_id, email_id, lead_id"
+
+
+def _local_day(instant: str, tz: str) -> str:
+    """SQL of the calendar day, in zone ``tz``, of a UTC instant."""
+    return f"CAST({instant} AT TIME ZONE {quote_literal(tz)} AS DATE)"
+
+
+# -- loading: duplicates and orphans ------------------------------------------------------
+def id_rows_sql(events: str) -> str:
+    """The rows whose ``event_id`` another row carries too, each with the first row of its
+    event and whether the id also names another record's event.
+
+    Ids are grouped by their hash (one key, few groups of more than one row); the rows of
+    a repeated hash are then grouped by the values themselves, so a hash collision adds a
+    candidate row, never a duplicate.
+
+    Parameters
+    ----------
+    events : str
+        A table or view of valid events with ``_seq`` (their order across inputs).
+
+    Returns
+    -------
+    str
+        SQL returning ``_seq, _keep, _conflict, event_id, event_type, timestamp,
+        campaign_id, email_id, lead_id``: ``_keep`` is the ``_seq`` of the first row of the
+        same event (the same id, event type and record), ``_conflict`` whether a row of
+        another record carries the id too.
+    """
+    by_id = "OVER (PARTITION BY event_id)"
+    conflict = " OR ".join(f"min({c}) {by_id} <> max({c}) {by_id}" for c in RECORD_KEY)
+    return f"""
+        SELECT _seq,
+            min(_seq) OVER (PARTITION BY event_id, event_type, {", ".join(RECORD_KEY)}) AS _keep,
+            ({conflict}) AS _conflict,
+            event_id, event_type, timestamp, campaign_id, email_id, lead_id
+        FROM {events}
+        WHERE event_id IS NOT NULL AND hash(event_id) IN (
+            SELECT hash(event_id) FROM {events} WHERE event_id IS NOT NULL
+            GROUP BY 1 HAVING count(*) > 1)
+    """
+
+
+def id_conflicts_sql(id_rows: str) -> str:
+    """SQL of the number of events kept (not duplicates) whose ``event_id`` another
+    record's event carries too, from the rows of :func:`id_rows_sql`."""
+    return f"SELECT count(*) AS n FROM {id_rows} WHERE _conflict AND _seq = _keep"
+
+
+def duplicates_sql(events: str, id_rows: str, *, rows_without_id: bool) -> str:
+    """The exact duplicates: rows that repeat an earlier row's event.
+
+    With an ``event_id``, the same id, event type and record (campaign, email, lead): a
+    retried delivery of one event. Rows that share an id but not the record are distinct
+    events (counted by :func:`id_conflicts_sql`). Without an id, the same canonical row.
+    The first occurrence (lowest ``_seq``) is kept.
+
+    Parameters
+    ----------
+    events : str
+        The valid events (with ``_seq``).
+    id_rows : str
+        The rows of :func:`id_rows_sql` over ``events`` (a table or view).
+    rows_without_id : bool
+        Whether some events have no ``event_id`` (else their search is skipped).
+
+    Returns
+    -------
+    str
+        SQL returning ``_seq, _keep`` (the row it repeats), ``event_id, event_type,
+        timestamp, campaign_id, email_id, lead_id``.
+    """
+    found = [f"SELECT {_DUPLICATE_COLUMNS} FROM {id_rows} WHERE _seq <> _keep"]
+    if rows_without_id:
+        row = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS if c != "event_id")
+        found.append(
+            f"SELECT {_DUPLICATE_COLUMNS} FROM ("
+            f"SELECT *, min(_seq) OVER (PARTITION BY {row}) AS _keep FROM {events} "
+            f"WHERE event_id IS NULL AND hash({row}) IN (SELECT hash({row}) FROM {events} "
+            "WHERE event_id IS NULL GROUP BY 1 HAVING count(*) > 1)) WHERE _seq <> _keep"
+        )
+    return " UNION ALL ".join(found)
+
+
+def without_sql(events: str, excluded: str) -> str:
+    """The events but the rows whose ``_seq`` is in ``excluded`` (a table or view)."""
+    return f"SELECT e.* FROM {events} e ANTI JOIN {excluded} x ON e._seq = x._seq"
+
+
+def orphans_sql(events: str, aggregates: str) -> str:
+    """The orphaned rows: the events of records that have no send.
+
+    Parameters
+    ----------
+    events : str
+        The events (duplicates merged).
+    aggregates : str
+        :func:`~.rules.record_aggregates_sql` over ``events`` (a table or view).
+    """
+    on = " AND ".join(f"e.{c} = k.{c}" for c in RECORD_KEY)
+    return (
+        f"SELECT e.* FROM {events} e SEMI JOIN "
+        f"(SELECT * FROM {aggregates} WHERE first_sent_at IS NULL) k ON {on}"
+    )
+
+
+def rows_as_text_sql(rows: str, reason: str) -> str:
+    """Rows set aside as the ledger holds them: ``_seq``, the reason, every value as text.
+
+    An instant reads as DuckDB writes one (``2026-03-02 09:00:00+00``): the UTC time, then
+    the offset, written out so that Spark writes the same.
+    """
+    text = {c: f"CAST({quote_ident(c)} AS VARCHAR)" for c in CANONICAL_COLUMNS}
+    text["timestamp"] = "CAST(CAST(timestamp AS TIMESTAMP) AS VARCHAR) || '+00'"
+    values = ", ".join(f"{sql} AS {quote_ident(c)}" for c, sql in text.items())
+    return f"SELECT _seq, {quote_literal(reason)} AS reason, {values} FROM {rows} ORDER BY _seq"
+
+
+# -- reporting: cube, records, events -----------------------------------------------------
+def cube_sql(
+    params: RuleParams,
+    records: str,
+    tz: str,
+    lead_attrs: tuple[str, ...] = (),
+    leads: str = "leads",
+) -> str:
+    """The counts of the records summed by campaign, email, send day and lead attributes.
+
+    Parameters
+    ----------
+    params : RuleParams
+        The rule settings the records were built with (their counts are summed).
+    records : str
+        The records' table or view (:func:`~.rules.records_sql`).
+    tz : str
+        The zone of the send days.
+    lead_attrs : tuple of str
+        Lead attributes to keep as dimensions, as text (``(unknown)`` for a lead without).
+    leads : str
+        The leads' table or view (``lead_id`` and the attributes).
+
+    Returns
+    -------
+    str
+        SQL returning ``campaign_id, email_id, send_day`` (a date), the lead attributes,
+        then the counts of ``params.count_columns``, ordered by the dimensions.
+    """
+    attrs = "".join(
+        f", coalesce(CAST(l.{quote_ident(a)} AS VARCHAR), '(unknown)') AS {quote_ident(a)}"
+        for a in lead_attrs
+    )
+    join = f" LEFT JOIN {leads} l ON l.lead_id = r.lead_id" if lead_attrs else ""
+    sums = ", ".join(
+        f"CAST(sum(r.{quote_ident(c)}) AS BIGINT) AS {quote_ident(c)}" for c in params.count_columns
+    )
+    keys = ", ".join(str(i) for i in range(1, 4 + len(lead_attrs)))
+    return (
+        f"SELECT r.campaign_id, r.email_id, {_local_day('r.first_sent_at', tz)} AS send_day"
+        f"{attrs}, {sums} FROM {records} r{join} GROUP BY {keys} ORDER BY {keys}"
+    )
+
+
+def records_by_day_sql(records: str, tz: str) -> str:
+    """The records, each with ``send_day``: the day of its first send in zone ``tz``."""
+    return (
+        f"SELECT *, {_local_day('first_sent_at', tz)} AS send_day FROM {records} "
+        "ORDER BY campaign_id, email_id, lead_id"
+    )
+
+
+def counted_events_sql(
+    params: RuleParams,
+    events: str,
+    records: str,
+    tz: str,
+    sent_between: Bounds | None,
+    event_types: tuple[str, ...] | None = None,
+) -> str:
+    """The counted events of the records, each with its record's first send.
+
+    Parameters
+    ----------
+    params : RuleParams
+        The rule settings.
+    events : str
+        The canonical events' table or view.
+    records : str
+        The records of ``params`` over ``events``.
+    tz : str
+        The zone of ``send_day``.
+    sent_between : (Timestamp or None, Timestamp or None) or None
+        Keep only records first sent in these half-open UTC bounds (sent basis).
+    event_types : tuple of str, optional
+        Keep only these event types.
+
+    Returns
+    -------
+    str
+        SQL returning ``campaign_id, email_id, lead_id, event_type, timestamp, link,
+        is_bot, unsub_link, first_sent_at, send_day``, in time order.
+    """
+    where = "e.f"
+    if sent_between is not None:
+        lo, hi = sent_between
+        where += f" AND r.first_sent_at >= {instant_literal(lo)}" if lo is not None else ""
+        where += f" AND r.first_sent_at < {instant_literal(hi)}" if hi is not None else ""
+    if event_types:
+        where += f" AND e.event_type IN ({', '.join(quote_literal(t) for t in event_types)})"
+    return (
+        "SELECT e.campaign_id, e.email_id, e.lead_id, e.event_type, e.timestamp, e.link, "
+        f"e.is_bot, e.unsub_link, r.first_sent_at, {_local_day('r.first_sent_at', tz)} "
+        f"AS send_day FROM ({filtered_events_sql(params, events)}) e JOIN {records} r "
+        f"ON {_ON_RECORD} WHERE {where} ORDER BY e.timestamp"
+    )
