@@ -12,7 +12,7 @@ import datetime as dt
 import html
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Self
 
 import numpy as np
@@ -94,62 +94,122 @@ class ReportCore:
     """
 
     log: EventLog
-    time_frame: TimeFrame | str | None = "all time"
-    tz: str = "UTC"
-    today: dt.date | str | None = None
-    as_of: pd.Timestamp | str | None = None
-    basis: Basis = "sent"
-    exclude_bots: bool = False
-    proximity_seconds: int | None = None
-    week_start: int | str = 0
-    unsubscribe_link_pattern: str = DEFAULT_UNSUBSCRIBE_LINK_PATTERN
-    columns: tuple[str, ...] | Sequence[str] | None = None
-    group_by: tuple[str, ...] | Sequence[str] | str = ("campaign_email",)
-    filters: Filters = field(default_factory=Filters)
+    time_frame: TimeFrame
+    tz: str
+    today: dt.date
+    as_of: pd.Timestamp
+    basis: Basis
+    exclude_bots: bool
+    proximity_seconds: int | None
+    week_start: int
+    unsubscribe_link_pattern: str
+    columns: tuple[str, ...]
+    group_by: tuple[str, ...]
+    filters: Filters
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.log, EventLog):
+    def __init__(
+        self,
+        log: EventLog,
+        time_frame: TimeFrame | str | None = "all time",
+        tz: str = "UTC",
+        today: dt.date | str | None = None,
+        as_of: pd.Timestamp | str | None = None,
+        basis: Basis = "sent",
+        exclude_bots: bool = False,
+        proximity_seconds: int | None = None,
+        week_start: int | str = 0,
+        unsubscribe_link_pattern: str = DEFAULT_UNSUBSCRIBE_LINK_PATTERN,
+        columns: Sequence[str] | None = None,
+        group_by: Sequence[str] | str = ("campaign_email",),
+        filters: Filters | None = None,
+    ) -> None:
+        if not isinstance(log, EventLog):
             raise ReportError(
-                f"Report needs an EventLog (from cp.load_events), not {type(self.log).__name__}"
+                f"Report needs an EventLog (from cp.load_events), not {type(log).__name__}"
             )
-        tz = check_tz(self.tz)
-        put = object.__setattr__
-        put(self, "tz", tz)
-        put(self, "time_frame", TimeFrame.parse(self.time_frame))
-        put(self, "week_start", parse_week_start(self.week_start))
-        if self.basis not in ("sent", "activity"):
-            raise ReportError(f"basis must be 'sent' or 'activity', not {self.basis!r}")
-        put(self, "as_of", self._resolve_as_of(self.as_of))
-        put(self, "today", self._resolve_today(self.today))
-        if not isinstance(self.exclude_bots, (bool, np.bool_)):
-            raise ReportError(f"exclude_bots must be True or False, not {self.exclude_bots!r}")
-        put(self, "exclude_bots", bool(self.exclude_bots))
-        if self.proximity_seconds is not None:
-            s = self.proximity_seconds
-            if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= 3:
+        object.__setattr__(self, "log", log)
+        self._settle(
+            time_frame=time_frame,
+            tz=tz,
+            today=today,
+            as_of=as_of,
+            basis=basis,
+            exclude_bots=exclude_bots,
+            proximity_seconds=proximity_seconds,
+            week_start=week_start,
+            unsubscribe_link_pattern=unsubscribe_link_pattern,
+            columns=columns,
+            group_by=group_by,
+            filters=Filters() if filters is None else filters,
+        )
+
+    def _settle(self, **raw: Any) -> None:
+        """Clean the settings given, in the order they depend on one another, and set them.
+
+        The one place where settings are checked: the constructor passes all of them,
+        :meth:`_replace` only those that change (the others are clean already).
+        """
+        unknown = raw.keys() - {f.name for f in dataclasses.fields(self)} - {"log"}
+        if unknown:
+            raise ReportError(f"unknown report setting(s): {', '.join(sorted(unknown))}")
+        clean: dict[str, Any] = {}
+        if "tz" in raw:
+            clean["tz"] = check_tz(raw["tz"])
+        if "time_frame" in raw:
+            clean["time_frame"] = TimeFrame.parse(raw["time_frame"])
+        if "week_start" in raw:
+            clean["week_start"] = parse_week_start(raw["week_start"])
+        if "basis" in raw:
+            if raw["basis"] not in ("sent", "activity"):
+                raise ReportError(f"basis must be 'sent' or 'activity', not {raw['basis']!r}")
+            clean["basis"] = raw["basis"]
+        tz = clean.get("tz") or self.tz
+        if "as_of" in raw:
+            clean["as_of"] = self._resolve_as_of(raw["as_of"], tz)
+        if "today" in raw:
+            clean["today"] = self._resolve_today(raw["today"], tz, clean.get("as_of"))
+        if "exclude_bots" in raw:
+            if not isinstance(raw["exclude_bots"], bool | np.bool_):
                 raise ReportError(
-                    f"proximity_seconds must be a whole number from 0 to 3, not {s!r}"
+                    f"exclude_bots must be True or False, not {raw['exclude_bots']!r}"
                 )
-            put(self, "proximity_seconds", int(s))
-            if not self.exclude_bots:
-                warnings.warn(
-                    "proximity_seconds flags bot activity; it is removed only with "
-                    "exclude_bots=True",
-                    UserWarning,
-                    stacklevel=3,
-                )
-        cols = DEFAULT_COLUMNS if self.columns is None else _tuple(self.columns)
-        for c in cols:
-            get_metric(c, METRICS)
-        if not cols:
-            raise ReportError("choose at least one column")
-        put(self, "columns", cols)
-        put(self, "group_by", self._check_groups(_tuple(self.group_by)))
-        for attr in self.filters.lead_attrs():
-            self._check_lead_attr(attr)
+            clean["exclude_bots"] = bool(raw["exclude_bots"])
+        if "proximity_seconds" in raw:
+            s = raw["proximity_seconds"]
+            if s is not None:
+                if isinstance(s, bool) or not isinstance(s, int | np.integer) or not 0 <= s <= 3:
+                    raise ReportError(
+                        f"proximity_seconds must be a whole number from 0 to 3, not {s!r}"
+                    )
+                s = int(s)
+                if not clean.get("exclude_bots", getattr(self, "exclude_bots", False)):
+                    warnings.warn(
+                        "proximity_seconds flags bot activity; it is removed only with "
+                        "exclude_bots=True",
+                        UserWarning,
+                        stacklevel=4,
+                    )
+            clean["proximity_seconds"] = s
+        if "unsubscribe_link_pattern" in raw:
+            clean["unsubscribe_link_pattern"] = str(raw["unsubscribe_link_pattern"])
+        if "columns" in raw:
+            cols = DEFAULT_COLUMNS if raw["columns"] is None else _tuple(raw["columns"])
+            for c in cols:
+                get_metric(c, METRICS)
+            if not cols:
+                raise ReportError("choose at least one column")
+            clean["columns"] = cols
+        if "group_by" in raw:
+            clean["group_by"] = self._check_groups(_tuple(raw["group_by"]))
+        if "filters" in raw:
+            for attr in raw["filters"].lead_attrs():
+                self._check_lead_attr(attr)
+            clean["filters"] = raw["filters"]
+        for name, value in clean.items():
+            object.__setattr__(self, name, value)
 
     # -- resolving settings -----------------------------------------------------------
-    def _resolve_as_of(self, value: Any) -> pd.Timestamp:
+    def _resolve_as_of(self, value: Any, tz: str) -> pd.Timestamp:
         if value is None:
             last = self.log.time_range[1]
             return last if last is not None else pd.Timestamp.now(tz="UTC")
@@ -158,14 +218,14 @@ class ReportCore:
         except (ValueError, TypeError) as exc:
             raise ReportError(f"as_of {value!r} is not a timestamp: {exc}") from None
         if ts.tzinfo is None:
-            ts = ts.tz_localize(self.tz, nonexistent="shift_forward", ambiguous=True)
+            ts = ts.tz_localize(tz, nonexistent="shift_forward", ambiguous=True)
         return ts.tz_convert("UTC")
 
-    def _resolve_today(self, value: Any) -> dt.date:
+    def _resolve_today(self, value: Any, tz: str, as_of: pd.Timestamp | None) -> dt.date:
         if value is None:
-            return today_in(self.tz)
+            return today_in(tz)
         if isinstance(value, str) and value.strip().lower().replace("-", "_") == "as_of":
-            return self.as_of.tz_convert(self.tz).date()  # type: ignore[union-attr]
+            return (self.as_of if as_of is None else as_of).tz_convert(tz).date()
         if isinstance(value, dt.datetime | pd.Timestamp):
             return value.date()
         if isinstance(value, dt.date):
@@ -203,15 +263,15 @@ class ReportCore:
     @property
     def frame(self) -> DateRange:
         """The time frame as days in the report's zone (inclusive; None for an open side)."""
-        return self.time_frame.resolve(self.today, self.week_start)  # type: ignore[union-attr,arg-type]
+        return self.time_frame.resolve(self.today, self.week_start)
 
     @property
     def rule_params(self) -> RuleParams:
         """The settings the counting rules run with."""
         frame = self.frame.bounds_utc(self.tz) if self.basis == "activity" else None
         return RuleParams(
-            as_of=self.as_of,  # type: ignore[arg-type]
-            exclude_bots=self.exclude_bots,  # type: ignore[arg-type]
+            as_of=self.as_of,
+            exclude_bots=self.exclude_bots,
             proximity_seconds=self.proximity_seconds,
             unsubscribe_link_pattern=self.unsubscribe_link_pattern,
             frame=frame,
@@ -226,7 +286,7 @@ class ReportCore:
     @property
     def metrics(self) -> list[Metric]:
         """The metrics of the report's columns."""
-        return [METRICS[c] for c in self.columns]  # type: ignore[union-attr]
+        return [METRICS[c] for c in self.columns]
 
     @property
     def description(self) -> str:
@@ -240,11 +300,11 @@ class ReportCore:
 
     # -- changing settings ------------------------------------------------------------
     def _replace(self, **changes: Any) -> Self:
-        if {"proximity_seconds", "exclude_bots"} & changes.keys():
-            return dataclasses.replace(self, **changes)
-        with warnings.catch_warnings():  # the bot settings were already warned about
-            warnings.simplefilter("ignore", UserWarning)
-            return dataclasses.replace(self, **changes)
+        """A copy with some settings changed; only those are checked again."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._settle(**changes)
+        return new
 
     def with_time_frame(self, time_frame: TimeFrame | str | None) -> Self:
         """A copy over another time frame."""
@@ -321,7 +381,7 @@ class ReportCore:
 
     # -- computing --------------------------------------------------------------------
     def _lead_dims(self) -> tuple[str, ...]:
-        attrs = [g for g in self.group_by if g not in GROUPS]  # type: ignore[union-attr]
+        attrs = [g for g in self.group_by if g not in GROUPS]
         attrs += [a for a in self.filters.lead_attrs() if a not in attrs]
         return tuple(sorted(attrs))
 
@@ -400,7 +460,7 @@ class ReportCore:
 
     def _group_columns(self, c: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         keys: list[str] = []
-        for g in self.group_by:  # type: ignore[union-attr]
+        for g in self.group_by:
             if g == "week":
                 shift = (c["send_day"].dt.day_of_week - self.week_start) % 7  # type: ignore[operator]
                 c = c.assign(send_week=c["send_day"] - pd.to_timedelta(shift, unit="D"))
@@ -410,30 +470,18 @@ class ReportCore:
         return c, keys
 
     def _with_metrics(self, sums: pd.DataFrame) -> pd.DataFrame:
-        return compute_metrics(sums, self.columns)  # type: ignore[arg-type]
+        return compute_metrics(sums, self.columns)
 
-    def table(self, *, ci: bool = False, confidence: float = 0.95) -> pd.DataFrame:
+    def table(self) -> pd.DataFrame:
         """The report: one row per group, the group ids and names, then the metric columns.
 
         Counts are integers; rates are fractions (0.25 is 25 %), missing (NaN) where the
         denominator is 0. No total rows: see :meth:`total` and :meth:`formatted`.
 
-        Parameters
-        ----------
-        ci : bool, default False
-            Add Wilson confidence intervals (``<rate>_low``, ``<rate>_high``) after each
-            rate that is a proportion.
-        confidence : float, default 0.95
-            The intervals' confidence level.
-
         Returns
         -------
         pandas.DataFrame
         """
-        if ci:
-            from campaign_perf.report.stats import table_with_ci
-
-            return table_with_ci(self, confidence)
         c, keys = self._group_columns(self.cube())
         if c.empty:
             cols = [*keys, *self.count_columns]
@@ -459,7 +507,7 @@ class ReportCore:
     def records(self) -> pd.DataFrame:
         """The records behind the report: one row per (campaign, email, lead) with its
         ``first_sent_at``, ``send_day``, status flags and engagement (for drill-down)."""
-        r = self.log.engine.records(self.rule_params, self.tz)  # type: ignore[arg-type]
+        r = self.log.engine.records(self.rule_params, self.tz)
         r = self._with_lead_attrs(self._named(r[self._in_frame(r["send_day"])]))
         return self._filter(r).reset_index(drop=True)
 
@@ -487,29 +535,6 @@ class ReportCore:
 
         return self.log.engine.memo(key, make).copy(deep=False)
 
-    # -- judging differences -----------------------------------------------------------
-    def compare(
-        self,
-        a: str,
-        b: str,
-        *,
-        campaign: str | None = None,
-        metrics: Sequence[str] | None = None,
-        confidence: float = 0.95,
-    ) -> pd.DataFrame:
-        """Champion (a) against challenger (b): a two-proportion test per rate with a
-        verdict in plain words (see :func:`campaign_perf.stats.compare_emails`)."""
-        from campaign_perf.report.stats import compare_emails
-
-        return compare_emails(self, a, b, campaign=campaign, metrics=metrics, confidence=confidence)
-
-    def compare_periods(self, *, confidence: float = 0.95) -> pd.DataFrame:
-        """This time frame against the previous one of equal length, with deltas (see
-        :func:`campaign_perf.stats.compare_periods`)."""
-        from campaign_perf.report.stats import compare_periods
-
-        return compare_periods(self, confidence=confidence)
-
     # -- for people ---------------------------------------------------------------------
     def formatted(self, *, subtotals: bool = True, total: bool = True) -> pd.DataFrame:
         """The table as people read it: labels, formatted numbers, campaign subtotals
@@ -527,7 +552,7 @@ class ReportCore:
         return as_text(self, rows).reset_index(drop=True)
 
     def __repr__(self) -> str:
-        return f"<Report {self.description}; by {', '.join(self.group_by)}>"  # type: ignore[arg-type]
+        return f"<Report {self.description}; by {', '.join(self.group_by)}>"
 
     def _repr_html_(self) -> str:
         t = self.formatted()
