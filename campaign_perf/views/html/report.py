@@ -16,9 +16,11 @@ the script writes names with ``textContent`` only, so that they stay text.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -29,32 +31,43 @@ import numpy as np
 import pandas as pd
 
 from campaign_perf._version import __version__
-from campaign_perf.errors import MetricError, ReportError
-from campaign_perf.metrics import METRICS, expression_tree
-from campaign_perf.report.groups import GROUP_LABELS, GROUPS
-from campaign_perf.timeframes import PAST_DAYS, TimeFrame, preset_choices
+from campaign_perf.errors import MetricError, ReportError, TimeFrameError
+from campaign_perf.metrics import METRICS, expression_tree, format_value
+from campaign_perf.report.groups import GROUPS
+from campaign_perf.report.rows import table_rows
+from campaign_perf.spreadsheet import FORMULA_PREFIXES
+from campaign_perf.timeframes import PAST_DAYS, DateRange, TimeFrame, preset_choices
+from campaign_perf.views import aggregates
+from campaign_perf.views.specs import (
+    CHART_KINDS,
+    FORMATS,
+    PALETTE,
+    chart_base,
+    chart_kind,
+    chart_spec,
+    frame_text,
+    metric_series,
+    plotly_text,
+    short_link,
+    table_spec,
+)
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from campaign_perf.report.core import ReportCore
 
 __all__ = [
-    "RECOMPUTED_CHARTS",
     "HtmlOptions",
     "PlotlyJS",
     "content_security_policy",
+    "packed",
     "report_data",
     "script_json",
     "to_html",
+    "unpacked",
     "write_html",
 ]
 
 PlotlyJS = Literal["inline", "cdn"]
-
-#: The charts the page redraws from the recomputed numbers when the reader changes the
-#: time frame or the filters; the others show the report's own frame.
-RECOMPUTED_CHARTS: tuple[str, ...] = ("rates", "funnel")
 
 _CDN_HOST = "https://cdn.plot.ly"
 _JSON_ESCAPES = {
@@ -127,6 +140,14 @@ def _leaves(tree: Any) -> set[str]:
     return set()
 
 
+def _finite(tree: Any) -> bool:
+    """Whether every constant of an expression tree is a finite number (JSON has no
+    infinity: a metric with ``1e999`` in it is left out, like one Python cannot compute)."""
+    if isinstance(tree, float):
+        return math.isfinite(tree)
+    return all(_finite(t) for t in tree[1:]) if isinstance(tree, list) else True
+
+
 def _metrics(rep: ReportCore) -> list[dict[str, Any]]:
     """The metrics a reader can choose: the report's columns first, then the others."""
     counts = set(rep.count_columns)
@@ -138,7 +159,7 @@ def _metrics(rep: ReportCore) -> list[dict[str, Any]]:
             tree = expression_tree(m.id)
         except MetricError:
             continue  # a broken custom metric: Python cannot compute it either
-        if not _leaves(tree) <= counts:
+        if not _leaves(tree) <= counts or not _finite(tree):
             continue
         out.append(
             {
@@ -148,6 +169,7 @@ def _metrics(rep: ReportCore) -> list[dict[str, Any]]:
                 "expression": m.expression,
                 "tree": tree,
                 "description": m.description,
+                "series": metric_series(m) if m.fmt == "pct" else None,
             }
         )
     return out
@@ -160,15 +182,106 @@ def _ranks(values: pd.Series) -> tuple[list[str], np.ndarray]:
     return labels, np.array([index[str(v)] for v in values], dtype="int64")
 
 
-def _day_number(days: pd.Series) -> np.ndarray:
+_INT_TYPES = ("u1", "i1", "u2", "i2", "u4", "i4")
+
+
+def packed(values: Any) -> dict[str, Any]:
+    """Whole numbers in the smallest typed array that holds them, base64-encoded (plotly's
+    own form for arrays): ``{"dtype": "u1", "bdata": ...}``, or ``{"fill": v, "n": n}``
+    when all are ``v``; a column that never decreases as its steps (``"delta": true``)
+    when they take a smaller type. A third to a sixth the size of a JSON list.
+
+    Parameters
+    ----------
+    values : array-like of int
+
+    Returns
+    -------
+    dict
+    """
+    a = np.asarray(values, dtype=np.int64)
+    if len(a) == 0 or a.min() == a.max():
+        return {"fill": int(a[0]) if len(a) else 0, "n": len(a)}
+    steps = np.diff(a, prepend=0)
+    delta = bool((steps[1:] >= 0).all()) and _int_type(steps) < _int_type(a)
+    a = steps if delta else a
+    data = a.astype(f"<{_INT_TYPES[_int_type(a)]}").tobytes()
+    out = {"dtype": _INT_TYPES[_int_type(a)], "bdata": base64.b64encode(data).decode("ascii")}
+    return out | {"delta": True} if delta else out
+
+
+def unpacked(column: dict[str, Any]) -> np.ndarray:
+    """The numbers of a :func:`packed` column (what the page's script reads).
+
+    Examples
+    --------
+    >>> unpacked(packed([3, 1, 2])).tolist()
+    [3, 1, 2]
+    """
+    if "fill" in column:
+        return np.full(column["n"], column["fill"], dtype=np.int64)
+    values = np.frombuffer(base64.b64decode(column["bdata"]), dtype=f"<{column['dtype']}")
+    return np.cumsum(values) if column.get("delta") else values.astype(np.int64)
+
+
+def _int_type(a: np.ndarray) -> int:
+    """The position in :data:`_INT_TYPES` of the smallest type that holds ``a``."""
+    for i, dtype in enumerate(_INT_TYPES):
+        info = np.iinfo(np.dtype(dtype))
+        if info.min <= a.min() and a.max() <= info.max:
+            return i
+    raise ReportError(f"a count of {int(a.max()):,} is too large for the HTML report")
+
+
+def _day_number(days: pd.Series | pd.Index) -> np.ndarray:
     """Calendar days as days since 1970-01-01."""
     return pd.to_datetime(days).to_numpy().astype("datetime64[D]").astype("int64")
 
 
-def _cube(rep: ReportCore) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """The report's cube in columnar form, and the campaigns and emails it holds."""
+def _iso_day(day: dt.date | None) -> int | None:
+    return None if day is None else (day - _EPOCH).days
+
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _wide(rep: ReportCore) -> ReportCore:
+    """The report over every send day (on the sent basis; on the activity basis the frame
+    is fixed): what the page slices in the reader's browser."""
+    return rep.with_time_frame("all time") if rep.basis == "sent" else rep
+
+
+def _send_keys(frame: pd.DataFrame) -> list[tuple[Any, Any, pd.Timestamp]]:
+    days = pd.to_datetime(frame["send_day"])
+    return list(zip(frame["campaign_id"], frame["email_id"], days, strict=True))
+
+
+def _aggregate(
+    frame: pd.DataFrame,
+    send_index: dict[tuple[Any, Any, Any], int],
+    dims: dict[str, Any],
+    measures: Sequence[str],
+) -> dict[str, Any]:
+    """An aggregate in columnar form, its rows in the order of their sends: the position of
+    each row's send (None: the row's own position), its dimensions and measures."""
+    send = np.array([send_index[k] for k in _send_keys(frame)], dtype=np.int64)
+    order = np.argsort(send, kind="stable")
+    own = len(send) == len(send_index) and bool((send[order] == np.arange(len(send))).all())
+    return {
+        "send": None if own else packed(send[order]),
+        "dims": {name: packed(np.asarray(values)[order]) for name, values in dims.items()},
+        "measures": {m: packed(frame[m].to_numpy()[order]) for m in measures},
+    }
+
+
+def _aggregates(
+    rep: ReportCore, kinds: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """The aggregates the page sums (the cube, and those the charts shown read, with the
+    measures they show), the sends they refer to (each campaign, email and send day once),
+    and the campaigns and emails they hold."""
+    wide = _wide(rep)
     cube = rep.cube(all_days=True)
-    attrs = [g for g in rep.group_by if g not in GROUPS]  # type: ignore[union-attr]
     campaigns = (
         cube[["campaign_id", "campaign_name", "program", "status"]]
         .drop_duplicates("campaign_id")
@@ -179,19 +292,45 @@ def _cube(rep: ReportCore) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
         .drop_duplicates("email_id")
         .sort_values("email_id", ignore_index=True)
     )
+    keys = cube[["campaign_id", "email_id", "send_day"]].drop_duplicates()
+    keys = keys.sort_values(["campaign_id", "email_id", "send_day"], ignore_index=True)
     c_index = {v: i for i, v in enumerate(campaigns["campaign_id"])}
     e_index = {v: i for i, v in enumerate(emails["email_id"])}
-    columnar: dict[str, Any] = {
-        "campaign": [c_index[v] for v in cube["campaign_id"]],
-        "email": [e_index[v] for v in cube["email_id"]],
-        "day": _day_number(cube["send_day"]).tolist(),
-        "attrs": {},
-        "counts": {c: cube[c].astype("int64").tolist() for c in rep.count_columns},
+    sends = {
+        "campaign": packed([c_index[v] for v in keys["campaign_id"]]),
+        "email": packed([e_index[v] for v in keys["email_id"]]),
+        "day": packed(_day_number(keys["send_day"])),
     }
-    for a in attrs:
-        labels, idx = _ranks(cube[a])
-        columnar["attrs"][a] = {"values": labels, "index": idx.tolist()}
-    return columnar, campaigns, emails
+    send_index = {k: i for i, k in enumerate(_send_keys(keys))}
+    attrs = [g for g in rep.group_by if g not in GROUPS]  # type: ignore[union-attr]
+    dims = {a: _ranks(cube[a]) for a in attrs}
+    out: dict[str, Any] = {
+        "cube": _aggregate(
+            cube, send_index, {a: idx for a, (_, idx) in dims.items()}, rep.count_columns
+        )
+    }
+    out["cube"]["labels"] = {a: labels for a, (labels, _) in dims.items()}
+    specs = [chart_spec(rep, k) for k in kinds]
+
+    def measures(source: str) -> list[str]:
+        return list(dict.fromkeys(m for s in specs if s["source"] == source for m in s["measures"]))
+
+    if measures("hours"):
+        hours = aggregates.hours_since_send(wide)
+        out["hours"] = _aggregate(hours, send_index, {"bin": hours["bin"]}, measures("hours"))
+    if measures("clock"):
+        clock = aggregates.clock(wide)
+        cell = clock["weekday"].to_numpy() * 24 + clock["hour"].to_numpy()
+        out["clock"] = _aggregate(clock, send_index, {"cell": cell}, measures("clock"))
+    if measures("links"):
+        links = aggregates.links(wide)
+        labels, idx = _ranks(links["link"])
+        out["links"] = _aggregate(links, send_index, {"link": idx}, measures("links"))
+        out["links"]["labels"] = {
+            "key": [plotly_text(x) for x in labels],
+            "tick": [plotly_text(short_link(x)) for x in labels],
+        }
+    return out, sends, campaigns, emails
 
 
 def _summary(rep: ReportCore) -> dict[str, Any]:
@@ -221,17 +360,70 @@ def _time_frame(tf: TimeFrame) -> dict[str, Any]:
     }
 
 
-def _presets(rep: ReportCore) -> list[dict[str, Any]]:
-    """The time frame choices: the UI presets, plus the report's own when it is another."""
-    frames = [TimeFrame.parse(p) for p in preset_choices()]
+def _frame_choice(rep: ReportCore) -> dict[str, Any]:
+    """A time frame as the page offers it: its name, days, title text and description."""
+    frame = rep.frame
+    return {
+        "label": str(rep.time_frame),
+        "first": _iso_day(frame.first),
+        "last": _iso_day(frame.last),
+        "text": frame_text(rep),
+        "description": rep.description,
+    }
+
+
+# Two days that stand for the reader's own: Python's wording of a custom frame, with slots.
+_A, _B = dt.date(1111, 1, 1), dt.date(2222, 2, 2)
+
+
+def _frames(rep: ReportCore) -> dict[str, Any]:
+    """The time frames of the page, resolved here against the report's ``today``: each
+    preset with its days, title text and description (the report's own frame among them,
+    or as a custom range), and for the dates a reader types, Python's wording as templates."""
+    choices = [TimeFrame.parse(p) for p in preset_choices()]
     own = rep.time_frame
-    if own.preset is not None and own not in frames:  # type: ignore[union-attr]
-        if own.preset == PAST_DAYS:  # type: ignore[union-attr]
-            at = next(i for i, f in enumerate(frames) if f.preset == "this month")
-            frames.insert(at, own)  # type: ignore[arg-type]
-        else:  # pragma: no cover - every named preset is in preset_choices()
-            frames.append(own)  # type: ignore[arg-type]
-    return [_time_frame(f) for f in frames]
+    if own.preset == PAST_DAYS and own not in choices:  # type: ignore[union-attr]
+        at = next(i for i, f in enumerate(choices) if f.preset == "this month")
+        choices.insert(at, own)  # type: ignore[arg-type]
+    presets = []
+    for tf in choices:
+        try:
+            presets.append(_frame_choice(rep.with_time_frame(tf)))
+        except TimeFrameError:  # e.g. "last year" on a today in year 1
+            continue
+    labels = [p["label"] for p in presets]
+    own_label = str(own)
+    custom = rep.with_time_frame(TimeFrame(start=_A, end=_B))
+
+    def slots(text: str) -> str:
+        return text.replace(_A.isoformat(), "{{first}}").replace(_B.isoformat(), "{{last}}")
+
+    def range_text(first: dt.date | None, last: dt.date | None) -> str:
+        return slots(str(DateRange(first, last)))
+
+    label, days = str(custom.time_frame), str(custom.frame)
+    return {
+        "presets": presets,
+        "initial": labels.index(own_label)
+        if own.preset is not None and own_label in labels
+        else None,  # type: ignore[union-attr]
+        "initial_range": {"first": _iso_day(rep.frame.first), "last": _iso_day(rep.frame.last)},
+        "fixed": rep.basis != "sent",
+        # a day that starts a week (weeks start on the report's week_start)
+        "week_anchor": (int(rep.week_start) - _EPOCH.weekday()) % 7,  # type: ignore[call-overload]
+        "custom": {
+            "label": slots(label),
+            "range": {
+                "both": range_text(_A, _B),
+                "one": range_text(_A, _A),
+                "from": range_text(_A, None),
+                "until": range_text(None, _B),
+                "all": range_text(None, None),
+            },
+            "text": frame_text(custom).replace(days, "{{range}}"),
+            "description": custom.description.replace(f"{label} ({days})", "{{label}} ({{range}})"),
+        },
+    }
 
 
 def _text(value: Any) -> str | None:
@@ -244,110 +436,32 @@ def _text(value: Any) -> str | None:
 
 def _emails(rep: ReportCore, emails: pd.DataFrame) -> tuple[list[str | None], list[Any]]:
     """Each email's subject, and its preview (subject and HTML; None without HTML)."""
-    from campaign_perf.views.preview import find_email
-
+    table = rep.log.dims.emails.drop_duplicates("email_id").set_index("email_id")
     subjects: list[str | None] = []
     previews: list[Any] = []
     for email_id in emails["email_id"]:
-        row = find_email(rep.log, str(email_id))
+        row = table.loc[email_id] if email_id in table.index else pd.Series(dtype=object)
         subject, html = _text(row.get("subject")), _text(row.get("html"))
         subjects.append(subject)
         previews.append(None if html is None else {"subject": subject or "", "html": html})
     return subjects, previews
 
 
-def _figure_json(fig: go.Figure) -> dict[str, Any]:
-    """A figure as plain JSON (numeric arrays stay plotly's compact base64 form)."""
-    return json.loads(fig.to_json())
-
-
-def _chart_frame_text(rep: ReportCore) -> str:
-    """The time frame as chart titles say it ("past 30 days (2026-10-02 – 2026-10-31)")."""
-    name, days = str(rep.time_frame), str(rep.frame)
-    return days if rep.time_frame.preset is None or name == days else f"{name} ({days})"  # type: ignore[union-attr]
-
-
-def _title_head(fig: dict[str, Any], rep: ReportCore) -> str:
-    """A chart's title without its time frame."""
-    title = fig["layout"]["title"]["text"]
-    suffix = f" — {_chart_frame_text(rep)}"
-    return title[: -len(suffix)] if title.endswith(suffix) else title
-
-
-def _join(words: Sequence[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def _chart_models(
-    rep: ReportCore, figures: dict[str, Any], metrics: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """What the page needs to redraw the rates and funnel charts in the charts' own style.
-
-    Taken from figures of :mod:`campaign_perf.charts` itself: over all send days (so that
-    every rate has a trace to copy its colour and hover text from) and over no campaign
-    (the figure of an empty report).
-    """
-    from campaign_perf.views import charts
-
-    wide = rep.with_time_frame("all time") if rep.basis == "sent" else rep
-    none = rep.where(campaigns=["\x00none"])
-    # Trace names are chart text: escaped the way the charts escape them.
-    label_to_id = {charts._text(m["label"]): m["id"] for m in metrics}
-    out: dict[str, Any] = {}
-    if "rates" in figures:
-        pct = [m["id"] for m in metrics if m["fmt"] == "pct"]
-        full = _figure_json(charts.chart(wide, "rates", columns=pct))
-        fallback = _figure_json(charts.chart(wide.with_columns(["sent"]), "rates"))
-        empty = _figure_json(charts.chart(none, "rates"))
-        head = _title_head(full, wide)
-        what = "Rates" if len(pct) > 3 else charts._text(_join([METRICS[i].label for i in pct]))
-        out["rates"] = {
-            "head": _title_head(figures["rates"], rep),
-            "phrase": head[len(what) + 4 :] if head.startswith(f"{what} by ") else None,
-            "layout": full["layout"] if full["data"] else None,
-            "traces": {
-                label_to_id[t["name"]]: {
-                    "color": t.get("marker", {}).get("color"),
-                    "hovertemplate": t.get("hovertemplate"),
-                }
-                for t in full["data"]
-                if t.get("name") in label_to_id
-            },
-            "fallback": [
-                label_to_id[t["name"]] for t in fallback["data"] if t.get("name") in label_to_id
-            ]
-            or ["opened_pct", "clicked_pct", "click_to_open_pct"],
-            "empty_layout": empty["layout"],
-        }
-    if "funnel" in figures:
-        full = _figure_json(charts.chart(wide, "funnel"))
-        empty = _figure_json(charts.chart(none, "funnel"))
-        out["funnel"] = {
-            "head": _title_head(full, wide),
-            "trace": full["data"][0] if full["data"] else None,
-            "layout": full["layout"],
-            "empty_layout": empty["layout"],
-        }
-    return out
-
-
-def _charts(rep: ReportCore, kinds: Sequence[str]) -> dict[str, Any]:
-    """The report's figures by kind, as JSON."""
-    from campaign_perf.views import charts
-
-    return {kind: _figure_json(charts.chart(rep, kind)) for kind in kinds}
-
-
 def _chart_kinds(charts: Sequence[str] | None) -> tuple[str, ...]:
-    from campaign_perf.views.charts import CHART_KINDS
-
     if charts is None:
         return tuple(CHART_KINDS)
     kinds = (charts,) if isinstance(charts, str) else tuple(charts)
-    for kind in kinds:
-        if kind not in CHART_KINDS:
-            raise ReportError(f"unknown chart kind {kind!r}; kinds: {', '.join(CHART_KINDS)}")
-    return tuple(dict.fromkeys(kinds))
+    return tuple(dict.fromkeys(chart_kind(k) for k in kinds))
+
+
+def _chart_base(rep: ReportCore) -> dict[str, Any]:
+    """The layout every chart starts from, with plotly's template written out (plotly.js
+    does not know templates by name)."""
+    import plotly.io as pio
+
+    base = chart_base(rep)
+    base["template"] = pio.templates[base["template"]].to_plotly_json()
+    return base
 
 
 def report_data(
@@ -357,7 +471,8 @@ def report_data(
     charts: Sequence[str] | None = None,
     previews: bool = True,
 ) -> dict[str, Any]:
-    """The data the HTML page embeds: aggregates, names and settings, nothing per person.
+    """The data the HTML page embeds: aggregates, names, settings and the views' definitions,
+    nothing per person.
 
     Parameters
     ----------
@@ -374,29 +489,29 @@ def report_data(
     -------
     dict
         ``settings`` (zone, today, week start, basis, as-of, description, time frame,
-        grouping, columns, filters), ``summary`` (events, rejected rows...), ``metrics``
-        (id, label, format and the expression as a tree over counts), ``counts``,
-        ``campaigns`` and ``emails`` (the dimension rows of the cube, sorted by id),
-        ``programs``, ``cube`` (columnar: campaign and email positions, send day as days
-        since 1970-01-01, the lead attributes grouped by, the counts), ``presets``,
-        ``previews``, ``charts`` (plotly figures as JSON) and ``chart_models`` (what the
-        page needs to redraw the rates and funnel charts).
+        grouping, columns, filters), ``frames`` (the time frames offered, resolved against
+        the report's ``today``), ``summary`` (events, rejected rows...), ``metrics`` (id,
+        label, format, the expression as a tree over counts, how a rate is drawn),
+        ``formats``, ``table`` (the table's definition), ``counts``, ``campaigns`` and
+        ``emails`` (sorted by id), ``programs``, ``sends`` (campaign and email positions,
+        send day, week and month as days since 1970-01-01), ``aggregates`` (``cube``,
+        and ``hours``, ``clock``, ``links`` for the charts that read them: each row's
+        send position, dimensions and measures), ``charts`` (the charts' definitions),
+        ``chart_base``, ``palette``, ``previews`` and ``csv``.
 
     Raises
     ------
     ReportError
         An unknown chart kind.
     """
-    from campaign_perf.views.charts import PALETTE
-
-    figures = _charts(rep, _chart_kinds(charts))
-    cube, campaigns, emails = _cube(rep)
+    kinds = _chart_kinds(charts)
+    aggs, sends, campaigns, emails = _aggregates(rep, kinds)
     programs, program_index = _ranks(campaigns["program"])
+    statuses, status_index = _ranks(campaigns["status"])
     subjects, email_previews = _emails(rep, emails)
-    metrics = _metrics(rep)
     frame = rep.frame
     return {
-        "version": 1,
+        "version": 2,
         "generator": f"campaign_perf {__version__}",
         "title": title,
         "settings": {
@@ -412,34 +527,38 @@ def report_data(
             "frame": {
                 "first": None if frame.first is None else frame.first.isoformat(),
                 "last": None if frame.last is None else frame.last.isoformat(),
-                "text": _chart_frame_text(rep),
+                "text": frame_text(rep),
             },
             "group_by": list(rep.group_by),  # type: ignore[arg-type]
             "columns": list(rep.columns),  # type: ignore[arg-type]
             "filters": _filters(rep),
         },
+        "frames": _frames(rep),
         "summary": _summary(rep),
-        "group_labels": dict(GROUP_LABELS),
         "counts": list(rep.count_columns),
-        "metrics": metrics,
+        "metrics": _metrics(rep),
+        "formats": FORMATS,
+        "table": table_spec(rep),
         "programs": programs,
+        "statuses": statuses,
         "campaigns": {
             "id": campaigns["campaign_id"].astype(str).tolist(),
             "name": campaigns["campaign_name"].astype(str).tolist(),
-            "program": program_index.tolist(),
-            "status": campaigns["status"].astype(str).tolist(),
+            "program": packed(program_index),
+            "status": packed(status_index),
         },
         "emails": {
             "id": emails["email_id"].astype(str).tolist(),
             "name": emails["email_name"].astype(str).tolist(),
-            "subject": subjects,
+            "subject": subjects if any(subjects) else None,
         },
-        "cube": cube,
-        "presets": _presets(rep),
-        "previews": email_previews if previews else [None] * len(emails),
-        "charts": figures,
-        "chart_models": _chart_models(rep, figures, metrics),
+        "sends": sends,
+        "aggregates": aggs,
+        "charts": {kind: chart_spec(rep, kind) for kind in kinds},
+        "chart_base": _chart_base(rep),
         "palette": list(PALETTE),
+        "previews": email_previews if previews and any(email_previews) else [],
+        "csv": {"formula_prefixes": list(FORMULA_PREFIXES), "formula_guard": "'"},
     }
 
 
@@ -526,22 +645,33 @@ def content_security_policy(plotlyjs: PlotlyJS = "inline") -> str:
     )
 
 
-def _table_rows(rep: ReportCore) -> tuple[list[str], list[dict[str, Any]]]:
-    """The formatted table for the page's first paint (before the script runs)."""
-    formatted = rep.formatted()
-    rows = []
-    last = len(formatted) - 1
-    for i, row in enumerate(formatted.itertuples(index=False, name=None)):
-        cells = [str(v) for v in row]
-        kind = "total" if i == last else "subtotal" if cells[0].endswith("— subtotal") else "row"
-        rows.append({"kind": kind, "cells": cells})
-    return [str(c) for c in formatted.columns], rows
+def _cell(value: Any, fmt: str) -> str:
+    """A metric cell as people read it; an infinite value is missing, like a 0 denominator."""
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        value = math.nan
+    return format_value(value, fmt)  # type: ignore[arg-type]
 
 
-def _chart_descriptions() -> dict[str, str]:
-    from campaign_perf.views.charts import CHART_KINDS
-
-    return dict(CHART_KINDS)
+def _table_rows(
+    rep: ReportCore, page_size: int
+) -> tuple[list[str], list[dict[str, Any]], str | None]:
+    """The table's first page for the page's first paint (before the script runs), the
+    total row, and when there are more pages, which rows the first one shows."""
+    rows = table_rows(rep)
+    metrics = rep.metrics
+    shown = [c for c in rows.columns if c not in {m.id for m in metrics} | {"kind", "block"}]
+    spec = table_spec(rep)
+    header = [spec["labels"].get(k, k) for k in shown] + [m.label for m in metrics]
+    body = rows[rows["kind"] != "total"].iloc[:page_size]
+    out = []
+    for part in (body, rows[rows["kind"] == "total"]):
+        for _, r in part.iterrows():
+            cells = ["" if pd.isna(r[k]) else str(r[k]) for k in shown]
+            cells += [_cell(r[m.id], m.fmt) for m in metrics]
+            out.append({"kind": r["kind"], "cells": cells})
+    n = int((rows["kind"] != "total").sum())
+    more = None if n <= page_size else f"Rows 1–{page_size:,} of {n:,}"
+    return header, out, more
 
 
 def to_html(
@@ -600,7 +730,7 @@ def to_html(
         raise ReportError(f"plotlyjs must be 'inline' or 'cdn', not {plotlyjs!r}")
     title = "Campaign Email Performance" if title is None else str(title)
     data = report_data(rep, title=title, charts=charts, previews=previews)
-    columns, rows = _table_rows(rep)
+    columns, rows, more_rows = _table_rows(rep, data["table"]["page_size"])
     cdn_url, integrity = _plotly_cdn() if plotlyjs == "cdn" else ("", "")
     summary = data["summary"]
     return (
@@ -615,8 +745,11 @@ def to_html(
             payload=script_json(data),
             columns=columns,
             rows=rows,
+            more_rows=more_rows,
+            n_emails=len(data["emails"]["id"]),
+            page_size=data["table"]["page_size"],
             chart_kinds=list(data["charts"]),
-            chart_titles=_chart_descriptions(),
+            chart_titles=dict(CHART_KINDS),
             filters=data["settings"]["filters"],
             inline_plotlyjs=_plotlyjs() if plotlyjs == "inline" else None,
             cdn_url=cdn_url,
