@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import math
 import re
 import shutil
 from html.parser import HTMLParser
@@ -344,6 +345,9 @@ def test_the_subtotal_and_total_labels_are_the_rows_labels(rep: cp.Report) -> No
         "{{" + column + "}}", campaign[column]
     )
     assert rows.iloc[-1][spec["shown"][0]] == spec["total_label"]
+    details = rows[rows["kind"] == "detail"].groupby("block").size()
+    with_subtotal = set(rows.loc[rows["kind"] == "subtotal", "block"])
+    assert with_subtotal == set(details[details >= spec["subtotal_rows"]].index)
     assert spec["kinds"] == list(ROW_KINDS)
 
 
@@ -484,3 +488,19 @@ def test_notebook_03_runs_with_other_parameters(tmp_path: Path) -> None:
     # the unparameterised part wrote its files next to the notebook copy
     assert (notebook.parent / "out" / "campaign_email_performance.html").exists()
     assert (notebook.parent / "out" / "campaign_email_performance.xlsx").exists()
+
+
+# -- infinite values -----------------------------------------------------------
+def test_an_infinite_metric_value_is_missing_visibly(rep: cp.Report) -> None:
+    from campaign_perf.metrics import metric, registry_snapshot
+
+    with registry_snapshot():
+        metric("huge", "sent * 1e308")  # overflows to infinity for 2 sends or more
+        metric("huge_pct", "sent * 1e308 / delivered", fmt="pct")
+        huge = rep.with_columns(["sent", "huge", "huge_pct"])
+        assert huge.table()["huge"].isin([float("inf")]).all()
+        page = Page(to_html(huge))
+        fig = huge.chart("rates")
+    assert {row[-1] for _, row in page.rows} == {"–"}
+    assert {row[-2] for _, row in page.rows} == {"–"}
+    assert all(math.isnan(x) for x in fig.data[0].x)

@@ -47,16 +47,16 @@ def table_rows(rep: ReportCore, *, subtotals: bool = True, total: bool = True) -
     rows = rows.assign(kind="detail", block=t["campaign_id"] if by_campaign else range(len(t)))
     parts = [rows]
     if by_campaign and subtotals and len(t):
-        sub = rep.by("campaign").table().set_index("campaign_id")
-        n = t.groupby("campaign_id").size()
-        for cid in n[n > 1].index:
-            row = {k: "" for k in shown} | {i: sub.at[cid, i] for i in ids}
-            row |= {"campaign_name": f"{sub.at[cid, 'campaign_name']} — subtotal"}
-            parts.append(pd.DataFrame([row | {"kind": "subtotal", "block": cid}]))
-        order = pd.concat(parts, ignore_index=True)
+        n = t.groupby("campaign_id", sort=False).size()
+        sub = rep.by("campaign").table().set_index("campaign_id").loc[n[n > 1].index]
+        subs = pd.DataFrame({k: "" for k in shown}, index=range(len(sub)))
+        subs["campaign_name"] = (sub["campaign_name"].astype(str) + " — subtotal").to_numpy()
+        subs[ids] = sub[ids].to_numpy()
+        parts.append(subs.assign(kind="subtotal", block=sub.index.to_numpy()))
+        both = pd.concat(parts, ignore_index=True)
         first = {c: i for i, c in reversed(list(enumerate(t["campaign_id"])))}
-        rank = order["block"].map(first) * 2 + (order["kind"] == "subtotal")
-        parts = [order.iloc[np.argsort(rank.to_numpy(), kind="stable")]]
+        rank = both["block"].map(first) * 2 + (both["kind"] == "subtotal")
+        parts = [both.iloc[np.argsort(rank.to_numpy(), kind="stable")]]
     if total:
         row = {k: "" for k in shown} | {shown[0]: "Total"} | dict(rep.total()[ids])
         parts.append(pd.DataFrame([row | {"kind": "total", "block": None}]))

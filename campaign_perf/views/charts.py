@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -51,6 +50,7 @@ from campaign_perf.views.specs import (
     PERIODS,
     chart_base,
     chart_spec,
+    fill_slots,
     frame_text,
     metric_color,
     plotly_text,
@@ -128,14 +128,6 @@ def chart(rep: ReportCore, kind: str = "rates", **options: Any) -> go.Figure:
 
 
 # -- the renderer: a definition filled with reduced data (report.js has its twin) -------------
-_SLOT = re.compile(r"\{\{(\w+)\}\}")
-
-
-def _fill(text: str, slots: dict[str, Any]) -> str:
-    """``{{name}}`` slots of a definition's text filled in one pass."""
-    return _SLOT.sub(lambda m: str(slots[m.group(1)]), text)
-
-
 def _set(layout: dict[str, Any], path: str, value: Any) -> None:
     *parents, last = path.split(".")
     for p in parents:
@@ -167,9 +159,11 @@ def _trace(
         elif key == "customdata":
             out[key] = np.column_stack([data(v) for v in value])
         elif isinstance(value, str):
-            out[key] = _fill(value, slots)
+            out[key] = fill_slots(value, slots)
         elif isinstance(value, dict):
-            out[key] = {k: _fill(v, slots) if isinstance(v, str) else v for k, v in value.items()}
+            out[key] = {
+                k: fill_slots(v, slots) if isinstance(v, str) else v for k, v in value.items()
+            }
         else:
             out[key] = value
     return out
@@ -206,7 +200,7 @@ def draw(
             "when": spec["periods"][period]["when"],
         }
     layout = copy.deepcopy(base)
-    layout["title"]["text"] = plotly_text(f"{_fill(spec['title'], slots)} — {frame}")
+    layout["title"]["text"] = plotly_text(f"{fill_slots(spec['title'], slots)} — {frame}")
     layout["title"]["subtitle"]["text"] = spec["subtitle"][
         "filtered" if reduced.get("filtered", spec["filtered"]) else "plain"
     ]
@@ -322,13 +316,19 @@ def _counts_of(ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys([*ids, *(c for i in ids for c in _leaves(expression_tree(i)))]))
 
 
+def _finite(values: pd.Series) -> np.ndarray:
+    """A metric's values, an infinite one missing (as a 0 denominator makes it): no bar."""
+    out = values.to_numpy(dtype=float)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
 def _series(spec: dict[str, Any], table: pd.DataFrame) -> list[dict[str, Any]]:
     """The rates of a definition over a table: values, exact counts for the hover, style."""
     out = []
     counts = {c: table[c] for c in table.columns if c in METRICS and METRICS[c].is_count}
     for i, s in enumerate(spec["series"]):
         entry: dict[str, Any] = {
-            "value": table[s["id"]].to_numpy(dtype=float),
+            "value": _finite(table[s["id"]]),
             "slots": {
                 "name": s["name"],
                 "color": s["color"] or PALETTE[i % len(PALETTE)],
@@ -380,7 +380,7 @@ def _by_rows(rep: ReportCore, spec: dict[str, Any]) -> dict[str, Any]:
         kept = np.sort(np.argsort(-sums[top["by"]].to_numpy(), kind="stable")[: top["n"]])
         rest = np.setdiff1d(np.arange(len(table)), kept)
         other = compute_metrics(sums.iloc[rest].sum().to_frame().T, columns)
-        labels = [plotly_text(_fill(top["other"], {"n": format_value(len(rest), "int")}))]
+        labels = [plotly_text(fill_slots(top["other"], {"n": format_value(len(rest), "int")}))]
         table = pd.concat([table.iloc[kept], other], ignore_index=True)
     key = _row_labels(table.iloc[: len(table) - len(labels)], keys) + labels
     return {
@@ -481,7 +481,9 @@ def _by_period(rep: ReportCore, spec: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "key": [f"{d:%Y-%m-%d}" for d in starts],
         "period": period,
-        "columns": {i: table[i].to_numpy() for i in ids},
+        "columns": {
+            i: table[i].to_numpy() if METRICS[i].is_count else _finite(table[i]) for i in ids
+        },
     }
     if "series" in spec:
         out["series"] = _series(spec, table)

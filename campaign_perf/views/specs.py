@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import html
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,7 @@ __all__ = [
     "PERIODS",
     "TOP_ROWS",
     "chart_spec",
+    "fill_slots",
     "frame_text",
     "hover_text",
     "metric_color",
@@ -181,6 +183,15 @@ def hover_text(value: object) -> str:
     """:func:`plotly_text` for text inside a hover or text template: ``%{`` is written
     ``&#37;{`` so that a label such as ``%{y}`` shows as itself, not as a value."""
     return plotly_text(value).replace("%{", "&#37;{")
+
+
+_SLOT = re.compile(r"\{\{(\w+)\}\}")
+
+
+def fill_slots(text: str, slots: dict[str, Any]) -> str:
+    """A definition's text with its ``{{name}}`` slots filled, in one pass (a value is not
+    read as a template again); report.js's ``fill`` does the same."""
+    return _SLOT.sub(lambda m: str(slots[m.group(1)]), text)
 
 
 def short_link(link: str, width: int = 60) -> str:
@@ -763,8 +774,11 @@ def table_spec(rep: ReportCore) -> dict[str, Any]:
         "subtotals": rep.group_by == ("campaign_email",),
         "block": "campaign_id",
         "subtotal_label": {"column": "campaign_name", "text": "{{campaign_name}} — subtotal"},
+        # a campaign of one email has no subtotal: its row is its subtotal
+        "subtotal_rows": 2,
         "total_label": "Total",
         "sort_modes": dict(SORT_MODES),
         "page_size": 100,
+        "page_text": "Rows {{first}}–{{last}} of {{n}}",
         "label_sep": " · ",
     }

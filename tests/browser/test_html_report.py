@@ -22,7 +22,7 @@ from campaign_perf.report.rows import SORT_MODES, sort_rows, table_rows
 from campaign_perf.views.charts import chart
 from campaign_perf.views.export import write_report
 from campaign_perf.views.html.report import write_html
-from campaign_perf.views.specs import MAX_POINTS
+from campaign_perf.views.specs import MAX_POINTS, TOP_ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
@@ -376,9 +376,12 @@ def test_filters_and_columns_like_python(sample: Opened, rep: cp.Report) -> None
     assert_same_table(view, rep.with_columns(sorted(chosen, key=order.index)))
 
 
-def python_sorted(rep: cp.Report, column: str, ascending: bool, mode: str) -> list[list[str]]:
-    """Python's rows sorted by the one rule, formatted as the page shows them."""
-    rows = sort_rows(table_rows(rep), column, ascending=ascending, mode=mode)
+def python_rows(rep: cp.Report, sort: tuple[str, bool, str] | None = None) -> list[list[str]]:
+    """Python's rows (sorted by the one rule: column, ascending, mode), formatted as the
+    page shows them."""
+    rows = table_rows(rep)
+    if sort is not None:
+        rows = sort_rows(rows, sort[0], ascending=sort[1], mode=sort[2])
     shown = [c for c in rows.columns if c not in {*rep.columns, "kind", "block"}]
     return [
         [str(r[k]) for k in shown] + [format_value(r[m.id], m.fmt) for m in rep.metrics]
@@ -409,7 +412,7 @@ def test_sorting_follows_the_one_rule(
     ascending = view.page.get_attribute(header, "aria-sort") == "ascending"
     numeric = column in rep.columns
     assert ascending == ((clicks == 2) if numeric else (clicks == 1))
-    assert view.table() == python_sorted(rep, column, ascending, mode)
+    assert view.table() == python_rows(rep, (column, ascending, mode))
     view.reset()
     assert_same_table(view, rep)
 
@@ -520,6 +523,31 @@ def test_custom_metrics_recompute_like_python(
         rates = view.figure("rates")["data"]
         assert [t["name"] for t in rates] == ["Pricing ctr", "Opened %"]
     assert view.page.console_errors == []
+
+
+def test_labels_stay_text_in_tooltips_and_infinite_values_are_missing(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
+) -> None:
+    from campaign_perf.metrics import metric, registry_snapshot
+
+    with registry_snapshot():
+        metric("tricky_pct", "clicked / delivered", fmt="pct", label="%{y} of %{x}")
+        metric("huge", "sent * 1e308")  # infinite from 2 sends on
+        custom = rep.with_columns(["sent", "tricky_pct", "huge"])
+        view = opened(write_html(custom, tmp_path / "labels.html", charts=("rates",)))
+        page = view.page
+        assert {r[-1] for r in view.table()} == {"–"}
+        view.choose_frame("last month")
+        got = view.table()
+        assert {r[-1] for r in got} == {"–"}  # "inf" nowhere, missing like x / 0
+        finite = custom.with_time_frame("last month").with_columns(["sent", "tricky_pct"])
+        assert [r[:-1] for r in got] == python_table(finite)[1]
+        bar = page.locator("#cp-chart-rates .trace.bars .point path").first
+        bar.hover(force=True)
+        page.wait_for_selector("#cp-chart-rates .hoverlayer .hovertext")
+        hover = page.text_content("#cp-chart-rates .hoverlayer")
+        assert "%{y} of %{x}: " in hover, hover
+    assert page.console_errors == []
 
 
 def test_hostile_names_stay_text(opened: Callable[[Path], Opened], tmp_path: Path) -> None:
@@ -685,3 +713,80 @@ def test_cdn_file_offline_keeps_the_table(
     view.choose_frame("last month")
     assert_same_table(view, rep.with_time_frame("last month"))
     assert not [e for e in page.console_errors if "cp-" in e or "campaignPerf" in e]
+
+
+# -- a report of 10,000 campaign × email rows ----------------------------------------------
+def _many_emails(n: int) -> cp.EventLog:
+    """``n`` campaign × email rows: campaign c has 4 emails, each sent to three people on
+    one day, delivered to two, opened and clicked by one."""
+    rows = []
+    for e in range(n):
+        day = f"2026-09-{1 + e % 28:02d}"
+        for lead, kinds in (
+            ("L1", ("sent", "delivered", "open", "click")),
+            ("L2", ("sent", "delivered")),
+            ("L3", ("sent",)),
+        ):
+            for hour, kind in enumerate(kinds):
+                link = f"https://example.com/p{e % 12}?uid={lead}" if kind == "click" else None
+                rows.append(
+                    (
+                        kind,
+                        f"{day}T{9 + hour * (e % 5):02d}:00:00Z",
+                        f"C{e // 4:05d}",
+                        f"E{e:05d}",
+                        lead,
+                        link,
+                    )
+                )
+    events = pd.DataFrame(
+        rows, columns=["event_type", "timestamp", "campaign_id", "email_id", "lead_id", "link"]
+    )
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": [f"C{c:05d}" for c in range(n // 4)],
+            "campaign_name": [f"Autumn campaign {c}" for c in range(n // 4)],
+            "program": [f"Program {c % 40}" for c in range(n // 4)],
+        }
+    )
+    emails = pd.DataFrame(
+        {
+            "email_id": [f"E{e:05d}" for e in range(n)],
+            "email_name": [f"Email {e} of the series" for e in range(n)],
+        }
+    )
+    return cp.load_events(events, campaigns=campaigns, emails=emails, warn=False)
+
+
+MAX_BYTES = 6_000_000
+
+
+def test_a_report_of_10000_emails_is_small_paged_and_capped(
+    opened: Callable[[Path], Opened], tmp_path: Path
+) -> None:
+    many = cp.Report(_many_emails(10_000), today="2026-09-30")
+    path = write_html(many, tmp_path / "many.html")
+    assert path.stat().st_size < MAX_BYTES, f"{path.stat().st_size / 1e6:.2f} MB"
+    view = opened(path)
+    page = view.page
+    # nothing is drawn that the reader does not see: one page of rows, the top rows of
+    # the rates chart, no check boxes or email list until opened
+    rows = python_rows(many)
+    assert len(rows) == 12_501  # 10,000 emails, 2,500 subtotals, the total
+    assert view.table() == rows[:100] + rows[-1:]
+    assert page.text_content("#cp-page-text") == "Rows 1–100 of 12,500"
+    assert len(view.figure("rates")["data"][0]["y"]) == TOP_ROWS + 1
+    assert page.locator("#cp-campaigns input, #cp-emails input, #cp-email-list li").count() == 0
+    page.click("#cp-next")
+    assert view.table() == rows[100:200] + rows[-1:]
+    assert page.text_content("#cp-page-text") == "Rows 101–200 of 12,500"
+    # the controls work at this size like at any other
+    view.choose_frame("last week")
+    other = many.with_time_frame("last week")
+    rows = python_rows(other)
+    assert view.table() == rows[:100] + rows[-1:]
+    for kind in KINDS:
+        assert_same_figure(view, kind, other)
+    page.click("#cp-email-details summary")
+    assert page.locator("#cp-email-list li").count() == 10_000
+    assert page.console_errors == []

@@ -45,6 +45,7 @@ from campaign_perf.views.specs import (
     chart_base,
     chart_kind,
     chart_spec,
+    fill_slots,
     frame_text,
     metric_series,
     plotly_text,
@@ -202,11 +203,15 @@ def packed(values: Any) -> dict[str, Any]:
     a = np.asarray(values, dtype=np.int64)
     if len(a) == 0 or a.min() == a.max():
         return {"fill": int(a[0]) if len(a) else 0, "n": len(a)}
+    kind = _int_type(a)
+    if kind == len(_INT_TYPES):
+        raise ReportError(f"a count of {int(a.max()):,} is too large for the HTML report")
     steps = np.diff(a, prepend=0)
-    delta = bool((steps[1:] >= 0).all()) and _int_type(steps) < _int_type(a)
-    a = steps if delta else a
-    data = a.astype(f"<{_INT_TYPES[_int_type(a)]}").tobytes()
-    out = {"dtype": _INT_TYPES[_int_type(a)], "bdata": base64.b64encode(data).decode("ascii")}
+    delta = bool((steps[1:] >= 0).all()) and _int_type(steps) < kind
+    if delta:
+        a, kind = steps, _int_type(steps)
+    data = a.astype(f"<{_INT_TYPES[kind]}").tobytes()
+    out = {"dtype": _INT_TYPES[kind], "bdata": base64.b64encode(data).decode("ascii")}
     return out | {"delta": True} if delta else out
 
 
@@ -225,12 +230,13 @@ def unpacked(column: dict[str, Any]) -> np.ndarray:
 
 
 def _int_type(a: np.ndarray) -> int:
-    """The position in :data:`_INT_TYPES` of the smallest type that holds ``a``."""
+    """The position in :data:`_INT_TYPES` of the smallest type that holds ``a`` (past the
+    end: none does)."""
     for i, dtype in enumerate(_INT_TYPES):
         info = np.iinfo(np.dtype(dtype))
         if info.min <= a.min() and a.max() <= info.max:
             return i
-    raise ReportError(f"a count of {int(a.max()):,} is too large for the HTML report")
+    return len(_INT_TYPES)
 
 
 def _day_number(days: pd.Series | pd.Index) -> np.ndarray:
@@ -251,22 +257,28 @@ def _wide(rep: ReportCore) -> ReportCore:
     return rep.with_time_frame("all time") if rep.basis == "sent" else rep
 
 
-def _send_keys(frame: pd.DataFrame) -> list[tuple[Any, Any, pd.Timestamp]]:
-    days = pd.to_datetime(frame["send_day"])
-    return list(zip(frame["campaign_id"], frame["email_id"], days, strict=True))
+def _send_keys(frame: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays(
+        [
+            frame["campaign_id"].astype(str),
+            frame["email_id"].astype(str),
+            _day_number(frame["send_day"]),
+        ]
+    )
 
 
 def _aggregate(
     frame: pd.DataFrame,
-    send_index: dict[tuple[Any, Any, Any], int],
+    sends: pd.MultiIndex,
     dims: dict[str, Any],
     measures: Sequence[str],
 ) -> dict[str, Any]:
     """An aggregate in columnar form, its rows in the order of their sends: the position of
     each row's send (None: the row's own position), its dimensions and measures."""
-    send = np.array([send_index[k] for k in _send_keys(frame)], dtype=np.int64)
+    send = sends.get_indexer(_send_keys(frame))
+    assert (send >= 0).all(), "every aggregate row is of a send of the cube"
     order = np.argsort(send, kind="stable")
-    own = len(send) == len(send_index) and bool((send[order] == np.arange(len(send))).all())
+    own = len(send) == len(sends) and bool((send[order] == np.arange(len(send))).all())
     return {
         "send": None if own else packed(send[order]),
         "dims": {name: packed(np.asarray(values)[order]) for name, values in dims.items()},
@@ -301,7 +313,7 @@ def _aggregates(
         "email": packed([e_index[v] for v in keys["email_id"]]),
         "day": packed(_day_number(keys["send_day"])),
     }
-    send_index = {k: i for i, k in enumerate(_send_keys(keys))}
+    send_index = _send_keys(keys)
     attrs = [g for g in rep.group_by if g not in GROUPS]  # type: ignore[union-attr]
     dims = {a: _ranks(cube[a]) for a in attrs}
     out: dict[str, Any] = {
@@ -437,13 +449,12 @@ def _text(value: Any) -> str | None:
 def _emails(rep: ReportCore, emails: pd.DataFrame) -> tuple[list[str | None], list[Any]]:
     """Each email's subject, and its preview (subject and HTML; None without HTML)."""
     table = rep.log.dims.emails.drop_duplicates("email_id").set_index("email_id")
-    subjects: list[str | None] = []
-    previews: list[Any] = []
-    for email_id in emails["email_id"]:
-        row = table.loc[email_id] if email_id in table.index else pd.Series(dtype=object)
-        subject, html = _text(row.get("subject")), _text(row.get("html"))
-        subjects.append(subject)
-        previews.append(None if html is None else {"subject": subject or "", "html": html})
+    table = table.reindex(emails["email_id"], columns=["subject", "html"])
+    subjects = [_text(v) for v in table["subject"]]
+    previews = [
+        None if html is None else {"subject": subject or "", "html": html}
+        for subject, html in zip(subjects, map(_text, table["html"]), strict=True)
+    ]
     return subjects, previews
 
 
@@ -670,8 +681,8 @@ def _table_rows(
             cells += [_cell(r[m.id], m.fmt) for m in metrics]
             out.append({"kind": r["kind"], "cells": cells})
     n = int((rows["kind"] != "total").sum())
-    more = None if n <= page_size else f"Rows 1–{page_size:,} of {n:,}"
-    return header, out, more
+    slots = {k: format_value(v, "int") for k, v in {"first": 1, "last": page_size, "n": n}.items()}
+    return header, out, None if n <= page_size else fill_slots(spec["page_text"], slots)
 
 
 def to_html(

@@ -304,7 +304,7 @@
       for (let i = 1; i <= details.length; i++) {
         if (i < details.length && details[i].campaign === details[start].campaign) continue;
         for (let j = start; j < i; j++) rows.push(details[j]);
-        if (i - start > 1) { // a campaign of one email: its row is its subtotal
+        if (i - start >= T.subtotal_rows) {
           const c = details[start].campaign, labels = {}, slots = {};
           slots[T.subtotal_label.column] = C.name[c];
           labels[T.subtotal_label.column] = fill(T.subtotal_label.text, slots);
@@ -330,7 +330,7 @@
     const dir = ascending ? 1 : -1;
     function key(r) {
       if (numeric) return r.values[col];
-      const v = r.labels[col];
+      const v = r.labels[col]; // toLowerCase: Python's casefold for all but a few letters (ß)
       return v === undefined || v === null ? "" : String(v).toLowerCase();
     }
     function cmp(a, b) {
@@ -424,8 +424,11 @@
     $("cp-empty").hidden = res.details.length > 0;
     const nav = $("cp-pages");
     nav.hidden = pages < 2;
-    $("cp-page-text").textContent = "Rows " + formatValue(state.page * size + 1, "int") + "\u2013" +
-      formatValue(Math.min(rows.length, (state.page + 1) * size), "int") + " of " + formatValue(rows.length, "int");
+    $("cp-page-text").textContent = fill(T.page_text, {
+      first: formatValue(state.page * size + 1, "int"),
+      last: formatValue(Math.min(rows.length, (state.page + 1) * size), "int"),
+      n: formatValue(rows.length, "int"),
+    });
     $("cp-prev").disabled = state.page === 0;
     $("cp-next").disabled = state.page >= pages - 1;
   }
