@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import pandas as pd
 
-from campaign_perf.timeframes import DateRange
+from campaign_perf.timeframes import TimeFrame
 
 if TYPE_CHECKING:
     from campaign_perf.report.core import ReportCore
@@ -63,7 +63,7 @@ def _in_data(rep: ReportCore) -> ReportCore | None:
         return None
     if (first, last) == (frame.first, frame.last):
         return rep
-    return rep.with_time_frame(DateRange(first, last))
+    return rep.with_time_frame(TimeFrame(start=first, end=last))
 
 
 def activity(rep: ReportCore) -> pd.DataFrame:
@@ -113,11 +113,11 @@ def hours_since_send(rep: ReportCore, hours: int = 72) -> pd.DataFrame:
         ``clicked`` (records, at their first open and first counted click).
     """
     e = activity(rep).sort_values("timestamp", kind="stable")
-    since = (e["timestamp"] - e["first_sent_at"]) / pd.Timedelta(hours=1)
+    since = (e["timestamp"] - e["first_sent_at"]).to_numpy() / np.timedelta64(1, "h")
     first = ~e.duplicated(["campaign_id", "email_id", "lead_id", "event_type"]).to_numpy()
     is_open = (e["event_type"] == "open").to_numpy()
     e = e[KEYS].assign(
-        bin=np.floor(since.to_numpy(dtype=float)).clip(-1, hours).astype("int64"),
+        bin=np.floor(since.astype(float)).clip(-1, hours).astype("int64"),
         opens=is_open.astype("int64"),
         clicks=(~is_open).astype("int64"),
         opened=(is_open & first).astype("int64"),

@@ -43,6 +43,7 @@ from campaign_perf.views import aggregates
 from campaign_perf.views.specs import (
     ACTIVITY,
     CHART_KINDS,
+    EMPTY_LAYOUT,
     EMPTY_MESSAGE,
     HEATMAP_COLORSCALE,
     MAX_POINTS,
@@ -120,11 +121,12 @@ def chart(rep: ReportCore, kind: str = "rates", **options: Any) -> go.Figure:
     >>> chart(rep, "volume", period="week").show()  # doctest: +SKIP
     """
     spec = chart_spec(rep, kind, **options)
-    reduced = {"message": EMPTY_MESSAGE} if _nothing_sent(rep) else _REDUCE[spec["by"]](rep, spec)
+    reduced = {"message": spec["empty"]} if _nothing_sent(rep) else _REDUCE[spec["by"]](rep, spec)
     base = chart_base(rep)
     if _NO_TEMPLATE.get():
         del base["template"]
-    return go.Figure(draw(spec, reduced, base=base, frame=frame_text(rep)))
+    figure = draw(spec, reduced, base=base, frame=frame_text(rep), filtered=spec["filtered"])
+    return go.Figure(figure)
 
 
 # -- the renderer: a definition filled with reduced data (report.js has its twin) -------------
@@ -170,7 +172,12 @@ def _trace(
 
 
 def draw(
-    spec: dict[str, Any], reduced: dict[str, Any], *, base: dict[str, Any], frame: str
+    spec: dict[str, Any],
+    reduced: dict[str, Any],
+    *,
+    base: dict[str, Any],
+    frame: str,
+    filtered: bool,
 ) -> dict[str, Any]:
     """A figure (plotly's data and layout) from a chart definition and its reduced data.
 
@@ -186,6 +193,8 @@ def draw(
         :func:`campaign_perf.views.specs.chart_base`.
     frame : str
         The time frame as the title says it.
+    filtered : bool
+        Whether filters apply (the subtitle says so).
 
     Returns
     -------
@@ -201,23 +210,10 @@ def draw(
         }
     layout = copy.deepcopy(base)
     layout["title"]["text"] = plotly_text(f"{fill_slots(spec['title'], slots)} — {frame}")
-    layout["title"]["subtitle"]["text"] = spec["subtitle"][
-        "filtered" if reduced.get("filtered", spec["filtered"]) else "plain"
-    ]
+    layout["title"]["subtitle"]["text"] = spec["subtitle"]["filtered" if filtered else "plain"]
     if reduced.get("message"):
-        layout["annotations"] = [
-            {
-                "text": plotly_text(reduced["message"]),
-                "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.5,
-                "y": 0.5,
-                "font": {"size": 16},
-            }
-        ]
-        layout["xaxis"] = {"visible": False}
-        layout["yaxis"] = {"visible": False}
+        layout |= copy.deepcopy(EMPTY_LAYOUT)
+        layout["annotations"][0]["text"] = plotly_text(reduced["message"])
         return {"data": [], "layout": layout}
     for key, value in spec["layout"].items():
         layout[key] = spec["periods"][period]["axis"] if value == "@period_axis" else value
@@ -472,7 +468,7 @@ def _by_period(rep: ReportCore, spec: dict[str, Any]) -> dict[str, Any]:
     frame = rep.frame
     period, starts = axis_periods(
         frame.first, frame.last, seen, spec["period"], int(rep.week_start)
-    )  # type: ignore[call-overload]
+    )
     key = f"send_{period}"
     table = rep.by(period).with_columns(counts).table()
     table = table.set_index(pd.to_datetime(table[key]).dt.date)[counts]

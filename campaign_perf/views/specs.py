@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIVITY",
     "CHART_KINDS",
+    "EMPTY_LAYOUT",
     "EMPTY_MESSAGE",
     "FORMATS",
     "HEATMAP_COLORSCALE",
@@ -99,6 +100,23 @@ HEATMAP_COLORSCALE: list[list[float | str]] = [[0.0, "#FFFFFF"], [1.0, _BLUE]]
 #: The annotation of a figure over a report without sends.
 EMPTY_MESSAGE = "No emails were sent in this time frame"
 
+#: How a chart without data says so: its message centred (the text set per chart), no axes.
+EMPTY_LAYOUT: dict[str, Any] = {
+    "annotations": [
+        {
+            "text": "",
+            "showarrow": False,
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0.5,
+            "y": 0.5,
+            "font": {"size": 16},
+        }
+    ],
+    "xaxis": {"visible": False},
+    "yaxis": {"visible": False},
+}
+
 #: The kinds of chart, with what each shows.
 CHART_KINDS: dict[str, str] = {
     "rates": "Rates (the report's % columns) as grouped bars, one group per table row.",
@@ -147,7 +165,7 @@ _GROUP_PHRASES: dict[str, str] = {
     "month": "send month",
 }
 #: How a list of words is said ("a, b and c"), and what stands for more than ``max``.
-_JOIN = {"sep": ", ", "last": " and ", "max": 3, "many": "Rates"}
+_JOIN: dict[str, Any] = {"sep": ", ", "last": " and ", "max": 3, "many": "Rates"}
 
 
 def metric_color(metric_id: str, index: int = 0) -> str:
@@ -354,7 +372,7 @@ def _rates(rep: ReportCore, columns: Sequence[str] | None = None) -> dict[str, A
         "rates",
         source="cube",
         by="rows",
-        title="{{what}} by " + " and ".join(_GROUP_PHRASES.get(g, g) for g in rep.group_by),  # type: ignore[union-attr]
+        title="{{what}} by " + " and ".join(_GROUP_PHRASES.get(g, g) for g in rep.group_by),
         join=_JOIN,
         slots={"what": what([m.label for m in metrics])},
         series=[metric_series(m) for m in metrics],
@@ -416,7 +434,7 @@ def _funnel(rep: ReportCore) -> dict[str, Any]:
 
 def _periods(rep: ReportCore) -> dict[str, Any]:
     """What changes with the period of an over-time chart: title phrase, x axis, hover."""
-    first = _WEEKDAYS[int(rep.week_start)]  # type: ignore[call-overload]
+    first = _WEEKDAYS[int(rep.week_start)]
     return {
         "day": {
             "phrase": "send day",
@@ -581,7 +599,7 @@ def _engagement(rep: ReportCore, unit: str = "events", hours: int = 72) -> dict[
 
 
 def _heatmap(rep: ReportCore) -> dict[str, Any]:
-    start = int(rep.week_start)  # type: ignore[call-overload]
+    start = int(rep.week_start)
     rows = [(start + i) % 7 for i in range(7)]
     days = [_WEEKDAYS[r] for r in rows]
     return _spec(
@@ -747,7 +765,7 @@ def _keys(rep: ReportCore) -> dict[str, list[str]]:
     from campaign_perf.report.groups import GROUPS
 
     keys: list[str] = []
-    for g in rep.group_by:  # type: ignore[union-attr]
+    for g in rep.group_by:
         keys.extend(GROUPS.get(g, (g,)))
     shown = [k for k in keys if not k.endswith("_id")] or keys
     return {"keys": keys, "shown": shown, "ids": [k for k in keys if k.endswith("_id")]}

@@ -40,6 +40,7 @@ from campaign_perf.timeframes import PAST_DAYS, DateRange, TimeFrame, preset_cho
 from campaign_perf.views import aggregates
 from campaign_perf.views.specs import (
     CHART_KINDS,
+    EMPTY_LAYOUT,
     FORMATS,
     PALETTE,
     chart_base,
@@ -152,7 +153,8 @@ def _finite(tree: Any) -> bool:
 def _metrics(rep: ReportCore) -> list[dict[str, Any]]:
     """The metrics a reader can choose: the report's columns first, then the others."""
     counts = set(rep.count_columns)
-    order = [*rep.columns, *(m for m in METRICS if m not in rep.columns)]  # type: ignore[union-attr]
+    columns = [m.id for m in rep.metrics]
+    order = [*columns, *(m for m in METRICS if m not in columns)]
     out = []
     for metric_id in order:
         m = METRICS[metric_id]
@@ -314,7 +316,7 @@ def _aggregates(
         "day": packed(_day_number(keys["send_day"])),
     }
     send_index = _send_keys(keys)
-    attrs = [g for g in rep.group_by if g not in GROUPS]  # type: ignore[union-attr]
+    attrs = [g for g in rep.group_by if g not in GROUPS]
     dims = {a: _ranks(cube[a]) for a in attrs}
     out: dict[str, Any] = {
         "cube": _aggregate(
@@ -393,10 +395,10 @@ def _frames(rep: ReportCore) -> dict[str, Any]:
     preset with its days, title text and description (the report's own frame among them,
     or as a custom range), and for the dates a reader types, Python's wording as templates."""
     choices = [TimeFrame.parse(p) for p in preset_choices()]
-    own = rep.time_frame
-    if own.preset == PAST_DAYS and own not in choices:  # type: ignore[union-attr]
+    own = TimeFrame.parse(rep.time_frame)  # the report's frame (a TimeFrame already)
+    if own.preset == PAST_DAYS and own not in choices:
         at = next(i for i, f in enumerate(choices) if f.preset == "this month")
-        choices.insert(at, own)  # type: ignore[arg-type]
+        choices.insert(at, own)
     presets = []
     for tf in choices:
         try:
@@ -418,11 +420,11 @@ def _frames(rep: ReportCore) -> dict[str, Any]:
         "presets": presets,
         "initial": labels.index(own_label)
         if own.preset is not None and own_label in labels
-        else None,  # type: ignore[union-attr]
+        else None,
         "initial_range": {"first": _iso_day(rep.frame.first), "last": _iso_day(rep.frame.last)},
         "fixed": rep.basis != "sent",
         # a day that starts a week (weeks start on the report's week_start)
-        "week_anchor": (int(rep.week_start) - _EPOCH.weekday()) % 7,  # type: ignore[call-overload]
+        "week_anchor": (int(rep.week_start) - _EPOCH.weekday()) % 7,
         "custom": {
             "label": slots(label),
             "range": {
@@ -508,7 +510,8 @@ def report_data(
         send day, week and month as days since 1970-01-01), ``aggregates`` (``cube``,
         and ``hours``, ``clock``, ``links`` for the charts that read them: each row's
         send position, dimensions and measures), ``charts`` (the charts' definitions),
-        ``chart_base``, ``palette``, ``previews`` and ``csv``.
+        ``chart_base`` and ``chart_empty`` (the layout of every chart, and of a chart
+        without data), ``palette``, ``previews`` and ``csv`` (the formula guard).
 
     Raises
     ------
@@ -540,7 +543,7 @@ def report_data(
                 "last": None if frame.last is None else frame.last.isoformat(),
                 "text": frame_text(rep),
             },
-            "group_by": list(rep.group_by),  # type: ignore[arg-type]
+            "group_by": list(rep.group_by),
             "columns": list(rep.columns),  # type: ignore[arg-type]
             "filters": _filters(rep),
         },
@@ -567,6 +570,7 @@ def report_data(
         "aggregates": aggs,
         "charts": {kind: chart_spec(rep, kind) for kind in kinds},
         "chart_base": _chart_base(rep),
+        "chart_empty": EMPTY_LAYOUT,
         "palette": list(PALETTE),
         "previews": email_previews if previews and any(email_previews) else [],
         "csv": {"formula_prefixes": list(FORMULA_PREFIXES), "formula_guard": "'"},

@@ -710,12 +710,8 @@
     const filtered = spec.filtered || st.campaigns.size < ALL_CAMPAIGNS.length || st.emails.size < ALL_EMAILS.length;
     layout.title.subtitle.text = spec.subtitle[filtered ? "filtered" : "plain"];
     if (reduced.message) {
-      layout.annotations = [{
-        text: plotlyText(reduced.message), showarrow: false, xref: "paper", yref: "paper",
-        x: 0.5, y: 0.5, font: { size: 16 },
-      }];
-      layout.xaxis = { visible: false };
-      layout.yaxis = { visible: false };
+      Object.assign(layout, clone(DATA.chart_empty));
+      layout.annotations[0].text = plotlyText(reduced.message);
       return { data: [], layout: layout };
     }
     Object.keys(spec.layout).forEach(function (k) {
