@@ -790,7 +790,6 @@ def table_spec(rep: ReportCore) -> dict[str, Any]:
         "labels": {k: GROUP_LABELS.get(k, k) for k in keys["keys"]},
         "kinds": list(ROW_KINDS),
         "subtotals": rep.group_by == ("campaign_email",),
-        "block": "campaign_id",
         "subtotal_label": {"column": "campaign_name", "text": "{{campaign_name}} — subtotal"},
         # a campaign of one email has no subtotal: its row is its subtotal
         "subtotal_rows": 2,

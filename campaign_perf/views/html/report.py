@@ -2,15 +2,21 @@
 
 :func:`to_html` renders a :class:`~campaign_perf.Report` as one HTML page that a reader opens
 from disk: the headline table, the charts and the email previews, with controls to change
-the time frame, the columns and the campaign and email filters. The numbers recompute in
-the browser from the report's per-send-day cube (additive counts, see DESIGN.md), with the
-same rules as :meth:`Report.table <campaign_perf.Report.table>`; nothing else leaves Python:
-no lead ids, no addresses, no raw events.
+the time frame, the columns, the campaign and email filters and the sort. The table and
+every chart recompute in the browser from aggregates per send day (the report's cube, and
+opens and clicks by hours since the send, by weekday and hour, by link: additive counts,
+see DESIGN.md), with the same rules as :meth:`Report.table <campaign_perf.Report.table>`
+and :func:`campaign_perf.views.charts.chart`; nothing else leaves Python: no lead ids, no
+addresses, no raw events.
 
-The page is built from a Jinja2 template (``templates/report.html.j2``) and a small script
-(``static/report.js``), both package data. All data travels in one JSON payload in a
-``<script type="application/json">`` element, escaped so that no name can end the element;
-the script writes names with ``textContent`` only, so that they stay text.
+What things mean travels as data, computed here: the charts' definitions
+(:mod:`campaign_perf.views.specs`, the ones Python draws), the time frames resolved against
+the report's ``today``, the table's columns, labels and row kinds, the number formats and
+the metrics as expression trees. The page is built from a Jinja2 template
+(``templates/report.html.j2``) and a small script (``static/report.js``), both package data.
+All data travels in one JSON payload in a ``<script type="application/json">`` element,
+escaped so that no name can end the element; the script writes names with ``textContent``
+only, so that they stay text.
 """
 
 from __future__ import annotations
@@ -700,17 +706,19 @@ def to_html(
     """The report as one self-contained, interactive HTML page.
 
     The page shows the title, the time frame, zone and as-of, a data summary, the headline
-    table (campaign subtotals and a total row), the charts and the email previews. Readers
-    change the time frame (the presets, counted from the report's ``today``, or dates),
-    the columns and the campaign and email filters, and sort the table; the numbers
-    recompute in the browser from the embedded per-send-day cube and equal
-    :meth:`Report.table <campaign_perf.Report.table>` for the same settings. On the
-    activity basis the time frame is fixed (days of activity cannot be resliced from a
-    cube of send days); columns and filters still work.
+    table (campaign subtotals and a total row, 100 rows a page), the charts and the email
+    previews. Readers change the time frame (the presets, counted from the report's
+    ``today``, or dates), the columns and the campaign and email filters, and sort the
+    table (by campaign, or ranked); the table and every chart recompute in the browser and
+    equal :meth:`Report.table <campaign_perf.Report.table>` and
+    :func:`~campaign_perf.views.charts.chart` for the same settings. On the activity basis
+    the time frame is fixed (days of activity cannot be resliced from counts per send
+    day); columns and filters still work.
 
     Only aggregates are embedded: counts per campaign, email and send day (and the lead
-    attributes the report groups by), names, settings, the emails' HTML. No lead ids,
-    addresses or events.
+    attributes the report groups by; the hours since the send, weekday and hour, or page
+    of opens and clicks), names, settings, the emails' HTML. No lead ids, addresses,
+    events or link query strings.
 
     Parameters
     ----------

@@ -9,7 +9,7 @@
  * the table and every chart), evaluate the metric trees, sort, and fill the definitions in
  * (as campaign_perf/views/charts.py does in Python).
  *
- * Plain ES2017 plus Intl.NumberFormat, no framework. Every name from the data is written
+ * Plain ES2017, no framework. Every name from the data is written
  * with textContent or DOM properties, never parsed as HTML; chart text, which plotly reads
  * as a subset of HTML, has it escaped by plotlyText (like specs.plotly_text).
  */
@@ -45,6 +45,7 @@
   })();
   const S = DATA.settings;
   const T = DATA.table;
+  const [DETAIL, SUBTOTAL, TOTAL] = T.kinds; // the rows' kinds (campaign_perf.report.rows)
   const FRAMES = DATA.frames;
   const FMT = DATA.formats;
   const METRIC = {};
@@ -76,7 +77,8 @@
     return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
-  // -- calendar days (days since 1970-01-01), only for the dates a reader types ------------
+  // -- calendar days (days since 1970-01-01): the dates a reader types, and the weeks and
+  // months of send days for the table's groups and the over-time charts' periods ----------
   const DAY_MS = 86400000;
   function dayFromYMD(y, m, d) { // setUTCFullYear: years 1-99 are not 1901-1999
     const t = new Date(0);
@@ -286,7 +288,7 @@
         labels[k] = v[1];
       });
       details.push({
-        kind: "detail", labels: labels, ranks: ranks, sums: g.sums,
+        kind: DETAIL, labels: labels, ranks: ranks, sums: g.sums,
         campaign: SENDS.campaign[g.send], email: SENDS.email[g.send],
       });
     });
@@ -309,7 +311,7 @@
           slots[T.subtotal_label.column] = C.name[c];
           labels[T.subtotal_label.column] = fill(T.subtotal_label.text, slots);
           const sums = subs.get(c).sums;
-          rows.push({ kind: "subtotal", labels: labels, sums: sums, values: values(sums, st.columns), block: C.id[c] });
+          rows.push({ kind: SUBTOTAL, labels: labels, sums: sums, values: values(sums, st.columns), block: C.id[c] });
         }
         start = i;
       }
@@ -320,7 +322,7 @@
     totalLabels[T.shown[0]] = T.total_label;
     return {
       rows: rows, details: details, mask: mask,
-      total: { kind: "total", labels: totalLabels, sums: total, values: values(total, st.columns) },
+      total: { kind: TOTAL, labels: totalLabels, sums: total, values: values(total, st.columns) },
     };
   }
 
@@ -342,13 +344,13 @@
       }
       return dir * (x < y ? -1 : x > y ? 1 : 0);
     }
-    const details = rows.filter(function (r) { return r.kind === "detail"; });
+    const details = rows.filter(function (r) { return r.kind === DETAIL; });
     if (mode === "ranked") return details.slice().sort(cmp);
     const blocks = new Map();
     rows.forEach(function (r) {
       if (!blocks.has(r.block)) blocks.set(r.block, { details: [], subtotal: null });
       const b = blocks.get(r.block);
-      if (r.kind === "subtotal") b.subtotal = r; else b.details.push(r);
+      if (r.kind === SUBTOTAL) b.subtotal = r; else b.details.push(r);
     });
     const order = Array.from(blocks.values()).sort(function (a, b) {
       return cmp(a.subtotal || a.details[0], b.subtotal || b.details[0]);
@@ -407,7 +409,7 @@
       T.shown.forEach(function (col) {
         const text = row.labels[col] === undefined ? "" : String(row.labels[col]);
         const td = el("td");
-        if (col === "email_name" && row.kind === "detail" && DATA.previews[row.email]) {
+        if (col === "email_name" && row.kind === DETAIL && DATA.previews[row.email]) {
           td.appendChild(previewButton(row.email, text));
         } else {
           td.textContent = text;
@@ -451,7 +453,7 @@
   function csvText() {
     const lines = [T.keys.concat(state.columns).map(function (h) { return csvField(neutralise(h)); }).join(",")];
     shownRows(result).forEach(function (r) {
-      if (r.kind !== "detail") return;
+      if (r.kind !== DETAIL) return;
       const cells = T.keys.map(function (k) { return csvField(neutralise(String(r.labels[k]))); });
       state.columns.forEach(function (id) { cells.push(isNaN(r.values[id]) ? "" : String(r.values[id])); });
       lines.push(cells.join(","));
