@@ -692,14 +692,18 @@ def test_activity_basis_fixes_the_frame(
     opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
 ) -> None:
     activity = rep.with_time_frame("last month").with_basis("activity")
-    view = opened(write_html(activity, tmp_path / "activity.html", charts=("rates", "funnel")))
+    view = opened(write_html(activity, tmp_path / "activity.html"))
     page = view.page
     assert page.is_disabled("#cp-frame")
     assert "date of activity" in page.text_content("#cp-frame-note")
     assert_same_table(view, activity)
     campaigns = [activity.table()["campaign_name"].iloc[-1]]
+    for kind in KINDS:
+        assert_same_figure(view, kind, activity)
     view.pick("cp-campaigns", campaigns)
     assert_same_table(view, activity.where(campaigns=campaigns))
+    for kind in KINDS:
+        assert_same_figure(view, kind, activity.where(campaigns=campaigns))
     assert page.console_errors == []
 
 
