@@ -207,8 +207,7 @@ def test_new_frames_filters_columns_and_groups_do_not_rebuild_records(
     calls = []
     real = rules.records_sql
     monkeypatch.setattr(
-        "campaign_perf.engine.embedded.records_sql",
-        lambda *a, **k: calls.append(1) or real(*a, **k),
+        "campaign_perf.engine.embedded.records_sql", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
     for r in (
         rep.with_time_frame("last month"),
