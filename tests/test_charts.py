@@ -571,3 +571,101 @@ def test_every_kind_draws_the_sample(sample_rep: cp.Report, kind: str) -> None:
     sizes = [len(t.z if t.type == "heatmap" else t.x) for t in fig.data]
     assert sizes and max(sizes) > 0
     assert not fig.layout.annotations
+
+
+# -- long and far time frames -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("frame", "period", "points"),
+    [
+        # one point per day would be millions: the days that hold sends, by day
+        ("0001-01-01..9999-12-31", "day", 7),
+        ("0206-10-01..2026-10-31", "day", 7),
+        # 730 days: weeks, over the whole frame
+        ("2024-03-11..2026-03-10", "week", 105),
+    ],
+)
+def test_over_time_charts_of_long_frames_are_bounded(
+    rep: cp.Report, frame: str, period: str, points: int
+) -> None:
+    long = rep.with_time_frame(frame)
+    for kind in ("volume", "rates_over_time"):
+        fig = chart(long, kind)
+        assert {len(t.x) for t in fig.data} == {points}, kind
+        assert f"by send {period}" in fig.layout.title.text
+    sent = trace(chart(long, "volume"), "Sent")
+    assert sum(sent.y) == 8  # every send, once
+
+
+def test_a_frame_far_from_the_data_is_empty(rep: cp.Report) -> None:
+    far = rep.with_time_frame("9000-01-01..9999-12-31")
+    for kind in CHART_KINDS:
+        fig = chart(far, kind)
+        assert not fig.data and [a.text for a in fig.layout.annotations] == [EMPTY_MESSAGE]
+
+
+def test_axis_periods_coarsen_then_keep_to_the_data() -> None:
+    day = dt.date
+    assert charts.axis_periods(day(2026, 1, 1), day(2026, 1, 3), (day(2026, 1, 2),) * 2, "day") == (
+        "day",
+        [day(2026, 1, 1), day(2026, 1, 2), day(2026, 1, 3)],
+    )
+    period, starts = charts.axis_periods(
+        day(2020, 1, 1), day(2026, 12, 31), (day(2026, 1, 5), day(2026, 2, 5)), "day"
+    )
+    assert (period, len(starts)) == ("week", 366)  # 7 years of weeks
+    period, starts = charts.axis_periods(
+        day(1, 1, 1), day(9999, 12, 31), (day(2026, 1, 5), day(2026, 2, 5)), "week"
+    )
+    assert (period, starts[0], starts[-1]) == ("week", day(2026, 1, 5), day(2026, 2, 2))
+    period, starts = charts.axis_periods(None, None, (day(1990, 1, 1), day(2026, 1, 1)), "day")
+    assert (period, len(starts)) == ("month", 433)  # more months than points: all of them
+
+
+# -- metric labels, infinite values, many rows ---------------------------------------------
+def test_a_label_that_looks_like_a_template_is_shown_as_it_is(rep: cp.Report) -> None:
+    from campaign_perf.metrics import metric, registry_snapshot
+
+    with registry_snapshot():
+        metric("tricky_pct", "clicked / delivered", fmt="pct", label="%{y} of %{x}")
+        fig = chart(rep, "rates", columns=["tricky_pct"])
+        over_time = chart(rep, "rates_over_time", columns=["tricky_pct"])
+    for f in (fig, over_time):
+        hover = f.data[0].hovertemplate
+        assert "&#37;{y} of &#37;{x}" in hover  # plotly shows the entity as "%"
+        assert hover.count("%{") == 4, hover  # plotly's own: the row or day, value, counts
+        assert f.data[0].name == "%{y} of %{x}"  # a legend entry is not a template
+
+
+def test_the_rates_chart_shows_the_top_rows_and_the_others_as_one_bar() -> None:
+    from campaign_perf.views.specs import TOP_ROWS
+
+    n = TOP_ROWS + 5
+    events = [
+        {
+            "event_type": kind,
+            "timestamp": "2026-03-02 09:00",
+            "campaign_id": "C1",
+            "email_id": f"E{i:02d}",
+            "lead_id": f"L{k}",
+            "campaign_name": "Spring Sale",
+            "email_name": f"Email {i:02d}",
+        }
+        for i in range(n)
+        for k in range(1 + i % 7)  # email i is sent to 1 + i % 7 people...
+        for kind in ("sent", "delivered")
+        if kind == "sent" or k % 2 == 0  # ...and delivered to every other one
+    ]
+    rep = cp.Report(cp.load_events(pd.DataFrame(events), warn=False))
+    (bars,) = chart(rep, "rates", columns=["delivered_pct"]).data
+    sent = {i: 1 + i % 7 for i in range(n)}
+    delivered = {i: (sent[i] + 1) // 2 for i in range(n)}
+    kept = sorted(sorted(sent, key=lambda i: -sent[i])[:TOP_ROWS])  # most sends, stable
+    rest = [i for i in range(n) if i not in kept]
+    assert list(bars.y) == [f"Spring Sale · Email {i:02d}" for i in kept] + ["Other (5 rows)"]
+    want = [delivered[i] / sent[i] for i in kept]
+    want.append(sum(delivered[i] for i in rest) / sum(sent[i] for i in rest))
+    assert same(bars.x, want)
+    assert tuple(bars.customdata[-1]) == (
+        sum(delivered[i] for i in rest),
+        sum(sent[i] for i in rest),
+    )

@@ -7,14 +7,17 @@ no lead ids or addresses, names escaped, and the notebook that writes it via pap
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
+import math
 import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -22,11 +25,14 @@ from hypothesis import strategies as st
 
 import campaign_perf as cp
 from campaign_perf.errors import ReportError
+from campaign_perf.report.rows import ROW_KINDS, table_rows
 from campaign_perf.views.html.report import (
     content_security_policy,
+    packed,
     report_data,
     script_json,
     to_html,
+    unpacked,
     write_html,
 )
 
@@ -209,22 +215,51 @@ def test_no_lead_ids_or_addresses_in_the_file(page_text: str, log: cp.EventLog) 
     assert leads["email"].iloc[0] not in page_text  # the search above finds addresses
 
 
+def _sends(data: dict[str, Any], name: str) -> pd.DataFrame:
+    """An embedded aggregate as a frame, with each row's campaign, email and send day."""
+    agg = data["aggregates"][name]
+    frame = pd.DataFrame({k: unpacked(v) for k, v in {**agg["dims"], **agg["measures"]}.items()})
+    send = np.arange(len(frame)) if agg["send"] is None else unpacked(agg["send"])
+    sends = {k: unpacked(v) for k, v in data["sends"].items()}
+    frame["campaign_id"] = [data["campaigns"]["id"][sends["campaign"][s]] for s in send]
+    frame["email_id"] = [data["emails"]["id"][sends["email"][s]] for s in send]
+    frame["day"] = [sends["day"][s] for s in send]
+    return frame
+
+
+@given(st.lists(st.integers(-(2**31), 2**31 - 1), max_size=30), st.booleans())
+def test_packed_columns_read_back(values: list[int], ordered: bool) -> None:
+    values = sorted(values) if ordered else values
+    assert unpacked(packed(values)).tolist() == values
+
+
 def test_the_payload_is_aggregates_only(page: Page, rep: cp.Report, log: cp.EventLog) -> None:
     data = page.payload()
-    cube = data["cube"]
-    assert set(cube) == {"campaign", "email", "day", "attrs", "counts"}
-    assert set(cube["counts"]) == set(rep.count_columns)
+    assert set(data["aggregates"]) == {"cube", "hours", "clock", "links"}
+    cube = data["aggregates"]["cube"]
+    assert set(cube["measures"]) == set(rep.count_columns)
     python_cube = rep.cube(all_days=True)
-    assert len(cube["day"]) == len(python_cube) < log.summary().events / 100
+    assert len(_sends(data, "cube")) == len(python_cube) < log.summary().events / 100
     # the cube adds up to Python's report over all time, per campaign
-    frame = pd.DataFrame({"campaign": cube["campaign"], **cube["counts"]})
-    frame["campaign_id"] = [data["campaigns"]["id"][i] for i in frame["campaign"]]
-    sums = frame.groupby("campaign_id")[list(rep.count_columns)].sum().reset_index()
-    want = rep.with_time_frame("all time").by("campaign").with_columns(rep.count_columns).table()
-    assert sums[list(rep.count_columns)].to_numpy().tolist() == (
-        want[list(rep.count_columns)].to_numpy().tolist()
-    )
+    frame = _sends(data, "cube")
+    counts = list(rep.count_columns)
+    sums = frame.groupby("campaign_id")[counts].sum().reset_index()
+    want = rep.with_time_frame("all time").by("campaign").with_columns(counts).table()
+    assert sums[counts].to_numpy().tolist() == want[counts].to_numpy().tolist()
     assert sums["campaign_id"].tolist() == want["campaign_id"].tolist()
+    # so do the event aggregates: opens and counted clicks over all time
+    events = rep.with_time_frame("all time").events(event_types=("open", "click"))
+    counted = events[(events["event_type"] == "open") | ~events["unsub_link"]]
+    want_events = counted.groupby("event_type").size()
+    hours = _sends(data, "hours")
+    assert (hours["opens"].sum(), hours["clicks"].sum()) == (
+        want_events["open"],
+        want_events["click"],
+    )
+    assert _sends(data, "clock")["opens"].sum() == want_events["open"]
+    assert _sends(data, "links")["clicks"].sum() == want_events["click"]
+    # links are pages: no query strings, so no tokens
+    assert not [x for x in data["aggregates"]["links"]["labels"]["key"] if "?" in x]
     # every email of the cube has its preview, and only those
     assert len(data["emails"]["id"]) == len(data["previews"]) == python_cube["email_id"].nunique()
     emails = log.emails.set_index("email_id")
@@ -236,7 +271,8 @@ def test_the_payload_is_aggregates_only(page: Page, rep: cp.Report, log: cp.Even
 
 
 def test_settings_and_presets(page: Page, rep: cp.Report) -> None:
-    s = page.payload()["settings"]
+    data = page.payload()
+    s = data["settings"]
     assert s["tz"] == "America/New_York" and s["today"] == rep.today.isoformat()
     assert s["description"] == rep.description
     assert s["time_frame"]["label"] == "past 30 days"
@@ -244,8 +280,75 @@ def test_settings_and_presets(page: Page, rep: cp.Report) -> None:
         rep.frame.first.isoformat(),
         rep.frame.last.isoformat(),
     )
-    labels = [p["label"] for p in page.payload()["presets"]]
+    frames = data["frames"]
+    labels = [p["label"] for p in frames["presets"]]
     assert {"past 30 days", "last month", "this quarter", "all time"} <= set(labels)
+    assert labels[frames["initial"]] == "past 30 days"
+
+
+def _day(number: int | None) -> dt.date | None:
+    return None if number is None else dt.date(1970, 1, 1) + dt.timedelta(days=number)
+
+
+@pytest.mark.parametrize(
+    ("today", "week_start"), [("2024-02-29", "sunday"), ("2026-01-01", "monday"), ("2025-12-31", 3)]
+)
+def test_presets_are_resolved_in_python_against_today(today: str, week_start: str | int) -> None:
+    small = cp.Report(hostile_log(), today=today, week_start=week_start)
+    frames = report_data(small, charts=())["frames"]
+    for preset in frames["presets"]:
+        other = small.with_time_frame(preset["label"])
+        assert (_day(preset["first"]), _day(preset["last"])) == (
+            other.frame.first,
+            other.frame.last,
+        ), preset["label"]
+        assert preset["description"] == other.description
+    anchor = _day(frames["week_anchor"])
+    assert anchor is not None and anchor.weekday() == small.week_start
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        ("2026-08-10", "2026-09-20"),
+        ("2026-10-25", None),
+        (None, "2026-05-31"),
+        ("2026-03-03", "2026-03-03"),
+    ],
+)
+def test_custom_frames_are_worded_from_pythons_templates(
+    rep: cp.Report, first: str | None, last: str | None
+) -> None:
+    custom = report_data(rep, charts=())["frames"]["custom"]
+    other = rep.with_time_frame(f"{first or ''}..{last or ''}")
+    slots = {"first": first or "", "last": last or ""}
+    ranges = custom["range"]
+    kind = "both" if first and last and first != last else "one" if first and last else "from"
+    kind = kind if first else "until"
+    range_text = (
+        ranges[kind].replace("{{first}}", slots["first"]).replace("{{last}}", slots["last"])
+    )
+    label = custom["label"].replace("{{first}}", slots["first"]).replace("{{last}}", slots["last"])
+    assert range_text == str(other.frame)
+    assert label == str(other.time_frame)
+    filled = custom["description"].replace("{{label}}", label).replace("{{range}}", range_text)
+    assert filled == other.description
+
+
+def test_the_subtotal_and_total_labels_are_the_rows_labels(rep: cp.Report) -> None:
+    spec = report_data(rep, charts=())["table"]
+    rows = table_rows(rep)
+    sub = rows[rows["kind"] == "subtotal"].iloc[0]
+    campaign = rows[(rows["block"] == sub["block"]) & (rows["kind"] == "detail")].iloc[0]
+    column = spec["subtotal_label"]["column"]
+    assert sub[column] == spec["subtotal_label"]["text"].replace(
+        "{{" + column + "}}", campaign[column]
+    )
+    assert rows.iloc[-1][spec["shown"][0]] == spec["total_label"]
+    details = rows[rows["kind"] == "detail"].groupby("block").size()
+    with_subtotal = set(rows.loc[rows["kind"] == "subtotal", "block"])
+    assert with_subtotal == set(details[details >= spec["subtotal_rows"]].index)
+    assert spec["kinds"] == list(ROW_KINDS)
 
 
 def test_the_first_paint_is_pythons_table(page: Page, rep: cp.Report) -> None:
@@ -270,13 +373,16 @@ def test_the_header_says_what_the_report_shows(page_text: str, rep: cp.Report) -
     assert "America/New_York" in words and f"{rep.as_of:%Y-%m-%d %H:%M} UTC" in words
 
 
-def test_every_chart_is_embedded(page: Page) -> None:
+def test_every_chart_is_defined_once_for_both_renderers(page: Page, rep: cp.Report) -> None:
     from campaign_perf.views.charts import CHART_KINDS
+    from campaign_perf.views.specs import chart_spec
 
     charts = page.payload()["charts"]
     assert list(charts) == list(CHART_KINDS)
-    for kind, fig in charts.items():
-        assert fig["data"], kind
+    for kind, spec in charts.items():
+        # the very definition Python draws from, and the aggregate it reads is embedded
+        assert spec == json.loads(json.dumps(chart_spec(rep, kind))), kind
+        assert spec["source"] in page.payload()["aggregates"], kind
     figures = [a["id"] for t, a in page.tags if t == "figure"]
     assert figures == [f"cp-chart-{k}" for k in CHART_KINDS]
 
@@ -305,7 +411,7 @@ def test_options_are_checked(rep: cp.Report) -> None:
 
 def test_without_charts_and_previews(rep: cp.Report) -> None:
     data = report_data(rep, charts=(), previews=False)
-    assert data["charts"] == {} and data["chart_models"] == {}
+    assert data["charts"] == {} and list(data["aggregates"]) == ["cube"]
     assert not any(data["previews"])
     page = Page(to_html(rep, charts=(), previews=False, title="Weekly"))
     assert not [a for t, a in page.tags if t == "figure"]
@@ -382,3 +488,19 @@ def test_notebook_03_runs_with_other_parameters(tmp_path: Path) -> None:
     # the unparameterised part wrote its files next to the notebook copy
     assert (notebook.parent / "out" / "campaign_email_performance.html").exists()
     assert (notebook.parent / "out" / "campaign_email_performance.xlsx").exists()
+
+
+# -- infinite values -----------------------------------------------------------
+def test_an_infinite_metric_value_is_missing_visibly(rep: cp.Report) -> None:
+    from campaign_perf.metrics import metric, registry_snapshot
+
+    with registry_snapshot():
+        metric("huge", "sent * 1e308")  # overflows to infinity for 2 sends or more
+        metric("huge_pct", "sent * 1e308 / delivered", fmt="pct")
+        huge = rep.with_columns(["sent", "huge", "huge_pct"])
+        assert huge.table()["huge"].isin([float("inf")]).all()
+        page = Page(to_html(huge))
+        fig = huge.chart("rates")
+    assert {row[-1] for _, row in page.rows} == {"–"}
+    assert {row[-2] for _, row in page.rows} == {"–"}
+    assert all(math.isnan(x) for x in fig.data[0].x)

@@ -1,6 +1,10 @@
 """Charts of a report: plotly figures usable anywhere (notebook, dashboard, HTML export).
 
 :func:`chart` draws one of :data:`CHART_KINDS` from a :class:`~campaign_perf.report.Report`.
+What each chart shows is defined once, as data, in :mod:`campaign_perf.views.specs`; this
+module reduces the report to the numbers a definition asks for and fills the definition
+with them (:func:`draw`), as the shared HTML report's script does in the browser.
+
 Every figure uses the one colour-blind-safe :data:`PALETTE` (Okabe–Ito), the
 ``plotly_white`` template, a title that says what is shown and for which time frame, a
 subtitle with the rest of the report's settings, labelled axes, percentages formatted as
@@ -10,29 +14,48 @@ with an explanatory annotation instead of an error.
 Plotly reads a small HTML subset (``<b>``, ``<i>``, ``<br>``, ``<sup>``, ``<span style>``,
 ``<a href>``) in every text it draws: titles, axis titles and tick labels, trace names, hover
 text, annotations. So every text that holds names or other data (campaigns, emails,
-programs, lead attributes, links, metric labels) passes through :func:`_text`, which
-escapes ``&``, ``<`` and ``>``; plotly turns the entities back into those characters on
-screen, so a name shows as the text it is. Numbers stay numbers.
+programs, lead attributes, links, metric labels) is escaped
+(:func:`~campaign_perf.views.specs.plotly_text`); plotly turns the entities back into
+those characters on screen, so a name shows as the text it is. Numbers stay numbers.
 """
 
 from __future__ import annotations
 
-import ast
-import html
-import inspect
-from collections.abc import Callable, Sequence
+import copy
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from campaign_perf.errors import ReportError
-from campaign_perf.metrics import METRICS, Metric, evaluate, get_metric
-from campaign_perf.report.groups import GROUP_LABELS, Filters
-from campaign_perf.timeframes import DateRange
+from campaign_perf.metrics import (
+    METRICS,
+    compute_metrics,
+    evaluate,
+    expression_tree,
+    format_value,
+)
+from campaign_perf.views import aggregates
+from campaign_perf.views.specs import (
+    ACTIVITY,
+    CHART_KINDS,
+    EMPTY_LAYOUT,
+    EMPTY_MESSAGE,
+    HEATMAP_COLORSCALE,
+    MAX_POINTS,
+    PALETTE,
+    PERIODS,
+    chart_base,
+    chart_spec,
+    fill_slots,
+    frame_text,
+    metric_color,
+    plotly_text,
+    short_link,
+)
 
 if TYPE_CHECKING:
     from campaign_perf.report.core import ReportCore
@@ -42,99 +65,11 @@ __all__ = [
     "EMPTY_MESSAGE",
     "HEATMAP_COLORSCALE",
     "PALETTE",
+    "axis_periods",
     "chart",
+    "draw",
     "metric_color",
 ]
-
-Period = Literal["day", "week", "month"]
-Unit = Literal["events", "people"]
-
-#: The Okabe–Ito palette (colour-blind safe), strongest colours first. Every chart uses it.
-PALETTE: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#D55E00",  # vermillion
-    "#F0E442",  # yellow
-    "#000000",  # black
-)
-_BLUE, _ORANGE, _GREEN, _PURPLE, _SKY, _VERMILLION, _YELLOW, _BLACK = PALETTE
-
-#: The colour of each built-in metric: the same in every chart.
-_METRIC_COLORS: dict[str, str] = {
-    "sent": _SKY,
-    "delivered": _BLUE,
-    "delivered_pct": _BLUE,
-    "opened": _ORANGE,
-    "opened_pct": _ORANGE,
-    "total_opens": _ORANGE,
-    "clicked": _GREEN,
-    "clicked_pct": _GREEN,
-    "total_clicks": _GREEN,
-    "click_to_open_pct": _PURPLE,
-    "unsubscribed": _VERMILLION,
-    "unsubscribed_pct": _VERMILLION,
-    "hard_bounced": _BLACK,
-    "hard_bounced_pct": _BLACK,
-    "bounced_pct": _BLACK,
-    "soft_bounced": _YELLOW,
-    "soft_bounced_pct": _YELLOW,
-    "complained": _YELLOW,
-    "complained_pct": _YELLOW,
-    "pending": _SKY,
-    "aborted": _BLACK,
-}
-
-#: Sequential colour scale of the heatmap: white to the palette's blue.
-HEATMAP_COLORSCALE: list[list[float | str]] = [[0.0, "#FFFFFF"], [1.0, _BLUE]]
-
-#: The annotation of a figure over a report without sends.
-EMPTY_MESSAGE = "No emails were sent in this time frame"
-
-#: The kinds of chart, with what each shows.
-CHART_KINDS: dict[str, str] = {
-    "rates": "Rates (the report's % columns) as grouped bars, one group per table row.",
-    "funnel": "Delivery funnel: sent → delivered → opened → clicked, with % of sent.",
-    "volume": "Emails sent and delivered per send day, week or month (bars).",
-    "rates_over_time": "Opened % and clicked % per send day, week or month (lines).",
-    "engagement": "Opens and clicks by hours since the send (0–72 h and later).",
-    "heatmap": "Opens by weekday and hour of day in the report's time zone.",
-    "links": "Top links by clicks and by people (unsubscribe links not counted).",
-}
-
-_FALLBACK_RATES = ("opened_pct", "clicked_pct", "click_to_open_pct")
-_PERIODS: dict[str, str] = {"day": "send day", "week": "send week", "month": "send month"}
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_GROUP_PHRASES: dict[str, str] = {
-    "campaign_email": "campaign and email",
-    "program": "program",
-    "campaign": "campaign",
-    "email": "email",
-    "day": "send day",
-    "week": "send week",
-    "month": "send month",
-}
-_HOVER_LABEL = {"namelength": -1}
-
-
-def metric_color(metric_id: str, index: int = 0) -> str:
-    """The palette colour of a metric: fixed for the built-ins, by position otherwise.
-
-    Parameters
-    ----------
-    metric_id : str
-        A metric id.
-    index : int
-        The metric's position in its chart, for metrics without a fixed colour.
-
-    Returns
-    -------
-    str
-        A colour of :data:`PALETTE`.
-    """
-    return _METRIC_COLORS.get(metric_id, PALETTE[index % len(PALETTE)])
 
 
 # -- the entry point --------------------------------------------------------------------
@@ -156,19 +91,22 @@ def chart(
     kind : str, default "rates"
         One of :data:`CHART_KINDS`.
     table, total : optional
-        ``rep.table()`` and ``rep.total()``, when the caller has them already (a view that
-        shows them too): the chart takes them instead of computing them again.
+        ``rep.table()`` and ``rep.total()`` when the caller has them already (the
+        dashboard): charts whose columns are among the report's use them instead of
+        computing them again.
     template : bool, default True
-        Give the figure the ``plotly_white`` template. False for a view that copies the
-        figure into one that has it already (plotly validates a template again in each
-        figure that is given one, which costs more than the rest of the figure).
+        Name the ``plotly_white`` template in the layout. A view that copies the figure
+        into one that has the template already (the dashboard's ``FigureWidget``) passes
+        False: plotly validates a named template again, which costs more than the rest.
     **options
         Options of the kind:
 
         * ``rates``: ``columns`` (rate metric ids; default the report's % columns, or
-          opened, clicked and clicked-to-opened %).
+          opened, clicked and clicked-to-opened %). Beyond 30 table rows, the rows with
+          the fewest sends are one "Other" bar.
         * ``volume``: ``period`` (``"day"``, ``"week"`` or ``"month"``, default
-          ``"day"``; weeks start on the report's ``week_start``).
+          ``"day"``; weeks start on the report's ``week_start``). A frame of more than
+          400 periods is drawn in weeks, then months, then over the days that hold sends.
         * ``rates_over_time``: ``period`` as above, ``columns`` (default opened % and
           clicked %).
         * ``engagement``: ``unit`` — ``"events"`` (default: every open and counted click)
@@ -177,7 +115,8 @@ def chart(
         * ``links``: ``top`` (default 10); ``full_urls`` (default False: each link
           without its query string, fragment and user name, which often carry personal
           tokens such as ``?email=``, ``uid=``, ``utm_*`` or ``mkt_tok``; True keeps the
-          full URLs, for private use only — the HTML report never does).
+          full URLs, for private use only — the HTML report never does). People are
+          records: each campaign, email and person that clicked the link once.
 
     Returns
     -------
@@ -196,197 +135,202 @@ def chart(
     >>> rep = cp.Report(log, time_frame="past 30 days", today="as_of")  # doctest: +SKIP
     >>> chart(rep, "volume", period="week").show()  # doctest: +SKIP
     """
-    name = str(kind).strip().lower().replace("-", "_").replace(" ", "_")
-    draw = _DRAWERS.get(name)
-    if draw is None:
-        raise ReportError(f"unknown chart kind {kind!r}; kinds: {', '.join(CHART_KINDS)}")
-    allowed = [p for p in inspect.signature(draw).parameters if p not in ("rep", "known")]
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        accepts = f"options: {', '.join(allowed)}" if allowed else "no options"
-        raise ReportError(
-            f"unknown option(s) {', '.join(unknown)} for the {name!r} chart; it takes {accepts}"
-        )
-    fig = draw(rep, known=_Known(table, total), **options)
-    if template:
-        fig.layout.template = "plotly_white"
-    return fig
+    spec = chart_spec(rep, kind, **options)
+    known = Known(rep, table, total)
+    empty = _nothing_sent(rep, known)
+    reduced = {"message": spec["empty"]} if empty else _REDUCE[spec["by"]](rep, spec, known)
+    base = chart_base(rep)
+    if not template:
+        del base["template"]
+    figure = draw(spec, reduced, base=base, frame=frame_text(rep), filtered=spec["filtered"])
+    return go.Figure(figure)
+
+
+# -- the renderer: a definition filled with reduced data (report.js has its twin) -------------
+def _set(layout: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for p in parents:
+        layout = layout.setdefault(p, {})
+    layout[last] = value
+
+
+def _trace(
+    template: dict[str, Any], reduced: dict[str, Any], slots: dict[str, Any], series: Any = None
+) -> dict[str, Any]:
+    """One trace of a definition: ``"@name"`` values taken from the reduced data (or the
+    series), a measure name in x, y or z taken as that measure's values, ``customdata`` a
+    list of those, and slots filled in the other texts."""
+    columns = reduced.get("columns", {})
+    found = {**reduced, **(series or {})}
+
+    def data(ref: Any) -> Any:
+        if not isinstance(ref, str):
+            return ref
+        return found.get(ref[1:]) if ref.startswith("@") else columns[ref]
+
+    out: dict[str, Any] = {}
+    for key, value in template.items():
+        if key in ("x", "y", "z") or (key == "customdata" and isinstance(value, str)):
+            values = data(value)
+            if values is None:  # a rate that is not a ratio has no exact counts to show
+                continue
+            out[key] = values
+        elif key == "customdata":
+            out[key] = np.column_stack([data(v) for v in value])
+        elif isinstance(value, str):
+            out[key] = fill_slots(value, slots)
+        elif isinstance(value, dict):
+            out[key] = {
+                k: fill_slots(v, slots) if isinstance(v, str) else v for k, v in value.items()
+            }
+        else:
+            out[key] = value
+    return out
+
+
+def draw(
+    spec: dict[str, Any],
+    reduced: dict[str, Any],
+    *,
+    base: dict[str, Any],
+    frame: str,
+    filtered: bool,
+) -> dict[str, Any]:
+    """A figure (plotly's data and layout) from a chart definition and its reduced data.
+
+    Parameters
+    ----------
+    spec : dict
+        A definition of :func:`campaign_perf.views.specs.chart_spec`.
+    reduced : dict
+        The numbers: ``message`` (a chart without data), ``key`` (the categories),
+        ``columns`` (measure -> values), ``series`` (one entry per rate drawn), ``period``
+        and whatever else the definition's ``"@..."`` values name.
+    base : dict
+        :func:`campaign_perf.views.specs.chart_base`.
+    frame : str
+        The time frame as the title says it.
+    filtered : bool
+        Whether filters apply (the subtitle says so).
+
+    Returns
+    -------
+    dict
+        ``{"data": [...], "layout": {...}}``.
+    """
+    slots = {**spec.get("slots", {}), **reduced.get("slots", {})}
+    period = reduced.get("period", spec.get("period"))
+    if period is not None:
+        slots |= {
+            "period": spec["periods"][period]["phrase"],
+            "when": spec["periods"][period]["when"],
+        }
+    layout = copy.deepcopy(base)
+    layout["title"]["text"] = plotly_text(f"{fill_slots(spec['title'], slots)} — {frame}")
+    layout["title"]["subtitle"]["text"] = spec["subtitle"]["filtered" if filtered else "plain"]
+    if reduced.get("message"):
+        layout |= copy.deepcopy(EMPTY_LAYOUT)
+        layout["annotations"][0]["text"] = plotly_text(reduced["message"])
+        return {"data": [], "layout": layout}
+    for key, value in spec["layout"].items():
+        layout[key] = spec["periods"][period]["axis"] if value == "@period_axis" else value
+    layout = copy.deepcopy(layout)
+    for path, ref in spec["fill"].items():
+        _set(layout, path, reduced[ref[1:]])
+    if "series" in spec:
+        traces = [
+            _trace(spec["trace"], reduced, slots | s["slots"], series=s) for s in reduced["series"]
+        ]
+    else:
+        traces = [_trace(t, reduced, slots) for t in spec["traces"]]
+    height = spec["height"]
+    if height is not None:
+        per = height["per"] + height.get("per_series", 0) * len(reduced.get("series", ()))
+        layout["height"] = max(height["min"], height["base"] + len(reduced["key"]) * per)
+    return {"data": traces, "layout": layout}
 
 
 # -- shared pieces ----------------------------------------------------------------------
-def _text(value: object) -> str:
-    """Text for plotly to draw as it is: ``&``, ``<`` and ``>`` as entities.
-
-    Plotly reads a subset of HTML in the text it draws (``<b>``, ``<br>``, ``<a href>``…)
-    and shows the entities ``&amp;``, ``&lt;`` and ``&gt;`` as the characters. Every
-    name, label and link a figure shows goes through here, once.
-    """
-    return html.escape(str(value), quote=False)
-
-
-def _frame_text(rep: ReportCore) -> str:
-    """The time frame as the title says it: "past 30 days (2026-10-02 – 2026-10-31)"."""
-    name, days = str(rep.time_frame), str(rep.frame)
-    if rep.time_frame.preset is None or name == days:  # type: ignore[union-attr]
-        return days
-    return f"{name} ({days})"
-
-
-def _subtitle(rep: ReportCore, *notes: str) -> str:
-    """The report's settings after the frame (zone, basis, as-of, bots), then the notes."""
-    rest = rep.description.split(" · ", 1)[1]
-    filtered = ["filters applied"] if rep.filters != Filters() else []
-    return " · ".join([rest, *filtered, *notes])
-
-
-def _layout(rep: ReportCore, title: str, *notes: str, **extra: Any) -> dict[str, Any]:
-    """The layout every chart starts from."""
-    layout: dict[str, Any] = {
-        "colorway": list(PALETTE),
-        "title": {
-            "text": _text(f"{title} — {_frame_text(rep)}"),
-            "x": 0.0,
-            "xanchor": "left",
-            "subtitle": {"text": _text(_subtitle(rep, *notes))},
-        },
-        "margin": {"t": 120, "l": 10, "r": 10, "b": 10},
-        "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
-        "hoverlabel": _HOVER_LABEL,
-        "annotations": [],
-        "height": 450,
-    }
-    layout.update(extra)
-    return layout
-
-
-def _axis(title: str, **more: Any) -> dict[str, Any]:
-    return {"title": {"text": _text(title)}, "visible": True, "automargin": True, **more}
-
-
-def _empty(rep: ReportCore, title: str, message: str = EMPTY_MESSAGE, *notes: str) -> go.Figure:
-    """A figure without data: the title and a centred message."""
-    layout = _layout(rep, title, *notes)
-    layout["annotations"] = [
-        {
-            "text": _text(message),
-            "showarrow": False,
-            "xref": "paper",
-            "yref": "paper",
-            "x": 0.5,
-            "y": 0.5,
-            "font": {"size": 16},
-        }
-    ]
-    layout["xaxis"] = {"visible": False}
-    layout["yaxis"] = {"visible": False}
-    return go.Figure(layout=layout)
-
-
 @dataclass(frozen=True)
-class _Known:
-    """What the caller of :func:`chart` computed already: the report's ``table()`` and
-    ``total()`` (None when not given)."""
+class Known:
+    """What the caller of :func:`chart` computed already for ``rep``: its ``table()`` and
+    its ``total()`` (None when not given)."""
 
+    rep: ReportCore
     table: pd.DataFrame | None = None
     total: pd.Series | None = None
 
+    def covers(self, columns: Sequence[str]) -> bool:
+        """Whether the known table and total hold these metric columns."""
+        return set(columns) <= set(self.rep.columns)
 
-_NOTHING_KNOWN = _Known()
 
-
-def _table(rep: ReportCore, full: ReportCore, known: _Known) -> pd.DataFrame:
-    """``full.table()``, where ``full`` is ``rep`` with other columns (taken from the known
-    table when those columns are among the report's)."""
-    columns: tuple[str, ...] = full.columns  # type: ignore[assignment]
-    if known.table is None or not set(columns) <= set(rep.columns):  # type: ignore[arg-type]
-        return full.table()
-    keys = [c for c in known.table.columns if c not in rep.columns]  # type: ignore[operator]
+def _table(rep: ReportCore, columns: Sequence[str], known: Known) -> pd.DataFrame:
+    """``rep.table()`` with these metric columns."""
+    if known.table is None or not known.covers(columns):
+        return rep.with_columns(list(columns)).table()
+    keys = [c for c in known.table.columns if c not in rep.columns]
     return known.table[[*keys, *columns]]
 
 
-def _funnel_counts(rep: ReportCore, known: _Known) -> pd.Series:
-    ids = ["sent", "delivered", "opened", "clicked"]
-    if known.total is None or not set(ids) <= set(rep.columns):  # type: ignore[arg-type]
+def _funnel_counts(rep: ReportCore, known: Known) -> pd.Series:
+    ids = list(ACTIVITY)
+    if known.total is None or not known.covers(ids):
         return rep.with_columns(ids).total()
     return known.total[ids]
 
 
-def _nothing_sent(rep: ReportCore, known: _Known) -> bool:
+def _nothing_sent(rep: ReportCore, known: Known) -> bool:
     """True when the report has nothing to count (no send, and on the activity basis no
-    activity either)."""
+    activity either): every count of :data:`~campaign_perf.views.specs.ACTIVITY` is 0."""
     return not (_funnel_counts(rep, known) > 0).any()
 
 
-def _group_phrase(rep: ReportCore) -> str:
-    parts = [_GROUP_PHRASES.get(g, g) for g in rep.group_by]  # type: ignore[union-attr]
-    return " and ".join(parts)
+def _leaves(tree: Any) -> list[str]:
+    """The counts an expression tree (:func:`~campaign_perf.metrics.expression_tree`) uses."""
+    if isinstance(tree, str):
+        return [tree]
+    return [c for t in tree[1:] for c in _leaves(t)] if isinstance(tree, list) else []
 
 
-def _join(words: Sequence[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+def _counts_of(ids: Sequence[str]) -> list[str]:
+    """The metrics, then every count their expressions use."""
+    return list(dict.fromkeys([*ids, *(c for i in ids for c in _leaves(expression_tree(i)))]))
 
 
-def _rate_metrics(
-    rep: ReportCore, columns: Sequence[str] | None, default: Sequence[str]
-) -> list[Metric]:
-    if columns is None:
-        ids = [m.id for m in rep.metrics if m.fmt == "pct"] or list(default)
-    else:
-        ids = [columns] if isinstance(columns, str) else list(columns)
-    metrics = [get_metric(i, METRICS) for i in ids]
-    if not metrics:
-        raise ReportError("choose at least one rate column")
-    not_rates = [m.id for m in metrics if m.fmt != "pct"]
-    if not_rates:
-        raise ReportError(f"{', '.join(not_rates)} are not rates (% columns)")
-    return metrics
+def _finite(values: pd.Series) -> np.ndarray:
+    """A metric's values, an infinite one missing (as a 0 denominator makes it): no bar."""
+    out = values.to_numpy(dtype=float)
+    return np.where(np.isfinite(out), out, np.nan)
 
 
-def _ratio(metric: Metric) -> tuple[str, str] | None:
-    """The numerator expression and denominator id of a rate ``expr / count``."""
-    if metric.expression is None:
-        return None
-    tree = ast.parse(metric.expression, mode="eval").body
-    if (
-        isinstance(tree, ast.BinOp)
-        and isinstance(tree.op, ast.Div)
-        and isinstance(tree.right, ast.Name)
-        and tree.right.id in METRICS
-    ):
-        return ast.unparse(tree.left), tree.right.id
-    return None
+def _series(spec: dict[str, Any], table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rates of a definition over a table: values, exact counts for the hover, style."""
+    out = []
+    counts = {c: table[c] for c in table.columns if c in METRICS and METRICS[c].is_count}
+    for i, s in enumerate(spec["series"]):
+        entry: dict[str, Any] = {
+            "value": _finite(table[s["id"]]),
+            "slots": {
+                "name": s["name"],
+                "color": s["color"] or PALETTE[i % len(PALETTE)],
+                "hover_x": s["hover"]["x"],
+                "hover_y": s["hover"]["y"],
+            },
+        }
+        if s["ratio"] is not None:
+            numerator, denominator = s["ratio"]
+            num = evaluate(numerator, counts, s["id"]).to_numpy(dtype=float)
+            entry["customdata"] = np.column_stack([num, table[denominator].to_numpy(dtype=float)])
+        out.append(entry)
+    return out
 
 
-def _with_counts(rep: ReportCore, metrics: Sequence[Metric]) -> ReportCore:
-    """The report with the rate columns and every count they need."""
-    ids = [m.id for m in metrics]
-    for m in metrics:
-        ids += sorted(d for d in m.dependencies() if d in METRICS and METRICS[d].is_count)
-    return rep.with_columns(list(dict.fromkeys(ids)))
-
-
-def _hover_parts(table: pd.DataFrame, metric: Metric, axis: str) -> tuple[np.ndarray, str]:
-    """customdata and hover lines that give a rate (on ``axis``) and its exact numerator
-    and denominator."""
-    ratio = _ratio(metric)
-    value = f"{_text(metric.label)}: %{{{axis}:.2%}}"
-    if ratio is None:
-        return np.zeros((len(table), 0)), value
-    numerator, denominator = ratio
-    values = {c: table[c] for c in table.columns if c in METRICS and METRICS[c].is_count}
-    num = evaluate(numerator, values, metric.id).to_numpy(dtype=float)
-    den = table[denominator].to_numpy(dtype=float)
-    what = _text(METRICS[denominator].label.lower())
-    return np.column_stack([num, den]), (
-        f"{value}<br>%{{customdata[0]:,.0f}} of %{{customdata[1]:,.0f}} {what}"
-    )
-
-
-def _row_labels(table: pd.DataFrame, metric_ids: Sequence[str]) -> list[str]:
+# -- reductions: the numbers each definition asks for -------------------------------------------
+def _row_labels(table: pd.DataFrame, keys: Sequence[str]) -> list[str]:
     """One label per table row: its names joined by " · ", made unique with the ids
     (escaped for plotly)."""
-    keys = [k for k in table.columns if k not in metric_ids]
-    shown = [k for k in keys if not k.endswith("_id")] or keys
+    shown = [k for k in keys if not k.endswith("_id")] or list(keys)
     ids = [k for k in keys if k.endswith("_id")]
 
     def text(row: pd.Series, cols: Sequence[str]) -> str:
@@ -400,452 +344,197 @@ def _row_labels(table: pd.DataFrame, metric_ids: Sequence[str]) -> list[str]:
             f"{lab} ({text(r, ids)})" if again else lab
             for lab, r, again in zip(labels, rows, repeated, strict=True)
         ]
-    return [_text(lab) for lab in labels]
+    return [plotly_text(lab) for lab in labels]
 
 
-# -- rates ------------------------------------------------------------------------------
-def _rates(
-    rep: ReportCore, columns: Sequence[str] | None = None, *, known: _Known = _NOTHING_KNOWN
-) -> go.Figure:
-    metrics = _rate_metrics(rep, columns, _FALLBACK_RATES)
-    labels = [m.label for m in metrics]
-    what = _join(labels) if len(labels) <= 3 else "Rates"
-    title = f"{what} by {_group_phrase(rep)}"
-    full = _with_counts(rep, metrics)
-    table = _table(rep, full, known)
-    if table.empty or _nothing_sent(rep, known):
-        return _empty(rep, title)
-    rows = _row_labels(table, full.columns)  # type: ignore[arg-type]
-    traces = []
-    for i, m in enumerate(metrics):
-        custom, hover = _hover_parts(table, m, "x")
-        traces.append(
-            go.Bar(
-                name=_text(m.label),
-                y=rows,
-                x=table[m.id].to_numpy(dtype=float),
-                orientation="h",
-                marker_color=metric_color(m.id, i),
-                customdata=custom,
-                hovertemplate=f"%{{y}}<br>{hover}<extra></extra>",
-            )
-        )
-    height = max(450, 140 + len(rows) * (len(metrics) * 9 + 14))
-    layout = _layout(
-        rep,
-        title,
-        barmode="group",
-        height=height,
-        xaxis=_axis("Rate", tickformat=".0%", rangemode="tozero"),
-        yaxis=_axis(
-            " · ".join(
-                GROUP_LABELS.get(k, k)
-                for k in table.columns
-                if k not in full.columns and not k.endswith("_id")  # type: ignore[operator]
-            )
-            or "Group",
-            type="category",
-            categoryorder="array",
-            categoryarray=rows,
-            autorange="reversed",
-        ),
-    )
-    return go.Figure(data=traces, layout=layout)
-
-
-# -- funnel -----------------------------------------------------------------------------
-def _funnel(rep: ReportCore, *, known: _Known = _NOTHING_KNOWN) -> go.Figure:
-    title = "Delivery funnel: sent → delivered → opened → clicked"
-    counts = _funnel_counts(rep, known)
-    if not (counts > 0).any():
-        return _empty(rep, title)
-    ids = ["sent", "delivered", "opened", "clicked"]
-    trace = go.Funnel(
-        y=[_text(METRICS[i].label) for i in ids],
-        x=[int(counts[i]) for i in ids],
-        marker={"color": [metric_color(i) for i in ids]},
-        texttemplate="%{value:,}<br>%{percentInitial:.1%} of sent",
-        textposition="auto",
-        hovertemplate=(
-            "%{y}: %{x:,}<br>%{percentInitial:.1%} of sent"
-            "<br>%{percentPrevious:.1%} of the previous step<extra></extra>"
-        ),
-        connector={"line": {"color": "#BBBBBB"}},
-    )
-    layout = _layout(
-        rep,
-        title,
-        "people (records), opened includes implied opens",
-        xaxis={"visible": False},
-        yaxis=_axis("", type="category"),
-    )
-    return go.Figure(data=[trace], layout=layout)
-
-
-# -- over time --------------------------------------------------------------------------
-def _check_period(period: str) -> str:
-    p = str(period).strip().lower()
-    p = {"daily": "day", "weekly": "week", "monthly": "month"}.get(p, p)
-    if p not in _PERIODS:
-        raise ReportError(f"period must be one of {', '.join(_PERIODS)}, not {period!r}")
-    return p
-
-
-def _period_starts(rep: ReportCore, period: str, seen: pd.Series) -> pd.DatetimeIndex:
-    """Every period from the frame's first day to its last (widened to the sends seen)."""
-    frame: DateRange = rep.frame
-    days = [pd.Timestamp(d) for d in seen]
-    days += [pd.Timestamp(d) for d in (frame.first, frame.last) if d is not None]
-    if not days:
-        return pd.DatetimeIndex([])
-    lo, hi = min(days), max(days)
-    if period == "day":
-        return pd.date_range(lo, hi, freq="D")
-    if period == "week":
-        lo = lo - pd.Timedelta(days=(lo.day_of_week - int(rep.week_start)) % 7)  # type: ignore[call-overload]
-        return pd.date_range(lo, hi, freq="7D")
-    return pd.date_range(lo.to_period("M").start_time, hi, freq="MS")
-
-
-def _over_time(rep: ReportCore, period: str, ids: Sequence[str]) -> tuple[pd.DataFrame, str]:
-    """The metrics per period, one row per period of the frame (absent periods empty)."""
-    key = f"send_{period}"
-    table = rep.by(period).with_columns(list(ids)).table()
-    table[key] = pd.to_datetime(table[key])
-    starts = _period_starts(rep, period, table[key])
-    table = table.set_index(key).reindex(starts)
-    table.index.name = key
-    return table, key
-
-
-def _period_axis(rep: ReportCore, period: str) -> dict[str, Any]:
-    if period == "week":
-        first = _WEEKDAYS[int(rep.week_start)]  # type: ignore[call-overload]
-        return _axis(f"Send week (weeks start on {first})", type="date")
-    if period == "month":
-        return _axis("Send month", type="date", tickformat="%b %Y", dtick="M1")
-    return _axis("Send day", type="date")
-
-
-def _period_hover(period: str) -> str:
+def _by_rows(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, Any]:
+    ids = [s["id"] for s in spec["series"]]
+    columns = _counts_of(ids)
+    table = _table(rep, columns, known)
+    if table.empty:
+        return {"message": spec["empty"]}
+    keys = [c for c in table.columns if c not in columns]
+    labels: list[str] = []
+    top = spec["top"]
+    if len(table) > top["n"]:
+        counts = list(rep.count_columns)
+        sums = rep.with_columns(counts).table()[counts]
+        kept = np.sort(np.argsort(-sums[top["by"]].to_numpy(), kind="stable")[: top["n"]])
+        rest = np.setdiff1d(np.arange(len(table)), kept)
+        other = compute_metrics(sums.iloc[rest].sum().to_frame().T, columns)
+        labels = [plotly_text(fill_slots(top["other"], {"n": format_value(len(rest), "int")}))]
+        table = pd.concat([table.iloc[kept], other], ignore_index=True)
+    key = _row_labels(table.iloc[: len(table) - len(labels)], keys) + labels
     return {
-        "day": "%{x|%a %Y-%m-%d}",
-        "week": "Week of %{x|%Y-%m-%d}",
-        "month": "%{x|%B %Y}",
-    }[period]
+        "key": key,
+        "series": _series(spec, table),
+    }
 
 
-def _iso(index: pd.Index) -> list[str]:
-    return [f"{d:%Y-%m-%d}" for d in index]
+def _total(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, Any]:
+    counts = _funnel_counts(rep, known)
+    return {"total": [int(counts[i]) for i in spec["measures"]]}
 
 
-def _volume(
-    rep: ReportCore, period: Period = "day", *, known: _Known = _NOTHING_KNOWN
-) -> go.Figure:
-    period = _check_period(period)  # type: ignore[assignment]
-    title = f"Emails sent and delivered by {_PERIODS[period]}"
-    if _nothing_sent(rep, known):
-        return _empty(rep, title)
-    table, _ = _over_time(rep, period, ["sent", "delivered", "delivered_pct"])
-    table[["sent", "delivered"]] = table[["sent", "delivered"]].fillna(0).astype("int64")
-    x = _iso(table.index)
-    when = _period_hover(period)
-    traces = [
-        go.Bar(
-            name="Sent",
-            x=x,
-            y=table["sent"].to_numpy(),
-            marker_color=metric_color("sent"),
-            hovertemplate=f"{when}<br>Sent: %{{y:,}}<extra></extra>",
-        ),
-        go.Bar(
-            name="Delivered",
-            x=x,
-            y=table["delivered"].to_numpy(),
-            marker_color=metric_color("delivered"),
-            customdata=table[["delivered_pct"]].to_numpy(dtype=float),
-            hovertemplate=(
-                f"{when}<br>Delivered: %{{y:,}} (%{{customdata[0]:.1%}} of sent)<extra></extra>"
-            ),
-        ),
-    ]
-    layout = _layout(
-        rep,
-        title,
-        barmode="group",
-        xaxis=_period_axis(rep, period),
-        yaxis=_axis("Emails (records)", rangemode="tozero", tickformat=",d"),
+def _period_count(lo: dt.date, hi: dt.date, period: str, week_start: int) -> int:
+    if period == "day":
+        return (hi - lo).days + 1
+    if period == "week":
+        return (
+            _period_start(hi, "week", week_start) - _period_start(lo, "week", week_start)
+        ).days // 7 + 1
+    return (hi.year * 12 + hi.month) - (lo.year * 12 + lo.month) + 1
+
+
+def _period_start(day: dt.date, period: str, week_start: int) -> dt.date:
+    if period == "week":
+        return day - dt.timedelta(days=(day.weekday() - week_start) % 7)
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def axis_periods(
+    first: dt.date | None,
+    last: dt.date | None,
+    seen: tuple[dt.date, dt.date],
+    period: str,
+    week_start: int = 0,
+) -> tuple[str, list[dt.date]]:
+    """The periods an over-time chart draws: every period of the frame (widened to the
+    send days seen), in the finest period from ``period`` on that gives at most
+    :data:`MAX_POINTS`; when none does, the same over the span of the send days seen.
+
+    Parameters
+    ----------
+    first, last : date or None
+        The frame (None: open).
+    seen : (date, date)
+        The first and last send day with data.
+    period : {"day", "week", "month"}
+        The finest period wanted.
+    week_start : int
+        The first day of a week (0 = Monday).
+
+    Returns
+    -------
+    (str, list of date)
+        The period used and the first day of each period.
+    """
+    lo = seen[0] if first is None else min(first, seen[0])
+    hi = seen[1] if last is None else max(last, seen[1])
+    finer = PERIODS[PERIODS.index(period) :]
+    choice = next(
+        ((p, lo, hi) for p in finer if _period_count(lo, hi, p, week_start) <= MAX_POINTS), None
     )
-    return go.Figure(data=traces, layout=layout)
-
-
-def _rates_over_time(
-    rep: ReportCore,
-    period: Period = "day",
-    columns: Sequence[str] | None = None,
-    *,
-    known: _Known = _NOTHING_KNOWN,
-) -> go.Figure:
-    period = _check_period(period)  # type: ignore[assignment]
-    metrics = _rate_metrics(rep, columns or ("opened_pct", "clicked_pct"), ())
-    title = f"{_join([m.label for m in metrics])} by {_PERIODS[period]}"
-    if _nothing_sent(rep, known):
-        return _empty(rep, title)
-    counts = _with_counts(rep, metrics).columns
-    table, _ = _over_time(rep, period, counts)  # type: ignore[arg-type]
-    x = _iso(table.index)
-    when = _period_hover(period)
-    traces = []
-    for i, m in enumerate(metrics):
-        custom, hover = _hover_parts(table.fillna({c: 0 for c in counts if c != m.id}), m, "y")
-        traces.append(
-            go.Scatter(
-                name=_text(m.label),
-                x=x,
-                y=table[m.id].to_numpy(dtype=float),
-                mode="lines+markers",
-                connectgaps=False,
-                line={"color": metric_color(m.id, i)},
-                marker={"color": metric_color(m.id, i)},
-                customdata=custom,
-                hovertemplate=f"{when}<br>{hover}<extra></extra>",
-            )
+    if choice is None:
+        lo, hi = seen
+        choice = next(
+            ((p, lo, hi) for p in finer if _period_count(lo, hi, p, week_start) <= MAX_POINTS),
+            ("month", lo, hi),
         )
-    layout = _layout(
-        rep,
-        title,
-        "periods without sends are gaps",
-        xaxis=_period_axis(rep, period),
-        yaxis=_axis("Rate", tickformat=".0%", rangemode="tozero"),
+    used, lo, hi = choice
+    start, end = _period_start(lo, used, week_start), _period_start(hi, used, week_start)
+    if used == "month":
+        months = (end.year * 12 + end.month) - (start.year * 12 + start.month)
+        index = start.year * 12 + start.month - 1
+        days = [dt.date((index + i) // 12, (index + i) % 12 + 1, 1) for i in range(months + 1)]
+    else:
+        step = 7 if used == "week" else 1
+        days = [start + dt.timedelta(days=i) for i in range(0, (end - start).days + 1, step)]
+    return used, days
+
+
+def _by_period(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, Any]:
+    ids = [s["id"] for s in spec["series"]] if "series" in spec else spec["measures"]
+    counts = [c for c in _counts_of(ids) if METRICS[c].is_count]
+    cube = rep.cube()
+    days = pd.to_datetime(cube["send_day"])
+    seen = (days.min().date(), days.max().date())
+    frame = rep.frame
+    period, starts = axis_periods(
+        frame.first, frame.last, seen, spec["period"], int(rep.week_start)
     )
-    return go.Figure(data=traces, layout=layout)
+    key = f"send_{period}"
+    table = rep.by(period).with_columns(counts).table()
+    table = table.set_index(pd.to_datetime(table[key]).dt.date)[counts]
+    table = table.reindex(starts, fill_value=0).reset_index(drop=True)
+    table = pd.concat([table, compute_metrics(table, [i for i in ids if i not in counts])], axis=1)
+    out: dict[str, Any] = {
+        "key": [f"{d:%Y-%m-%d}" for d in starts],
+        "period": period,
+        "columns": {
+            i: table[i].to_numpy() if METRICS[i].is_count else _finite(table[i]) for i in ids
+        },
+    }
+    if "series" in spec:
+        out["series"] = _series(spec, table)
+    return out
 
 
-# -- from the events --------------------------------------------------------------------
-def _activity(rep: ReportCore) -> pd.DataFrame:
-    """The report's opens and counted clicks, from :meth:`Report.events` (which the engine
-    keeps: the dashboard draws several event charts of one report)."""
-    e = rep.events(event_types=("open", "click"))
-    counted = (e["event_type"] == "open") | ((e["event_type"] == "click") & ~e["unsub_link"])
-    cols = ["campaign_id", "email_id", "lead_id", "event_type", "timestamp", "link"]
-    return e.loc[counted, [*cols, "first_sent_at"]].reset_index(drop=True)
+def _no_data(spec: dict[str, Any], sums: pd.DataFrame) -> dict[str, Any] | None:
+    no_data = spec["no_data"]
+    if len(sums) == 0 or not (sums[no_data["measures"]].to_numpy() > 0).any():
+        return {"message": no_data["message"]}
+    return None
 
 
-def _engagement(
-    rep: ReportCore,
-    unit: Unit = "events",
-    hours: int = 72,
-    *,
-    known: _Known = _NOTHING_KNOWN,
-) -> go.Figure:
-    if unit not in ("events", "people"):
-        raise ReportError(f"unit must be 'events' or 'people', not {unit!r}")
-    if isinstance(hours, bool) or not isinstance(hours, int | np.integer) or hours < 1:
-        raise ReportError(f"hours must be a whole number of hours >= 1, not {hours!r}")
-    hours = int(hours)
-    title = "Opens and clicks by hours since send"
-    note = (
-        "every open and counted click"
-        if unit == "events"
-        else "people: each record once, at its first open and first counted click"
+def _by_bin(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, Any]:
+    bins = spec["bins"]
+    measures = spec["measures"]
+    hours = bins["keys"][-1]
+    agg = aggregates.hours_since_send(rep, hours).groupby("bin")[measures].sum()
+    empty = _no_data(spec, agg)
+    if empty:
+        return empty
+    agg = agg.reindex(bins["keys"], fill_value=0)
+    keep = [k not in bins["optional"] or bool(agg.loc[k].gt(0).any()) for k in bins["keys"]]
+    labels = [lab for lab, k in zip(bins["labels"], keep, strict=True) if k]
+    return {
+        "key": labels,
+        "text": [t for t, k in zip(bins["texts"], keep, strict=True) if k],
+        "ticks": [t for t in bins["ticks"] if t in labels],
+        "columns": {m: agg[m].to_numpy()[keep] for m in measures},
+    }
+
+
+def _by_cell(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, Any]:
+    agg = aggregates.clock(rep)
+    empty = _no_data(spec, agg)
+    if empty:
+        return empty
+    grid = spec["grid"]
+    z = np.zeros((len(grid["rows"]), grid["cols"]), dtype=np.int64)
+    row = {weekday: i for i, weekday in enumerate(grid["rows"])}
+    np.add.at(
+        z, (agg["weekday"].map(row).to_numpy(), agg["hour"].to_numpy()), agg["opens"].to_numpy()
     )
-    if _nothing_sent(rep, known):
-        return _empty(rep, title, EMPTY_MESSAGE, note)
-    e = _activity(rep)
-    if e.empty:
-        return _empty(rep, title, "No opens or clicks in this time frame", note)
-    if unit == "people":
-        e = e.sort_values("timestamp").drop_duplicates(
-            ["campaign_id", "email_id", "lead_id", "event_type"]
-        )
-    since = (e["timestamp"] - e["first_sent_at"]) / pd.Timedelta(hours=1)
-    bins = np.floor(since.to_numpy(dtype=float)).clip(-1, hours).astype(int)
-    categories = [str(h) for h in range(hours)] + ["later"]
-    before = bool((bins < 0).any())
-    if before:
-        categories = ["before send", *categories]
-    texts = [
-        "before the first send" if c == "before send" else f"{c}–{int(c) + 1} h after the send"
-        for c in categories[:-1]
-    ] + [f"{hours} h or more after the send"]
-    offset = 1 if before else 0
-    traces = []
-    series = (
-        ("open", "Opens", "People who opened", "opened"),
-        ("click", "Clicks", "People who clicked", "clicked"),
-    )
-    for kind, label, people, metric in series:
-        b = bins[(e["event_type"] == kind).to_numpy()]
-        counts = np.bincount(b + 1, minlength=hours + 2)[1 - offset :]
-        name = label if unit == "events" else people
-        traces.append(
-            go.Bar(
-                name=name,
-                x=categories,
-                y=counts,
-                marker_color=metric_color(metric),
-                customdata=np.array(texts, dtype=object)[:, None],
-                hovertemplate=f"%{{customdata[0]}}<br>{name}: %{{y:,}}<extra></extra>",
-            )
-        )
-    layout = _layout(
-        rep,
-        title,
-        note,
-        barmode="group",
-        bargap=0.15,
-        xaxis=_axis(
-            f"Hours since the first send ('later' = {hours} h or more)",
-            type="category",
-            categoryorder="array",
-            categoryarray=categories,
-            tickmode="array",
-            tickvals=[c for c in categories if not c.isdigit() or int(c) % 6 == 0],
-            tickangle=0,
-        ),
-        yaxis=_axis(
-            "Events" if unit == "events" else "People (records)",
-            rangemode="tozero",
-            tickformat=",d",
-        ),
-    )
-    return go.Figure(data=traces, layout=layout)
+    return {"grid": z}
 
 
-def _heatmap(rep: ReportCore, *, known: _Known = _NOTHING_KNOWN) -> go.Figure:
-    title = f"Opens by weekday and hour ({rep.tz})"
-    if _nothing_sent(rep, known):
-        return _empty(rep, title)
-    e = _activity(rep)
-    opens = e.loc[e["event_type"] == "open", "timestamp"]
-    if opens.empty:
-        return _empty(rep, title, "No opens in this time frame")
-    local = opens.dt.tz_convert(rep.tz)
-    start = int(rep.week_start)  # type: ignore[call-overload]
-    row = ((local.dt.day_of_week - start) % 7).to_numpy()
-    z = np.zeros((7, 24), dtype=np.int64)
-    np.add.at(z, (row, local.dt.hour.to_numpy()), 1)
-    days = [_WEEKDAYS[(start + i) % 7] for i in range(7)]
-    trace = go.Heatmap(
-        z=z,
-        x=list(range(24)),
-        y=days,
-        colorscale=HEATMAP_COLORSCALE,
-        colorbar={"title": {"text": "Opens"}},
-        xgap=1,
-        ygap=1,
-        hovertemplate="%{y}, %{x}:00–%{x}:59<br>Opens: %{z:,}<extra></extra>",
-    )
-    layout = _layout(
-        rep,
-        title,
-        "open events",
-        xaxis=_axis(f"Hour of day ({rep.tz})", tickmode="linear", dtick=1, range=[-0.5, 23.5]),
-        yaxis=_axis(
-            "Weekday",
-            type="category",
-            categoryorder="array",
-            categoryarray=days,
-            autorange="reversed",
-        ),
-    )
-    return go.Figure(data=[trace], layout=layout)
+def _by_link(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, Any]:
+    measures = spec["measures"]
+    agg = aggregates.links(rep, spec["full_urls"]).groupby("link")[measures].sum().reset_index()
+    empty = _no_data(spec, agg)
+    if empty:
+        return empty
+    order = [(c, d) for c, d in spec["sort"]]
+    agg = agg.sort_values(
+        [c.lstrip("@") for c, _ in order], ascending=[d > 0 for _, d in order], kind="stable"
+    ).head(spec["top"]["n"])
+    links = agg["link"].tolist()
+    return {
+        "key": [plotly_text(x) for x in links],
+        "tick": [plotly_text(short_link(x)) for x in links],
+        "columns": {m: agg[m].to_numpy() for m in measures},
+    }
 
 
-def _short(link: str, width: int = 60) -> str:
-    return link if len(link) <= width else link[: width - 1] + "…"
-
-
-def _page(link: str) -> str:
-    """``link`` without its query string, fragment and user name: scheme, host and path."""
-    cut = link.split("#", 1)[0].split("?", 1)[0]  # also for links that are not URLs
-    try:
-        parts = urlsplit(cut)
-    except ValueError:  # a malformed host, such as "https://[x"
-        return cut
-    if parts.scheme and parts.netloc:
-        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-    return cut
-
-
-def _links(
-    rep: ReportCore,
-    top: int = 10,
-    full_urls: bool = False,
-    *,
-    known: _Known = _NOTHING_KNOWN,
-) -> go.Figure:
-    if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
-        raise ReportError(f"top must be a whole number >= 1, not {top!r}")
-    if not isinstance(full_urls, bool):
-        raise ReportError(f"full_urls must be True or False, not {full_urls!r}")
-    top = int(top)
-    title = f"Top {top} links by clicks and by people"
-    note = "counted clicks; unsubscribe links not counted"
-    if not full_urls:
-        note += "; links without query strings"
-    if _nothing_sent(rep, known):
-        return _empty(rep, title, EMPTY_MESSAGE, note)
-    e = _activity(rep)
-    clicks = e[e["event_type"] == "click"]
-    if clicks.empty:
-        return _empty(rep, title, "No link clicks in this time frame", note)
-    links = clicks["link"].fillna("(no link)")
-    if not full_urls:
-        links = links.map({link: _page(link) for link in links.unique()})
-    stats = (
-        clicks.assign(link=links)
-        .groupby("link")
-        .agg(clicks=("lead_id", "size"), people=("lead_id", "nunique"))
-        .reset_index()
-        .sort_values(["clicks", "people", "link"], ascending=[False, False, True])
-        .head(top)
-    )
-    shown = stats["link"].tolist()
-    y = [_text(link) for link in shown]
-    traces = [
-        go.Bar(
-            name=name,
-            y=y,
-            x=stats[col].to_numpy(),
-            orientation="h",
-            marker_color=color,
-            customdata=np.array(y, dtype=object)[:, None],
-            hovertemplate=f"%{{customdata[0]}}<br>{name}: %{{x:,}}<extra></extra>",
-        )
-        for name, col, color in (
-            ("Clicks", "clicks", metric_color("clicked")),
-            ("People", "people", metric_color("delivered")),
-        )
-    ]
-    layout = _layout(
-        rep,
-        title,
-        note,
-        barmode="group",
-        height=max(450, 140 + len(y) * 40),
-        xaxis=_axis("Clicks / people", rangemode="tozero", tickformat=",d"),
-        yaxis=_axis(
-            "Link",
-            type="category",
-            categoryorder="array",
-            categoryarray=y,
-            tickmode="array",
-            tickvals=y,
-            ticktext=[_text(_short(link)) for link in shown],
-            autorange="reversed",
-        ),
-    )
-    return go.Figure(data=traces, layout=layout)
-
-
-_DRAWERS: dict[str, Callable[..., go.Figure]] = {
-    "rates": _rates,
-    "funnel": _funnel,
-    "volume": _volume,
-    "rates_over_time": _rates_over_time,
-    "engagement": _engagement,
-    "heatmap": _heatmap,
-    "links": _links,
+_REDUCE = {
+    "rows": _by_rows,
+    "total": _total,
+    "period": _by_period,
+    "bin": _by_bin,
+    "cell": _by_cell,
+    "link": _by_link,
 }
-assert tuple(_DRAWERS) == tuple(CHART_KINDS)

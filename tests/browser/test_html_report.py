@@ -1,8 +1,8 @@
 """The shareable HTML report in headless Chromium, opened from disk with the network cut.
 
-Every number the page shows after a reader's choice (time frame, columns, filters) is
+Every number the page shows after a reader's choice (time frame, columns, filters, sort) is
 compared with what Python computes for the same choice: the formatted table cell by cell,
-the CSV download byte by byte, and the data of the rates and funnel charts.
+the CSV download value by value, and the title and data of every chart.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ import pytest
 
 import campaign_perf as cp
 from campaign_perf.metrics import format_value
+from campaign_perf.report.rows import SORT_MODES, sort_rows, table_rows
 from campaign_perf.views.charts import chart
 from campaign_perf.views.export import write_report
 from campaign_perf.views.html.report import write_html
+from campaign_perf.views.specs import MAX_POINTS, TOP_ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
@@ -259,33 +261,103 @@ def test_custom_frames_recompute_like_python(
     assert view.page.text_content("#cp-description") == other.description
 
 
-def test_charts_follow_the_frame_and_filters(sample: Opened, rep: cp.Report) -> None:
+def _numbers(values: Any) -> np.ndarray:
+    return np.array([math.nan if v is None else v for v in values], dtype=float)
+
+
+def _same_values(got: Any, want: Any) -> bool:
+    """Equal arrays of a trace: texts exactly, numbers to float precision (null is NaN)."""
+    want = np.asarray(want, dtype=object)
+    got = np.asarray(got, dtype=object)
+    if want.shape != got.shape:
+        return False
+    flat_want, flat_got = want.ravel(), got.ravel()
+    if any(isinstance(v, str) for v in flat_want):
+        return flat_got.tolist() == flat_want.tolist()
+    return np.allclose(_numbers(flat_got), _numbers(flat_want), equal_nan=True)
+
+
+def assert_same_figure(view: Opened, kind: str, rep: cp.Report) -> dict[str, Any]:
+    """The page's chart of a kind is Python's chart for the same settings: title,
+    subtitle, message, and every trace's name and data."""
+    got = view.page.evaluate(
+        "k => { const g = document.getElementById('cp-chart-' + k); return {data: g.data,"
+        " title: g.layout.title.text, subtitle: g.layout.title.subtitle.text,"
+        " notes: (g.layout.annotations || []).map(a => a.text)}; }",
+        kind,
+    )
+    want = chart(rep, kind)
+    assert got["title"] == want.layout.title.text, kind
+    assert got["subtitle"] == want.layout.title.subtitle.text, kind
+    assert got["notes"] == [a.text for a in want.layout.annotations], kind
+    assert [t.get("name") for t in got["data"]] == [t.name for t in want.data], kind
+    for g, w in zip(got["data"], want.data, strict=True):
+        for field in ("x", "y", "z", "customdata"):
+            expected = getattr(w, field, None)
+            if expected is None:
+                assert g.get(field) is None, (kind, field)
+            else:
+                assert _same_values(g[field], expected), (kind, field, g[field], expected)
+    return got
+
+
+KINDS = ["rates", "funnel", "volume", "rates_over_time", "engagement", "heatmap", "links"]
+
+
+def test_every_chart_follows_the_time_frame(sample: Opened, rep: cp.Report) -> None:
+    view = sample
+    before = {kind: assert_same_figure(view, kind, rep) for kind in KINDS}
+    view.choose_frame("yesterday")
+    yesterday = rep.with_time_frame("yesterday")
+    assert yesterday.total()["sent"] > 0  # the sample sends every day
+    for kind in KINDS:
+        after = assert_same_figure(view, kind, yesterday)
+        assert after["data"] != before[kind]["data"], kind  # it changed, to Python's numbers
+    assert view.page.console_errors == []
+
+
+def test_every_chart_follows_the_filters_and_columns(sample: Opened, rep: cp.Report) -> None:
     view = sample
     view.choose_frame("last month")
     campaigns = ["Webinar – Invitations", "Webinar – Reminders"]
     view.pick("cp-campaigns", campaigns)
     other = rep.with_time_frame("last month").where(campaigns=campaigns)
     assert_same_table(view, other)
-    rates, funnel = view.figure("rates"), view.figure("funnel")
-    want = chart(other, "rates")
-    assert rates["title"] == want.layout.title.text
-    assert [t["name"] for t in rates["data"]] == [t.name for t in want.data]
-    for got, expected in zip(rates["data"], want.data, strict=True):
-        assert list(got["y"]) == list(expected.y)
-        assert np.allclose(np.array(got["x"], dtype=float), np.asarray(expected.x, dtype=float))
-        if expected.customdata is not None and np.asarray(expected.customdata).size:
-            assert np.allclose(np.array(got["customdata"], dtype=float), expected.customdata)
-    want = chart(other, "funnel")
-    assert funnel["title"] == want.layout.title.text
-    assert list(funnel["data"][0]["x"]) == list(want.data[0].x)
-    assert view.page.is_visible("#cp-charts-note")
-    # a frame without sends: both charts say so, like Python's
+    for kind in KINDS:
+        assert_same_figure(view, kind, other)
+    # the rates chart draws the % columns chosen
+    view.page.click("#cp-columns-picker summary")
+    for label in ("Delivered %", "Clicked to Opened %", "Bounced %"):
+        view.page.get_by_role("checkbox", name=label, exact=True).click()
+    chosen = [c for c in rep.columns if c not in ("delivered_pct", "click_to_open_pct")]
+    order = view.page.eval_on_selector_all("#cp-columns input", "bs => bs.map(b => b.value)")
+    columns = sorted([*chosen, "bounced_pct"], key=order.index)
+    assert_same_figure(view, "rates", other.with_columns(columns))
+    # a frame without sends: every chart says so, like Python's
     view.custom_frame("2020-01-01", "2020-01-31")
     empty = rep.with_time_frame("2020-01-01..2020-01-31").where(campaigns=campaigns)
-    got = view.page.evaluate("document.getElementById('cp-chart-rates').layout.annotations[0].text")
-    assert got == chart(empty, "rates").layout.annotations[0].text
+    for kind in KINDS:
+        assert_same_figure(view, kind, empty.with_columns(columns))
     assert view.page.is_visible("#cp-empty")
-    assert_same_table(view, empty)
+    assert_same_table(view, empty.with_columns(columns))
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("0001-01-01", "9999-12-31"), ("0206-10-01", "2026-10-31"), ("9000-01-01", "9999-12-31")],
+)
+def test_long_and_far_frames_are_answered_at_once(
+    sample: Opened, rep: cp.Report, first: str, last: str
+) -> None:
+    view = sample
+    view.custom_frame(first, last)
+    other = rep.with_time_frame(f"{first}..{last}")
+    assert_same_table(view, other)
+    for kind in ("volume", "rates_over_time"):
+        got = assert_same_figure(view, kind, other)
+        # one point per day would be 3.6 million; the chart is bounded
+        assert all(len(t["x"]) <= MAX_POINTS for t in got["data"])
+    assert view.page.console_errors == []
 
 
 def test_filters_and_columns_like_python(sample: Opened, rep: cp.Report) -> None:
@@ -304,41 +376,44 @@ def test_filters_and_columns_like_python(sample: Opened, rep: cp.Report) -> None
     assert_same_table(view, rep.with_columns(sorted(chosen, key=order.index)))
 
 
-def _blocks(rows: list[list[str]]) -> list[list[int]]:
-    """The Sent column of the email rows, in runs of one campaign each."""
-    out: list[list[int]] = []
-    last = None
-    for r in rows:
-        if r[0].endswith("— subtotal") or r[0] == "Total":
-            continue
-        if r[0] != last:
-            out.append([])
-            last = r[0]
-        out[-1].append(int(r[2].replace(",", "")))
-    return out
+def python_rows(rep: cp.Report, sort: tuple[str, bool, str] | None = None) -> list[list[str]]:
+    """Python's rows (sorted by the one rule: column, ascending, mode), formatted as the
+    page shows them."""
+    rows = table_rows(rep)
+    if sort is not None:
+        rows = sort_rows(rows, sort[0], ascending=sort[1], mode=sort[2])
+    shown = [c for c in rows.columns if c not in {*rep.columns, "kind", "block"}]
+    return [
+        [str(r[k]) for k in shown] + [format_value(r[m.id], m.fmt) for m in rep.metrics]
+        for _, r in rows.iterrows()
+    ]
 
 
-def test_sorting_keeps_campaign_blocks(sample: Opened, rep: cp.Report) -> None:
+@pytest.mark.parametrize(
+    ("column", "clicks", "mode"),
+    [
+        ("sent", 1, "campaign"),
+        ("sent", 2, "campaign"),
+        ("opened_pct", 1, "ranked"),
+        ("email_name", 1, "campaign"),
+        ("campaign_name", 2, "ranked"),
+    ],
+)
+def test_sorting_follows_the_one_rule(
+    sample: Opened, rep: cp.Report, column: str, clicks: int, mode: str
+) -> None:
     view = sample
-    view.page.click("#cp-table thead th[data-col='sent'] button")
-    sent = "#cp-table thead th[data-col='sent']"
-    assert view.page.get_attribute(sent, "aria-sort") == "descending"
-    rows = view.table()
-    _, python_rows = python_table(rep)
-    assert sorted(rows) == sorted(python_rows)  # the same rows, in another order
-    blocks = _blocks(rows)
-    assert len(blocks) == rep.table()["campaign_id"].nunique()
-    totals = [sum(b) for b in blocks]
-    assert totals == sorted(totals, reverse=True)
-    assert all(b == sorted(b, reverse=True) for b in blocks)
-    for i, r in enumerate(rows[:-1]):  # a subtotal follows its campaign's rows
-        if r[0].endswith("— subtotal"):
-            assert rows[i - 1][0] == r[0].removesuffix(" — subtotal")
-    assert rows[-1][0] == "Total"
-    view.page.click("#cp-table thead th[data-col='sent'] button")
-    totals = [sum(b) for b in _blocks(view.table())]
-    assert totals == sorted(totals)
-    view.page.click("#cp-reset")
+    view.page.select_option("#cp-sort-mode", mode)
+    labels = view.page.eval_on_selector_all("#cp-sort-mode option", "os => os.map(o => o.text)")
+    assert labels == list(SORT_MODES.values())
+    header = f"#cp-table thead th[data-col='{column}']"
+    for _ in range(clicks):
+        view.page.click(f"{header} button")
+    ascending = view.page.get_attribute(header, "aria-sort") == "ascending"
+    numeric = column in rep.columns
+    assert ascending == ((clicks == 2) if numeric else (clicks == 1))
+    assert view.table() == python_rows(rep, (column, ascending, mode))
+    view.reset()
     assert_same_table(view, rep)
 
 
@@ -347,9 +422,11 @@ def test_csv_download_is_pythons_csv(sample: Opened, rep: cp.Report, tmp_path: P
     view.choose_frame("past 90 days")
     with view.page.expect_download() as info:
         view.page.click("#cp-download")
-    got = Path(info.value.path()).read_bytes()
-    want = write_report(rep.with_time_frame("past 90 days"), tmp_path / "want.csv").read_bytes()
-    assert got == want
+    got = pd.read_csv(info.value.path(), keep_default_na=False, na_values=[""])
+    want = write_report(rep.with_time_frame("past 90 days"), tmp_path / "want.csv")
+    pd.testing.assert_frame_equal(got, pd.read_csv(want, keep_default_na=False, na_values=[""]))
+    # the same text, apart from how a number is written (1.0 or 1; 1e-05 or 0.00001)
+    assert Path(info.value.path()).read_text().splitlines()[0] == want.read_text().splitlines()[0]
 
 
 def test_preview_opens_in_an_inert_frame(sample: Opened, log: cp.EventLog) -> None:
@@ -380,6 +457,9 @@ def test_js_formats_like_python(sample: Opened) -> None:
     values = [k / 400 for k in range(-5, 410)] + [k / 8 for k in range(0, 90)]
     values += [0.0, -0.0, 1e-7, 123456.789, 0.000123456, 999.5, 9.995, 0.5, 1.5, 2.5, 2.675]
     values += rng.random(300).tolist() + (rng.random(100) * 1e6).tolist()
+    # exact halves and their neighbours, negative numbers, values far from 1
+    values += [k / 2000 for k in range(-60, 2001)] + [-k / 8 for k in range(1, 40)]
+    values += [1e-5, 12345.5, -0.04, 0.1075, 1234567.0, 1e15 / 7]
     got = view.page.evaluate(
         "vs => ['pct', 'int', 'float']"
         ".map(f => vs.map(v => window.campaignPerf.formatValue(v, f)))",
@@ -390,29 +470,6 @@ def test_js_formats_like_python(sample: Opened) -> None:
     assert view.page.evaluate("window.campaignPerf.formatValue(NaN, 'pct')") == format_value(
         math.nan, "pct"
     )
-
-
-@pytest.mark.parametrize(
-    ("today", "week_start"), [("2024-02-29", "sunday"), ("2026-01-01", "monday"), ("2025-12-31", 3)]
-)
-def test_js_resolves_presets_like_python(
-    opened: Callable[[Path], Opened],
-    tmp_path: Path,
-    today: str,
-    week_start: str | int,
-) -> None:
-    small = cp.Report(_hostile_log(), today=today, week_start=week_start)
-    view = opened(write_html(small, tmp_path / "r.html", charts=(), plotlyjs="cdn"))
-    presets = view.page.evaluate(
-        "JSON.parse(document.getElementById('cp-data').textContent).presets"
-    )
-    got = view.page.evaluate("ps => ps.map(p => window.campaignPerf.resolveFrame(p))", presets)
-    for preset, frame in zip(presets, got, strict=True):
-        want = small.with_time_frame(preset["label"]).frame
-        assert frame == {
-            "first": None if want.first is None else want.first.isoformat(),
-            "last": None if want.last is None else want.last.isoformat(),
-        }, preset["label"]
 
 
 def test_a_report_of_custom_dates_opens_on_them(
@@ -468,6 +525,31 @@ def test_custom_metrics_recompute_like_python(
     assert view.page.console_errors == []
 
 
+def test_labels_stay_text_in_tooltips_and_infinite_values_are_missing(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
+) -> None:
+    from campaign_perf.metrics import metric, registry_snapshot
+
+    with registry_snapshot():
+        metric("tricky_pct", "clicked / delivered", fmt="pct", label="%{y} of %{x}")
+        metric("huge", "sent * 1e308")  # infinite from 2 sends on
+        custom = rep.with_columns(["sent", "tricky_pct", "huge"])
+        view = opened(write_html(custom, tmp_path / "labels.html", charts=("rates",)))
+        page = view.page
+        assert {r[-1] for r in view.table()} == {"–"}
+        view.choose_frame("last month")
+        got = view.table()
+        assert {r[-1] for r in got} == {"–"}  # "inf" nowhere, missing like x / 0
+        finite = custom.with_time_frame("last month").with_columns(["sent", "tricky_pct"])
+        assert [r[:-1] for r in got] == python_table(finite)[1]
+        bar = page.locator("#cp-chart-rates .trace.bars .point path").first
+        bar.hover(force=True)
+        page.wait_for_selector("#cp-chart-rates .hoverlayer .hovertext")
+        hover = page.text_content("#cp-chart-rates .hoverlayer")
+        assert "%{y} of %{x}: " in hover, hover
+    assert page.console_errors == []
+
+
 def test_hostile_names_stay_text(opened: Callable[[Path], Opened], tmp_path: Path) -> None:
     hostile = cp.Report(_hostile_log(), today="2026-03-10")
     view = opened(write_html(hostile, tmp_path / "hostile.html"))
@@ -481,7 +563,9 @@ def test_hostile_names_stay_text(opened: Callable[[Path], Opened], tmp_path: Pat
     assert page.evaluate("document.querySelectorAll('[onerror],[onload]').length") == 0
     assert page.locator("script").count() == 4  # data, plotly config, plotly.js, report
     # the campaign filter, the email list and the charts show the names as text too
+    page.click("#cp-campaigns-picker summary")
     assert HOSTILE_CAMPAIGN in page.text_content("#cp-campaigns")
+    page.click("#cp-campaigns-picker summary")
     assert HOSTILE_EMAIL in page.text_content("#cp-email-list")
     # the email's own scripts and images do not run or load in the preview
     page.get_by_role("button", name=HOSTILE_EMAIL).first.click()
@@ -608,14 +692,18 @@ def test_activity_basis_fixes_the_frame(
     opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
 ) -> None:
     activity = rep.with_time_frame("last month").with_basis("activity")
-    view = opened(write_html(activity, tmp_path / "activity.html", charts=("rates", "funnel")))
+    view = opened(write_html(activity, tmp_path / "activity.html"))
     page = view.page
     assert page.is_disabled("#cp-frame")
     assert "date of activity" in page.text_content("#cp-frame-note")
     assert_same_table(view, activity)
     campaigns = [activity.table()["campaign_name"].iloc[-1]]
+    for kind in KINDS:
+        assert_same_figure(view, kind, activity)
     view.pick("cp-campaigns", campaigns)
     assert_same_table(view, activity.where(campaigns=campaigns))
+    for kind in KINDS:
+        assert_same_figure(view, kind, activity.where(campaigns=campaigns))
     assert page.console_errors == []
 
 
@@ -629,3 +717,80 @@ def test_cdn_file_offline_keeps_the_table(
     view.choose_frame("last month")
     assert_same_table(view, rep.with_time_frame("last month"))
     assert not [e for e in page.console_errors if "cp-" in e or "campaignPerf" in e]
+
+
+# -- a report of 10,000 campaign × email rows ----------------------------------------------
+def _many_emails(n: int) -> cp.EventLog:
+    """``n`` campaign × email rows: campaign c has 4 emails, each sent to three people on
+    one day, delivered to two, opened and clicked by one."""
+    rows = []
+    for e in range(n):
+        day = f"2026-09-{1 + e % 28:02d}"
+        for lead, kinds in (
+            ("L1", ("sent", "delivered", "open", "click")),
+            ("L2", ("sent", "delivered")),
+            ("L3", ("sent",)),
+        ):
+            for hour, kind in enumerate(kinds):
+                link = f"https://example.com/p{e % 12}?uid={lead}" if kind == "click" else None
+                rows.append(
+                    (
+                        kind,
+                        f"{day}T{9 + hour * (e % 5):02d}:00:00Z",
+                        f"C{e // 4:05d}",
+                        f"E{e:05d}",
+                        lead,
+                        link,
+                    )
+                )
+    events = pd.DataFrame(
+        rows, columns=["event_type", "timestamp", "campaign_id", "email_id", "lead_id", "link"]
+    )
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": [f"C{c:05d}" for c in range(n // 4)],
+            "campaign_name": [f"Autumn campaign {c}" for c in range(n // 4)],
+            "program": [f"Program {c % 40}" for c in range(n // 4)],
+        }
+    )
+    emails = pd.DataFrame(
+        {
+            "email_id": [f"E{e:05d}" for e in range(n)],
+            "email_name": [f"Email {e} of the series" for e in range(n)],
+        }
+    )
+    return cp.load_events(events, campaigns=campaigns, emails=emails, warn=False)
+
+
+MAX_BYTES = 6_000_000
+
+
+def test_a_report_of_10000_emails_is_small_paged_and_capped(
+    opened: Callable[[Path], Opened], tmp_path: Path
+) -> None:
+    many = cp.Report(_many_emails(10_000), today="2026-09-30")
+    path = write_html(many, tmp_path / "many.html")
+    assert path.stat().st_size < MAX_BYTES, f"{path.stat().st_size / 1e6:.2f} MB"
+    view = opened(path)
+    page = view.page
+    # nothing is drawn that the reader does not see: one page of rows, the top rows of
+    # the rates chart, no check boxes or email list until opened
+    rows = python_rows(many)
+    assert len(rows) == 12_501  # 10,000 emails, 2,500 subtotals, the total
+    assert view.table() == rows[:100] + rows[-1:]
+    assert page.text_content("#cp-page-text") == "Rows 1–100 of 12,500"
+    assert len(view.figure("rates")["data"][0]["y"]) == TOP_ROWS + 1
+    assert page.locator("#cp-campaigns input, #cp-emails input, #cp-email-list li").count() == 0
+    page.click("#cp-next")
+    assert view.table() == rows[100:200] + rows[-1:]
+    assert page.text_content("#cp-page-text") == "Rows 101–200 of 12,500"
+    # the controls work at this size like at any other
+    view.choose_frame("last week")
+    other = many.with_time_frame("last week")
+    rows = python_rows(other)
+    assert view.table() == rows[:100] + rows[-1:]
+    for kind in KINDS:
+        assert_same_figure(view, kind, other)
+    page.click("#cp-email-details summary")
+    assert page.locator("#cp-email-list li").count() == 10_000
+    assert page.console_errors == []

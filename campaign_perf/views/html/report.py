@@ -2,23 +2,31 @@
 
 :func:`to_html` renders a :class:`~campaign_perf.Report` as one HTML page that a reader opens
 from disk: the headline table, the charts and the email previews, with controls to change
-the time frame, the columns and the campaign and email filters. The numbers recompute in
-the browser from the report's per-send-day cube (additive counts, see DESIGN.md), with the
-same rules as :meth:`Report.table <campaign_perf.Report.table>`; nothing else leaves Python:
-no lead ids, no addresses, no raw events.
+the time frame, the columns, the campaign and email filters and the sort. The table and
+every chart recompute in the browser from aggregates per send day (the report's cube, and
+opens and clicks by hours since the send, by weekday and hour, by link: additive counts,
+see DESIGN.md), with the same rules as :meth:`Report.table <campaign_perf.Report.table>`
+and :func:`campaign_perf.views.charts.chart`; nothing else leaves Python: no lead ids, no
+addresses, no raw events.
 
-The page is built from a Jinja2 template (``templates/report.html.j2``) and a small script
-(``static/report.js``), both package data. All data travels in one JSON payload in a
-``<script type="application/json">`` element, escaped so that no name can end the element;
-the script writes names with ``textContent`` only, so that they stay text.
+What things mean travels as data, computed here: the charts' definitions
+(:mod:`campaign_perf.views.specs`, the ones Python draws), the time frames resolved against
+the report's ``today``, the table's columns, labels and row kinds, the number formats and
+the metrics as expression trees. The page is built from a Jinja2 template
+(``templates/report.html.j2``) and a small script (``static/report.js``), both package data.
+All data travels in one JSON payload in a ``<script type="application/json">`` element,
+escaped so that no name can end the element; the script writes names with ``textContent``
+only, so that they stay text.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -29,33 +37,45 @@ import numpy as np
 import pandas as pd
 
 from campaign_perf._version import __version__
-from campaign_perf.errors import MetricError, ReportError
-from campaign_perf.metrics import METRICS, expression_tree
-from campaign_perf.report.groups import GROUP_LABELS, GROUPS
-from campaign_perf.report.rows import as_text, table_rows
-from campaign_perf.timeframes import PAST_DAYS, TimeFrame, preset_choices
+from campaign_perf.errors import MetricError, ReportError, TimeFrameError
+from campaign_perf.metrics import METRICS, expression_tree, format_value
+from campaign_perf.report.groups import GROUPS
+from campaign_perf.report.rows import table_rows
+from campaign_perf.spreadsheet import FORMULA_PREFIXES
+from campaign_perf.timeframes import PAST_DAYS, DateRange, TimeFrame, preset_choices
+from campaign_perf.views import aggregates
+from campaign_perf.views.specs import (
+    CHART_KINDS,
+    EMPTY_LAYOUT,
+    FORMATS,
+    PALETTE,
+    chart_base,
+    chart_kind,
+    chart_spec,
+    fill_slots,
+    frame_text,
+    metric_series,
+    plotly_text,
+    short_link,
+    table_spec,
+)
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from campaign_perf.report.core import ReportCore
 
 __all__ = [
-    "RECOMPUTED_CHARTS",
     "HtmlOptions",
     "PlotlyJS",
     "content_security_policy",
+    "packed",
     "report_data",
     "script_json",
     "to_html",
+    "unpacked",
     "write_html",
 ]
 
 PlotlyJS = Literal["inline", "cdn"]
-
-#: The charts the page redraws from the recomputed numbers when the reader changes the
-#: time frame or the filters; the others show the report's own frame.
-RECOMPUTED_CHARTS: tuple[str, ...] = ("rates", "funnel")
 
 _CDN_HOST = "https://cdn.plot.ly"
 _JSON_ESCAPES = {
@@ -128,10 +148,19 @@ def _leaves(tree: Any) -> set[str]:
     return set()
 
 
+def _finite(tree: Any) -> bool:
+    """Whether every constant of an expression tree is a finite number (JSON has no
+    infinity: a metric with ``1e999`` in it is left out, like one Python cannot compute)."""
+    if isinstance(tree, float):
+        return math.isfinite(tree)
+    return all(_finite(t) for t in tree[1:]) if isinstance(tree, list) else True
+
+
 def _metrics(rep: ReportCore) -> list[dict[str, Any]]:
     """The metrics a reader can choose: the report's columns first, then the others."""
     counts = set(rep.count_columns)
-    order = [*rep.columns, *(m for m in METRICS if m not in rep.columns)]  # type: ignore[union-attr]
+    columns = [m.id for m in rep.metrics]
+    order = [*columns, *(m for m in METRICS if m not in columns)]
     out = []
     for metric_id in order:
         m = METRICS[metric_id]
@@ -139,7 +168,7 @@ def _metrics(rep: ReportCore) -> list[dict[str, Any]]:
             tree = expression_tree(m.id)
         except MetricError:
             continue  # a broken custom metric: Python cannot compute it either
-        if not _leaves(tree) <= counts:
+        if not _leaves(tree) <= counts or not _finite(tree):
             continue
         out.append(
             {
@@ -149,6 +178,7 @@ def _metrics(rep: ReportCore) -> list[dict[str, Any]]:
                 "expression": m.expression,
                 "tree": tree,
                 "description": m.description,
+                "series": metric_series(m) if m.fmt == "pct" else None,
             }
         )
     return out
@@ -161,15 +191,117 @@ def _ranks(values: pd.Series) -> tuple[list[str], np.ndarray]:
     return labels, np.array([index[str(v)] for v in values], dtype="int64")
 
 
-def _day_number(days: pd.Series) -> np.ndarray:
+_INT_TYPES = ("u1", "i1", "u2", "i2", "u4", "i4")
+
+
+def packed(values: Any) -> dict[str, Any]:
+    """Whole numbers in the smallest typed array that holds them, base64-encoded (plotly's
+    own form for arrays): ``{"dtype": "u1", "bdata": ...}``, or ``{"fill": v, "n": n}``
+    when all are ``v``; a column that never decreases as its steps (``"delta": true``)
+    when they take a smaller type. A third to a sixth the size of a JSON list.
+
+    Parameters
+    ----------
+    values : array-like of int
+
+    Returns
+    -------
+    dict
+    """
+    a = np.asarray(values, dtype=np.int64)
+    if len(a) == 0 or a.min() == a.max():
+        return {"fill": int(a[0]) if len(a) else 0, "n": len(a)}
+    kind = _int_type(a)
+    if kind == len(_INT_TYPES):
+        raise ReportError(f"a count of {int(a.max()):,} is too large for the HTML report")
+    steps = np.diff(a, prepend=0)
+    delta = bool((steps[1:] >= 0).all()) and _int_type(steps) < kind
+    if delta:
+        a, kind = steps, _int_type(steps)
+    data = a.astype(f"<{_INT_TYPES[kind]}").tobytes()
+    out = {"dtype": _INT_TYPES[kind], "bdata": base64.b64encode(data).decode("ascii")}
+    return out | {"delta": True} if delta else out
+
+
+def unpacked(column: dict[str, Any]) -> np.ndarray:
+    """The numbers of a :func:`packed` column (what the page's script reads).
+
+    Examples
+    --------
+    >>> unpacked(packed([3, 1, 2])).tolist()
+    [3, 1, 2]
+    """
+    if "fill" in column:
+        return np.full(column["n"], column["fill"], dtype=np.int64)
+    values = np.frombuffer(base64.b64decode(column["bdata"]), dtype=f"<{column['dtype']}")
+    return np.cumsum(values) if column.get("delta") else values.astype(np.int64)
+
+
+def _int_type(a: np.ndarray) -> int:
+    """The position in :data:`_INT_TYPES` of the smallest type that holds ``a`` (past the
+    end: none does)."""
+    for i, dtype in enumerate(_INT_TYPES):
+        info = np.iinfo(np.dtype(dtype))
+        if info.min <= a.min() and a.max() <= info.max:
+            return i
+    return len(_INT_TYPES)
+
+
+def _day_number(days: pd.Series | pd.Index) -> np.ndarray:
     """Calendar days as days since 1970-01-01."""
     return pd.to_datetime(days).to_numpy().astype("datetime64[D]").astype("int64")
 
 
-def _cube(rep: ReportCore) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """The report's cube in columnar form, and the campaigns and emails it holds."""
+def _iso_day(day: dt.date | None) -> int | None:
+    return None if day is None else (day - _EPOCH).days
+
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _wide(rep: ReportCore) -> ReportCore:
+    """The report over every send day (on the sent basis; on the activity basis the frame
+    is fixed): what the page slices in the reader's browser."""
+    return rep.with_time_frame("all time") if rep.basis == "sent" else rep
+
+
+def _send_keys(frame: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_arrays(
+        [
+            frame["campaign_id"].astype(str),
+            frame["email_id"].astype(str),
+            _day_number(frame["send_day"]),
+        ]
+    )
+
+
+def _aggregate(
+    frame: pd.DataFrame,
+    sends: pd.MultiIndex,
+    dims: dict[str, Any],
+    measures: Sequence[str],
+) -> dict[str, Any]:
+    """An aggregate in columnar form, its rows in the order of their sends: the position of
+    each row's send (None: the row's own position), its dimensions and measures."""
+    send = sends.get_indexer(_send_keys(frame))
+    assert (send >= 0).all(), "every aggregate row is of a send of the cube"
+    order = np.argsort(send, kind="stable")
+    own = len(send) == len(sends) and bool((send[order] == np.arange(len(send))).all())
+    return {
+        "send": None if own else packed(send[order]),
+        "dims": {name: packed(np.asarray(values)[order]) for name, values in dims.items()},
+        "measures": {m: packed(frame[m].to_numpy()[order]) for m in measures},
+    }
+
+
+def _aggregates(
+    rep: ReportCore, kinds: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """The aggregates the page sums (the cube, and those the charts shown read, with the
+    measures they show), the sends they refer to (each campaign, email and send day once),
+    and the campaigns and emails they hold."""
+    wide = _wide(rep)
     cube = rep.cube(all_days=True)
-    attrs = [g for g in rep.group_by if g not in GROUPS]  # type: ignore[union-attr]
     campaigns = (
         cube[["campaign_id", "campaign_name", "program", "status"]]
         .drop_duplicates("campaign_id")
@@ -180,19 +312,45 @@ def _cube(rep: ReportCore) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
         .drop_duplicates("email_id")
         .sort_values("email_id", ignore_index=True)
     )
+    keys = cube[["campaign_id", "email_id", "send_day"]].drop_duplicates()
+    keys = keys.sort_values(["campaign_id", "email_id", "send_day"], ignore_index=True)
     c_index = {v: i for i, v in enumerate(campaigns["campaign_id"])}
     e_index = {v: i for i, v in enumerate(emails["email_id"])}
-    columnar: dict[str, Any] = {
-        "campaign": [c_index[v] for v in cube["campaign_id"]],
-        "email": [e_index[v] for v in cube["email_id"]],
-        "day": _day_number(cube["send_day"]).tolist(),
-        "attrs": {},
-        "counts": {c: cube[c].astype("int64").tolist() for c in rep.count_columns},
+    sends = {
+        "campaign": packed([c_index[v] for v in keys["campaign_id"]]),
+        "email": packed([e_index[v] for v in keys["email_id"]]),
+        "day": packed(_day_number(keys["send_day"])),
     }
-    for a in attrs:
-        labels, idx = _ranks(cube[a])
-        columnar["attrs"][a] = {"values": labels, "index": idx.tolist()}
-    return columnar, campaigns, emails
+    send_index = _send_keys(keys)
+    attrs = [g for g in rep.group_by if g not in GROUPS]
+    dims = {a: _ranks(cube[a]) for a in attrs}
+    out: dict[str, Any] = {
+        "cube": _aggregate(
+            cube, send_index, {a: idx for a, (_, idx) in dims.items()}, rep.count_columns
+        )
+    }
+    out["cube"]["labels"] = {a: labels for a, (labels, _) in dims.items()}
+    specs = [chart_spec(rep, k) for k in kinds]
+
+    def measures(source: str) -> list[str]:
+        return list(dict.fromkeys(m for s in specs if s["source"] == source for m in s["measures"]))
+
+    if measures("hours"):
+        hours = aggregates.hours_since_send(wide)
+        out["hours"] = _aggregate(hours, send_index, {"bin": hours["bin"]}, measures("hours"))
+    if measures("clock"):
+        clock = aggregates.clock(wide)
+        cell = clock["weekday"].to_numpy() * 24 + clock["hour"].to_numpy()
+        out["clock"] = _aggregate(clock, send_index, {"cell": cell}, measures("clock"))
+    if measures("links"):
+        links = aggregates.links(wide)
+        labels, idx = _ranks(links["link"])
+        out["links"] = _aggregate(links, send_index, {"link": idx}, measures("links"))
+        out["links"]["labels"] = {
+            "key": [plotly_text(x) for x in labels],
+            "tick": [plotly_text(short_link(x)) for x in labels],
+        }
+    return out, sends, campaigns, emails
 
 
 def _summary(rep: ReportCore) -> dict[str, Any]:
@@ -222,17 +380,70 @@ def _time_frame(tf: TimeFrame) -> dict[str, Any]:
     }
 
 
-def _presets(rep: ReportCore) -> list[dict[str, Any]]:
-    """The time frame choices: the UI presets, plus the report's own when it is another."""
-    frames = [TimeFrame.parse(p) for p in preset_choices()]
-    own = rep.time_frame
-    if own.preset is not None and own not in frames:  # type: ignore[union-attr]
-        if own.preset == PAST_DAYS:  # type: ignore[union-attr]
-            at = next(i for i, f in enumerate(frames) if f.preset == "this month")
-            frames.insert(at, own)  # type: ignore[arg-type]
-        else:  # pragma: no cover - every named preset is in preset_choices()
-            frames.append(own)  # type: ignore[arg-type]
-    return [_time_frame(f) for f in frames]
+def _frame_choice(rep: ReportCore) -> dict[str, Any]:
+    """A time frame as the page offers it: its name, days, title text and description."""
+    frame = rep.frame
+    return {
+        "label": str(rep.time_frame),
+        "first": _iso_day(frame.first),
+        "last": _iso_day(frame.last),
+        "text": frame_text(rep),
+        "description": rep.description,
+    }
+
+
+# Two days that stand for the reader's own: Python's wording of a custom frame, with slots.
+_A, _B = dt.date(1111, 1, 1), dt.date(2222, 2, 2)
+
+
+def _frames(rep: ReportCore) -> dict[str, Any]:
+    """The time frames of the page, resolved here against the report's ``today``: each
+    preset with its days, title text and description (the report's own frame among them,
+    or as a custom range), and for the dates a reader types, Python's wording as templates."""
+    choices = [TimeFrame.parse(p) for p in preset_choices()]
+    own = TimeFrame.parse(rep.time_frame)  # the report's frame (a TimeFrame already)
+    if own.preset == PAST_DAYS and own not in choices:
+        at = next(i for i, f in enumerate(choices) if f.preset == "this month")
+        choices.insert(at, own)
+    presets = []
+    for tf in choices:
+        try:
+            presets.append(_frame_choice(rep.with_time_frame(tf)))
+        except TimeFrameError:  # e.g. "last year" on a today in year 1
+            continue
+    labels = [p["label"] for p in presets]
+    own_label = str(own)
+    custom = rep.with_time_frame(TimeFrame(start=_A, end=_B))
+
+    def slots(text: str) -> str:
+        return text.replace(_A.isoformat(), "{{first}}").replace(_B.isoformat(), "{{last}}")
+
+    def range_text(first: dt.date | None, last: dt.date | None) -> str:
+        return slots(str(DateRange(first, last)))
+
+    label, days = str(custom.time_frame), str(custom.frame)
+    return {
+        "presets": presets,
+        "initial": labels.index(own_label)
+        if own.preset is not None and own_label in labels
+        else None,
+        "initial_range": {"first": _iso_day(rep.frame.first), "last": _iso_day(rep.frame.last)},
+        "fixed": rep.basis != "sent",
+        # a day that starts a week (weeks start on the report's week_start)
+        "week_anchor": (int(rep.week_start) - _EPOCH.weekday()) % 7,
+        "custom": {
+            "label": slots(label),
+            "range": {
+                "both": range_text(_A, _B),
+                "one": range_text(_A, _A),
+                "from": range_text(_A, None),
+                "until": range_text(None, _B),
+                "all": range_text(None, None),
+            },
+            "text": frame_text(custom).replace(days, "{{range}}"),
+            "description": custom.description.replace(f"{label} ({days})", "{{label}} ({{range}})"),
+        },
+    }
 
 
 def _text(value: Any) -> str | None:
@@ -245,110 +456,31 @@ def _text(value: Any) -> str | None:
 
 def _emails(rep: ReportCore, emails: pd.DataFrame) -> tuple[list[str | None], list[Any]]:
     """Each email's subject, and its preview (subject and HTML; None without HTML)."""
-    from campaign_perf.views.preview import find_email
-
-    subjects: list[str | None] = []
-    previews: list[Any] = []
-    for email_id in emails["email_id"]:
-        row = find_email(rep.log, str(email_id))
-        subject, html = _text(row.get("subject")), _text(row.get("html"))
-        subjects.append(subject)
-        previews.append(None if html is None else {"subject": subject or "", "html": html})
+    table = rep.log.dims.emails.drop_duplicates("email_id").set_index("email_id")
+    table = table.reindex(emails["email_id"], columns=["subject", "html"])
+    subjects = [_text(v) for v in table["subject"]]
+    previews = [
+        None if html is None else {"subject": subject or "", "html": html}
+        for subject, html in zip(subjects, map(_text, table["html"]), strict=True)
+    ]
     return subjects, previews
 
 
-def _figure_json(fig: go.Figure) -> dict[str, Any]:
-    """A figure as plain JSON (numeric arrays stay plotly's compact base64 form)."""
-    return json.loads(fig.to_json())
-
-
-def _chart_frame_text(rep: ReportCore) -> str:
-    """The time frame as chart titles say it ("past 30 days (2026-10-02 – 2026-10-31)")."""
-    name, days = str(rep.time_frame), str(rep.frame)
-    return days if rep.time_frame.preset is None or name == days else f"{name} ({days})"  # type: ignore[union-attr]
-
-
-def _title_head(fig: dict[str, Any], rep: ReportCore) -> str:
-    """A chart's title without its time frame."""
-    title = fig["layout"]["title"]["text"]
-    suffix = f" — {_chart_frame_text(rep)}"
-    return title[: -len(suffix)] if title.endswith(suffix) else title
-
-
-def _join(words: Sequence[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def _chart_models(
-    rep: ReportCore, figures: dict[str, Any], metrics: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """What the page needs to redraw the rates and funnel charts in the charts' own style.
-
-    Taken from figures of :mod:`campaign_perf.charts` itself: over all send days (so that
-    every rate has a trace to copy its colour and hover text from) and over no campaign
-    (the figure of an empty report).
-    """
-    from campaign_perf.views import charts
-
-    wide = rep.with_time_frame("all time") if rep.basis == "sent" else rep
-    none = rep.where(campaigns=["\x00none"])
-    # Trace names are chart text: escaped the way the charts escape them.
-    label_to_id = {charts._text(m["label"]): m["id"] for m in metrics}
-    out: dict[str, Any] = {}
-    if "rates" in figures:
-        pct = [m["id"] for m in metrics if m["fmt"] == "pct"]
-        full = _figure_json(charts.chart(wide, "rates", columns=pct))
-        fallback = _figure_json(charts.chart(wide.with_columns(["sent"]), "rates"))
-        empty = _figure_json(charts.chart(none, "rates"))
-        head = _title_head(full, wide)
-        what = "Rates" if len(pct) > 3 else charts._text(_join([METRICS[i].label for i in pct]))
-        out["rates"] = {
-            "head": _title_head(figures["rates"], rep),
-            "phrase": head[len(what) + 4 :] if head.startswith(f"{what} by ") else None,
-            "layout": full["layout"] if full["data"] else None,
-            "traces": {
-                label_to_id[t["name"]]: {
-                    "color": t.get("marker", {}).get("color"),
-                    "hovertemplate": t.get("hovertemplate"),
-                }
-                for t in full["data"]
-                if t.get("name") in label_to_id
-            },
-            "fallback": [
-                label_to_id[t["name"]] for t in fallback["data"] if t.get("name") in label_to_id
-            ]
-            or ["opened_pct", "clicked_pct", "click_to_open_pct"],
-            "empty_layout": empty["layout"],
-        }
-    if "funnel" in figures:
-        full = _figure_json(charts.chart(wide, "funnel"))
-        empty = _figure_json(charts.chart(none, "funnel"))
-        out["funnel"] = {
-            "head": _title_head(full, wide),
-            "trace": full["data"][0] if full["data"] else None,
-            "layout": full["layout"],
-            "empty_layout": empty["layout"],
-        }
-    return out
-
-
-def _charts(rep: ReportCore, kinds: Sequence[str]) -> dict[str, Any]:
-    """The report's figures by kind, as JSON."""
-    from campaign_perf.views import charts
-
-    return {kind: _figure_json(charts.chart(rep, kind)) for kind in kinds}
-
-
 def _chart_kinds(charts: Sequence[str] | None) -> tuple[str, ...]:
-    from campaign_perf.views.charts import CHART_KINDS
-
     if charts is None:
         return tuple(CHART_KINDS)
     kinds = (charts,) if isinstance(charts, str) else tuple(charts)
-    for kind in kinds:
-        if kind not in CHART_KINDS:
-            raise ReportError(f"unknown chart kind {kind!r}; kinds: {', '.join(CHART_KINDS)}")
-    return tuple(dict.fromkeys(kinds))
+    return tuple(dict.fromkeys(chart_kind(k) for k in kinds))
+
+
+def _chart_base(rep: ReportCore) -> dict[str, Any]:
+    """The layout every chart starts from, with plotly's template written out (plotly.js
+    does not know templates by name)."""
+    import plotly.io as pio
+
+    base = chart_base(rep)
+    base["template"] = pio.templates[base["template"]].to_plotly_json()
+    return base
 
 
 def report_data(
@@ -358,7 +490,8 @@ def report_data(
     charts: Sequence[str] | None = None,
     previews: bool = True,
 ) -> dict[str, Any]:
-    """The data the HTML page embeds: aggregates, names and settings, nothing per person.
+    """The data the HTML page embeds: aggregates, names, settings and the views' definitions,
+    nothing per person.
 
     Parameters
     ----------
@@ -375,29 +508,30 @@ def report_data(
     -------
     dict
         ``settings`` (zone, today, week start, basis, as-of, description, time frame,
-        grouping, columns, filters), ``summary`` (events, rejected rows...), ``metrics``
-        (id, label, format and the expression as a tree over counts), ``counts``,
-        ``campaigns`` and ``emails`` (the dimension rows of the cube, sorted by id),
-        ``programs``, ``cube`` (columnar: campaign and email positions, send day as days
-        since 1970-01-01, the lead attributes grouped by, the counts), ``presets``,
-        ``previews``, ``charts`` (plotly figures as JSON) and ``chart_models`` (what the
-        page needs to redraw the rates and funnel charts).
+        grouping, columns, filters), ``frames`` (the time frames offered, resolved against
+        the report's ``today``), ``summary`` (events, rejected rows...), ``metrics`` (id,
+        label, format, the expression as a tree over counts, how a rate is drawn),
+        ``formats``, ``table`` (the table's definition), ``counts``, ``campaigns`` and
+        ``emails`` (sorted by id), ``programs``, ``sends`` (campaign and email positions,
+        send day, week and month as days since 1970-01-01), ``aggregates`` (``cube``,
+        and ``hours``, ``clock``, ``links`` for the charts that read them: each row's
+        send position, dimensions and measures), ``charts`` (the charts' definitions),
+        ``chart_base`` and ``chart_empty`` (the layout of every chart, and of a chart
+        without data), ``palette``, ``previews`` and ``csv`` (the formula guard).
 
     Raises
     ------
     ReportError
         An unknown chart kind.
     """
-    from campaign_perf.views.charts import PALETTE
-
-    figures = _charts(rep, _chart_kinds(charts))
-    cube, campaigns, emails = _cube(rep)
+    kinds = _chart_kinds(charts)
+    aggs, sends, campaigns, emails = _aggregates(rep, kinds)
     programs, program_index = _ranks(campaigns["program"])
+    statuses, status_index = _ranks(campaigns["status"])
     subjects, email_previews = _emails(rep, emails)
-    metrics = _metrics(rep)
     frame = rep.frame
     return {
-        "version": 1,
+        "version": 2,
         "generator": f"campaign_perf {__version__}",
         "title": title,
         "settings": {
@@ -413,34 +547,39 @@ def report_data(
             "frame": {
                 "first": None if frame.first is None else frame.first.isoformat(),
                 "last": None if frame.last is None else frame.last.isoformat(),
-                "text": _chart_frame_text(rep),
+                "text": frame_text(rep),
             },
-            "group_by": list(rep.group_by),  # type: ignore[arg-type]
+            "group_by": list(rep.group_by),
             "columns": list(rep.columns),  # type: ignore[arg-type]
             "filters": _filters(rep),
         },
+        "frames": _frames(rep),
         "summary": _summary(rep),
-        "group_labels": dict(GROUP_LABELS),
         "counts": list(rep.count_columns),
-        "metrics": metrics,
+        "metrics": _metrics(rep),
+        "formats": FORMATS,
+        "table": table_spec(rep),
         "programs": programs,
+        "statuses": statuses,
         "campaigns": {
             "id": campaigns["campaign_id"].astype(str).tolist(),
             "name": campaigns["campaign_name"].astype(str).tolist(),
-            "program": program_index.tolist(),
-            "status": campaigns["status"].astype(str).tolist(),
+            "program": packed(program_index),
+            "status": packed(status_index),
         },
         "emails": {
             "id": emails["email_id"].astype(str).tolist(),
             "name": emails["email_name"].astype(str).tolist(),
-            "subject": subjects,
+            "subject": subjects if any(subjects) else None,
         },
-        "cube": cube,
-        "presets": _presets(rep),
-        "previews": email_previews if previews else [None] * len(emails),
-        "charts": figures,
-        "chart_models": _chart_models(rep, figures, metrics),
+        "sends": sends,
+        "aggregates": aggs,
+        "charts": {kind: chart_spec(rep, kind) for kind in kinds},
+        "chart_base": _chart_base(rep),
+        "chart_empty": EMPTY_LAYOUT,
         "palette": list(PALETTE),
+        "previews": email_previews if previews and any(email_previews) else [],
+        "csv": {"formula_prefixes": list(FORMULA_PREFIXES), "formula_guard": "'"},
     }
 
 
@@ -527,22 +666,33 @@ def content_security_policy(plotlyjs: PlotlyJS = "inline") -> str:
     )
 
 
-def _table_rows(rep: ReportCore) -> tuple[list[str], list[dict[str, Any]]]:
-    """The formatted table for the page's first paint (before the script runs)."""
+def _cell(value: Any, fmt: str) -> str:
+    """A metric cell as people read it; an infinite value is missing, like a 0 denominator."""
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        value = math.nan
+    return format_value(value, fmt)  # type: ignore[arg-type]
+
+
+def _table_rows(
+    rep: ReportCore, page_size: int
+) -> tuple[list[str], list[dict[str, Any]], str | None]:
+    """The table's first page for the page's first paint (before the script runs), the
+    total row, and when there are more pages, which rows the first one shows."""
     rows = table_rows(rep)
-    formatted = as_text(rep, rows)
-    cells = formatted.itertuples(index=False, name=None)
-    shown = [
-        {"kind": kind, "cells": [str(v) for v in row]}
-        for kind, row in zip(rows["kind"].tolist(), cells, strict=True)
-    ]
-    return [str(c) for c in formatted.columns], shown
-
-
-def _chart_descriptions() -> dict[str, str]:
-    from campaign_perf.views.charts import CHART_KINDS
-
-    return dict(CHART_KINDS)
+    metrics = rep.metrics
+    shown = [c for c in rows.columns if c not in {m.id for m in metrics} | {"kind", "block"}]
+    spec = table_spec(rep)
+    header = [spec["labels"].get(k, k) for k in shown] + [m.label for m in metrics]
+    body = rows[rows["kind"] != "total"].iloc[:page_size]
+    out = []
+    for part in (body, rows[rows["kind"] == "total"]):
+        for _, r in part.iterrows():
+            cells = ["" if pd.isna(r[k]) else str(r[k]) for k in shown]
+            cells += [_cell(r[m.id], m.fmt) for m in metrics]
+            out.append({"kind": r["kind"], "cells": cells})
+    n = int((rows["kind"] != "total").sum())
+    slots = {k: format_value(v, "int") for k, v in {"first": 1, "last": page_size, "n": n}.items()}
+    return header, out, None if n <= page_size else fill_slots(spec["page_text"], slots)
 
 
 def to_html(
@@ -556,17 +706,19 @@ def to_html(
     """The report as one self-contained, interactive HTML page.
 
     The page shows the title, the time frame, zone and as-of, a data summary, the headline
-    table (campaign subtotals and a total row), the charts and the email previews. Readers
-    change the time frame (the presets, counted from the report's ``today``, or dates),
-    the columns and the campaign and email filters, and sort the table; the numbers
-    recompute in the browser from the embedded per-send-day cube and equal
-    :meth:`Report.table <campaign_perf.Report.table>` for the same settings. On the
-    activity basis the time frame is fixed (days of activity cannot be resliced from a
-    cube of send days); columns and filters still work.
+    table (campaign subtotals and a total row, 100 rows a page), the charts and the email
+    previews. Readers change the time frame (the presets, counted from the report's
+    ``today``, or dates), the columns and the campaign and email filters, and sort the
+    table (by campaign, or ranked); the table and every chart recompute in the browser and
+    equal :meth:`Report.table <campaign_perf.Report.table>` and
+    :func:`~campaign_perf.views.charts.chart` for the same settings. On the activity basis
+    the time frame is fixed (days of activity cannot be resliced from counts per send
+    day); columns and filters still work.
 
     Only aggregates are embedded: counts per campaign, email and send day (and the lead
-    attributes the report groups by), names, settings, the emails' HTML. No lead ids,
-    addresses or events.
+    attributes the report groups by; the hours since the send, weekday and hour, or page
+    of opens and clicks), names, settings, the emails' HTML. No lead ids, addresses,
+    events or link query strings.
 
     Parameters
     ----------
@@ -601,7 +753,7 @@ def to_html(
         raise ReportError(f"plotlyjs must be 'inline' or 'cdn', not {plotlyjs!r}")
     title = "Campaign Email Performance" if title is None else str(title)
     data = report_data(rep, title=title, charts=charts, previews=previews)
-    columns, rows = _table_rows(rep)
+    columns, rows, more_rows = _table_rows(rep, data["table"]["page_size"])
     cdn_url, integrity = _plotly_cdn() if plotlyjs == "cdn" else ("", "")
     summary = data["summary"]
     return (
@@ -616,8 +768,11 @@ def to_html(
             payload=script_json(data),
             columns=columns,
             rows=rows,
+            more_rows=more_rows,
+            n_emails=len(data["emails"]["id"]),
+            page_size=data["table"]["page_size"],
             chart_kinds=list(data["charts"]),
-            chart_titles=_chart_descriptions(),
+            chart_titles=dict(CHART_KINDS),
             filters=data["settings"]["filters"],
             inline_plotlyjs=_plotlyjs() if plotlyjs == "inline" else None,
             cdn_url=cdn_url,
@@ -652,10 +807,6 @@ def write_html(rep: ReportCore, path: str | Path, **options: Any) -> Path:
     >>> write_html(rep, "report.html")  # doctest: +SKIP
     PosixPath('report.html')
     """
-    from campaign_perf.files import atomic_path
-
     path = Path(path)
-    text = to_html(rep, **options)
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    path.write_text(to_html(rep, **options), encoding="utf-8")
     return path

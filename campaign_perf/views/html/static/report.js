@@ -1,31 +1,57 @@
-/* campaign_perf HTML report: recomputes the table, the rates chart and the funnel from the
- * embedded per-send-day cube when the reader changes the time frame, columns or filters.
+/* campaign_perf HTML report: the table and every chart follow the reader's time frame,
+ * columns and filters, from the aggregates embedded in the file.
  *
- * Plain ES2017, no framework. Every name from the data is written with textContent or
- * DOM properties, never parsed as HTML, so it stays text; chart text, which plotly reads
- * as a subset of HTML, has it escaped by plotlyText (like campaign_perf/charts.py). The
- * counting rules are those of campaign_perf (RULES.md): on the sent basis every count is a
- * sum over send days, and derived metrics are evaluated after summing, from the expression
- * trees Python sends.
+ * What things mean comes from Python, as data: the time frames (resolved against the
+ * report's today), the table's columns, labels and row kinds, the number formats, the
+ * metrics as expression trees over counts, and each chart's definition (title, traces,
+ * layout; campaign_perf/views/specs.py). This script does only what must happen in the
+ * reader's browser: sum the aggregates over the chosen days and filters (one reduction for
+ * the table and every chart), evaluate the metric trees, sort, and fill the definitions in
+ * (as campaign_perf/views/charts.py does in Python).
+ *
+ * Plain ES2017, no framework. Every name from the data is written
+ * with textContent or DOM properties, never parsed as HTML; chart text, which plotly reads
+ * as a subset of HTML, has it escaped by plotlyText (like specs.plotly_text).
  */
 (function () {
   "use strict";
 
   const DATA = JSON.parse(document.getElementById("cp-data").textContent);
+  /** Whole numbers sent as a typed array in base64 (views/html/report.py: packed). */
+  function unpack(col) {
+    if (col.fill !== undefined) { const a = new Array(col.n); a.fill(col.fill); return a; }
+    const text = atob(col.bdata), bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const Type = { u1: Uint8Array, i1: Int8Array, u2: Uint16Array, i2: Int16Array, u4: Uint32Array, i4: Int32Array }[col.dtype];
+    const values = new Type(bytes.buffer);
+    if (!col.delta) return values;
+    const sums = new Float64Array(values.length); // the column was sent as its steps
+    let total = 0;
+    for (let i = 0; i < values.length; i++) { total += values[i]; sums[i] = total; }
+    return sums;
+  }
+  (function unpackAll() {
+    const each = function (obj, keys) { keys.forEach(function (k) { if (obj && obj[k]) obj[k] = unpack(obj[k]); }); };
+    each(DATA.sends, ["campaign", "email", "day"]);
+    each(DATA.campaigns, ["program", "status"]);
+    Object.keys(DATA.aggregates).forEach(function (name) {
+      const agg = DATA.aggregates[name];
+      each(agg.dims, Object.keys(agg.dims));
+      each(agg.measures, Object.keys(agg.measures));
+      const n = agg.measures[Object.keys(agg.measures)[0]].length;
+      if (agg.send === null) { agg.send = new Int32Array(n); agg.send.forEach(function (_, i) { agg.send[i] = i; }); } // a row per send
+      else agg.send = unpack(agg.send);
+    });
+  })();
   const S = DATA.settings;
-  const DAY_MS = 86400000;
-  const DASH = "\u2013"; // en dash: a missing value, and the range separator
+  const T = DATA.table;
+  const [DETAIL, SUBTOTAL, TOTAL] = T.kinds; // the rows' kinds (campaign_perf.report.rows)
+  const FRAMES = DATA.frames;
+  const FMT = DATA.formats;
   const METRIC = {};
   DATA.metrics.forEach(function (m) { METRIC[m.id] = m; });
-  const GROUP_COLUMNS = {
-    campaign_email: ["campaign_id", "campaign_name", "email_id", "email_name"],
-    program: ["program"],
-    campaign: ["campaign_id", "campaign_name"],
-    email: ["email_id", "email_name"],
-    day: ["send_day"],
-    week: ["send_week"],
-    month: ["send_month"],
-  };
+  const C = DATA.campaigns, E = DATA.emails, SENDS = DATA.sends;
+  const AGG = DATA.aggregates;
 
   function $(id) { return document.getElementById(id); }
   function el(tag, props, children) {
@@ -43,410 +69,393 @@
   }
   function clone(value) { return JSON.parse(JSON.stringify(value)); }
   function mod(a, n) { return ((a % n) + n) % n; }
+  /** Fill the {{slots}} of a text from Python, in one pass: a value is never read again. */
+  function fill(text, slots) {
+    return text.replace(/\{\{(\w+)\}\}/g, function (_, name) { return String(slots[name]); });
+  }
+  function plotlyText(value) { // specs.plotly_text: plotly draws the entities as the characters
+    return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
 
-  // -- calendar days as days since 1970-01-01 -------------------------------------------
-  function dayFromYMD(y, m, d) {
+  // -- calendar days (days since 1970-01-01): the dates a reader types, and the weeks and
+  // months of send days for the table's groups and the over-time charts' periods ----------
+  const DAY_MS = 86400000;
+  function dayFromYMD(y, m, d) { // setUTCFullYear: years 1-99 are not 1901-1999
     const t = new Date(0);
     t.setUTCFullYear(y, m - 1, d);
     return Math.round(t.getTime() / DAY_MS);
-  }
-  function dayOf(iso) {
-    const p = iso.split("-").map(Number);
-    return dayFromYMD(p[0], p[1], p[2]);
   }
   function ymd(day) {
     const t = new Date(day * DAY_MS);
     return [t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate()];
   }
   function pad(n, w) { let s = String(n); while (s.length < w) s = "0" + s; return s; }
-  function isoOf(day) {
-    const p = ymd(day);
-    return pad(p[0], 4) + "-" + pad(p[1], 2) + "-" + pad(p[2], 2);
+  function dayOf(iso) { const p = iso.split("-").map(Number); return dayFromYMD(p[0], p[1], p[2]); }
+  function isoOf(day) { const p = ymd(day); return pad(p[0], 4) + "-" + pad(p[1], 2) + "-" + pad(p[2], 2); }
+  /** The first day of the period holding `day` (weeks start on the day Python names). */
+  function periodStart(day, period) {
+    if (period === "week") return day - mod(day - FRAMES.week_anchor, 7);
+    if (period === "month") { const p = ymd(day); return dayFromYMD(p[0], p[1], 1); }
+    return day;
   }
-  function weekday(day) { return mod(day + 3, 7); } // Monday = 0; 1970-01-01 was a Thursday
-  function addMonths(day, months) { // the first day of the month `months` after day's month
-    const p = ymd(day);
-    const i = p[0] * 12 + p[1] - 1 + months;
-    return dayFromYMD(Math.floor(i / 12), mod(i, 12) + 1, 1);
+  function nextPeriod(day, period) {
+    if (period === "week") return day + 7;
+    if (period === "month") { const p = ymd(day); return dayFromYMD(p[0], p[1] + 1, 1); }
+    return day + 1;
   }
-
-  // -- time frames: campaign_perf/timeframes.py, exactly ---------------------------------
-  const TODAY = dayOf(S.today);
-  function resolveFrame(tf) {
-    const p = tf.preset;
-    if (p === null) {
-      return { first: tf.start ? dayOf(tf.start) : null, last: tf.end ? dayOf(tf.end) : null };
-    }
-    if (p === "all time") return { first: null, last: null };
-    if (p === "past days") return { first: TODAY - (tf.days - 1), last: TODAY };
-    if (p === "today") return { first: TODAY, last: TODAY };
-    if (p === "yesterday") return { first: TODAY - 1, last: TODAY - 1 };
-    const period = p.split(" ")[1];
-    let begin, previous;
-    if (period === "week") {
-      begin = TODAY - mod(weekday(TODAY) - S.week_start, 7);
-      previous = begin - 7;
-    } else if (period === "year") {
-      const y = ymd(TODAY)[0];
-      begin = dayFromYMD(y, 1, 1);
-      previous = dayFromYMD(y - 1, 1, 1);
-    } else {
-      const months = period === "month" ? 1 : 3;
-      begin = addMonths(TODAY, -mod(ymd(TODAY)[1] - 1, months));
-      previous = addMonths(begin, -months);
-    }
-    return p.slice(0, 4) === "this" ? { first: begin, last: TODAY } : { first: previous, last: begin - 1 };
-  }
-  function frameLabel(tf) { // TimeFrame.__str__
-    if (tf.preset === "past days") return "past " + tf.days + (tf.days === 1 ? " day" : " days");
-    if (tf.preset !== null) return tf.preset;
-    return (tf.start || "") + ".." + (tf.end || "");
-  }
-  function rangeLabel(r) { // DateRange.__str__
-    if (r.first === null) return r.last === null ? "all time" : "until " + isoOf(r.last);
-    if (r.last === null) return "from " + isoOf(r.first);
-    if (r.first === r.last) return isoOf(r.first);
-    return isoOf(r.first) + " " + DASH + " " + isoOf(r.last);
-  }
-  function chartFrameText(tf, r) { // the time frame as chart titles say it
-    const name = frameLabel(tf), days = rangeLabel(r);
-    return tf.preset === null || name === days ? days : name + " (" + days + ")";
-  }
-  function description(tf, r) { // Report.description
-    const basis = S.basis === "sent" ? "sent date" : "date of activity";
-    return frameLabel(tf) + " (" + rangeLabel(r) + ") \u00b7 " + S.tz + " \u00b7 by " + basis +
-      " \u00b7 as of " + S.as_of + " UTC" + (S.exclude_bots ? " \u00b7 bots excluded" : "");
+  function periodCount(lo, hi, period) {
+    if (period === "day") return hi - lo + 1;
+    if (period === "week") return (periodStart(hi, "week") - periodStart(lo, "week")) / 7 + 1;
+    const a = ymd(lo), b = ymd(hi);
+    return b[0] * 12 + b[1] - (a[0] * 12 + a[1]) + 1;
   }
 
-  // -- metrics: expression trees over count sums (x / 0 is missing) ----------------------
-  function evaluate(t, sums) {
+  // -- time frames: the presets come resolved; a typed range is worded like Python ----------
+  function presetFrame(i) {
+    const p = FRAMES.presets[i];
+    return { preset: i, first: p.first, last: p.last, label: p.label, text: p.text, description: p.description };
+  }
+  function customFrame(first, last) {
+    const c = FRAMES.custom, r = c.range;
+    const slots = { first: first === null ? "" : isoOf(first), last: last === null ? "" : isoOf(last) };
+    const range = first === null ? (last === null ? r.all : fill(r.until, slots))
+      : last === null ? fill(r.from, slots) : fill(first === last ? r.one : r.both, slots);
+    const label = fill(c.label, slots);
+    return {
+      preset: null, first: first, last: last, label: label,
+      text: fill(c.text, { range: range }),
+      description: fill(c.description, { label: label, range: range }),
+    };
+  }
+  function initialFrame() {
+    if (FRAMES.initial !== null) return presetFrame(FRAMES.initial);
+    return customFrame(FRAMES.initial_range.first, FRAMES.initial_range.last);
+  }
+
+  // -- metrics: expression trees over count sums (x / 0 and infinities are missing) ---------
+  function ev(t, sums) {
     if (typeof t === "number") return t;
     if (typeof t === "string") return sums[t];
     const op = t[0];
-    if (op === "neg") return -evaluate(t[1], sums);
+    if (op === "neg") return -ev(t[1], sums);
     if (op === "min" || op === "max") {
-      let out = evaluate(t[1], sums);
+      let out = ev(t[1], sums);
       for (let i = 2; i < t.length; i++) {
-        const b = evaluate(t[i], sums);
+        const b = ev(t[i], sums);
         out = isNaN(out) || isNaN(b) ? NaN : Math[op](out, b);
       }
       return out;
     }
-    const a = evaluate(t[1], sums), b = evaluate(t[2], sums);
+    const a = ev(t[1], sums), b = ev(t[2], sums);
     if (op === "+") return a + b;
     if (op === "-") return a - b;
     if (op === "*") return a * b;
     if (op === "/") return b === 0 || isNaN(b) ? NaN : a / b;
     throw new Error("unknown operation " + op);
   }
+  function evaluate(t, sums) { const v = ev(t, sums); return isFinite(v) ? v : NaN; }
 
-  // -- formats: Python's format_value, digit for digit ----------------------------------
-  function exactDigits(x) { // x >= 0 finite: integer and fraction digits of its exact value
-    const s = x < 1e21 ? x.toFixed(100) : x.toPrecision(21);
-    const parts = s.split(".");
-    return { int: parts[0], frac: parts[1] || "" };
+  // -- formats: the specs of specs.FORMATS, applied ----------------------------------------
+  // Python rounds a number's exact binary value, a half to the even neighbour. toFixed and
+  // toExponential round the exact value too, but a half away from zero; Intl.NumberFormat
+  // rounds the shortest decimal (0.1075 is 0.108 there, 0.107 in Python). So the numbers
+  // are rounded with toFixed/toExponential, and an exact half (only zeros after the 5) is
+  // taken to the even neighbour.
+  function exactHalf(digits) { return /^50*$/.test(digits); }
+  function fixedDigits(x, decimals) { // x >= 0
+    const text = x.toFixed(decimals);
+    if (x >= 1e21) return text;
+    const exact = x.toFixed(100), point = exact.indexOf(".");
+    const kept = exact.slice(0, decimals ? point + 1 + decimals : point);
+    const even = Number(kept.charAt(kept.length - 1)) % 2 === 0;
+    return exactHalf(exact.slice(point + 1 + decimals)) && even ? kept : text;
   }
-  function increment(digits) { // "1299" -> "1300", "99" -> "100"
-    const d = digits.split("");
-    let i = d.length - 1;
-    while (i >= 0 && d[i] === "9") { d[i] = "0"; i--; }
-    if (i < 0) d.unshift("1");
-    else d[i] = String(Number(d[i]) + 1);
-    return d.join("");
-  }
-  function roundHalfEven(keep, rest) { // round the digit string `keep` given the digits after it
-    const first = rest.charAt(0);
-    const odd = keep.length > 0 && Number(keep.charAt(keep.length - 1)) % 2 === 1;
-    const up = first > "5" || (first === "5" && (/[1-9]/.test(rest.slice(1)) || odd));
-    return up ? increment(keep || "0") : keep;
-  }
-  function fixed(x, f) { // Python f"{x:.{f}f}"
-    const sign = x < 0 || Object.is(x, -0) ? "-" : "";
-    const e = exactDigits(Math.abs(x));
-    let kept = roundHalfEven(e.int + e.frac.slice(0, f), e.frac.slice(f));
-    while (kept.length < f + 1) kept = "0" + kept;
-    const cut = kept.length - f;
-    return sign + kept.slice(0, cut) + (f > 0 ? "." + kept.slice(cut) : "");
-  }
-  function grouped(intDigits) { return intDigits.replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
-  function general(x, p) { // Python f"{x:,.{p}g}"
-    if (isNaN(x)) return "nan";
-    if (!isFinite(x)) return x > 0 ? "inf" : "-inf";
-    const sign = x < 0 || Object.is(x, -0) ? "-" : "";
-    if (x === 0) return sign + "0";
-    const e = exactDigits(Math.abs(x));
-    const digits = e.int + e.frac;
-    let lead = 0;
-    while (digits.charAt(lead) === "0") lead++;
-    let exp = e.int.length - lead - 1;
-    let sig = roundHalfEven(digits.slice(lead, lead + p), digits.slice(lead + p));
-    if (sig.length > p) { sig = sig.slice(0, p); exp += 1; }
-    if (exp < -4 || exp >= p) {
-      let mant = sig.charAt(0) + "." + sig.slice(1);
-      mant = mant.replace(/0+$/, "").replace(/\.$/, "");
-      return sign + mant + "e" + (exp < 0 ? "-" : "+") + pad(Math.abs(exp), 2);
+  function significantDigits(x, digits) { // x >= 0: [the digits, the decimal exponent]
+    const parts = x.toExponential(digits - 1).split("e");
+    const exact = x.toExponential(100).split("e"), all = exact[0].replace(".", "");
+    if (exactHalf(all.slice(digits)) && Number(all.charAt(digits - 1)) % 2 === 0) {
+      return [all.slice(0, digits), Number(exact[1])];
     }
-    let intPart, frac;
-    if (exp >= 0) { intPart = sig.slice(0, exp + 1); frac = sig.slice(exp + 1); }
-    else { intPart = "0"; frac = "0".repeat(-exp - 1) + sig; }
-    frac = frac.replace(/0+$/, "");
-    return sign + grouped(intPart) + (frac ? "." + frac : "");
+    return [parts[0].replace(".", ""), Number(parts[1])];
   }
   function formatValue(v, fmt) {
-    if (v === null || v === undefined || (typeof v === "number" && isNaN(v))) return DASH;
-    if (fmt === "pct") return fixed(v * 100, 1) + "%";
-    if (fmt === "int") {
-      if (!isFinite(v)) return v > 0 ? "inf" : "-inf";
-      const t = fixed(Math.trunc(v) + 0, 0); // + 0: int(-0.4) is 0, not -0
-      return t.charAt(0) === "-" ? "-" + grouped(t.slice(1)) : grouped(t);
+    if (typeof v !== "number" || !isFinite(v)) return FMT.missing;
+    const spec = FMT[fmt] || FMT.float;
+    if (spec.truncate) v = Math.trunc(v) + 0; // + 0: a truncated -0.4 is 0, not -0
+    if (spec.scale) v = v * spec.scale;
+    const sign = v < 0 || Object.is(v, -0) ? "-" : "";
+    const x = Math.abs(v);
+    let whole, fraction = "";
+    if (spec.significant) {
+      const r = significantDigits(x, spec.significant), digits = r[0], exp = r[1];
+      if (x !== 0 && (exp < spec.exponent[0] || exp >= spec.exponent[1])) {
+        const mantissa = (digits.charAt(0) + "." + digits.slice(1)).replace(/\.?0+$/, "");
+        return sign + mantissa + "e" + (exp < 0 ? "-" : "+") + pad(Math.abs(exp), 2) + (spec.suffix || "");
+      }
+      if (x === 0) whole = "0";
+      else if (exp >= 0) { whole = (digits + "0".repeat(exp)).slice(0, exp + 1); fraction = digits.slice(exp + 1); }
+      else { whole = "0"; fraction = "0".repeat(-exp - 1) + digits; }
+      fraction = fraction.replace(/0+$/, "");
+    } else {
+      const parts = fixedDigits(x, spec.decimals).split(".");
+      whole = parts[0];
+      fraction = parts[1] || "";
     }
-    return general(v, 3);
-  }
-  function pyRepr(x) { // Python repr(float), for the CSV download
-    if (isNaN(x)) return "";
-    if (!isFinite(x)) return x > 0 ? "inf" : "-inf";
-    const a = Math.abs(x);
-    if (a !== 0 && (a < 1e-4 || a >= 1e16)) {
-      const parts = x.toExponential().split("e");
-      const exp = Number(parts[1]);
-      return parts[0] + "e" + (exp < 0 ? "-" : "+") + pad(Math.abs(exp), 2);
-    }
-    const s = String(x);
-    return Number.isInteger(x) ? (Object.is(x, -0) ? "-0.0" : s + ".0") : s;
-  }
-  function neutralise(text) { // campaign_perf.export.neutralise
-    return /^[=+\-@\t\r]/.test(text) ? "'" + text : text;
+    if (spec.thousands) whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return sign + whole + (fraction ? "." + fraction : "") + (spec.suffix || "");
   }
 
-  // -- the cube --------------------------------------------------------------------------
-  const CUBE = DATA.cube;
-  const N = CUBE.campaign.length;
-  const COUNTS = DATA.counts;
-  const C = DATA.campaigns, E = DATA.emails;
-  const ATTRS = CUBE.attrs;
-
-  function zeros() {
-    const s = {};
-    COUNTS.forEach(function (c) { s[c] = 0; });
-    return s;
-  }
-  function add(sums, i) {
-    for (let k = 0; k < COUNTS.length; k++) sums[COUNTS[k]] += CUBE.counts[COUNTS[k]][i];
-  }
-  function keyParts(group, i) { // [sort ranks, {column: label}]
-    const c = CUBE.campaign[i], e = CUBE.email[i], d = CUBE.day[i];
-    switch (group) {
-      case "campaign_email":
-        return [[c, e], { campaign_id: C.id[c], campaign_name: C.name[c], email_id: E.id[e], email_name: E.name[e] }];
-      case "campaign": return [[c], { campaign_id: C.id[c], campaign_name: C.name[c] }];
-      case "email": return [[e], { email_id: E.id[e], email_name: E.name[e] }];
-      case "program": return [[C.program[c]], { program: DATA.programs[C.program[c]] }];
-      case "day": return [[d], { send_day: isoOf(d) }];
-      case "week": {
-        const w = d - mod(weekday(d) - S.week_start, 7);
-        return [[w], { send_week: isoOf(w) }];
-      }
-      case "month": {
-        const m = addMonths(d, 0);
-        return [[m], { send_month: isoOf(m) }];
-      }
-      default: {
-        const a = ATTRS[group];
-        const v = a.index[i];
-        const out = {};
-        out[group] = a.values[v];
-        return [[v], out];
-      }
+  // -- the one reduction: sum an aggregate's rows over the chosen sends, by a key ------------
+  const NS = SENDS.day.length;
+  /** 1 for each send (campaign, email, send day) the reader's frame and filters keep. */
+  function keptSends(st) {
+    const mask = new Uint8Array(NS);
+    const first = FRAMES.fixed ? null : st.frame.first, last = FRAMES.fixed ? null : st.frame.last;
+    for (let s = 0; s < NS; s++) {
+      const d = SENDS.day[s];
+      if ((first === null || d >= first) && (last === null || d <= last) &&
+        st.campaigns.has(SENDS.campaign[s]) && st.emails.has(SENDS.email[s])) mask[s] = 1;
     }
+    return mask;
   }
-  function keyColumns() {
-    const out = [];
-    S.group_by.forEach(function (g) { (GROUP_COLUMNS[g] || [g]).forEach(function (k) { out.push(k); }); });
+  /** {key: {sums: {measure: total}, row: the first row of the key}} in the order keys come. */
+  function sum(name, keyOf, mask) {
+    const agg = AGG[name], measures = Object.keys(agg.measures);
+    const columns = measures.map(function (m) { return agg.measures[m]; });
+    const groups = new Map();
+    for (let i = 0; i < agg.send.length; i++) {
+      const s = agg.send[i];
+      if (!mask[s]) continue;
+      const key = keyOf(i, s);
+      let g = groups.get(key);
+      if (!g) {
+        g = { sums: {}, row: i, send: s };
+        measures.forEach(function (m) { g.sums[m] = 0; });
+        groups.set(key, g);
+      }
+      for (let k = 0; k < measures.length; k++) g.sums[measures[k]] += columns[k][i];
+    }
+    return groups;
+  }
+  function zeros(name) {
+    const out = {};
+    Object.keys(AGG[name].measures).forEach(function (m) { out[m] = 0; });
     return out;
   }
-  const KEYS = keyColumns();
-  const SHOWN = KEYS.filter(function (k) { return k.slice(-3) !== "_id"; });
-  if (!SHOWN.length) KEYS.forEach(function (k) { SHOWN.push(k); });
-  const SUBTOTALS = S.group_by.length === 1 && S.group_by[0] === "campaign_email";
-  const HAS_EMAIL = KEYS.indexOf("email_name") >= 0;
 
-  function compareRanks(a, b) {
+  // -- the table's rows ----------------------------------------------------------------------
+  // Each key column: its sort rank and its text, for a cube row i of send s.
+  function column(col, i, s) {
+    const c = SENDS.campaign[s], e = SENDS.email[s];
+    switch (col) {
+      case "campaign_id": return [c, C.id[c]];
+      case "campaign_name": return [c, C.name[c]];
+      case "email_id": return [e, E.id[e]];
+      case "email_name": return [e, E.name[e]];
+      case "program": return [C.program[c], DATA.programs[C.program[c]]];
+      case "send_day": return [SENDS.day[s], isoOf(SENDS.day[s])];
+      case "send_week": case "send_month": {
+        const start = periodStart(SENDS.day[s], col.slice(5));
+        return [start, isoOf(start)];
+      }
+      default: { // a lead attribute, numbered in the order of its values
+        const v = AGG.cube.dims[col][i];
+        return [v, AGG.cube.labels[col][v]];
+      }
+    }
+  }
+  function rowKey(i, s) { return T.keys.map(function (k) { return column(k, i, s)[0]; }).join(","); }
+  function values(sums, columns) {
+    const out = {};
+    columns.forEach(function (id) { out[id] = evaluate(METRIC[id].tree, sums); });
+    return out;
+  }
+  function rank(a, b) {
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
     return 0;
   }
-  function withMetrics(sums, columns) {
-    const values = {};
-    columns.forEach(function (id) { values[id] = evaluate(METRIC[id].tree, sums); });
-    return values;
+
+  /** The report for a state: detail rows in table order with subtotals, and the total. */
+  function compute(st) {
+    const mask = keptSends(st);
+    const groups = sum("cube", rowKey, mask);
+    const details = [];
+    groups.forEach(function (g) {
+      const labels = {}, ranks = [];
+      T.keys.forEach(function (k) {
+        const v = column(k, g.row, g.send);
+        ranks.push(v[0]);
+        labels[k] = v[1];
+      });
+      details.push({
+        kind: DETAIL, labels: labels, ranks: ranks, sums: g.sums,
+        campaign: SENDS.campaign[g.send], email: SENDS.email[g.send],
+      });
+    });
+    details.sort(function (a, b) { return rank(a.ranks, b.ranks); });
+    details.forEach(function (r, i) {
+      r.values = values(r.sums, st.columns);
+      r.block = T.subtotals ? C.id[r.campaign] : i;
+    });
+    const total = zeros("cube");
+    groups.forEach(function (g) { Object.keys(total).forEach(function (m) { total[m] += g.sums[m]; }); });
+    const rows = [];
+    if (T.subtotals) {
+      const subs = sum("cube", function (i, s) { return SENDS.campaign[s]; }, mask);
+      let start = 0;
+      for (let i = 1; i <= details.length; i++) {
+        if (i < details.length && details[i].campaign === details[start].campaign) continue;
+        for (let j = start; j < i; j++) rows.push(details[j]);
+        if (i - start >= T.subtotal_rows) {
+          const c = details[start].campaign, labels = {}, slots = {};
+          slots[T.subtotal_label.column] = C.name[c];
+          labels[T.subtotal_label.column] = fill(T.subtotal_label.text, slots);
+          const sums = subs.get(c).sums;
+          rows.push({ kind: SUBTOTAL, labels: labels, sums: sums, values: values(sums, st.columns), block: C.id[c] });
+        }
+        start = i;
+      }
+    } else {
+      details.forEach(function (r) { rows.push(r); });
+    }
+    const totalLabels = {};
+    totalLabels[T.shown[0]] = T.total_label;
+    return {
+      rows: rows, details: details, mask: mask,
+      total: { kind: TOTAL, labels: totalLabels, sums: total, values: values(total, st.columns) },
+    };
   }
 
-  /** The report for a state: rows (sorted like Report.table), campaign subtotals, total. */
-  function compute(state) {
-    const range = S.basis === "sent" ? state.range : { first: null, last: null };
-    const groups = new Map();
-    const subs = new Map();
-    const total = zeros();
-    for (let i = 0; i < N; i++) {
-      const d = CUBE.day[i];
-      if (range.first !== null && d < range.first) continue;
-      if (range.last !== null && d > range.last) continue;
-      if (!state.campaigns.has(CUBE.campaign[i]) || !state.emails.has(CUBE.email[i])) continue;
-      const ranks = [], labels = {};
-      S.group_by.forEach(function (g) {
-        const kp = keyParts(g, i);
-        kp[0].forEach(function (r) { ranks.push(r); });
-        Object.keys(kp[1]).forEach(function (k) { labels[k] = kp[1][k]; });
-      });
-      const key = ranks.join(",");
-      let row = groups.get(key);
-      if (!row) {
-        row = { ranks: ranks, labels: labels, sums: zeros(), campaign: CUBE.campaign[i], email: CUBE.email[i] };
-        groups.set(key, row);
-      }
-      add(row.sums, i);
-      add(total, i);
-      if (SUBTOTALS) {
-        const c = CUBE.campaign[i];
-        if (!subs.has(c)) subs.set(c, zeros());
-        add(subs.get(c), i);
-      }
+  /** campaign_perf.report.rows.sort_rows: the one sort rule of the interactive views. */
+  function sortRows(rows, col, ascending, mode) {
+    const numeric = !!METRIC[col];
+    const dir = ascending ? 1 : -1;
+    function key(r) {
+      if (numeric) return r.values[col];
+      const v = r.labels[col]; // toLowerCase: Python's casefold for all but a few letters (ß)
+      return v === undefined || v === null ? "" : String(v).toLowerCase();
     }
-    const rows = Array.from(groups.values()).sort(function (a, b) { return compareRanks(a.ranks, b.ranks); });
-    rows.forEach(function (r) { r.values = withMetrics(r.sums, state.columns); });
-    const subtotals = new Map();
-    subs.forEach(function (sums, c) { subtotals.set(c, { sums: sums, values: withMetrics(sums, state.columns) }); });
-    return { rows: rows, subtotals: subtotals, total: { sums: total, values: withMetrics(total, state.columns) } };
+    function cmp(a, b) {
+      const x = key(a), y = key(b);
+      if (numeric) {
+        const xm = isNaN(x), ym = isNaN(y);
+        if (xm || ym) return xm === ym ? 0 : xm ? 1 : -1; // missing values last
+        return dir * (x - y);
+      }
+      return dir * (x < y ? -1 : x > y ? 1 : 0);
+    }
+    const details = rows.filter(function (r) { return r.kind === DETAIL; });
+    if (mode === "ranked") return details.slice().sort(cmp);
+    const blocks = new Map();
+    rows.forEach(function (r) {
+      if (!blocks.has(r.block)) blocks.set(r.block, { details: [], subtotal: null });
+      const b = blocks.get(r.block);
+      if (r.kind === SUBTOTAL) b.subtotal = r; else b.details.push(r);
+    });
+    const order = Array.from(blocks.values()).sort(function (a, b) {
+      return cmp(a.subtotal || a.details[0], b.subtotal || b.details[0]);
+    });
+    const out = [];
+    order.forEach(function (b) {
+      b.details.slice().sort(cmp).forEach(function (r) { out.push(r); });
+      if (b.subtotal) out.push(b.subtotal);
+    });
+    return out;
   }
 
   // -- state -----------------------------------------------------------------------------
   const ALL_CAMPAIGNS = C.id.map(function (_, i) { return i; });
   const ALL_EMAILS = E.id.map(function (_, i) { return i; });
-  const PRESETS = DATA.presets;
   function initialState() {
-    const tf = S.time_frame;
     return {
-      tf: { preset: tf.preset, days: tf.days, start: tf.start, end: tf.end },
-      range: resolveFrame(tf),
+      frame: initialFrame(),
       columns: S.columns.filter(function (id) { return METRIC[id]; }),
       campaigns: new Set(ALL_CAMPAIGNS),
       emails: new Set(ALL_EMAILS),
       sort: null,
+      mode: Object.keys(T.sort_modes)[0],
+      page: 0,
     };
   }
   let state = initialState();
   let result = null;
 
   // -- the table -------------------------------------------------------------------------
-  function sortValue(row, col) {
-    if (METRIC[col]) return row.values[col];
-    return row.labels ? row.labels[col] : "";
+  function columnLabel(col) { return METRIC[col] ? METRIC[col].label : T.labels[col] || col; }
+  function shownRows(res) {
+    return state.sort ? sortRows(res.rows, state.sort.col, state.sort.ascending, state.mode) : res.rows;
   }
-  function comparator(col, dir) {
-    const numeric = !!METRIC[col];
-    return function (a, b) {
-      const x = sortValue(a, col), y = sortValue(b, col);
-      if (numeric) {
-        const xm = isNaN(x), ym = isNaN(y);
-        if (xm || ym) return xm === ym ? 0 : xm ? 1 : -1; // missing values last
-        return dir * (x - y);
-      }
-      return dir * String(x).localeCompare(String(y), undefined, { numeric: true });
-    };
-  }
-  /** The rows in display order: [{kind, row}], subtotal rows after their campaign's rows. */
-  function displayRows(res) {
-    const out = [];
-    if (SUBTOTALS && res.rows.length) {
-      const blocks = [];
-      res.rows.forEach(function (r) {
-        const last = blocks[blocks.length - 1];
-        if (last && last.campaign === r.campaign) last.rows.push(r);
-        else blocks.push({ campaign: r.campaign, rows: [r] });
-      });
-      if (state.sort) {
-        const cmp = comparator(state.sort.col, state.sort.dir);
-        if (state.sort.col !== "email_name") {
-          blocks.sort(function (a, b) {
-            const sa = res.subtotals.get(a.campaign), sb = res.subtotals.get(b.campaign);
-            return cmp({ values: sa.values, labels: a.rows[0].labels }, { values: sb.values, labels: b.rows[0].labels });
-          });
-        }
-        blocks.forEach(function (b) { b.rows.sort(cmp); });
-      }
-      blocks.forEach(function (b) {
-        b.rows.forEach(function (r) { out.push({ kind: "row", row: r }); });
-        if (b.rows.length === 1) return; // a campaign of one email: its row is its subtotal
-        const sub = res.subtotals.get(b.campaign);
-        const labels = { campaign_name: C.name[b.campaign] + " \u2014 subtotal" };
-        out.push({ kind: "subtotal", row: { labels: labels, values: sub.values, campaign: b.campaign } });
-      });
-    } else {
-      const rows = res.rows.slice();
-      if (state.sort) rows.sort(comparator(state.sort.col, state.sort.dir));
-      rows.forEach(function (r) { out.push({ kind: "row", row: r }); });
-    }
-    const totalLabels = {};
-    totalLabels[SHOWN[0]] = "Total";
-    out.push({ kind: "total", row: { labels: totalLabels, values: res.total.values } });
-    return out;
-  }
-  function columnLabel(col) { return METRIC[col] ? METRIC[col].label : DATA.group_labels[col] || col; }
   function renderTable(res) {
     const table = $("cp-table");
     const head = el("tr");
-    SHOWN.concat(state.columns).forEach(function (col) {
+    T.shown.concat(state.columns).forEach(function (col) {
       const metric = !!METRIC[col];
       const th = el("th", { scope: "col", className: metric ? "cp-metric" : "", "data-col": col });
       if (metric && METRIC[col].description) th.title = METRIC[col].description;
       if (state.sort && state.sort.col === col) {
-        th.setAttribute("aria-sort", state.sort.dir > 0 ? "ascending" : "descending");
+        th.setAttribute("aria-sort", state.sort.ascending ? "ascending" : "descending");
       }
       const button = el("button", { type: "button", text: columnLabel(col) });
       button.addEventListener("click", function () { sortBy(col); });
       th.appendChild(button);
       head.appendChild(th);
     });
+    const rows = shownRows(res);
+    const size = T.page_size, pages = Math.max(1, Math.ceil(rows.length / size));
+    state.page = Math.min(state.page, pages - 1);
     const body = el("tbody");
-    displayRows(res).forEach(function (item) {
-      const tr = el("tr", { className: "cp-" + item.kind });
-      SHOWN.forEach(function (col) {
-        const text = item.row.labels[col] === undefined ? "" : String(item.row.labels[col]);
+    rows.slice(state.page * size, (state.page + 1) * size).concat([res.total]).forEach(function (row) {
+      const tr = el("tr", { className: "cp-" + row.kind });
+      T.shown.forEach(function (col) {
+        const text = row.labels[col] === undefined ? "" : String(row.labels[col]);
         const td = el("td");
-        if (col === "email_name" && item.kind === "row" && DATA.previews[item.row.email]) {
-          td.appendChild(previewButton(item.row.email, text));
+        if (col === "email_name" && row.kind === DETAIL && DATA.previews[row.email]) {
+          td.appendChild(previewButton(row.email, text));
         } else {
           td.textContent = text;
         }
         tr.appendChild(td);
       });
       state.columns.forEach(function (col) {
-        tr.appendChild(el("td", { className: "cp-metric", text: formatValue(item.row.values[col], METRIC[col].fmt) }));
+        tr.appendChild(el("td", { className: "cp-metric", text: formatValue(row.values[col], METRIC[col].fmt) }));
       });
       body.appendChild(tr);
     });
-    const thead = el("thead", {}, [head]);
-    table.replaceChild(thead, table.tHead);
+    table.replaceChild(el("thead", {}, [head]), table.tHead);
     table.replaceChild(body, table.tBodies[0]);
-    $("cp-empty").hidden = res.rows.length > 0;
+    $("cp-empty").hidden = res.details.length > 0;
+    const nav = $("cp-pages");
+    nav.hidden = pages < 2;
+    $("cp-page-text").textContent = fill(T.page_text, {
+      first: formatValue(state.page * size + 1, "int"),
+      last: formatValue(Math.min(rows.length, (state.page + 1) * size), "int"),
+      n: formatValue(rows.length, "int"),
+    });
+    $("cp-prev").disabled = state.page === 0;
+    $("cp-next").disabled = state.page >= pages - 1;
   }
   function sortBy(col) {
-    if (state.sort && state.sort.col === col) state.sort = { col: col, dir: -state.sort.dir };
-    else state.sort = { col: col, dir: METRIC[col] ? -1 : 1 };
+    if (state.sort && state.sort.col === col) state.sort = { col: col, ascending: !state.sort.ascending };
+    else state.sort = { col: col, ascending: !METRIC[col] };
+    state.page = 0;
     renderTable(result);
   }
 
   // -- CSV download: Report.table() for the current choices ------------------------------
+  // Names are user data that a spreadsheet could run as formulas: they get Python's guard
+  // (campaign_perf.spreadsheet, its prefixes sent as data). Numbers are written as
+  // JavaScript's shortest round-trip text, the same number as Python's repr.
+  function neutralise(text) {
+    const guard = DATA.csv.formula_prefixes.some(function (p) { return text.slice(0, p.length) === p; });
+    return guard ? DATA.csv.formula_guard + text : text;
+  }
   function csvField(v) { return /[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
   function csvText() {
-    const lines = [KEYS.concat(state.columns).map(function (h) { return csvField(neutralise(h)); }).join(",")];
-    displayRows(result).forEach(function (item) {
-      if (item.kind !== "row") return;
-      const r = item.row;
-      const cells = KEYS.map(function (k) { return csvField(neutralise(String(r.labels[k]))); });
-      state.columns.forEach(function (id) {
-        const v = r.values[id];
-        cells.push(typeof METRIC[id].tree === "string" ? String(v) : pyRepr(v));
-      });
+    const lines = [T.keys.concat(state.columns).map(function (h) { return csvField(neutralise(h)); }).join(",")];
+    shownRows(result).forEach(function (r) {
+      if (r.kind !== DETAIL) return;
+      const cells = T.keys.map(function (k) { return csvField(neutralise(String(r.labels[k]))); });
+      state.columns.forEach(function (id) { cells.push(isNaN(r.values[id]) ? "" : String(r.values[id])); });
       lines.push(cells.join(","));
     });
     return lines.join("\r\n") + "\r\n";
@@ -488,181 +497,325 @@
     $("cp-preview-frame").srcdoc = "";
   }
   function renderEmailList() {
+    // made when first shown: a list of thousands of emails is not drawn for nothing
+    const details = $("cp-email-details");
+    if (!details.open) {
+      details.addEventListener("toggle", function once() {
+        details.removeEventListener("toggle", once);
+        renderEmailList();
+      });
+      return;
+    }
     const list = $("cp-email-list");
+    const items = document.createDocumentFragment();
     ALL_EMAILS.forEach(function (e) {
       const li = el("li");
       li.appendChild(DATA.previews[e] ? previewButton(e, E.name[e]) : el("span", { text: E.name[e] }));
-      if (E.subject[e]) {
+      if (E.subject && E.subject[e]) {
         li.appendChild(document.createTextNode(" \u2014 "));
         li.appendChild(el("span", { className: "cp-subject", text: E.subject[e] }));
       }
-      list.appendChild(li);
+      items.appendChild(li);
     });
+    list.appendChild(items);
   }
 
-  // -- charts ----------------------------------------------------------------------------
+  // -- charts: each definition reduced and filled in, as campaign_perf/views/charts.py ------
   const PLOTLY_CONFIG = { displaylogo: false, responsive: true };
-  const MODELS = DATA.chart_models || {};
   function plotly() { return typeof window.Plotly === "object" && window.Plotly ? window.Plotly : null; }
-  function plotlyText(value) { // charts._text: plotly draws the entities as the characters
-    return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  function joinWords(words, join) {
+    if (words.length > join.max) return join.many;
+    return words.length === 1 ? words[0] : words.slice(0, -1).join(join.sep) + join.last + words[words.length - 1];
   }
-  function joinWords(words) {
-    return words.length === 1 ? words[0] : words.slice(0, -1).join(", ") + " and " + words[words.length - 1];
+  function nothingSent(spec, res) {
+    return !spec.empty_unless.some(function (m) { return res.total.sums[m] > 0; });
   }
-  function emptyFigure(model, title) {
-    const layout = clone(model.empty_layout);
-    layout.title.text = title;
-    return { data: [], layout: layout };
-  }
-  function nothingSent(res) {
-    const t = res.total.sums;
-    return !(t.sent > 0 || t.delivered > 0 || t.opened > 0 || t.clicked > 0);
+  function noData(spec, groups) {
+    if (!spec.no_data) return false;
+    let any = false;
+    groups.forEach(function (g) {
+      spec.no_data.measures.forEach(function (m) { if (g.sums[m] > 0) any = true; });
+    });
+    return !any;
   }
   function rowLabels(rows) { // charts._row_labels
-    const ids = KEYS.filter(function (k) { return k.slice(-3) === "_id"; });
     const text = function (r, cols) {
-      return cols.map(function (c) { return r.labels[c] === undefined || r.labels[c] === null ? DASH : String(r.labels[c]); }).join(" \u00b7 ");
+      return cols.map(function (c) { const v = r.labels[c]; return v === undefined || v === null ? FMT.missing : String(v); }).join(T.label_sep);
     };
-    const labels = rows.map(function (r) { return text(r, SHOWN); });
+    const labels = rows.map(function (r) { return text(r, T.shown); });
     const seen = {};
     labels.forEach(function (l) { seen[l] = (seen[l] || 0) + 1; });
     return labels.map(function (l, i) {
-      return plotlyText(ids.length && seen[l] > 1 ? l + " (" + text(rows[i], ids) + ")" : l);
+      return plotlyText(T.ids.length && seen[l] > 1 ? l + " (" + text(rows[i], T.ids) + ")" : l);
     });
   }
-  function ratesFigure(res, frameText) {
-    const model = MODELS.rates;
-    let ids = state.columns.filter(function (id) { return METRIC[id].fmt === "pct"; });
-    if (!ids.length) ids = model.fallback.filter(function (id) { return METRIC[id]; });
-    const labels = ids.map(function (id) { return plotlyText(METRIC[id].label); });
-    const what = labels.length <= 3 ? joinWords(labels) : "Rates";
-    // model.head and model.phrase come from Python's figures: already escaped
-    const title = (model.phrase === null ? model.head : what + " by " + model.phrase) + " \u2014 " + plotlyText(frameText);
-    if (!res.rows.length || nothingSent(res) || !model.layout) return emptyFigure(model, title);
-    const rows = rowLabels(res.rows);
-    const data = ids.map(function (id, i) {
-      const m = METRIC[id];
-      const style = model.traces[id] || {};
-      const color = style.color || DATA.palette[i % DATA.palette.length];
-      const ratio = Array.isArray(m.tree) && m.tree[0] === "/" && typeof m.tree[2] === "string";
-      const trace = {
-        type: "bar",
-        name: plotlyText(m.label),
-        orientation: "h",
-        y: rows,
-        x: res.rows.map(function (r) { const v = r.values[id] !== undefined ? r.values[id] : evaluate(m.tree, r.sums); return isNaN(v) ? null : v; }),
-        marker: { color: color },
-        hovertemplate: style.hovertemplate || "%{y}<br>" + plotlyText(m.label) + ": %{value:.2%}<extra></extra>",
+  /** The rates a chart draws: for the rates chart the chosen % columns, else its fallback. */
+  function seriesIds(spec) {
+    if (!spec.fallback) return spec.series.map(function (s) { return s.id; });
+    const chosen = state.columns.filter(function (id) { return METRIC[id].series; });
+    return chosen.length ? chosen : spec.fallback.filter(function (id) { return METRIC[id] && METRIC[id].series; });
+  }
+  function series(spec, rows) {
+    return seriesIds(spec).map(function (id, i) {
+      const m = METRIC[id], s = m.series;
+      const out = {
+        id: id,
+        value: rows.map(function (r) { return evaluate(m.tree, r.sums); }),
+        slots: { name: s.name, color: s.color || DATA.palette[i % DATA.palette.length], hover_x: s.hover.x, hover_y: s.hover.y },
       };
-      if (ratio && (style.hovertemplate || "").indexOf("customdata") >= 0) {
-        trace.customdata = res.rows.map(function (r) { return [evaluate(m.tree[1], r.sums), r.sums[m.tree[2]]]; });
+      if (s.ratio) { // a ratio's exact counts: its tree is ["/", numerator, denominator]
+        out.customdata = rows.map(function (r) { return [evaluate(m.tree[1], r.sums), evaluate(m.tree[2], r.sums)]; });
       }
-      return trace;
+      return out;
     });
-    const layout = clone(model.layout);
-    layout.title.text = title;
-    layout.height = Math.max(450, 140 + rows.length * (ids.length * 9 + 14));
-    layout.yaxis.categoryarray = rows;
+  }
+  const REDUCE = {
+    rows: function (spec, res) {
+      let rows = res.details;
+      const labels = [];
+      if (rows.length > spec.top.n) {
+        const by = spec.top.by;
+        const order = rows.map(function (_, i) { return i; })
+          .sort(function (a, b) { return rows[b].sums[by] - rows[a].sums[by]; }); // stable
+        const kept = order.slice(0, spec.top.n).sort(function (a, b) { return a - b; });
+        const keep = new Set(kept);
+        const other = zeros("cube");
+        rows.forEach(function (r, i) {
+          if (!keep.has(i)) Object.keys(other).forEach(function (m) { other[m] += r.sums[m]; });
+        });
+        labels.push(plotlyText(fill(spec.top.other, { n: formatValue(rows.length - kept.length, "int") })));
+        rows = kept.map(function (i) { return rows[i]; }).concat([{ sums: other }]);
+      }
+      return { key: rowLabels(rows.slice(0, rows.length - labels.length)).concat(labels), series: series(spec, rows) };
+    },
+    total: function (spec, res) {
+      return { total: spec.measures.map(function (m) { return res.total.sums[m]; }) };
+    },
+    period: function (spec, res, st) {
+      let lo = Infinity, hi = -Infinity;
+      for (let s = 0; s < NS; s++) {
+        if (res.mask[s]) { lo = Math.min(lo, SENDS.day[s]); hi = Math.max(hi, SENDS.day[s]); }
+      }
+      const seen = [lo, hi];
+      const first = st.frame.first, last = st.frame.last;
+      const periods = Object.keys(spec.periods); // finest first
+      const finer = periods.slice(periods.indexOf(spec.period));
+      function fits(a, b) { return finer.find(function (p) { return periodCount(a, b, p) <= spec.max_points; }); }
+      lo = first === null ? seen[0] : Math.min(first, seen[0]);
+      hi = last === null ? seen[1] : Math.max(last, seen[1]);
+      let period = fits(lo, hi);
+      if (!period) { lo = seen[0]; hi = seen[1]; period = fits(lo, hi) || "month"; }
+      const keys = [];
+      for (let d = periodStart(lo, period); d <= periodStart(hi, period); d = nextPeriod(d, period)) keys.push(d);
+      const groups = sum("cube", function (i, s) { return periodStart(SENDS.day[s], period); }, res.mask);
+      const sums = keys.map(function (k) { const g = groups.get(k); return g ? g.sums : zeros("cube"); });
+      const out = { key: keys.map(isoOf), period: period, columns: {} };
+      (spec.measures || []).forEach(function (m) {
+        out.columns[m] = sums.map(function (x) { return evaluate(METRIC[m].tree, x); });
+      });
+      if (spec.series) out.series = series(spec, sums.map(function (x) { return { sums: x }; }));
+      return out;
+    },
+    bin: function (spec, res) {
+      const groups = sum("hours", function (i) { return AGG.hours.dims.bin[i]; }, res.mask);
+      if (noData(spec, groups)) return { message: spec.no_data.message };
+      const b = spec.bins, keep = [];
+      b.keys.forEach(function (k, i) {
+        const g = groups.get(k);
+        if (b.optional.indexOf(k) < 0 || (g && spec.measures.some(function (m) { return g.sums[m] > 0; }))) keep.push(i);
+      });
+      const labels = keep.map(function (i) { return b.labels[i]; });
+      const out = {
+        key: labels,
+        text: keep.map(function (i) { return b.texts[i]; }),
+        ticks: b.ticks.filter(function (t) { return labels.indexOf(t) >= 0; }),
+        columns: {},
+      };
+      spec.measures.forEach(function (m) {
+        out.columns[m] = keep.map(function (i) { const g = groups.get(b.keys[i]); return g ? g.sums[m] : 0; });
+      });
+      return out;
+    },
+    cell: function (spec, res) {
+      const groups = sum("clock", function (i) { return AGG.clock.dims.cell[i]; }, res.mask);
+      if (noData(spec, groups)) return { message: spec.no_data.message };
+      const z = spec.grid.rows.map(function () { const r = []; for (let h = 0; h < spec.grid.cols; h++) r.push(0); return r; });
+      groups.forEach(function (g, cell) {
+        z[spec.grid.rows.indexOf(Math.floor(cell / 24))][cell % 24] += g.sums.opens;
+      });
+      return { grid: z };
+    },
+    link: function (spec, res) {
+      const groups = sum("links", function (i) { return AGG.links.dims.link[i]; }, res.mask);
+      if (noData(spec, groups)) return { message: spec.no_data.message };
+      const items = [];
+      groups.forEach(function (g, link) { items.push({ link: link, sums: g.sums }); });
+      items.sort(function (a, b) {
+        for (let k = 0; k < spec.sort.length; k++) {
+          const name = spec.sort[k][0], dir = spec.sort[k][1];
+          const x = name === "@link" ? a.link : a.sums[name], y = name === "@link" ? b.link : b.sums[name];
+          if (x !== y) return dir * (x - y); // links are numbered in the order of their text
+        }
+        return 0;
+      });
+      const top = items.slice(0, spec.top.n), labels = AGG.links.labels;
+      const out = {
+        key: top.map(function (x) { return labels.key[x.link]; }),
+        tick: top.map(function (x) { return labels.tick[x.link]; }),
+        columns: {},
+      };
+      spec.measures.forEach(function (m) { out.columns[m] = top.map(function (x) { return x.sums[m]; }); });
+      return out;
+    },
+  };
+  function setPath(obj, path, value) {
+    const parts = path.split(".");
+    parts.slice(0, -1).forEach(function (p) { if (!obj[p]) obj[p] = {}; obj = obj[p]; });
+    obj[parts[parts.length - 1]] = value;
+  }
+  function trace(template, reduced, slots, item) { // charts._trace
+    const found = Object.assign({}, reduced, item || {});
+    const columns = reduced.columns || {};
+    function data(ref) {
+      if (typeof ref !== "string") return ref;
+      return ref.charAt(0) === "@" ? found[ref.slice(1)] : columns[ref];
+    }
+    const out = {};
+    Object.keys(template).forEach(function (key) {
+      const value = template[key];
+      if (key === "x" || key === "y" || key === "z" || (key === "customdata" && typeof value === "string")) {
+        const v = data(value);
+        if (v !== undefined && v !== null) out[key] = v;
+      } else if (key === "customdata") {
+        const cols = value.map(data);
+        out[key] = cols[0].map(function (_, i) { return cols.map(function (c) { return c[i]; }); });
+      } else if (typeof value === "string") {
+        out[key] = fill(value, slots);
+      } else if (value && typeof value === "object" && !Array.isArray(value)) {
+        out[key] = {};
+        Object.keys(value).forEach(function (k) { out[key][k] = typeof value[k] === "string" ? fill(value[k], slots) : value[k]; });
+      } else {
+        out[key] = value;
+      }
+    });
+    ["x", "y"].forEach(function (k) { // plotly draws null, not NaN, as a gap
+      if (Array.isArray(out[k])) out[k] = out[k].map(function (v) { return typeof v === "number" && isNaN(v) ? null : v; });
+    });
+    return out;
+  }
+  function draw(spec, reduced, st) { // charts.draw
+    const slots = Object.assign({}, spec.slots || {}, reduced.slots || {});
+    const period = reduced.period || spec.period;
+    if (period) { slots.period = spec.periods[period].phrase; slots.when = spec.periods[period].when; }
+    const layout = clone(DATA.chart_base);
+    layout.title.text = plotlyText(fill(spec.title, slots) + " \u2014 " + st.frame.text);
+    const filtered = spec.filtered || st.campaigns.size < ALL_CAMPAIGNS.length || st.emails.size < ALL_EMAILS.length;
+    layout.title.subtitle.text = spec.subtitle[filtered ? "filtered" : "plain"];
+    if (reduced.message) {
+      Object.assign(layout, clone(DATA.chart_empty));
+      layout.annotations[0].text = plotlyText(reduced.message);
+      return { data: [], layout: layout };
+    }
+    Object.keys(spec.layout).forEach(function (k) {
+      layout[k] = clone(spec.layout[k] === "@period_axis" ? spec.periods[period].axis : spec.layout[k]);
+    });
+    Object.keys(spec.fill).forEach(function (path) { setPath(layout, path, reduced[spec.fill[path].slice(1)]); });
+    const data = spec.series
+      ? reduced.series.map(function (s) { return trace(spec.trace, reduced, Object.assign({}, slots, s.slots), s); })
+      : spec.traces.map(function (t) { return trace(t, reduced, slots); });
+    if (spec.height) {
+      const h = spec.height;
+      const per = h.per + (h.per_series || 0) * (reduced.series ? reduced.series.length : 0);
+      layout.height = Math.max(h.min, h.base + reduced.key.length * per);
+    }
     return { data: data, layout: layout };
   }
-  function funnelFigure(res, frameText) {
-    const model = MODELS.funnel;
-    const title = model.head + " \u2014 " + plotlyText(frameText);
-    if (nothingSent(res) || !model.trace) return emptyFigure(model, title);
-    const trace = clone(model.trace);
-    const t = res.total.sums;
-    trace.x = [t.sent, t.delivered, t.opened, t.clicked];
-    const layout = clone(model.layout);
-    layout.title.text = title;
-    return { data: [trace], layout: layout };
+  function figure(kind, res) {
+    const spec = DATA.charts[kind];
+    let reduced;
+    if (nothingSent(spec, res)) reduced = { message: spec.empty };
+    else if (!res.details.length && spec.by === "rows") reduced = { message: spec.empty };
+    else reduced = REDUCE[spec.by](spec, res, state);
+    if (spec.join) { // the title names the rates drawn
+      const labels = seriesIds(spec).map(function (id) { return METRIC[id].label; });
+      reduced.slots = { what: joinWords(labels, spec.join) };
+    }
+    return draw(spec, reduced, state);
   }
-  const REDRAW = { rates: ratesFigure, funnel: funnelFigure };
-  function drawCharts() {
+  function drawCharts(res, first) {
     const P = plotly();
     Object.keys(DATA.charts).forEach(function (kind) {
       const node = $("cp-chart-" + kind);
       if (!node) return;
-      node.textContent = "";
       if (!P) {
-        node.appendChild(el("p", { className: "cp-note", text: "The charts need plotly.js, which could not be loaded (offline?)." }));
+        if (first) {
+          node.textContent = "";
+          node.appendChild(el("p", { className: "cp-note", text: "The charts need plotly.js, which could not be loaded (offline?)." }));
+        }
         return;
       }
-      const fig = DATA.charts[kind];
-      P.newPlot(node, fig.data, fig.layout, PLOTLY_CONFIG);
-    });
-  }
-  function redrawCharts(res) {
-    const P = plotly();
-    const frameText = chartFrameText(state.tf, state.range);
-    Object.keys(REDRAW).forEach(function (kind) {
-      const node = $("cp-chart-" + kind);
-      if (!P || !node || !MODELS[kind] || !DATA.charts[kind]) return;
-      const fig = REDRAW[kind](res, frameText);
+      const fig = figure(kind, res);
+      if (first) node.textContent = "";
       P.react(node, fig.data, fig.layout, PLOTLY_CONFIG);
     });
-    const fixedKinds = Object.keys(DATA.charts).filter(function (k) { return !REDRAW[k] || !MODELS[k]; });
-    const note = $("cp-charts-note");
-    if (note) {
-      const changed = isChanged();
-      note.hidden = !changed || !fixedKinds.length;
-      note.textContent = changed
-        ? "The rates and funnel charts follow your choices; the others show the report as it was made (" +
-          S.time_frame.label + ", all its campaigns and emails)."
-        : "";
-    }
-  }
-  function isChanged() {
-    const a = state, b = initialState();
-    return frameLabel(a.tf) !== frameLabel(b.tf) || a.range.first !== b.range.first ||
-      a.range.last !== b.range.last || a.campaigns.size !== b.campaigns.size || a.emails.size !== b.emails.size;
   }
 
   // -- controls --------------------------------------------------------------------------
   function update(options) {
     result = compute(state);
     renderTable(result);
-    $("cp-description").textContent = description(state.tf, state.range);
-    $("cp-frame-text").textContent = chartFrameText(state.tf, state.range);
-    if (!options || options.charts !== false) redrawCharts(result);
+    $("cp-description").textContent = state.frame.description;
+    $("cp-frame-text").textContent = state.frame.text;
+    drawCharts(result, options && options.first);
   }
   function checkboxList(container, items, checked, onChange) {
     container.textContent = "";
+    const list = document.createDocumentFragment();
     items.forEach(function (item) {
       const box = el("input", { type: "checkbox", value: String(item.value), checked: checked(item.value) });
       box.addEventListener("change", function () { onChange(item.value, box.checked, box); });
       const label = el("label", {}, [box, " " + item.label]);
       if (item.title) label.title = item.title;
-      container.appendChild(label);
+      list.appendChild(label);
     });
+    container.appendChild(list);
   }
   function pickerSummary(id, chosen, all, what) {
     const summary = $(id).querySelector("summary");
     summary.textContent = what + (chosen === all ? "" : " (" + chosen + " of " + all + ")");
   }
   function setupFilters() {
-    const campaignItems = ALL_CAMPAIGNS.map(function (c) { return { value: c, label: C.name[c], title: C.id[c] + " \u00b7 " + DATA.programs[C.program[c]] + " \u00b7 " + C.status[c] }; });
-    const emailItems = ALL_EMAILS.map(function (e) { return { value: e, label: E.name[e], title: E.id[e] }; });
-    const lists = { "cp-campaigns": ["campaigns", campaignItems, "Campaigns", "cp-campaigns-picker"], "cp-emails": ["emails", emailItems, "Emails", "cp-emails-picker"] };
+    const lists = {
+      "cp-campaigns": { key: "campaigns", all: ALL_CAMPAIGNS, what: "Campaigns", picker: "cp-campaigns-picker",
+        item: function (c) { return { value: c, label: C.name[c], title: C.id[c] + " \u00b7 " + DATA.programs[C.program[c]] + " \u00b7 " + DATA.statuses[C.status[c]] }; } },
+      "cp-emails": { key: "emails", all: ALL_EMAILS, what: "Emails", picker: "cp-emails-picker",
+        item: function (e) { return { value: e, label: E.name[e], title: E.id[e] }; } },
+    };
     Object.keys(lists).forEach(function (id) {
       const spec = lists[id];
-      const render = function () {
-        checkboxList($(id), spec[1], function (v) { return state[spec[0]].has(v); }, function (v, on) {
-          if (on) state[spec[0]].add(v); else state[spec[0]].delete(v);
-          pickerSummary(spec[3], state[spec[0]].size, spec[1].length, spec[2]);
+      // the check boxes are made when the picker first opens: a report of thousands of
+      // campaigns and emails becomes interactive without them
+      spec.render = function () {
+        pickerSummary(spec.picker, state[spec.key].size, spec.all.length, spec.what);
+        if (!$(spec.picker).open) { spec.stale = true; return; }
+        spec.stale = false;
+        checkboxList($(id), spec.all.map(spec.item), function (v) { return state[spec.key].has(v); }, function (v, on) {
+          if (on) state[spec.key].add(v); else state[spec.key].delete(v);
+          pickerSummary(spec.picker, state[spec.key].size, spec.all.length, spec.what);
+          state.page = 0;
           update();
         });
-        pickerSummary(spec[3], state[spec[0]].size, spec[1].length, spec[2]);
       };
-      render();
-      lists[id].render = render;
+      spec.stale = true;
+      $(spec.picker).addEventListener("toggle", function () { if ($(spec.picker).open && spec.stale) spec.render(); });
+      spec.render();
     });
     document.querySelectorAll("[data-all],[data-none]").forEach(function (b) {
       b.addEventListener("click", function () {
-        const id = b.getAttribute("data-all") || b.getAttribute("data-none");
-        const spec = lists[id];
-        state[spec[0]] = b.hasAttribute("data-all") ? new Set(spec[1].map(function (i) { return i.value; })) : new Set();
+        const spec = lists[b.getAttribute("data-all") || b.getAttribute("data-none")];
+        state[spec.key] = b.hasAttribute("data-all") ? new Set(spec.all) : new Set();
         spec.render();
+        state.page = 0;
         update();
       });
     });
@@ -685,18 +838,30 @@
     render();
     return render;
   }
+  function setupSortMode() {
+    const select = $("cp-sort-mode");
+    Object.keys(T.sort_modes).forEach(function (mode) {
+      select.appendChild(el("option", { value: mode, text: T.sort_modes[mode] }));
+    });
+    $("cp-sort-control").hidden = !T.subtotals;
+    select.addEventListener("change", function () { state.mode = select.value; state.page = 0; renderTable(result); });
+    return function () { select.value = state.mode; };
+  }
+  function setupPages() {
+    $("cp-prev").addEventListener("click", function () { state.page -= 1; renderTable(result); });
+    $("cp-next").addEventListener("click", function () { state.page += 1; renderTable(result); });
+  }
   function setupFrame() {
     const select = $("cp-frame");
-    PRESETS.forEach(function (p, i) { select.appendChild(el("option", { value: String(i), text: p.label })); });
+    FRAMES.presets.forEach(function (p, i) { select.appendChild(el("option", { value: String(i), text: p.label })); });
     select.appendChild(el("option", { value: "custom", text: "custom dates\u2026" }));
     const from = $("cp-from"), to = $("cp-to");
     const show = function () {
-      const tf = state.tf;
-      const i = PRESETS.findIndex(function (p) { return tf.preset !== null && p.preset === tf.preset && p.days === tf.days; });
-      select.value = i >= 0 ? String(i) : "custom";
-      $("cp-custom").hidden = i >= 0;
-      from.value = state.range.first === null ? "" : isoOf(state.range.first);
-      to.value = state.range.last === null ? "" : isoOf(state.range.last);
+      const f = state.frame;
+      select.value = f.preset === null ? "custom" : String(f.preset);
+      $("cp-custom").hidden = f.preset !== null;
+      from.value = f.first === null ? "" : isoOf(f.first);
+      to.value = f.last === null ? "" : isoOf(f.last);
     };
     const customChanged = function () {
       const start = from.value || null, end = to.value || null;
@@ -707,8 +872,10 @@
         return;
       }
       to.setCustomValidity("");
-      state.tf = start || end ? { preset: null, days: null, start: start, end: end } : { preset: "all time", days: null, start: null, end: null };
-      state.range = resolveFrame(state.tf);
+      const all = FRAMES.presets.findIndex(function (p) { return p.first === null && p.last === null; });
+      state.frame = start || end || all < 0
+        ? customFrame(start ? dayOf(start) : null, end ? dayOf(end) : null) : presetFrame(all);
+      state.page = 0;
       update();
     };
     select.addEventListener("change", function () {
@@ -717,15 +884,14 @@
         customChanged();
         return;
       }
-      const p = PRESETS[Number(select.value)];
-      state.tf = { preset: p.preset, days: p.days, start: null, end: null };
-      state.range = resolveFrame(state.tf);
+      state.frame = presetFrame(Number(select.value));
+      state.page = 0;
       show();
       update();
     });
     from.addEventListener("change", customChanged);
     to.addEventListener("change", customChanged);
-    if (S.basis !== "sent") {
+    if (FRAMES.fixed) {
       select.disabled = true;
       from.disabled = true;
       to.disabled = true;
@@ -742,10 +908,13 @@
     $("cp-controls").hidden = false;
     const showFrame = setupFrame();
     const renderColumns = setupColumns();
+    const showMode = setupSortMode();
     const lists = setupFilters();
+    setupPages();
     $("cp-reset").addEventListener("click", function () {
       state = initialState();
       showFrame();
+      showMode();
       renderColumns();
       Object.keys(lists).forEach(function (id) { lists[id].render(); });
       update();
@@ -756,17 +925,17 @@
     $("cp-preview").addEventListener("close", function () { $("cp-preview-frame").srcdoc = ""; });
     $("cp-controls").addEventListener("submit", function (ev) { ev.preventDefault(); });
     showFrame();
+    showMode();
     renderEmailList();
-    update({ charts: false });
-    drawCharts();
+    update({ first: true });
     document.documentElement.setAttribute("data-cp-ready", "true");
   }
 
   // test hooks for the browser tests and curious readers (read-only helpers)
   window.campaignPerf = {
     formatValue: formatValue,
-    resolveFrame: function (tf) { const r = resolveFrame(tf); return { first: r.first === null ? null : isoOf(r.first), last: r.last === null ? null : isoOf(r.last) }; },
     csv: function () { return csvText(); },
+    frame: function () { return { first: state.frame.first === null ? null : isoOf(state.frame.first), last: state.frame.last === null ? null : isoOf(state.frame.last) }; },
   };
 
   main();

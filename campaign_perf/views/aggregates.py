@@ -1,0 +1,174 @@
+"""The per-send-day aggregates the charts read, besides the report cube.
+
+Each aggregate counts the report's opens and counted clicks by campaign, email and the
+records' send day, and by one more dimension: the hours since the send (``hours``), the
+weekday and hour of the open in the report's zone (``clock``), or the page a click went to
+(``links``). A record has one send day, so every count is additive: summing the rows of
+any set of send days, campaigns and emails gives the numbers of that slice. The charts of
+a report sum the report's own rows; the shared HTML report embeds the rows of every send
+day and sums them in the reader's browser for the frame and filters the reader chooses.
+
+No lead ids, addresses, timestamps or query strings survive: people appear only as counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+import pandas as pd
+
+from campaign_perf.timeframes import TimeFrame
+
+if TYPE_CHECKING:
+    from campaign_perf.report.core import ReportCore
+
+__all__ = ["KEYS", "activity", "clock", "hours_since_send", "link_page", "links"]
+
+#: The columns every aggregate is keyed by, before its own dimension.
+KEYS: list[str] = ["campaign_id", "email_id", "send_day"]
+
+#: The last opens and clicks read: (the log, what selects them, the events).
+
+
+_NO_EVENTS = pd.DataFrame(
+    {
+        **{c: pd.Series(dtype=object) for c in ("campaign_id", "email_id", "lead_id")},
+        "event_type": pd.Series(dtype=object),
+        "timestamp": pd.Series(dtype="datetime64[us, UTC]"),
+        "link": pd.Series(dtype=object),
+        "first_sent_at": pd.Series(dtype="datetime64[us, UTC]"),
+        "send_day": pd.Series(dtype="datetime64[us]"),
+    }
+)
+
+
+def _in_data(rep: ReportCore) -> ReportCore | None:
+    """``rep`` with the sides of its frame that lie beyond the log's days left open (the
+    same events, and no date arithmetic near year 1 or 9999); None when the frame holds
+    none of the log's days."""
+    lo, hi = rep.log.time_range
+    frame = rep.frame
+    if lo is None or hi is None or (frame.first is None and frame.last is None):
+        return rep
+    # a day of the log in any zone lies within a day of its UTC day
+    lo_day, hi_day = lo.date() - dt.timedelta(days=1), hi.date() + dt.timedelta(days=1)
+    first = None if frame.first is None or frame.first <= lo_day else frame.first
+    last = None if frame.last is None or frame.last >= hi_day else frame.last
+    if (first is not None and first > hi_day) or (last is not None and last < lo_day):
+        return None
+    if (first, last) == (frame.first, frame.last):
+        return rep
+    return rep.with_time_frame(TimeFrame(start=first, end=last))
+
+
+def activity(rep: ReportCore) -> pd.DataFrame:
+    """The report's opens and counted clicks, from :meth:`Report.events`.
+
+    The events come from :meth:`Report.events`, which the log's engine caches: the
+    dashboard draws several event charts of one report, and a change of columns or
+    grouping does not read them again.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``campaign_id, email_id, lead_id, event_type, timestamp, link, first_sent_at,
+        send_day``.
+    """
+    source = _in_data(rep)
+    if source is None:
+        return _NO_EVENTS.copy()
+    e = source.events(event_types=("open", "click"))  # cached by the log's engine
+    counted = (e["event_type"] == "open") | ((e["event_type"] == "click") & ~e["unsub_link"])
+    return e.loc[counted, list(_NO_EVENTS.columns)].reset_index(drop=True)
+
+
+def hours_since_send(rep: ReportCore, hours: int = 72) -> pd.DataFrame:
+    """Opens and clicks by whole hours since the record's first send.
+
+    Parameters
+    ----------
+    rep : Report
+        The report.
+    hours : int, default 72
+        Hours ``0 .. hours - 1`` each have a bin; ``hours`` holds everything later and
+        ``-1`` what came before the send.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`KEYS`, ``bin``, ``opens`` and ``clicks`` (events), ``opened`` and
+        ``clicked`` (records, at their first open and first counted click).
+    """
+    e = activity(rep).sort_values("timestamp", kind="stable")
+    since = (e["timestamp"] - e["first_sent_at"]).to_numpy() / np.timedelta64(1, "h")
+    first = ~e.duplicated(["campaign_id", "email_id", "lead_id", "event_type"]).to_numpy()
+    is_open = (e["event_type"] == "open").to_numpy()
+    e = e[KEYS].assign(
+        bin=np.floor(since.astype(float)).clip(-1, hours).astype("int64"),
+        opens=is_open.astype("int64"),
+        clicks=(~is_open).astype("int64"),
+        opened=(is_open & first).astype("int64"),
+        clicked=(~is_open & first).astype("int64"),
+    )
+    measures = ["opens", "clicks", "opened", "clicked"]
+    return e.groupby([*KEYS, "bin"], sort=True)[measures].sum().reset_index()
+
+
+def clock(rep: ReportCore) -> pd.DataFrame:
+    """Opens by the weekday (Monday = 0) and hour of the open in the report's zone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`KEYS`, ``weekday``, ``hour``, ``opens``.
+    """
+    e = activity(rep)
+    opens = e[e["event_type"] == "open"]
+    local = opens["timestamp"].dt.tz_convert(rep.tz)
+    opens = opens.assign(weekday=local.dt.day_of_week, hour=local.dt.hour)
+    return opens.groupby([*KEYS, "weekday", "hour"], sort=True).size().rename("opens").reset_index()
+
+
+def link_page(link: str) -> str:
+    """``link`` without its query string, fragment and user name: scheme, host and path."""
+    cut = link.split("#", 1)[0].split("?", 1)[0]  # also for links that are not URLs
+    try:
+        parts = urlsplit(cut)
+    except ValueError:  # a malformed host, such as "https://[x"
+        return cut
+    if parts.scheme and parts.netloc:
+        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return cut
+
+
+def links(rep: ReportCore, full_urls: bool = False) -> pd.DataFrame:
+    """Counted clicks and the records that clicked, by link.
+
+    Parameters
+    ----------
+    rep : Report
+        The report.
+    full_urls : bool, default False
+        Keep each link as it is; by default a link is its page (:func:`link_page`): query
+        strings, fragments and user names often carry personal tokens.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`KEYS`, ``link`` ("(no link)" when the click has none), ``clicks`` (events)
+        and ``people`` (records: one per campaign, email and person).
+    """
+    e = activity(rep)
+    clicks = e[e["event_type"] == "click"]
+    link = clicks["link"].fillna("(no link)")
+    if not full_urls:
+        link = link.map({x: link_page(x) for x in link.unique()})
+    clicks = clicks.assign(link=link)
+    by = [*KEYS, "link"]
+    out = clicks.groupby(by, sort=True).agg(
+        clicks=("lead_id", "size"), people=("lead_id", "nunique")
+    )
+    return out.reset_index().astype({"clicks": "int64", "people": "int64"})
