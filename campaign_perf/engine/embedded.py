@@ -121,9 +121,9 @@ class DuckDBEngine:
         """The name of the engine table (or view) holding the records of these settings."""
 
         def make() -> str:
-            if self._reuses_aggregates(params):
+            if self._aggregates is not None and self._reuses_aggregates(params):
                 name = f"records_view_{_key(params)}"
-                sql = records_from_aggregates_sql(params, self._aggregates)  # type: ignore[arg-type]
+                sql = records_from_aggregates_sql(params, self._aggregates)
                 self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
                 return name
             self._guard()

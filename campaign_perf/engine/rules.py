@@ -223,6 +223,8 @@ def records_from_aggregates_sql(p: RuleParams, aggregates: str) -> str:
     str
         SQL returning one row per record: see :func:`records_sql`.
     """
+    if p.as_of is None:
+        raise ValueError("records from aggregates need an as_of")
     as_of = instant_literal(p.as_of)
     extra_cols = "".join(
         f", CAST(coalesce(x_{i}, false) AS INTEGER) AS {i}" for i, _ in p.extra_counts

@@ -53,7 +53,8 @@ def within_budget(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
     except duckdb.OutOfMemoryException:
-        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
+        row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        limit = row[0] if row else "unknown"
         raise MemoryBudgetError(
             f"the engine needed more than its memory budget ({limit}) even when spilling to "
             "disk; set the environment variable CAMPAIGN_PERF_MEMORY_LIMIT higher (e.g. 4GB) "

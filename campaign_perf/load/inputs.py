@@ -49,10 +49,9 @@ def check_source(source: str) -> None:
 
 def as_list(data: Input | Iterable[Input]) -> list[Input]:
     """The inputs one by one: globs expanded, a file named twice read once."""
-    if isinstance(data, (str, Path, pd.DataFrame, pa.Table)):
-        items: list[Input] = [data]
-    else:
-        items = list(data)  # type: ignore[arg-type]
+    items: list[Input] = (
+        [data] if isinstance(data, str | Path | pd.DataFrame | pa.Table) else list(data)
+    )
     out: list[Input] = []
     for item in items:
         glob_chars = any(ch in str(item) for ch in "*?[")
@@ -225,11 +224,9 @@ class Inputs:
 
     def _add_native(self, obj: Any, label: str, found: list[str] | None = None) -> None:
         """Read a native export (an ESP webhook dump, a Marketo extract) via its source."""
-        try:
-            from campaign_perf import sources
-        except ImportError:  # pragma: no cover - the sources package ships with the library
-            sources = None  # type: ignore[assignment]
-        if self.source == "canonical" or sources is None:
+        from campaign_perf import sources
+
+        if self.source == "canonical":
             raise missing_columns_error(label, found or [], self.columns)
         try:
             data = sources.read_source(obj, self.source, **{"tz": self.tz, **self.options})

@@ -233,7 +233,7 @@ def what(labels: Sequence[str]) -> str:
 def frame_text(rep: ReportCore) -> str:
     """The time frame as chart titles say it: "past 30 days (2026-10-02 – 2026-10-31)"."""
     name, days = str(rep.time_frame), str(rep.frame)
-    if rep.time_frame.preset is None or name == days:  # type: ignore[union-attr]
+    if rep.time_frame.preset is None or name == days:
         return days
     return f"{name} ({days})"
 

@@ -38,7 +38,7 @@ import pandas as pd
 
 from campaign_perf._version import __version__
 from campaign_perf.errors import MetricError, ReportError, TimeFrameError
-from campaign_perf.metrics import METRICS, expression_tree, format_value
+from campaign_perf.metrics import METRICS, Format, expression_tree, format_value
 from campaign_perf.report.groups import GROUPS
 from campaign_perf.report.rows import table_rows
 from campaign_perf.spreadsheet import FORMULA_PREFIXES
@@ -536,21 +536,21 @@ def report_data(
         "title": title,
         "settings": {
             "tz": rep.tz,
-            "today": rep.today.isoformat(),  # type: ignore[union-attr]
+            "today": rep.today.isoformat(),
             "week_start": rep.week_start,
             "basis": rep.basis,
             "as_of": f"{rep.as_of:%Y-%m-%d %H:%M}",
             "exclude_bots": rep.exclude_bots,
             "proximity_seconds": rep.proximity_seconds,
             "description": rep.description,
-            "time_frame": _time_frame(rep.time_frame),  # type: ignore[arg-type]
+            "time_frame": _time_frame(rep.time_frame),
             "frame": {
                 "first": None if frame.first is None else frame.first.isoformat(),
                 "last": None if frame.last is None else frame.last.isoformat(),
                 "text": frame_text(rep),
             },
             "group_by": list(rep.group_by),
-            "columns": list(rep.columns),  # type: ignore[arg-type]
+            "columns": list(rep.columns),
             "filters": _filters(rep),
         },
         "frames": _frames(rep),
@@ -666,11 +666,11 @@ def content_security_policy(plotlyjs: PlotlyJS = "inline") -> str:
     )
 
 
-def _cell(value: Any, fmt: str) -> str:
+def _cell(value: Any, fmt: Format) -> str:
     """A metric cell as people read it; an infinite value is missing, like a 0 denominator."""
     if isinstance(value, float | np.floating) and not math.isfinite(value):
         value = math.nan
-    return format_value(value, fmt)  # type: ignore[arg-type]
+    return format_value(value, fmt)
 
 
 def _table_rows(
