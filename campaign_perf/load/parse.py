@@ -11,8 +11,8 @@ from campaign_perf.schema import EPOCH_MS_THRESHOLD, EVENT_TYPES, NOT_ONE_ID, TI
 
 _TEXT_TYPES = ("VARCHAR", "JSON")
 _FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
-_INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
-_INT_TYPES += ("UINTEGER", "UBIGINT")
+_INT_TYPES: tuple[str, ...] = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
+_INT_TYPES += ("UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 # An explicit zone at the end of an ISO-8601 string: Z, UTC, +02, +0200, +02:00.
 _ZONE_SUFFIX = r"(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)\s*$"
 _EPOCH = r"\s*-?\d+(\.\d+)?\s*"
