@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: demo test lint format lab sample bench bench-scale clean system-deps
+.PHONY: demo test lint typecheck format lab sample bench bench-scale clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test: $(STAMP) system-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check campaign_perf tests benchmarks notebooks
+
+## typecheck: mypy over the package (settings in pyproject.toml)
+typecheck: $(STAMP)
+	$(BIN)/mypy campaign_perf
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix campaign_perf tests benchmarks notebooks

@@ -12,10 +12,10 @@ import glob
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,6 +29,9 @@ from campaign_perf.metrics import get_metric, metric_option
 from campaign_perf.report.rows import as_text, table_rows
 from campaign_perf.timeframes import check_tz, parse_week_start
 from campaign_perf.views.export import SUFFIXES, write_report
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["app"]
 
@@ -50,14 +53,6 @@ EXIT_CODES_HELP = (
 _DATA_ERRORS: tuple[type[Exception], ...] = (cp.LoadError, cp.SchemaError)
 
 
-def _click_class(name: str) -> type[Exception]:
-    """A click exception class by name (typer vendors click in recent versions)."""
-    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
-
-
-_ClickException = _click_class("ClickException")
-
-
 def _err_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -77,33 +72,39 @@ def _note(message: str) -> None:
 class _Group(TyperGroup):
     """Turns every failure into one ``error:`` line on stderr and an exit code."""
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         code = EXIT_OK
         try:
-            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            rv = super().main(
+                args,
+                prog_name,
+                complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
             if isinstance(rv, int) and not isinstance(rv, bool):
                 code = rv  # typer.Exit / --help / --version
-        except _ClickException as exc:
+        except typer.TyperException as exc:  # the command line's errors (click's, vendored)
+            message = exc.format_message()
             if type(exc).__name__ == "NoArgsIsHelpError":
-                message = exc.format_message()  # type: ignore[attr-defined]
                 if message.strip():  # without rich the help text is the message
                     typer.echo(message)
                 code = EXIT_USAGE
             else:
-                message = exc.format_message()  # type: ignore[attr-defined]
-                usage_error = type(exc).__name__ != "ClickException" and getattr(exc, "ctx", None)
-                if usage_error:
-                    path = exc.ctx.command_path  # type: ignore[attr-defined]
-                    message = f"{message.rstrip('.')} (see '{path} --help')"
+                ctx = getattr(exc, "ctx", None)  # a usage error's command, when it has one
+                if type(exc).__name__ != "ClickException" and ctx is not None:
+                    message = f"{message.rstrip('.')} (see '{ctx.command_path} --help')"
                 _error(message)
-                code = getattr(exc, "exit_code", EXIT_USAGE)
+                code = exc.exit_code
         except cp.CampaignPerfError as exc:
             _error(_cli_words(str(exc)))
             code = EXIT_DATA if isinstance(exc, _DATA_ERRORS) else EXIT_USAGE
@@ -393,7 +394,7 @@ def _summary_lines(summary: cp.LoadSummary, written: Path | None) -> list[str]:
 _NAME_WIDTH = 32  # at most, on a terminal; longer names fold onto more lines
 
 
-def _layout(formatted: Any, metric_labels: set[str], width: int) -> list[dict[str, int]]:
+def _layout(formatted: pd.DataFrame, metric_labels: set[str], width: int) -> list[dict[str, int]]:
     """Column widths for a terminal ``width`` columns wide, as one or more tables.
 
     Numbers are never cut: when not every metric fits next to the group columns, the metric
@@ -435,7 +436,7 @@ def _layout(formatted: Any, metric_labels: set[str], width: int) -> list[dict[st
     return layouts
 
 
-def _print_table(rep: cp.Report, table: Any, rows: Any) -> None:
+def _print_table(rep: cp.Report, table: pd.DataFrame, rows: pd.DataFrame) -> None:
     """The report as a rich table on stdout (several side by side parts on a narrow terminal):
     the rows of ``table_rows``, subtotals dimmed and the total in bold."""
     formatted = as_text(rep, rows)
@@ -460,7 +461,7 @@ def _print_table(rep: cp.Report, table: Any, rows: Any) -> None:
         console.print(Text("No records in this time frame with these filters.", style="italic"))
     labels = {m.label for m in rep.metrics}
     if terminal:
-        layouts: list[dict[str, int | None]] = list(_layout(formatted, labels, console.width))
+        layouts: Sequence[Mapping[str, int | None]] = _layout(formatted, labels, console.width)
     else:
         layouts = [dict.fromkeys(formatted.columns)]
     for widths in layouts:
@@ -808,7 +809,12 @@ def report(
             table = rep.table()
             rows = None if output is not None else table_rows(rep, table=table)
 
-        if output is not None and _is_html(output):
+        if rows is not None:  # no output file: the table on stdout
+            _print_table(rep, table, rows)
+            out = Console(highlight=False, soft_wrap=True)
+            for line in _summary_lines(summary, written_rejected):
+                out.print(Text(line, style="dim"))
+        elif output is not None and _is_html(output):
             from campaign_perf.views.html.report import write_html
 
             with _status(f"Writing {output}…"), _writing(output):
@@ -825,11 +831,6 @@ def report(
             _err_console().print(Text(f"wrote {len(table):,} rows to {output}"))
             if summary.rejected:
                 _note(_rejected_note(summary, written_rejected))
-        else:
-            _print_table(rep, table, rows)
-            out = Console(highlight=False, soft_wrap=True)
-            for line in _summary_lines(summary, written_rejected):
-                out.print(Text(line, style="dim"))
 
 
 @app.command(epilog=EXIT_CODES_HELP)

@@ -827,9 +827,7 @@ def _make_leads(n: int, plan: _Plan, rng: np.random.Generator) -> _Leads:
 
     width = max(6, len(str(n)))
     digits = pd.Series(
-        pd.array(
-            pc.utf8_lpad(pa.array(np.arange(1, n + 1)).cast(pa.string()), width, "0"), dtype="str"
-        )
+        pc.utf8_lpad(pa.array(np.arange(1, n + 1)).cast(pa.string()), width, "0"), dtype="str"
     )
     lead_id = "L" + digits
     domains = _str_index(tuple(_DOMAINS))
@@ -1207,6 +1205,30 @@ def check_n_events(n_events: int) -> int:
     return n_events
 
 
+def _calibrated(
+    plan: _Plan, n_events: int, n_leads: int, streams: dict[str, np.random.SeedSequence]
+) -> tuple[_Leads, _Records, tuple[np.ndarray, ...]]:
+    """Leads, records and event arrays of about ``n_events`` events (within the tolerance,
+    or the fourth try); usually one pass, more when the calibration constant is off."""
+    max_scale = _MAX_POOL_SHARE / max(a.frac for a in plan.audiences if a.scaled)
+    per_lead = _EVENTS_PER_LEAD_AT_SCALE_1
+    leads_n, leads = n_leads, None
+    for tries in range(1, 5):
+        scale = n_events / (per_lead * leads_n)
+        if scale > max_scale:  # more leads, so that no audience takes its whole pool
+            leads_n = math.ceil(n_events / (per_lead * 0.9 * max_scale))
+            scale = n_events / (per_lead * leads_n)
+        if leads is None or len(leads.table) != leads_n:
+            leads = _make_leads(leads_n, plan, _rng(streams["leads"]))
+        rec = _build_records(plan, leads, scale, _rng(streams["records"]))
+        arrays = _build_events(plan, leads, rec, _rng(streams["events"]))
+        got = arrays[0].size
+        if abs(got / n_events - 1) <= _TOLERANCE or tries == 4:
+            return leads, rec, arrays
+        per_lead = got / (scale * leads_n)
+    raise AssertionError("unreachable: the fourth try returns")
+
+
 def generate_sample(
     n_events: int = 500_000,
     *,
@@ -1248,25 +1270,8 @@ def generate_sample(
     check_n_events(n_events)
     if n_leads < 500:
         raise ValueError(f"n_leads must be at least 500, not {n_leads}")
-    streams = _streams(seed)
     plan = _build_plan(_end_date(end))
-    max_scale = _MAX_POOL_SHARE / max(a.frac for a in plan.audiences if a.scaled)
-    per_lead = _EVENTS_PER_LEAD_AT_SCALE_1
-    leads_n, leads = n_leads, None
-    for _ in range(4):  # usually one pass; more when the calibration constant is off
-        scale = n_events / (per_lead * leads_n)
-        if scale > max_scale:  # more leads, so that no audience takes its whole pool
-            leads_n = math.ceil(n_events / (per_lead * 0.9 * max_scale))
-            scale = n_events / (per_lead * leads_n)
-        if leads is None or len(leads.table) != leads_n:
-            leads = _make_leads(leads_n, plan, _rng(streams["leads"]))
-        rec = _build_records(plan, leads, scale, _rng(streams["records"]))
-        arrays = _build_events(plan, leads, rec, _rng(streams["events"]))
-        got = arrays[0].size
-        if abs(got / n_events - 1) <= _TOLERANCE:
-            break
-        per_lead = got / (scale * leads_n)
-
+    leads, rec, arrays = _calibrated(plan, n_events, n_leads, _streams(seed))
     campaigns = pd.DataFrame(
         {
             "campaign_id": [c.campaign_id for c in plan.campaigns],

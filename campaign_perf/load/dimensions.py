@@ -7,6 +7,7 @@ of the events gets a row; one without a name is shown by its id.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from campaign_perf.errors import LoadError, SchemaError
+from campaign_perf.sources import SourceData
 
 __all__ = ["Dimensions", "load_dimensions", "read_table"]
 
@@ -82,8 +84,9 @@ def read_table(table: str | Path | pd.DataFrame, what: str, key: str) -> pd.Data
     df[key] = ids.astype("str").str.strip()
     df = df[df[key].notna() & df[key].ne("") & df[key].ne("nan")]
     if "html" in df.columns and not isinstance(table, pd.DataFrame):
-        cells = df["html"].items()  # (index, value): the index is the 0-based data row
-        df["html"] = [_maybe_file(v, Path(table), int(i) + 1) for i, v in cells]
+        rows = (df.index.to_numpy() + 1).tolist()  # the index is the 0-based data row
+        cells = zip(df["html"], rows, strict=True)
+        df["html"] = [_maybe_file(v, Path(table), row) for v, row in cells]
     return df.drop_duplicates(key, keep="last").reset_index(drop=True)
 
 
@@ -130,7 +133,7 @@ def load_dimensions(
     campaigns: Any = None,
     emails: Any = None,
     leads: Any = None,
-    native: list[Any] = (),  # type: ignore[assignment]
+    native: Sequence[SourceData] = (),
     inline_names: bool = True,
     ids_from: str = "events",
 ) -> Dimensions:
@@ -173,9 +176,9 @@ def load_dimensions(
     if leads is not None:
         ld = read_table(leads, "leads", "lead_id")
     for data in native:
-        c = _merge(c, getattr(data, "campaigns", None), "campaign_id")
-        e = _merge(e, getattr(data, "emails", None), "email_id")
-        if getattr(data, "leads", None) is not None and leads is None:
+        c = _merge(c, data.campaigns, "campaign_id")
+        e = _merge(e, data.emails, "email_id")
+        if leads is None:
             ld = _merge(ld, data.leads, "lead_id")
     # A given table may lack optional columns (a campaigns table without status, ...).
     c = c.assign(**{k: None for k in CAMPAIGN_COLUMNS if k not in c.columns})

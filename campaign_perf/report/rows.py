@@ -44,7 +44,7 @@ def _label(value: Any) -> str:
 
 def _shown_keys(rep: ReportCore, table: pd.DataFrame) -> list[str]:
     """The group columns people see: the names, not the ids (ids when there is no name)."""
-    keys = [k for k in table.columns if k not in rep.columns]  # type: ignore[operator]
+    keys = [k for k in table.columns if k not in rep.columns]
     return [k for k in keys if not k.endswith("_id")] or keys
 
 

@@ -164,8 +164,8 @@ def _successes(sums: pd.DataFrame | pd.Series, prop: Proportion) -> Any:
 
 def _with_counts(rep: ReportCore) -> tuple[pd.DataFrame, list[str]]:
     """The report's table with every count column added, and the table's own columns."""
-    extra = [c for c in rep.count_columns if c not in rep.columns]  # type: ignore[operator]
-    t = rep.with_columns([*rep.columns, *extra]).table()  # type: ignore[misc]
+    extra = [c for c in rep.count_columns if c not in rep.columns]
+    t = rep.with_columns([*rep.columns, *extra]).table()
     own = [c for c in t.columns if c not in extra]
     return t, own
 
@@ -188,7 +188,7 @@ def table_with_ci(rep: ReportCore, confidence: float = 0.95) -> pd.DataFrame:
     """
     _z(confidence)
     t, own = _with_counts(rep)
-    props = _proportions(rep.columns)  # type: ignore[arg-type]
+    props = _proportions(rep.columns)
     out: dict[str, pd.Series] = {}
     for c in own:
         out[c] = t[c]
@@ -223,14 +223,14 @@ def rate_intervals(
         high, successes, trials``; ``high - value`` and ``value - low`` are the error bars.
     """
     _z(confidence)
-    props = _proportions(rep.columns)  # type: ignore[arg-type]
+    props = _proportions(rep.columns)
     if total:
         c = rep.cube()
         sums = c[list(rep.count_columns)].sum().to_frame().T
         keys: list[str] = []
     else:
         sums, own = _with_counts(rep)
-        keys = [k for k in own if k not in rep.columns]  # type: ignore[operator]
+        keys = [k for k in own if k not in rep.columns]
     parts = []
     for mid, prop in props.items():
         x = _successes(sums, prop).astype("float64")
@@ -392,7 +392,7 @@ def compare_emails(
         if not _known_email(rep, e):
             raise StatsError(f"unknown email {e!r}")
     if metrics is None:
-        ids = [m for m in rep.columns if proportion(m) is not None]  # type: ignore[union-attr]
+        ids = [m for m in rep.columns if proportion(m) is not None]
         ids = ids or [m for m in METRICS if proportion(m) is not None]
     else:
         ids = list(metrics)
@@ -419,7 +419,8 @@ def compare_emails(
         x = _successes(sums, prop).astype("int64")
         n = sums[prop.denominator].astype("int64")
         z, p = two_proportion_test(x["a"], n["a"], x["b"], n["b"])
-        ra, rb = float(values.at["a", mid]), float(values.at["b", mid])
+        rates = values[mid].astype(float)
+        ra, rb = float(rates["a"]), float(rates["b"])
         significant = bool(p < 1 - confidence)
         warning = _warning(names, (int(n["a"]), int(n["b"])), (int(x["a"]), int(x["b"])))
         rows.append(
@@ -511,12 +512,13 @@ def compare_periods(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFram
     sums = pd.DataFrame(
         [r.cube()[counts].sum() for r in (rep, before)], index=["current", "previous"]
     ).astype("int64")
-    ids = list(rep.columns)  # type: ignore[arg-type]
+    ids = list(rep.columns)
     values = compute_metrics(sums, ids)
     rows = []
     for mid in ids:
         m = METRICS[mid]
-        now, then = float(values.at["current", mid]), float(values.at["previous", mid])
+        rates = values[mid].astype(float)
+        now, then = float(rates["current"]), float(rates["previous"])
         delta = now - then
         relative = delta / then if then and not np.isnan(then) else np.nan
         prop = proportion(mid)

@@ -604,9 +604,10 @@ class EventBuilder:
         frame = pd.DataFrame(self.rows, columns=list(EVENT_COLUMNS))
         frame, bad = split_timestamps(frame, self.ts_mode, self.tz)
         raw_ts = [r["timestamp"] for r in self.rows]
+        native_rows = frame["_row"].to_numpy()
         for pos in np.flatnonzero(bad.to_numpy()):
             reason = unreadable_reason(raw_ts[pos], self.tz)
-            self.reject(int(frame.at[pos, "_row"]), reason, self.items[pos])
+            self.reject(int(native_rows[pos]), reason, self.items[pos])
         keep = ~bad.to_numpy()
         keep &= ~self._superseded(frame, keep)
         events = conform_events(frame[keep])

@@ -144,12 +144,13 @@ def _event_types(name: str, frame: pd.DataFrame, skipped: Counter, rejected: lis
         types = pd.Series(kind, index=frame.index, dtype=object)
     elif "activity_type_id" in frame:
         ids = frame["activity_type_id"].map(_marketo.type_id)
-        for pos in np.flatnonzero(ids.isna().to_numpy()):
+        for pos in np.flatnonzero(ids.isna().to_numpy()).tolist():
             reason = f"table {name}: activity_type_id {frame['activity_type_id'].iat[pos]!r}"
             rejected.append((pos + 1, reason + " is not an integer", csv_line(frame.iloc[pos])))
         types = ids.map(lambda t: None if pd.isna(t) else _marketo.event_type(int(t)))
-        for type_id, count in ids[types.isna() & ids.notna()].value_counts().items():
-            skipped[_marketo.skipped_kind(int(type_id))] += int(count)
+        not_email = ids[types.isna() & ids.notna()].astype(int)
+        for type_id, count in Counter(not_email).most_common():
+            skipped[_marketo.skipped_kind(type_id)] += count
     else:
         skipped[f"table {name}"] += len(frame)
         return pd.Series(None, index=frame.index, dtype=object)

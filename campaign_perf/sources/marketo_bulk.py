@@ -71,8 +71,8 @@ def detect(obj: Any) -> bool:
         True for a CSV table with the ``leadId``, ``activityDate`` and ``activityTypeId``
         columns.
     """
-    payload = load(obj)
-    return payload.kind == "csv" and set(_REQUIRED) <= set(payload.frame.columns)
+    frame = load(obj).frame
+    return frame is not None and set(_REQUIRED) <= set(frame.columns)
 
 
 def _attributes(raw: str | None) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def _attributes(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
     if isinstance(value, list):
-        return {a.get("name"): a.get("value") for a in value if isinstance(a, dict) and "name" in a}
+        return {a["name"]: a.get("value") for a in value if isinstance(a, dict) and "name" in a}
     return {}
 
 

@@ -272,7 +272,7 @@ def read(
         else:
             campaign = _tag(mail, "campaign") or _tag(mail, "ses:configuration-set")
         subject = text(dig(mail, "commonHeaders", "subject"))
-        recipients = _recipients(kind, record, mail) or [None]
+        recipients: list[str | None] = [*_recipients(kind, record, mail)] or [None]
         for recipient in recipients:
             out.add(
                 row,

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from campaign_perf.files import atomic_path
-from campaign_perf.metrics import METRICS
+from campaign_perf.metrics import METRICS, Format
 from campaign_perf.spreadsheet import neutralise
 
 if TYPE_CHECKING:
@@ -246,7 +246,7 @@ def _write_xlsx(
     headers = _headers(df, labels)
     fmts = [formats.get(n) for n in names]
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook's one sheet
     ws.title = (sheet_name or "Sheet1")[:31]
     ws.append([ILLEGAL_CHARACTERS_RE.sub("", h) for h in headers])
     bold = Font(bold=True)
@@ -309,7 +309,7 @@ def column_labels(rep: ReportCore, table: pd.DataFrame | None = None) -> dict[st
     return out
 
 
-def column_formats(rep: ReportCore) -> dict[str, str]:
+def column_formats(rep: ReportCore) -> dict[str, Format]:
     """Display formats of a report's metric columns (``"pct"``, ``"int"`` or ``"float"``).
 
     Parameters
@@ -319,7 +319,7 @@ def column_formats(rep: ReportCore) -> dict[str, str]:
 
     Returns
     -------
-    dict of str to str
+    dict of str to {"int", "pct", "float"}
         Metric id -> format.
     """
     return {m.id: m.fmt for m in rep.metrics}

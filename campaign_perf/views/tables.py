@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Hashable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -26,6 +28,8 @@ from campaign_perf.report.groups import GROUP_LABELS
 from campaign_perf.report.rows import table_rows
 
 if TYPE_CHECKING:
+    from pandas.io.formats.style_render import CSSDict
+
     from campaign_perf.report.core import ReportCore
 
 __all__ = ["ROW_CSS", "TABLE_CLASS", "styled", "to_html"]
@@ -74,14 +78,14 @@ def styled(rep: ReportCore, *, subtotals: bool = True, total: bool = True) -> St
     shown = [c for c in rows.columns if c not in {m.id for m in rep.metrics}]
     headers = _headers(rep, shown)
     data = rows.rename(columns=headers)
-    labels = [headers[k] for k in shown]
+    labels: list[Hashable] = [headers[k] for k in shown]
     numbers = [m.label for m in rep.metrics]
 
     st = data.style.format(escape="html", na_rep="", subset=labels)
     for m in rep.metrics:
-        st = st.format(lambda v, fmt=m.fmt: format_value(v, fmt), subset=[m.label])
+        st = st.format(partial(format_value, fmt=m.fmt), subset=[m.label])
     st = st.format_index(escape="html", axis=1)
-    styles = [
+    styles: list[CSSDict] = [
         {"selector": "", "props": "border-collapse: collapse;"},
         {"selector": "caption", "props": "caption-side: top; text-align: left; color: #555555;"},
         {"selector": "th", "props": "text-align: left; padding: 2px 8px; vertical-align: bottom;"},

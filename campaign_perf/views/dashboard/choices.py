@@ -51,9 +51,9 @@ def group_options(rep: ReportCore) -> list[tuple[str, str]]:
     report's own grouping when it is none of those (several groups)."""
     options = [(label, g) for g, label in GROUP_CHOICES.items()]
     options += [(f"Lead: {a}", a) for a in rep.log.dims.lead_attributes]
-    current = ",".join(rep.group_by)  # type: ignore[arg-type]
+    current = ",".join(rep.group_by)
     if current not in {v for _, v in options}:
-        label = " + ".join(dict((v, k) for k, v in options).get(g, g) for g in rep.group_by)  # type: ignore[union-attr]
+        label = " + ".join(dict((v, k) for k, v in options).get(g, g) for g in rep.group_by)
         options.append((label, current))
     return options
 

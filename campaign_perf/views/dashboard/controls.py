@@ -123,7 +123,7 @@ class Controls:
     def _build_time_frame(self, rep: ReportCore) -> None:
         """Time frame (presets, past N days, custom dates), zone and basis."""
         choices = preset_choices()
-        tf: TimeFrame = rep.time_frame  # type: ignore[assignment]
+        tf: TimeFrame = rep.time_frame
         current = str(tf)
         past_days = 30
         if tf.preset is None:
@@ -166,10 +166,10 @@ class Controls:
         self._column_ids: dict[str, str] = {}
         self.columns = w.TagsInput(allow_duplicates=False, placeholder="add a column…")
         self.refresh_metric_choices()
-        self.columns.value = [self._column_label(c) for c in rep.columns]  # type: ignore[union-attr]
+        self.columns.value = [self._column_label(c) for c in rep.columns]
         self.group_by = w.Dropdown(
             options=group_options(rep),
-            value=",".join(rep.group_by),  # type: ignore[arg-type]
+            value=",".join(rep.group_by),
             description="Group by",
             style=_WIDE,
         )
@@ -230,7 +230,7 @@ class Controls:
         return set(METRICS) != set(self._column_ids.values())
 
     # -- reading ----------------------------------------------------------------------
-    def _chosen_time_frame(self) -> TimeFrame | str | tuple[Any, Any]:
+    def _chosen_time_frame(self) -> TimeFrame:
         value = self.time_frame.value
         if value == CUSTOM:
             first, last = self.date_from.value, self.date_to.value
@@ -238,10 +238,10 @@ class Controls:
                 raise TimeFrameError(
                     f"the custom time frame starts ({first}) after it ends ({last})"
                 )
-            return (first, last)
+            return TimeFrame.parse((first, last))
         if value == PAST_N:
-            return f"past {int(self.past_days.value)} days"
-        return str(value)
+            return TimeFrame.parse(f"past {int(self.past_days.value)} days")
+        return TimeFrame.parse(str(value))
 
     def report_from_controls(self) -> ReportCore:
         """The report the controls describe (built from the starting report).
