@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: demo test lint typecheck format lab sample bench bench-scale clean system-deps
+.PHONY: demo test lint typecheck contracts format lab sample bench bench-scale clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,10 +43,15 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff check campaign_perf tests benchmarks notebooks
 	$(BIN)/ruff format --check campaign_perf tests benchmarks notebooks
 	$(BIN)/lint-imports
+	$(BIN)/mypy campaign_perf
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check campaign_perf tests benchmarks notebooks
+
+## contracts: the layers of ARCHITECTURE.md (import-linter, settings in pyproject.toml)
+contracts: $(STAMP)
+	$(BIN)/lint-imports
 
 ## typecheck: mypy over the package (settings in pyproject.toml)
 typecheck: $(STAMP)
