@@ -38,6 +38,7 @@ import pandas as pd
 
 from campaign_perf._version import __version__
 from campaign_perf.errors import MetricError, ReportError, TimeFrameError
+from campaign_perf.load.ledger import reason_kind
 from campaign_perf.metrics import METRICS, expression_tree, format_value
 from campaign_perf.report.groups import GROUPS
 from campaign_perf.report.rows import table_rows
@@ -359,11 +360,15 @@ def _summary(rep: ReportCore) -> dict[str, Any]:
     def stamp(ts: pd.Timestamp | None) -> str | None:
         return None if ts is None else f"{ts:%Y-%m-%d %H:%M} UTC"
 
+    by_kind: dict[str, int] = {}  # never the raw values a reason quotes
+    for reason, n in s.rejected_by_reason.items():
+        kind = reason_kind(str(reason))
+        by_kind[kind] = by_kind.get(kind, 0) + int(n)
     return {
         "rows_read": int(s.rows_read),
         "events": int(s.events),
         "rejected": int(s.rejected),
-        "rejected_by_reason": {str(k): int(v) for k, v in s.rejected_by_reason.items()},
+        "rejected_by_reason": dict(sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))),
         "duplicates": int(s.duplicates),
         "first_event": stamp(s.first_event),
         "last_event": stamp(s.last_event),
