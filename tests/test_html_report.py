@@ -549,6 +549,7 @@ def test_small_lead_groups_fold_into_other_in_the_shared_file(people: cp.Report)
     assert "groups of fewer than 5 people are folded" in html.unescape(text)
     # a lower minimum shows them; the notebook's table is unchanged
     labels = Page(to_html(grouped, charts=(), min_group_size=2)).payload()
+    other = "Other (groups under 2 people)"
     assert labels["aggregates"]["cube"]["labels"]["segment"] == [other, "big", "mid", "small"]
     assert grouped.table()["segment"].tolist() == ["big", "mid", "small", "solo"]
     with pytest.raises(ReportError, match="min_group_size"):
@@ -566,7 +567,7 @@ def test_an_attribute_that_identifies_people_is_refused(people: cp.Report, attr:
 
 
 def test_a_filter_on_a_small_lead_group_is_refused(people: cp.Report, tmp_path: Path) -> None:
-    with pytest.raises(ReportError, match="segment.*fewer than 5 people"):
+    with pytest.raises(ReportError, match=r"segment.*fewer than 5 people"):
         write_html(people.where(leads={"segment": ["small", "solo"]}), tmp_path / "x.html")
     assert not (tmp_path / "x.html").exists()
     text = to_html(people.where(leads={"segment": "big"}), charts=())

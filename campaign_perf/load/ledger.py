@@ -36,7 +36,6 @@ def reason_kind(reason: str) -> str:
     return (kind.group(0) if kind else "").strip(" .-") or "other"
 
 
-
 def raw_columns(raw: dict[str, str]) -> tuple[dict[str, str], str]:
     """The raw columns a rejection reason quotes: their ``__raw_`` names, and SQL keeping
     them beside the parsed ones."""
