@@ -310,16 +310,17 @@ def _is_html(path: Path | None) -> bool:
 
 
 def _check_output(
-    path: Path | None, plotlyjs: PlotlyJS | None = None, title: str | None = None
+    path: Path | None,
+    plotlyjs: PlotlyJS | None = None,
+    title: str | None = None,
+    min_group_size: int | None = None,
 ) -> None:
-    if plotlyjs is not None and not _is_html(path):
-        raise typer.BadParameter(
-            "only applies to an HTML report (-o report.html)", param_hint="--plotlyjs"
-        )
-    if title is not None and not _is_html(path):
-        raise typer.BadParameter(
-            "only applies to an HTML report (-o report.html)", param_hint="--title"
-        )
+    html_only = {"--plotlyjs": plotlyjs, "--title": title, "--min-group-size": min_group_size}
+    for hint, value in html_only.items():
+        if value is not None and not _is_html(path):
+            raise typer.BadParameter(
+                "only applies to an HTML report (-o report.html)", param_hint=hint
+            )
     if path is None or _is_html(path):
         return
     suffix = path.suffix.lower()
@@ -519,6 +520,17 @@ def report(
         typer.Option(
             metavar="TEXT",
             help="For -o report.html: the report's heading.  [default: Campaign Email Performance]",
+            show_default=False,
+        ),
+    ] = None,
+    min_group_size: Annotated[
+        int | None,
+        typer.Option(
+            "--min-group-size",
+            metavar="N",
+            min=1,
+            help="For -o report.html: groups of a lead attribute with fewer than N people "
+            "fold into one 'Other' group.  [default: 5]",
             show_default=False,
         ),
     ] = None,
@@ -746,7 +758,7 @@ def report(
       campaign-perf report events.parquet --emails emails.parquet -o report.html
     """
     # validate what needs no data first, so that mistakes show before a long load
-    _check_output(output, plotlyjs, title)
+    _check_output(output, plotlyjs, title, min_group_size)
     _check_not_inputs(
         {"-o": output, "--rejected": rejected},
         _input_files([*events, campaigns, emails, leads]),
@@ -818,7 +830,13 @@ def report(
             from campaign_perf.views.html.report import write_html
 
             with _status(f"Writing {output}…"), _writing(output):
-                write_html(rep, output, plotlyjs=(plotlyjs or PlotlyJS.inline).value, title=title)
+                write_html(
+                    rep,
+                    output,
+                    plotlyjs=(plotlyjs or PlotlyJS.inline).value,
+                    title=title,
+                    **({} if min_group_size is None else {"min_group_size": min_group_size}),
+                )
             size = _size(output.stat().st_size)
             _err_console().print(
                 Text(f"wrote the report ({len(table):,} rows) to {output} ({size})")

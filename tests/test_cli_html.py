@@ -139,3 +139,33 @@ def test_help_mentions_html() -> None:
     res = run("report", "--help")
     assert res.exit_code == 0
     assert "--plotlyjs" in res.stdout and ".html" in res.stdout
+
+
+def test_lead_groups_fold_and_identifying_attributes_are_refused(
+    files: dict[str, Path],
+) -> None:
+    leads = files["dir"] / "leads.csv"
+    leads.write_text(
+        "lead_id,segment,address\nL1,retail,ann@example.org\nL2,retail,bo@example.org\n"
+        "L3,b2b,cy@example.org\n"
+    )
+    base = ["report", files["events"], "--leads", leads]
+    out = files["dir"] / "seg.html"
+    res = run(*base, "--group-by", "segment", "-o", out)
+    assert res.exit_code == 0, res.output
+    data = payload(out)
+    assert data["aggregates"]["cube"]["labels"]["segment"] == ["Other (groups under 5 people)"]
+    assert "retail" not in out.read_text(encoding="utf-8")
+    res = run(*base, "--group-by", "segment", "--min-group-size", "2", "-o", out)
+    assert res.exit_code == 0, res.output
+    labels = payload(out)["aggregates"]["cube"]["labels"]["segment"]
+    assert labels == ["Other (groups under 2 people)", "retail"]
+    res = run(
+        *base, "--group-by", "address", "--min-group-size", "1", "-o", files["dir"] / "a.html"
+    )
+    assert res.exit_code == 2, res.output  # a setting the shared file refuses
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "lead attribute 'address'" in lines[0], res.stderr
+    assert "ann@" not in res.stderr and not (files["dir"] / "a.html").exists()
+    res = run(*base, "--min-group-size", "3", "-o", files["dir"] / "out.csv")
+    assert res.exit_code == 2 and "--min-group-size" in res.stderr

@@ -504,3 +504,92 @@ def test_an_infinite_metric_value_is_missing_visibly(rep: cp.Report) -> None:
     assert {row[-1] for _, row in page.rows} == {"–"}
     assert {row[-2] for _, row in page.rows} == {"–"}
     assert all(math.isnan(x) for x in fig.data[0].x)
+
+
+# -- personal data: lead groupings and ledger reasons ------------------------------------------
+def _people_log() -> cp.EventLog:
+    """14 people: 6 in segment "big", 5 in "mid", 2 in "small", 1 in "solo"; each with an
+    address and a name of their own, and one of two account owners (7 people each)."""
+    segments = ["big"] * 6 + ["mid"] * 5 + ["small"] * 2 + ["solo"]
+    leads = pd.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(len(segments))],
+            "segment": segments,
+            "address": [f"person{i}@example.org" for i in range(len(segments))],
+            "name": [f"Person Number{i}" for i in range(len(segments))],
+            "owner": ["owner.one@corp.example"] * 7 + ["owner.two@corp.example"] * 7,
+        }
+    )
+    rows = [
+        {"event_type": kind, "timestamp": f"2026-03-0{day} 09:00", "campaign_id": "C1",
+         "email_id": f"E{day}", "lead_id": lead}
+        for lead in leads["lead_id"]
+        for day in (2, 3)
+        for kind in ("sent", "delivered")
+    ]  # fmt: skip
+    return cp.load_events(pd.DataFrame(rows), leads=leads, warn=False)
+
+
+@pytest.fixture(scope="module")
+def people() -> cp.Report:
+    return cp.Report(_people_log(), today="2026-03-10")
+
+
+def test_small_lead_groups_fold_into_other_in_the_shared_file(people: cp.Report) -> None:
+    grouped = people.by("segment")
+    other = "Other (groups under 5 people)"
+    text = to_html(grouped, charts=("rates",))
+    page = Page(text)
+    labels = page.payload()["aggregates"]["cube"]["labels"]["segment"]
+    assert labels == ["Other (groups under 5 people)", "big", "mid"]
+    assert "small" not in labels and "solo" not in labels
+    # the first paint folds the same way, and the file says so
+    assert [r[1][0] for r in page.rows] == [other, "big", "mid", "Total"]
+    assert [r[1][1] for r in page.rows] == ["6", "12", "10", "28"]
+    assert "groups of fewer than 5 people are folded" in html.unescape(text)
+    # a lower minimum shows them; the notebook's table is unchanged
+    labels = Page(to_html(grouped, charts=(), min_group_size=2)).payload()
+    other = "Other (groups under 2 people)"
+    assert labels["aggregates"]["cube"]["labels"]["segment"] == [other, "big", "mid", "small"]
+    assert grouped.table()["segment"].tolist() == ["big", "mid", "small", "solo"]
+    with pytest.raises(ReportError, match="min_group_size"):
+        to_html(grouped, min_group_size=0)
+
+
+@pytest.mark.parametrize("attr", ["address", "name", "owner"])
+def test_an_attribute_that_identifies_people_is_refused(people: cp.Report, attr: str) -> None:
+    with pytest.raises(ReportError, match=f"lead attribute '{attr}'") as err:
+        to_html(people.by(attr), charts=())
+    assert "\n" not in str(err.value)
+    with pytest.raises(ReportError, match=f"lead attribute '{attr}'"):
+        to_html(people.where(leads={attr: people.log.leads[attr].iloc[0]}), charts=())
+    assert len(people.by(attr).table()) > 1  # the notebook still shows it
+
+
+def test_a_filter_on_a_small_lead_group_is_refused(people: cp.Report, tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match=r"segment.*fewer than 5 people"):
+        write_html(people.where(leads={"segment": ["small", "solo"]}), tmp_path / "x.html")
+    assert not (tmp_path / "x.html").exists()
+    text = to_html(people.where(leads={"segment": "big"}), charts=())
+    assert Page(text).payload()["settings"]["filters"] == [["segment", ["big"]]]
+
+
+def test_ledger_reasons_are_counted_by_kind_without_raw_values(tmp_path: Path) -> None:
+    rows = pd.DataFrame(
+        {
+            "event_type": ["sent", "alice@example.com", "bob@example.com", "sent"],
+            "timestamp": ["2026-03-02 09:00", "2026-03-02 09:00", "2026-03-02 09:00", "carol"],
+            "campaign_id": ["C1"] * 4,
+            "email_id": ["E1"] * 4,
+            "lead_id": ["L1", "L2", "L3", "L4"],
+        }
+    )
+    log = cp.load_events(rows, warn=False)
+    assert "unknown event_type 'alice@example.com'" in set(log.rejected["reason"])
+    rep = cp.Report(log, today="2026-03-10")
+    text = write_html(rep, tmp_path / "r.html", plotlyjs="cdn").read_text("utf-8")
+    for raw in ("alice@example.com", "bob@example.com", "carol"):
+        assert raw not in text
+    data = Page(text).payload()["summary"]["rejected_by_reason"]
+    assert data == {"unknown event_type": 2, "unparseable timestamp": 1}
+    assert "2 × unknown event_type" in html.unescape(text)

@@ -3,6 +3,7 @@ reason(s) and raw values, gathered from every input into one table."""
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import duckdb
@@ -12,7 +13,27 @@ from campaign_perf.engine.sql import quote_ident
 from campaign_perf.load.eventlog import EventLog, RejectedRowsWarning
 from campaign_perf.schema import REQUIRED_COLUMNS
 
-__all__ = ["combine_ledgers", "ledger_rows", "raw_columns", "warn_rejected"]
+__all__ = ["combine_ledgers", "ledger_rows", "raw_columns", "reason_kind", "warn_rejected"]
+
+# A reason's fixed opening words: before any quoted or listed value (', ", :, (, ;).
+_KIND = re.compile(r"[A-Za-z0-9_ .-]*")
+
+
+def reason_kind(reason: str) -> str:
+    """What kind of rejection a ledger reason is, without the raw value it may quote.
+
+    The kind is the reason's opening words, up to the first quote, colon, bracket or
+    semicolon: ``unknown event_type 'ann@x.com'`` is ``unknown event_type``. A row
+    rejected for several reasons is of the kind of its first. A shared report counts
+    rejected rows by kind; the ledger itself keeps its reasons and raw values.
+
+    Examples
+    --------
+    >>> reason_kind("unknown event_type 'ann@x.com'; missing lead_id")
+    'unknown event_type'
+    """
+    kind = _KIND.match(reason)
+    return (kind.group(0) if kind else "").strip(" .-") or "other"
 
 
 def raw_columns(raw: dict[str, str]) -> tuple[dict[str, str], str]:

@@ -482,7 +482,12 @@ class ReportCore:
         -------
         pandas.DataFrame
         """
-        c, keys = self._group_columns(self.cube())
+        return self.table_of(self.cube())
+
+    def table_of(self, cube: pd.DataFrame) -> pd.DataFrame:
+        """:meth:`table` summing these rows of :meth:`cube` (the shared HTML report sums
+        them with the small groups of a lead attribute folded)."""
+        c, keys = self._group_columns(cube)
         if c.empty:
             cols = [*keys, *self.count_columns]
             sums = pd.DataFrame({k: pd.Series(dtype="int64") for k in cols})

@@ -14,8 +14,9 @@ No lead ids, addresses, timestamps or query strings survive: people appear only 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -132,16 +133,53 @@ def clock(rep: ReportCore) -> pd.DataFrame:
     return opens.groupby([*KEYS, "weekday", "hour"], sort=True).size().rename("opens").reset_index()
 
 
+#: What stands for a masked segment of a link's path.
+MASK = "…"
+
+_PERSONAL_SEGMENT = re.compile(
+    r"@"  # an address
+    r"|\d{6,}"  # a long run of digits: an id
+    r"|^[0-9a-fA-F-]{16,}$"  # hex: a hash, a UUID
+    r"|^(?=[^/]*\d)(?=[^/]*[A-Z])(?=[^/]*[a-z])[A-Za-z0-9+=_-]{16,}$"  # base64: a token
+    r"|^[A-Za-z0-9+_-]{16,}={1,2}$"  # padded base64
+)
+
+
+def _page_path(path: str) -> str:
+    """A path with ``;params`` dropped and each personal-looking segment masked."""
+    segments = [s.split(";", 1)[0] for s in path.split("/")]
+    return "/".join(MASK if _PERSONAL_SEGMENT.search(unquote(s)) else s for s in segments)
+
+
 def link_page(link: str) -> str:
-    """``link`` without its query string, fragment and user name: scheme, host and path."""
+    """The page of a link, with nothing in it that could name a person.
+
+    A link is reduced to its scheme, host and path: the query string, fragment, user name
+    and ``;params`` (``;jsessionid=…``) are dropped, and a path segment that looks
+    personal is replaced by "…": one with an ``@`` (an address, also percent-encoded), a
+    run of six or more digits (an id), 16 or more hex digits (a hash, a UUID) or a
+    base64-like token of 16 or more characters. A link with a scheme but no host
+    (``mailto:``, ``tel:``) is its scheme alone: all ``mailto:`` links are one entry.
+    This is the one rule of the links chart, in Python and in the shared HTML report.
+
+    Examples
+    --------
+    >>> link_page("https://ann@x.com/u/ann%40x.com/p;jsessionid=1?uid=7#top")
+    'https://x.com/u/…/p'
+    >>> link_page("mailto:ann@x.com")
+    'mailto'
+    """
     cut = link.split("#", 1)[0].split("?", 1)[0]  # also for links that are not URLs
     try:
         parts = urlsplit(cut)
     except ValueError:  # a malformed host, such as "https://[x"
-        return cut
+        return _page_path(cut)
+    if parts.scheme and not parts.netloc and not cut[len(parts.scheme) + 1 :].startswith("/"):
+        return parts.scheme.lower()  # mailto:, tel:, sms:
     if parts.scheme and parts.netloc:
-        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-    return cut
+        netloc = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=netloc, path=_page_path(parts.path)))
+    return _page_path(cut)
 
 
 def links(rep: ReportCore, full_urls: bool = False) -> pd.DataFrame:
@@ -153,7 +191,7 @@ def links(rep: ReportCore, full_urls: bool = False) -> pd.DataFrame:
         The report.
     full_urls : bool, default False
         Keep each link as it is; by default a link is its page (:func:`link_page`): query
-        strings, fragments and user names often carry personal tokens.
+        strings, fragments, user names and parts of paths often carry personal tokens.
 
     Returns
     -------

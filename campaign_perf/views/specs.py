@@ -646,7 +646,7 @@ def _links(rep: ReportCore, top: int = 10, full_urls: bool = False) -> dict[str,
         raise ReportError(f"full_urls must be True or False, not {full_urls!r}")
     note = "counted clicks; unsubscribe links not counted"
     if not full_urls:
-        note += "; links without query strings"
+        note += "; links without query strings, personal-looking parts masked"
     return _spec(
         rep,
         "links",

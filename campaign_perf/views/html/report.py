@@ -38,12 +38,14 @@ import pandas as pd
 
 from campaign_perf._version import __version__
 from campaign_perf.errors import MetricError, ReportError, TimeFrameError
+from campaign_perf.load.ledger import reason_kind
 from campaign_perf.metrics import METRICS, Format, expression_tree, format_value
 from campaign_perf.report.groups import GROUPS
 from campaign_perf.report.rows import table_rows
 from campaign_perf.spreadsheet import FORMULA_PREFIXES
 from campaign_perf.timeframes import PAST_DAYS, DateRange, TimeFrame, preset_choices
 from campaign_perf.views import aggregates
+from campaign_perf.views.html.lead_groups import DEFAULT_MIN_GROUP_SIZE, Folds, lead_folds
 from campaign_perf.views.specs import (
     CHART_KINDS,
     EMPTY_LAYOUT,
@@ -103,12 +105,16 @@ class HtmlOptions(TypedDict, total=False):
     previews : bool
         Embed the emails' subject and HTML, shown when the reader clicks an email's name
         (default True).
+    min_group_size : int
+        The fewest people a group of a lead attribute shows; smaller groups fold into one
+        "Other" group (default 5).
     """
 
     title: str
     plotlyjs: PlotlyJS
     charts: Sequence[str]
     previews: bool
+    min_group_size: int
 
 
 # -- JSON for an inline script ---------------------------------------------------------------
@@ -295,13 +301,13 @@ def _aggregate(
 
 
 def _aggregates(
-    rep: ReportCore, kinds: Sequence[str]
+    rep: ReportCore, kinds: Sequence[str], folds: Folds
 ) -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame, pd.DataFrame]:
-    """The aggregates the page sums (the cube, and those the charts shown read, with the
-    measures they show), the sends they refer to (each campaign, email and send day once),
-    and the campaigns and emails they hold."""
+    """The aggregates the page sums (the cube, its small lead groups folded, and those the
+    charts shown read, with the measures they show), the sends they refer to (each
+    campaign, email and send day once), and the campaigns and emails they hold."""
     wide = _wide(rep)
-    cube = rep.cube(all_days=True)
+    cube = folds.apply(rep.cube(all_days=True))
     campaigns = (
         cube[["campaign_id", "campaign_name", "program", "status"]]
         .drop_duplicates("campaign_id")
@@ -359,11 +365,15 @@ def _summary(rep: ReportCore) -> dict[str, Any]:
     def stamp(ts: pd.Timestamp | None) -> str | None:
         return None if ts is None else f"{ts:%Y-%m-%d %H:%M} UTC"
 
+    by_kind: dict[str, int] = {}  # never the raw values a reason quotes
+    for reason, n in s.rejected_by_reason.items():
+        kind = reason_kind(str(reason))
+        by_kind[kind] = by_kind.get(kind, 0) + int(n)
     return {
         "rows_read": int(s.rows_read),
         "events": int(s.events),
         "rejected": int(s.rejected),
-        "rejected_by_reason": {str(k): int(v) for k, v in s.rejected_by_reason.items()},
+        "rejected_by_reason": dict(sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))),
         "duplicates": int(s.duplicates),
         "first_event": stamp(s.first_event),
         "last_event": stamp(s.last_event),
@@ -489,6 +499,7 @@ def report_data(
     title: str = "Campaign Email Performance",
     charts: Sequence[str] | None = None,
     previews: bool = True,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> dict[str, Any]:
     """The data the HTML page embeds: aggregates, names, settings and the views' definitions,
     nothing per person.
@@ -503,6 +514,9 @@ def report_data(
         Chart kinds (default every kind of :data:`campaign_perf.charts.CHART_KINDS`).
     previews : bool
         Include the emails' subject and HTML.
+    min_group_size : int, default 5
+        The fewest people a group of a lead attribute shows (see
+        :mod:`~campaign_perf.views.html.lead_groups`).
 
     Returns
     -------
@@ -517,15 +531,18 @@ def report_data(
         and ``hours``, ``clock``, ``links`` for the charts that read them: each row's
         send position, dimensions and measures), ``charts`` (the charts' definitions),
         ``chart_base`` and ``chart_empty`` (the layout of every chart, and of a chart
-        without data), ``palette``, ``previews`` and ``csv`` (the formula guard).
+        without data), ``palette``, ``previews``, ``csv`` (the formula guard) and
+        ``privacy`` (the note on folded groups, or None).
 
     Raises
     ------
     ReportError
-        An unknown chart kind.
+        An unknown chart kind; a lead attribute that identifies people, or a lead filter
+        that selects fewer than ``min_group_size`` people.
     """
     kinds = _chart_kinds(charts)
-    aggs, sends, campaigns, emails = _aggregates(rep, kinds)
+    folds = lead_folds(_wide(rep), min_group_size)
+    aggs, sends, campaigns, emails = _aggregates(rep, kinds, folds)
     programs, program_index = _ranks(campaigns["program"])
     statuses, status_index = _ranks(campaigns["status"])
     subjects, email_previews = _emails(rep, emails)
@@ -580,6 +597,7 @@ def report_data(
         "palette": list(PALETTE),
         "previews": email_previews if previews and any(email_previews) else [],
         "csv": {"formula_prefixes": list(FORMULA_PREFIXES), "formula_guard": "'"},
+        "privacy": folds.note if folds.folding else None,
     }
 
 
@@ -674,11 +692,13 @@ def _cell(value: Any, fmt: Format) -> str:
 
 
 def _table_rows(
-    rep: ReportCore, page_size: int
+    rep: ReportCore, page_size: int, folds: Folds
 ) -> tuple[list[str], list[dict[str, Any]], str | None]:
-    """The table's first page for the page's first paint (before the script runs), the
-    total row, and when there are more pages, which rows the first one shows."""
-    rows = table_rows(rep)
+    """The table's first page for the page's first paint (before the script runs), its
+    small lead groups folded, the total row, and when there are more pages, which rows the
+    first one shows."""
+    table = rep.table_of(folds.apply(rep.cube())) if folds.folding else None
+    rows = table_rows(rep, table=table)
     metrics = rep.metrics
     shown = [c for c in rows.columns if c not in {m.id for m in metrics} | {"kind", "block"}]
     spec = table_spec(rep)
@@ -702,6 +722,7 @@ def to_html(
     plotlyjs: PlotlyJS = "inline",
     charts: Sequence[str] | None = None,
     previews: bool = True,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
 ) -> str:
     """The report as one self-contained, interactive HTML page.
 
@@ -717,8 +738,13 @@ def to_html(
 
     Only aggregates are embedded: counts per campaign, email and send day (and the lead
     attributes the report groups by; the hours since the send, weekday and hour, or page
-    of opens and clicks), names, settings, the emails' HTML. No lead ids, addresses,
-    events or link query strings.
+    of opens and clicks), names, settings, the emails' HTML, rejected rows counted by the
+    kind of their reason. No lead ids, addresses, events, raw values of rejected rows,
+    link query strings or personal-looking parts of links (see
+    :func:`~campaign_perf.views.aggregates.link_page`). A group of a lead attribute with
+    fewer than ``min_group_size`` people folds into one "Other" group, as the page says;
+    an attribute that identifies people (most have a value of their own, or its values are
+    addresses) cannot be grouped or filtered by.
 
     Parameters
     ----------
@@ -735,11 +761,19 @@ def to_html(
     previews : bool, default True
         Embed the emails' subject and HTML; clicking an email's name shows it in a
         sandboxed frame where no script runs.
+    min_group_size : int, default 5
+        The fewest people a group of a lead attribute shows.
 
     Returns
     -------
     str
         The HTML document.
+
+    Raises
+    ------
+    ReportError
+        For bad options; a lead attribute that identifies people; a lead filter that
+        selects fewer than ``min_group_size`` people.
 
     Examples
     --------
@@ -752,8 +786,11 @@ def to_html(
     if plotlyjs not in ("inline", "cdn"):
         raise ReportError(f"plotlyjs must be 'inline' or 'cdn', not {plotlyjs!r}")
     title = "Campaign Email Performance" if title is None else str(title)
-    data = report_data(rep, title=title, charts=charts, previews=previews)
-    columns, rows, more_rows = _table_rows(rep, data["table"]["page_size"])
+    folds = lead_folds(_wide(rep), min_group_size)
+    data = report_data(
+        rep, title=title, charts=charts, previews=previews, min_group_size=min_group_size
+    )
+    columns, rows, more_rows = _table_rows(rep, data["table"]["page_size"], folds)
     cdn_url, integrity = _plotly_cdn() if plotlyjs == "cdn" else ("", "")
     summary = data["summary"]
     return (
@@ -774,6 +811,7 @@ def to_html(
             chart_kinds=list(data["charts"]),
             chart_titles=dict(CHART_KINDS),
             filters=data["settings"]["filters"],
+            privacy=data["privacy"],
             inline_plotlyjs=_plotlyjs() if plotlyjs == "inline" else None,
             cdn_url=cdn_url,
             integrity=integrity,

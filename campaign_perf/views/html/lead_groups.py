@@ -1,0 +1,153 @@
+"""Lead attributes in a shared report: groups too small to share fold into one, and an
+attribute that identifies people is refused.
+
+A report grouped by a lead attribute has a row per value; grouped by an address, a name or
+an id it has a row per person. The notebook is private and shows them all; a shared report
+(:func:`~campaign_perf.views.html.report.to_html`) holds no group of fewer than
+``min_group_size`` people: such groups fold into one "Other" group, and the file says so.
+An attribute whose values mostly belong to one person each, or that shows an address, is
+refused, for grouping and for filtering alike.
+
+People are counted among the records the file holds: every send day of the report, after
+its filters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from campaign_perf.errors import ReportError
+from campaign_perf.report.groups import GROUPS
+
+if TYPE_CHECKING:
+    from campaign_perf.report.core import ReportCore
+
+__all__ = ["DEFAULT_MIN_GROUP_SIZE", "Folds", "lead_folds"]
+
+#: The fewest people a group of a lead attribute shows in a shared report.
+DEFAULT_MIN_GROUP_SIZE = 5
+
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_UNKNOWN = "(unknown)"  # a lead without the attribute, as the cube says it
+
+
+@dataclass(frozen=True)
+class Folds:
+    """The values of each grouped lead attribute that a shared report shows; the others
+    fold into the "Other" group.
+
+    Attributes
+    ----------
+    min_group_size : int
+        The fewest people a group shows.
+    kept : dict
+        Per lead attribute of the grouping, the values of groups of ``min_group_size``
+        people or more (any other value folds, also one not counted: the safe side).
+    """
+
+    min_group_size: int
+    kept: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The name of the folded group."""
+        return f"Other (groups under {self.min_group_size} people)"
+
+    @property
+    def note(self) -> str:
+        """What the file says about the folding."""
+        return (
+            f"Grouped by a lead attribute: groups of fewer than {self.min_group_size} "
+            f"people are folded into “{self.label}”."
+        )
+
+    def apply(self, cube: pd.DataFrame) -> pd.DataFrame:
+        """``cube`` (rows of :meth:`ReportCore.cube`) with the folded values renamed."""
+        out = cube.copy(deep=False)
+        for attr, values in self.kept.items():
+            out[attr] = out[attr].where(out[attr].isin(values), self.label)
+        return out
+
+    @property
+    def folding(self) -> bool:
+        """Whether the report is grouped by a lead attribute (so groups may fold)."""
+        return bool(self.kept)
+
+
+def _check_size(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ReportError(f"min_group_size must be a whole number of at least 1, not {value!r}")
+    return value
+
+
+def _people(wide: ReportCore, attrs: list[str]) -> pd.DataFrame:
+    """Each person of the report's records once, with their attributes as the cube's text."""
+    leads = pd.Index(wide.records()["lead_id"].unique())
+    table = wide.log.leads.drop_duplicates("lead_id").set_index("lead_id")
+    out = table.reindex(leads)[attrs]
+    return pd.DataFrame(
+        {a: [_UNKNOWN if pd.isna(v) else str(v) for v in out[a].tolist()] for a in attrs}
+    )
+
+
+def _refuse_identifying(attr: str, values: pd.Series, shown: list[str]) -> None:
+    """Refuse ``attr`` when most people have a value of their own, or a value ``shown``
+    in the file is an address."""
+    counts = values.value_counts()
+    own = int((counts == 1).sum())
+    why = None
+    if len(values) and own / len(values) > 0.5:
+        why = f"{own:,} of {len(values):,} people have a value of their own"
+    elif any(_ADDRESS.fullmatch(v.strip()) for v in shown):
+        why = "its values are email addresses"
+    if why:
+        raise ReportError(
+            f"lead attribute {attr!r} identifies people ({why}): a shared report cannot "
+            "group or filter by it"
+        )
+
+
+def lead_folds(wide: ReportCore, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> Folds:
+    """Check the report's lead attributes for sharing, and the groups that fold.
+
+    Parameters
+    ----------
+    wide : Report
+        The report over every send day the file holds.
+    min_group_size : int, default 5
+        The fewest people a group of a lead attribute shows.
+
+    Returns
+    -------
+    Folds
+
+    Raises
+    ------
+    ReportError
+        For an attribute grouped or filtered by that identifies people, or a lead filter
+        that selects fewer than ``min_group_size`` people.
+    """
+    size = _check_size(min_group_size)
+    grouped = [g for g in wide.group_by if g not in GROUPS]
+    filtered = wide.filters.lead_attrs()
+    attrs = list(dict.fromkeys([*grouped, *filtered]))
+    if not attrs:
+        return Folds(size)
+    people = _people(wide, attrs)
+    kept: dict[str, frozenset[str]] = {}
+    for attr in grouped:
+        counts = people[attr].value_counts()
+        kept[attr] = frozenset(counts.index[counts >= size])
+        _refuse_identifying(attr, people[attr], sorted(kept[attr]))
+    for attr, chosen in wide.filters.leads:
+        _refuse_identifying(attr, people[attr], list(chosen))
+        if len(people) < size:
+            raise ReportError(
+                f"the filter on lead attribute {attr!r} selects {len(people):,} people: a "
+                f"shared report shows no group of fewer than {size} people (min_group_size)"
+            )
+    return Folds(size, kept)
