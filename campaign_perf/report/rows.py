@@ -11,19 +11,37 @@ holds the one sort rule of the interactive views (:func:`sort_rows`).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, Self
 
 import numpy as np
 import pandas as pd
 
 from campaign_perf.errors import ReportError
-from campaign_perf.metrics import format_value
+from campaign_perf.metrics import Metric, format_value
 from campaign_perf.report.groups import GROUP_LABELS
 
-if TYPE_CHECKING:
-    from campaign_perf.report.core import ReportCore
+__all__ = ["ROW_KINDS", "SORT_MODES", "Tabular", "as_text", "sort_rows", "table_rows"]
 
-__all__ = ["ROW_KINDS", "SORT_MODES", "as_text", "sort_rows", "table_rows"]
+
+class Tabular(Protocol):
+    """What the rows are built from: a report's table, total, columns and grouping (the
+    report core provides it; typing against this keeps the core above its rows)."""
+
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+
+    @property
+    def group_by(self) -> tuple[str, ...]: ...
+
+    @property
+    def metrics(self) -> list[Metric]: ...
+
+    def table(self) -> pd.DataFrame: ...
+
+    def total(self) -> pd.Series: ...
+
+    def by(self, *groups: str) -> Self: ...
+
 
 #: The kinds of row, in the ``kind`` column of :func:`table_rows`: a row of the report's
 #: table, a campaign's subtotal, the total.
@@ -42,14 +60,14 @@ def _label(value: Any) -> str:
     return str(value)
 
 
-def _shown_keys(rep: ReportCore, table: pd.DataFrame) -> list[str]:
+def _shown_keys(rep: Tabular, table: pd.DataFrame) -> list[str]:
     """The group columns people see: the names, not the ids (ids when there is no name)."""
     keys = [k for k in table.columns if k not in rep.columns]
     return [k for k in keys if not k.endswith("_id")] or keys
 
 
 def table_rows(
-    rep: ReportCore,
+    rep: Tabular,
     *,
     subtotals: bool = True,
     total: bool = True,
@@ -149,7 +167,7 @@ def table_rows(
     return out.astype({m.id: "int64" if m.fmt == "int" else "float64" for m in rep.metrics})
 
 
-def as_text(rep: ReportCore, rows: pd.DataFrame) -> pd.DataFrame:
+def as_text(rep: Tabular, rows: pd.DataFrame) -> pd.DataFrame:
     """Rows of :func:`table_rows` as people read them: every cell formatted text.
 
     Parameters
