@@ -38,6 +38,7 @@ import pandas as pd
 
 from campaign_perf._version import __version__
 from campaign_perf.errors import MetricError, ReportError, TimeFrameError
+from campaign_perf.files import atomic_path
 from campaign_perf.load.ledger import reason_kind
 from campaign_perf.metrics import METRICS, Format, expression_tree, format_value
 from campaign_perf.report.groups import GROUPS
@@ -846,5 +847,7 @@ def write_html(rep: ReportCore, path: str | Path, **options: Any) -> Path:
     PosixPath('report.html')
     """
     path = Path(path)
-    path.write_text(to_html(rep, **options), encoding="utf-8")
+    text = to_html(rep, **options)
+    with atomic_path(path) as tmp:  # a failed write leaves the previous file as it was
+        tmp.write_text(text, encoding="utf-8")
     return path

@@ -342,6 +342,8 @@
         if (xm || ym) return xm === ym ? 0 : xm ? 1 : -1; // missing values last
         return dir * (x - y);
       }
+      const xb = x === "", yb = y === ""; // a blank name is missing: last
+      if (xb || yb) return xb === yb ? 0 : xb ? 1 : -1;
       return dir * (x < y ? -1 : x > y ? 1 : 0);
     }
     const details = rows.filter(function (r) { return r.kind === DETAIL; });
@@ -352,12 +354,16 @@
       const b = blocks.get(r.block);
       if (r.kind === SUBTOTAL) b.subtotal = r; else b.details.push(r);
     });
-    const order = Array.from(blocks.values()).sort(function (a, b) {
-      return cmp(a.subtotal || a.details[0], b.subtotal || b.details[0]);
-    });
+    // Blocks by their subtotal in a number column, else by their first row once sorted.
+    const list = Array.from(blocks.values());
+    list.forEach(function (b) { b.details = b.details.slice().sort(cmp); });
+    function lead(b) {
+      return (numeric && b.subtotal) || b.details[0] || b.subtotal;
+    }
+    const order = list.sort(function (a, b) { return cmp(lead(a), lead(b)); });
     const out = [];
     order.forEach(function (b) {
-      b.details.slice().sort(cmp).forEach(function (r) { out.push(r); });
+      b.details.forEach(function (r) { out.push(r); });
       if (b.subtotal) out.push(b.subtotal);
     });
     return out;
