@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 import campaign_perf as cp
 from campaign_perf.metrics import format_value
@@ -554,7 +555,6 @@ def test_hostile_names_stay_text(opened: Callable[[Path], Opened], tmp_path: Pat
     hostile = cp.Report(_hostile_log(), today="2026-03-10")
     view = opened(write_html(hostile, tmp_path / "hostile.html"))
     page = view.page
-    page.wait_for_timeout(300)
     cells = [c for row in view.table() for c in row]
     for name in (HOSTILE_CAMPAIGN, HOSTILE_EMAIL, FORMULA_EMAIL, "Plain & <b>bold</b>"):
         assert name in cells
@@ -563,15 +563,16 @@ def test_hostile_names_stay_text(opened: Callable[[Path], Opened], tmp_path: Pat
     assert page.evaluate("document.querySelectorAll('[onerror],[onload]').length") == 0
     assert page.locator("script").count() == 4  # data, plotly config, plotly.js, report
     # the campaign filter, the email list and the charts show the names as text too
+    # (the lists are drawn on the picker's "toggle" event, which the browser fires a moment
+    # after the click: expect() waits for it)
     page.click("#cp-campaigns-picker summary")
-    assert HOSTILE_CAMPAIGN in page.text_content("#cp-campaigns")
+    expect(page.locator("#cp-campaigns")).to_contain_text(HOSTILE_CAMPAIGN)
     page.click("#cp-campaigns-picker summary")
-    assert HOSTILE_EMAIL in page.text_content("#cp-email-list")
+    expect(page.locator("#cp-email-list")).to_contain_text(HOSTILE_EMAIL)
     # the email's own scripts and images do not run or load in the preview
     page.get_by_role("button", name=HOSTILE_EMAIL).first.click()
-    page.wait_for_timeout(500)
-    assert page.text_content("#cp-preview-subject") == "<b>not bold</b>"
-    assert page.frame_locator("#cp-preview-frame").locator("h1").text_content() == "Inert"
+    expect(page.locator("#cp-preview-subject")).to_have_text("<b>not bold</b>")
+    expect(page.frame_locator("#cp-preview-frame").locator("h1")).to_have_text("Inert")
     assert view.dialogs == []
     assert view.requests == [view.url]
     # a download neutralises the formula
@@ -650,7 +651,6 @@ def test_markup_in_names_is_chart_text(
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     small = cp.Report(_markup_log(), today="2026-03-10")
     view = opened(write_html(small, tmp_path / "markup.html"))
-    page.wait_for_timeout(300)
     none = {"links": 0, "bold": 0, "italic": 0, "small": 0, "html": 0}
     assert page.locator(".js-plotly-plot svg").count() > 0
     assert _chart_markup(page) == none
@@ -792,5 +792,5 @@ def test_a_report_of_10000_emails_is_small_paged_and_capped(
     for kind in KINDS:
         assert_same_figure(view, kind, other)
     page.click("#cp-email-details summary")
-    assert page.locator("#cp-email-list li").count() == 10_000
+    expect(page.locator("#cp-email-list li")).to_have_count(10_000)
     assert page.console_errors == []
