@@ -20,6 +20,7 @@ Decisions
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import functools
 import re
@@ -425,6 +426,58 @@ class TimeFrame:
         if preset.startswith("this"):
             return DateRange(begin, today)
         return DateRange(previous, begin - one)
+
+    def previous(self, today: datetime.date, week_start: int = 0) -> DateRange:
+        """The period this frame is compared with (period over period).
+
+        A calendar preset is compared with the calendar period before it: "last month"
+        with the whole month before it, "last week" with the week before, "this month" (to
+        date) with the same days of the month before (clamped to its end: March 1-31 is
+        compared with February), "today" with yesterday. "past N days" and custom ranges
+        are compared with as many days just before their first day.
+
+        Parameters
+        ----------
+        today : datetime.date
+            Today in the report's time zone.
+        week_start : int
+            First day of the week, 0 = Monday ... 6 = Sunday.
+
+        Returns
+        -------
+        DateRange
+
+        Raises
+        ------
+        TimeFrameError
+            If the frame is open ("all time", "..YYYY-MM-DD", "YYYY-MM-DD..").
+
+        Examples
+        --------
+        >>> today = datetime.date(2026, 10, 15)
+        >>> str(TimeFrame("last month").previous(today))
+        '2026-08-01 – 2026-08-31'
+        >>> str(TimeFrame("this quarter").previous(today))
+        '2026-07-01 – 2026-07-15'
+        >>> str(TimeFrame.parse("past 7 days").previous(today))
+        '2026-10-02 – 2026-10-08'
+        """
+        current = self.resolve(today, week_start)
+        preset = self.preset
+        if preset is None or preset in (PAST_DAYS, "all time", "today", "yesterday"):
+            return current.previous()
+        assert current.first is not None and current.last is not None
+        period = preset.split()[1]
+        before = TimeFrame(f"last {period}").resolve(current.first, week_start)
+        if preset.startswith("last"):
+            return before
+        assert before.first is not None
+        if period == "week":
+            return DateRange(before.first, before.first + (current.last - current.first))
+        months = {"month": 1, "quarter": 3, "year": 12}[period]
+        month = _add_months(current.last, -months)
+        length = calendar.monthrange(month.year, month.month)[1]
+        return DateRange(before.first, month.replace(day=min(current.last.day, length)))
 
     def __str__(self) -> str:
         if self.preset == PAST_DAYS:

@@ -359,6 +359,22 @@ def test_compare_periods_against_the_previous_frame_of_equal_length(
     assert math.isnan(out.loc["delivered", "p_value"])
 
 
+def test_last_month_is_compared_with_the_whole_month_before_it() -> None:
+    # September has 30 days; August's first day is in August, not in "the 30 days before"
+    rows = ab_log({"E1": (40, 4)}, day="2026-08-01", prefix="aug1-")
+    rows += ab_log({"E1": (60, 6)}, day="2026-08-31", prefix="aug31-")
+    rows += ab_log({"E1": (50, 20)}, day="2026-09-10", prefix="sep-")
+    rows += ab_log({"E1": (70, 7)}, day="2026-10-01", prefix="oct-")
+    rep = cp.Report(
+        load(rows), time_frame="last month", today="2026-10-15", columns=["delivered", "clicked"]
+    )
+    out = S.compare_periods(rep).set_index("metric")
+    assert str(out.attrs["current_frame"]) == "2026-09-01 – 2026-09-30"
+    assert str(out.attrs["previous_frame"]) == "2026-08-01 – 2026-08-31"
+    assert out.loc["delivered", ["current", "previous"]].tolist() == [50, 100]
+    assert out.loc["clicked", ["current", "previous"]].tolist() == [20, 10]
+
+
 def test_compare_periods_of_a_custom_range_and_an_empty_previous_period(
     two_weeks: cp.EventLog,
 ) -> None:

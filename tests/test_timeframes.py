@@ -676,3 +676,50 @@ def test_range_bounds_match_day_bounds(frame: TimeFrame, today: datetime.date, t
         assert end == DateRange(rng.last, rng.last).bounds_utc(tz)[1]
     if start is not None and end is not None:
         assert start < end
+
+
+@pytest.mark.parametrize(
+    ("frame", "today", "current", "previous"),
+    [
+        # a whole calendar period: the calendar period before it, whatever its length
+        ("last month", "2026-10-15", ("2026-09-01", "2026-09-30"), ("2026-08-01", "2026-08-31")),
+        ("last month", "2024-04-02", ("2024-03-01", "2024-03-31"), ("2024-02-01", "2024-02-29")),
+        ("last quarter", "2026-10-15", ("2026-07-01", "2026-09-30"), ("2026-04-01", "2026-06-30")),
+        ("last year", "2026-10-15", ("2025-01-01", "2025-12-31"), ("2024-01-01", "2024-12-31")),
+        ("last week", "2026-10-15", ("2026-10-05", "2026-10-11"), ("2026-09-28", "2026-10-04")),
+        # to date: the same days of the period before, clamped to its end
+        ("this month", "2026-10-15", ("2026-10-01", "2026-10-15"), ("2026-09-01", "2026-09-15")),
+        ("this month", "2024-03-31", ("2024-03-01", "2024-03-31"), ("2024-02-01", "2024-02-29")),
+        ("this quarter", "2026-11-15", ("2026-10-01", "2026-11-15"), ("2026-07-01", "2026-08-15")),
+        ("this year", "2024-02-29", ("2024-01-01", "2024-02-29"), ("2023-01-01", "2023-02-28")),
+        ("this week", "2026-10-15", ("2026-10-12", "2026-10-15"), ("2026-10-05", "2026-10-08")),
+        ("today", "2026-10-15", ("2026-10-15", "2026-10-15"), ("2026-10-14", "2026-10-14")),
+        ("yesterday", "2026-10-15", ("2026-10-14", "2026-10-14"), ("2026-10-13", "2026-10-13")),
+        # a number of days: as many days just before
+        ("past 7 days", "2026-10-15", ("2026-10-09", "2026-10-15"), ("2026-10-02", "2026-10-08")),
+        (
+            "2026-03-01..2026-03-31",
+            "2026-10-15",
+            ("2026-03-01", "2026-03-31"),
+            ("2026-01-29", "2026-02-28"),
+        ),
+    ],
+)
+def test_the_previous_period_of_each_kind_of_frame(
+    frame: str, today: str, current: tuple[str, str], previous: tuple[str, str]
+) -> None:
+    tf = TimeFrame.parse(frame)
+    day = datetime.date.fromisoformat(today)
+    assert tf.resolve(day) == days(*current)
+    assert tf.previous(day) == days(*previous)
+
+
+def test_the_previous_week_follows_the_week_start() -> None:
+    sunday_weeks = TimeFrame.parse("this week").previous(datetime.date(2026, 10, 15), 6)
+    assert sunday_weeks == days("2026-10-04", "2026-10-08")
+
+
+@pytest.mark.parametrize("frame", ["all time", "2026-01-01..", "..2026-01-01"])
+def test_an_open_frame_has_no_previous_period(frame: str) -> None:
+    with pytest.raises(TimeFrameError, match="open"):
+        TimeFrame.parse(frame).previous(datetime.date(2026, 10, 15))

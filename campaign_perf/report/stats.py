@@ -470,12 +470,13 @@ def _change(delta: float, relative: float, fmt: str) -> str:
 
 
 def compare_periods(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFrame:
-    """The report's time frame against the previous frame of equal length (like Email
-    Insights' compare).
+    """The report's time frame against the previous period (like Email Insights' compare).
 
-    "last month" (30 days of September) is compared with the 30 days before it, "past 7
-    days" with the 7 days before, a custom range with as many days before its start.
-    Everything else (zone, basis, filters, as-of) stays.
+    A calendar preset is compared with the calendar period before it: "last month"
+    (September) with August, "last week" with the week before, "this quarter" to date
+    with the same days of the previous quarter, "today" with yesterday. "past 7 days" is
+    compared with the 7 days before, a custom range with as many days before its start
+    (:meth:`TimeFrame.previous`). Everything else (zone, basis, filters, as-of) stays.
 
     Parameters
     ----------
@@ -506,7 +507,7 @@ def compare_periods(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFram
             f"period over period needs a closed time frame; {rep.time_frame} ({frame}) is "
             "open: choose e.g. 'last month', 'past 30 days' or 'YYYY-MM-DD..YYYY-MM-DD'"
         )
-    before_frame = frame.previous()
+    before_frame = rep.time_frame.previous(rep.today, rep.week_start)
     before = rep.with_time_frame(TimeFrame.parse(before_frame))
     counts = list(rep.count_columns)
     sums = pd.DataFrame(
