@@ -32,6 +32,7 @@ from campaign_perf.report.rows import table_rows
 from campaign_perf.views import tables
 from campaign_perf.views.charts import chart
 from campaign_perf.views.dashboard import EMPTY_MESSAGE, Dashboard
+from campaign_perf.views.kpi_strip import kpi_strip, strip_items
 from campaign_perf.views.preview import email_preview, find_email, preview_html
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -654,3 +655,17 @@ def test_log_without_dimension_tables() -> None:
     assert {v for _, v in d.email_picker.options if v} == {"E1", "E2"}
     d.email_picker.value = "E2"
     assert "no HTML body" in html.unescape(d.preview.value)
+
+
+def test_the_headline_strip_comes_first_and_follows_the_controls(
+    dash: Dashboard, rep: Report
+) -> None:
+    children = dash.widget.children
+    assert children[1] is dash.kpis  # right under the title, before the controls
+    assert dash.kpis.value == kpi_strip(rep)
+    dash.time_frame.value = "last month"
+    want = rep.with_time_frame("last month")
+    assert dash.kpis.value == kpi_strip(want)
+    assert "Change against the previous period, 2026-08-01 – 2026-08-31." in dash.kpis.value
+    figures = {k["metric"]: k for k in strip_items(want.kpis())}
+    assert f'<span class="cp-kpi-value">{figures["opened_pct"]["text"]}</span>' in dash.kpis.value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from campaign_perf.engine.rules import COUNT_COLUMNS
 from campaign_perf.errors import MetricError
@@ -22,11 +23,16 @@ __all__ = [
     "EVENT_COUNTS",
     "EXCLUSIVE_STATUSES",
     "METRICS",
+    "Better",
     "Metric",
     "custom_counts",
     "get_metric",
     "is_builtin",
 ]
+
+
+#: Which way a change of a metric is good news.
+Better = Literal["higher", "lower"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,9 @@ class Metric:
         For a derived metric: arithmetic over other metric ids. ``None`` for a count.
     description : str
         What it counts, in a sentence.
+    better : {"higher", "lower"} or None
+        Which way a change is good news (a higher Opened %, a lower Bounced %); None when
+        neither is (a count of sends grows with the list, not with the email's quality).
     """
 
     id: str
@@ -52,6 +61,7 @@ class Metric:
     fmt: Format
     expression: str | None = None
     description: str = ""
+    better: Better | None = None
 
     @property
     def is_count(self) -> bool:
@@ -91,12 +101,23 @@ _RATES = [
     ("complained_pct", "Complained %", "complained / delivered"),
 ]
 assert tuple(c[0] for c in _COUNTS) == COUNT_COLUMNS
+#: The rates whose rise is bad news; every other built-in rate is better higher.
+_LOWER_IS_BETTER = frozenset(
+    {"hard_bounced_pct", "soft_bounced_pct", "bounced_pct", "unsubscribed_pct", "complained_pct"}
+)
 
 #: The built-in metrics by id, in report order.
 BUILTIN: Mapping[str, Metric] = {
     **{i: Metric(i, label, "int", None, d) for i, label, d in _COUNTS},
     **{
-        i: Metric(i, label, "pct", expr, f"{expr}; missing when the denominator is 0.")
+        i: Metric(
+            i,
+            label,
+            "pct",
+            expr,
+            f"{expr}; missing when the denominator is 0.",
+            "lower" if i in _LOWER_IS_BETTER else "higher",
+        )
         for i, label, expr in _RATES
     },
 }

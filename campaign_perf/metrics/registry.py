@@ -21,6 +21,7 @@ from campaign_perf.metrics.catalogue import (
     BUILTIN,
     CUSTOM_COUNTS,
     METRICS,
+    Better,
     Metric,
     get_metric,
     is_builtin,
@@ -129,6 +130,7 @@ def metric(
     label: str | None = None,
     fmt: Format = "float",
     description: str = "",
+    better: Better | None = None,
     replace: bool = False,
 ) -> Metric:
     """Define a derived metric from an expression over other metrics, and register it.
@@ -151,6 +153,9 @@ def metric(
         Display format; ``"pct"`` for a fraction shown as a percentage.
     description : str
         A sentence saying what it measures; default the expression.
+    better : {"higher", "lower"}, optional
+        Which way a change is good news: the headline figures colour a change green or
+        red by it. Default neither (a change is shown without a colour).
     replace : bool, default False
         Redefine an existing derived metric, custom count or built-in rate.
 
@@ -175,6 +180,10 @@ def metric(
     metric_id = _check_id(metric_id, replace)
     if fmt not in FORMATS:
         raise MetricError(f"metric {metric_id!r}: fmt must be one of {FORMATS}, not {fmt!r}")
+    if better not in (None, "higher", "lower"):
+        raise MetricError(
+            f"metric {metric_id!r}: better must be 'higher', 'lower' or None, not {better!r}"
+        )
     tree = parse(expression, metric_id)
     used = names(tree)
     if metric_id in used:
@@ -192,6 +201,7 @@ def metric(
         fmt,
         expression.strip(),
         description or expression.strip(),
+        better,
     )
     candidate = {**METRICS, metric_id: new}
     cycle = _find_cycle(candidate, metric_id)

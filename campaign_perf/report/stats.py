@@ -39,6 +39,7 @@ __all__ = [
     "MIN_TRIALS",
     "compare_emails",
     "compare_periods",
+    "critical_z",
     "rate_intervals",
     "table_with_ci",
     "two_proportion_test",
@@ -51,7 +52,15 @@ MIN_TRIALS = 30
 MIN_EXPECTED = 5
 
 
-def _z(confidence: float) -> float:
+def critical_z(confidence: float) -> float:
+    """The two-sided critical value of the standard normal at ``confidence``
+    (1.96 at 0.95): a z-statistic beyond it is significant.
+
+    Examples
+    --------
+    >>> round(critical_z(0.95), 3)
+    1.96
+    """
     if not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
         raise StatsError(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence!r}")
     from scipy.stats import norm  # imported when used: scipy.stats takes ~0.6 s to import
@@ -86,7 +95,7 @@ def wilson_interval(successes: Any, trials: Any, confidence: float = 0.95) -> tu
     >>> low.round(4).tolist(), high.round(4).tolist()
     ([0.0, 0.2366], [0.2775, 0.7634])
     """
-    z = _z(confidence)
+    z = critical_z(confidence)
     x = np.asarray(successes, dtype="float64")
     n = np.asarray(trials, dtype="float64")
     x, n = np.broadcast_arrays(x, n)
@@ -186,7 +195,7 @@ def table_with_ci(rep: ReportCore, confidence: float = 0.95) -> pd.DataFrame:
         ``rep.table()`` with ``<rate>_low`` and ``<rate>_high`` right after each rate
         that is a proportion (missing where its denominator is 0).
     """
-    _z(confidence)
+    critical_z(confidence)
     t, own = _with_counts(rep)
     props = _proportions(rep.columns)
     out: dict[str, pd.Series] = {}
@@ -222,7 +231,7 @@ def rate_intervals(
         The group columns (none with ``total=True``), then ``metric, label, value, low,
         high, successes, trials``; ``high - value`` and ``value - low`` are the error bars.
     """
-    _z(confidence)
+    critical_z(confidence)
     props = _proportions(rep.columns)
     if total:
         c = rep.cube()
@@ -376,7 +385,7 @@ def compare_emails(
         An unknown email or campaign, the same email twice, a rate that is not a
         proportion, or a bad confidence.
     """
-    _z(confidence)
+    critical_z(confidence)
     if a == b:
         raise StatsError("compare two different emails, not the same one twice")
     c = rep.cube()
@@ -500,7 +509,7 @@ def compare_periods(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFram
     TimeFrameError
         The time frame is open ("all time", "until ...", "from ...").
     """
-    _z(confidence)
+    critical_z(confidence)
     frame = rep.frame
     if frame.first is None or frame.last is None:
         raise TimeFrameError(

@@ -139,6 +139,11 @@ FORMATS: dict[str, Any] = {
     "int": {"truncate": True, "decimals": 0, "thousands": True},
     "pct": {"scale": 100, "decimals": 1, "thousands": False, "suffix": "%"},
     "float": {"significant": 3, "exponent": [-4, 3], "thousands": True},
+    # changes (report.stats.compare_periods' ``change``): signed, a rate's in points
+    "pts": {"scale": 100, "decimals": 1, "thousands": False, "suffix": " pts", "sign": True},
+    "int_change": {"decimals": 0, "thousands": True, "sign": True},
+    "float_change": {"significant": 3, "exponent": [-4, 3], "thousands": True, "sign": True},
+    "relative": {"scale": 100, "decimals": 1, "thousands": False, "suffix": "%", "sign": True},
 }
 
 #: A chart says :data:`EMPTY_MESSAGE` unless one of these counts is above 0.

@@ -23,6 +23,7 @@ from campaign_perf.report.rows import SORT_MODES, sort_rows, table_rows
 from campaign_perf.views.charts import chart
 from campaign_perf.views.export import write_report
 from campaign_perf.views.html.report import write_html
+from campaign_perf.views.kpi_strip import against_text, strip_items
 from campaign_perf.views.specs import MAX_POINTS, TOP_ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -794,3 +795,89 @@ def test_a_report_of_10000_emails_is_small_paged_and_capped(
     page.click("#cp-email-details summary")
     expect(page.locator("#cp-email-list li")).to_have_count(10_000)
     assert page.console_errors == []
+
+
+# -- the headline strip ------------------------------------------------------------------
+def strip_in_page(view: Opened) -> dict[str, Any]:
+    return view.page.evaluate(
+        """() => ({
+          against: document.getElementById('cp-kpi-against').textContent,
+          items: Array.from(document.querySelectorAll('.cp-kpi'), k => ({
+            metric: k.dataset.metric, verdict: k.dataset.verdict,
+            significance: k.dataset.significant,
+            label: k.querySelector('.cp-kpi-label').textContent,
+            text: k.querySelector('.cp-kpi-value').textContent,
+            change: k.querySelector('.cp-kpi-change').textContent,
+            significance_text: k.querySelector('.cp-kpi-sig').textContent,
+            points: k.querySelector('polyline').getAttribute('points'),
+          })),
+        })"""
+    )
+
+
+def assert_same_strip(view: Opened, rep: cp.Report) -> None:
+    """The page's strip says what Python's kpis() says for the same settings."""
+    table = rep.kpis()
+    got = strip_in_page(view)
+    assert got["against"] == against_text(table)
+    want = strip_items(table)
+    assert [g["metric"] for g in got["items"]] == [w["metric"] for w in want]
+    for g, w in zip(got["items"], want, strict=True):
+        for field in ("label", "text", "change", "verdict", "significance", "significance_text"):
+            assert g[field] == w[field], (w["metric"], field, g[field], w[field])
+        assert _points(g["points"]) == pytest.approx(_points(w["points"]), abs=0.011)
+
+
+def _points(text: str) -> list[float]:
+    return [float(v) for pair in text.split() for v in pair.split(",")]
+
+
+@pytest.mark.parametrize(
+    "frame", ["past 30 days", "last month", "this month", "last week", "past 90 days"]
+)
+def test_the_headline_strip_follows_the_frame_like_python(
+    sample: Opened, rep: cp.Report, frame: str
+) -> None:
+    view = sample
+    view.choose_frame(frame)
+    other = rep.with_time_frame(frame)
+    assert_same_strip(view, other)
+    # the previous period is compare_periods' own
+    compared = other.compare_periods()
+    previous = compared.attrs["previous_frame"]
+    assert str(previous) in view.page.text_content("#cp-kpi-against")
+
+
+def test_the_headline_strip_follows_dates_and_filters_like_python(
+    sample: Opened, rep: cp.Report
+) -> None:
+    view = sample
+    assert_same_strip(view, rep)  # as the file opens
+    view.custom_frame("2026-09-10", "2026-10-09")
+    custom = rep.with_time_frame("2026-09-10..2026-10-09")
+    assert_same_strip(view, custom)
+    campaigns = sorted(rep.table()["campaign_name"].dropna().unique())[:3]
+    view.pick("cp-campaigns", campaigns)
+    assert_same_strip(view, custom.where(campaigns=campaigns))
+    # an open frame has no previous period
+    view.choose_frame("all time")
+    assert_same_strip(view, rep.with_time_frame("all time").where(campaigns=campaigns))
+
+
+def test_js_changes_like_python(sample: Opened) -> None:
+    from campaign_perf.report.stats import _change
+
+    rng = np.random.default_rng(11)
+    deltas = [0.0, -0.0, 1e-9, -1e-9, 0.0004, -0.0005, 0.00051, 0.1234, -0.25, 3.0]
+    deltas += (rng.normal(size=200) / 20).tolist() + (rng.normal(size=100) * 5000).round().tolist()
+    relatives = [math.nan, 0.0, 0.05, -0.0005, 1.5, *(rng.normal(size=300) / 3).tolist()]
+    cases = [
+        (d, relatives[i % len(relatives)], fmt)
+        for i, d in enumerate(deltas)
+        for fmt in ("pct", "int", "float")
+    ]
+    got = sample.page.evaluate(
+        "cs => cs.map(c => window.campaignPerf.changeText(c[0], c[1] === null ? NaN : c[1], c[2]))",
+        [[d, None if math.isnan(r) else r, f] for d, r, f in cases],
+    )
+    assert got == [_change(d, r, f) for d, r, f in cases]

@@ -37,13 +37,14 @@ from campaign_perf.views.dashboard.controls import CUSTOM, Controls
 from campaign_perf.views.dashboard.figure import BoxWidth, apply_figure
 from campaign_perf.views.export import write_report
 from campaign_perf.views.html.report import write_html
+from campaign_perf.views.kpi_strip import kpi_strip
 from campaign_perf.views.preview import preview_html
 from campaign_perf.views.tables import to_html
 
 __all__ = ["Dashboard", "dashboard"]
 
 #: The views of a Dashboard; each gets the CSS class ``cp-<name>``.
-_VIEW_NAMES = ("figure", "table", "status", "preview", "download")
+_VIEW_NAMES = ("kpis", "figure", "table", "status", "preview", "download")
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class Dashboard(Controls):
         self.figure = go.FigureWidget()
         self._box_width = BoxWidth(layout=w.Layout(display="none"))
         self.table = w.HTML()
+        self.kpis = w.HTML()
         self.status = w.HTML()
         self.preview = w.HTML()
         self.download = w.HTML()
@@ -180,6 +182,7 @@ class Dashboard(Controls):
         root = w.VBox(
             [
                 w.HTML(markup.heading("Campaign Email Performance")),
+                self.kpis,
                 row(self.time_frame, self.past_days, self.date_from, self.date_to, gap="0"),
                 row(self.tz, self.basis, self.exclude_bots, gap="12px"),
                 box("Columns (drag to reorder)", self.columns),
@@ -305,6 +308,7 @@ class Dashboard(Controls):
         rows = table_rows(rep, table=table, totals=total)
         self._shown = _Shown(rep, table, total, rows, empty)
         self._sync_to(rep, table, rows)
+        self.kpis.value = kpi_strip(rep)
         self._draw_figure()
         self._draw_table()
         self._draw_download(rep, table)

@@ -35,18 +35,28 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 import jinja2
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from campaign_perf._version import __version__
 from campaign_perf.errors import MetricError, ReportError, TimeFrameError
 from campaign_perf.files import atomic_path
 from campaign_perf.load.ledger import reason_kind
-from campaign_perf.metrics import METRICS, Format, expression_tree, format_value
+from campaign_perf.metrics import METRICS, Format, expression_tree, format_value, proportion
 from campaign_perf.report.groups import GROUPS
+from campaign_perf.report.kpis import kpi_columns
 from campaign_perf.report.rows import table_rows
+from campaign_perf.report.stats import critical_z
 from campaign_perf.spreadsheet import FORMULA_PREFIXES
 from campaign_perf.timeframes import PAST_DAYS, DateRange, TimeFrame, preset_choices
 from campaign_perf.views import aggregates
 from campaign_perf.views.html.lead_groups import DEFAULT_MIN_GROUP_SIZE, Folds, lead_folds
+from campaign_perf.views.kpi_strip import (
+    AGAINST,
+    SPARKLINE,
+    VERDICT_TEXT,
+    kpi_strip,
+    strip_css,
+)
 from campaign_perf.views.specs import (
     CHART_KINDS,
     EMPTY_LAYOUT,
@@ -394,10 +404,16 @@ def _time_frame(tf: TimeFrame) -> dict[str, Any]:
 def _frame_choice(rep: ReportCore) -> dict[str, Any]:
     """A time frame as the page offers it: its name, days, title text and description."""
     frame = rep.frame
+    try:
+        before = rep.time_frame.previous(rep.today, rep.week_start)
+        previous = {"first": _iso_day(before.first), "last": _iso_day(before.last)}
+    except TimeFrameError:  # an open frame
+        previous = None
     return {
         "label": str(rep.time_frame),
         "first": _iso_day(frame.first),
         "last": _iso_day(frame.last),
+        "previous": previous,  # TimeFrame.previous: the period the headline compares with
         "text": frame_text(rep),
         "description": rep.description,
     }
@@ -599,6 +615,36 @@ def report_data(
         "previews": email_previews if previews and any(email_previews) else [],
         "csv": {"formula_prefixes": list(FORMULA_PREFIXES), "formula_guard": "'"},
         "privacy": folds.note if folds.folding else None,
+        "kpis": _kpis(rep),
+    }
+
+
+def _kpis(rep: ReportCore, confidence: float = 0.95) -> dict[str, Any]:
+    """What the headline strip needs to follow the reader: its metrics (format, which way
+    is good news, the proportion a change is tested on), the test's critical value, the
+    words of a significance and of the previous period, and the trend line's box."""
+    metrics = []
+    for mid in kpi_columns(rep):
+        m = METRICS[mid]
+        prop = proportion(mid)
+        metrics.append(
+            {
+                "id": mid,
+                "fmt": m.fmt,
+                "better": m.better,
+                "proportion": None
+                if prop is None
+                else {"numerator": list(prop.numerator), "denominator": prop.denominator},
+            }
+        )
+    return {
+        "metrics": metrics,
+        # |z| above this is significant at the confidence level (two-sided), as in
+        # compare_periods: the same test, without a p-value to compute in the browser
+        "z": critical_z(confidence),
+        "significance": VERDICT_TEXT,
+        "against": AGAINST,
+        "sparkline": SPARKLINE,
     }
 
 
@@ -816,7 +862,8 @@ def to_html(
             inline_plotlyjs=_plotlyjs() if plotlyjs == "inline" else None,
             cdn_url=cdn_url,
             integrity=integrity,
-            css=_static("report.css"),
+            css=_static("report.css") + "\n" + strip_css(),
+            kpi_strip=Markup(kpi_strip(rep, style=False)),
             js=_static("report.js"),
             generator=data["generator"],
         )

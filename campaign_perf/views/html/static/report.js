@@ -115,11 +115,17 @@
     const p = FRAMES.presets[i];
     return { preset: i, first: p.first, last: p.last, label: p.label, text: p.text, description: p.description };
   }
-  function customFrame(first, last) {
-    const c = FRAMES.custom, r = c.range;
+  /** str(DateRange(first, last)), worded by Python. */
+  function rangeText(first, last) {
+    const r = FRAMES.custom.range;
     const slots = { first: first === null ? "" : isoOf(first), last: last === null ? "" : isoOf(last) };
-    const range = first === null ? (last === null ? r.all : fill(r.until, slots))
+    return first === null ? (last === null ? r.all : fill(r.until, slots))
       : last === null ? fill(r.from, slots) : fill(first === last ? r.one : r.both, slots);
+  }
+  function customFrame(first, last) {
+    const c = FRAMES.custom;
+    const slots = { first: first === null ? "" : isoOf(first), last: last === null ? "" : isoOf(last) };
+    const range = rangeText(first, last);
     const label = fill(c.label, slots);
     return {
       preset: null, first: first, last: last, label: label,
@@ -183,7 +189,7 @@
     const spec = FMT[fmt] || FMT.float;
     if (spec.truncate) v = Math.trunc(v) + 0; // + 0: a truncated -0.4 is 0, not -0
     if (spec.scale) v = v * spec.scale;
-    const sign = v < 0 || Object.is(v, -0) ? "-" : "";
+    const sign = v < 0 || Object.is(v, -0) ? "-" : spec.sign ? "+" : "";
     const x = Math.abs(v);
     let whole, fraction = "";
     if (spec.significant) {
@@ -767,9 +773,87 @@
   }
 
   // -- controls --------------------------------------------------------------------------
+  // -- the headline strip: views/kpi_strip.py draws it, this refills it ---------------------
+  const K = DATA.kpis;
+  /** The period the headline compares with (TimeFrame.previous): a preset's comes
+   * resolved from Python; typed dates are compared with as many days just before. */
+  function previousFrame(f) {
+    if (FRAMES.fixed) return null;
+    if (f.preset !== null) return FRAMES.presets[f.preset].previous;
+    if (f.first === null || f.last === null) return null;
+    return { first: f.first - (f.last - f.first + 1), last: f.first - 1 };
+  }
+  /** report.stats.compare_periods' change: "+1.2 pts" for a rate, "+120 (+5.0%)" for a count. */
+  function changeText(delta, relative, fmt) {
+    if (!isFinite(delta)) return FMT.missing;
+    if (fmt === "pct") return formatValue(delta, "pts");
+    const text = formatValue(delta, fmt + "_change");
+    return isFinite(relative) ? text + " (" + formatValue(relative, "relative") + ")" : text;
+  }
+  /** The pooled two-proportion z of report.stats.two_proportion_test (NaN: nothing to test). */
+  function zStat(xa, na, xb, nb) {
+    if (!(na > 0) || !(nb > 0)) return NaN;
+    const p = (xa + xb) / (na + nb), se = Math.sqrt(p * (1 - p) * (1 / na + 1 / nb));
+    return se > 0 ? (xb / nb - xa / na) / se : NaN;
+  }
+  /** kpi_strip.sparkline_points: the values left to right, the lowest at the bottom. */
+  function sparklinePoints(vals) {
+    const box = K.sparkline, w = box.width, h = box.height, pad = box.pad;
+    const pts = [];
+    vals.forEach(function (v, i) { if (isFinite(v)) pts.push([i, v]); });
+    if (!pts.length) return "";
+    if (vals.length === 1) return "0," + h / 2 + " " + w + "," + h / 2;
+    const lo = Math.min.apply(null, pts.map(function (p) { return p[1]; }));
+    const hi = Math.max.apply(null, pts.map(function (p) { return p[1]; }));
+    const step = w / (vals.length - 1);
+    function r(x) { return String(Math.round(x * 100) / 100); }
+    return pts.map(function (p) {
+      const y = hi === lo ? h / 2 : pad + (hi - p[1]) / (hi - lo) * (h - 2 * pad);
+      return r(p[0] * step) + "," + r(y);
+    }).join(" ");
+  }
+  function drawKpis(res) {
+    const prev = previousFrame(state.frame);
+    let before = null;
+    if (prev) {
+      const mask = keptSends({ frame: prev, campaigns: state.campaigns, emails: state.emails });
+      before = zeros("cube");
+      sum("cube", function () { return 0; }, mask).forEach(function (g) { before = g.sums; });
+    }
+    const days = Array.from(sum("cube", function (i, s) { return SENDS.day[s]; }, res.mask).entries())
+      .sort(function (a, b) { return a[0] - b[0]; });
+    $("cp-kpi-against").textContent = FRAMES.fixed ? K.against.fixed
+      : prev ? fill(K.against.closed, { range: rangeText(prev.first, prev.last) }) : K.against.open;
+    K.metrics.forEach(function (m) {
+      const item = document.querySelector('.cp-kpi[data-metric="' + m.id + '"]');
+      if (!item) return;
+      const now = evaluate(METRIC[m.id].tree, res.total.sums);
+      const then = before ? evaluate(METRIC[m.id].tree, before) : NaN;
+      const delta = now - then, relative = then && isFinite(then) ? delta / then : NaN;
+      let significance = "none";
+      if (m.proportion && before) {
+        const x = function (s) { return m.proportion.numerator.reduce(function (a, c) { return a + s[c]; }, 0); };
+        const d = m.proportion.denominator;
+        const z = zStat(x(before), before[d], x(res.total.sums), res.total.sums[d]);
+        significance = isFinite(z) && Math.abs(z) > K.z ? "true" : "false";
+      }
+      const verdict = !m.better || !isFinite(delta) ? "" : delta === 0 ? "same"
+        : (delta > 0) === (m.better === "higher") ? "better" : "worse";
+      item.setAttribute("data-verdict", verdict);
+      item.setAttribute("data-significant", significance);
+      item.querySelector(".cp-kpi-value").textContent = formatValue(now, m.fmt);
+      item.querySelector(".cp-kpi-change").textContent = changeText(delta, relative, m.fmt);
+      item.querySelector(".cp-kpi-sig").textContent = K.significance[significance];
+      item.querySelector("polyline").setAttribute("points", sparklinePoints(days.map(function (d) {
+        return evaluate(METRIC[m.id].tree, d[1].sums);
+      })));
+    });
+  }
+
   function update(options) {
     result = compute(state);
     renderTable(result);
+    drawKpis(result);
     $("cp-description").textContent = state.frame.description;
     $("cp-frame-text").textContent = state.frame.text;
     drawCharts(result, options && options.first);
@@ -940,6 +1024,7 @@
   // test hooks for the browser tests and curious readers (read-only helpers)
   window.campaignPerf = {
     formatValue: formatValue,
+    changeText: changeText,
     csv: function () { return csvText(); },
     frame: function () { return { first: state.frame.first === null ? null : isoOf(state.frame.first), last: state.frame.last === null ? null : isoOf(state.frame.last) }; },
   };
