@@ -846,6 +846,7 @@ def to_html(
         .render(
             title=title,
             description=rep.description,
+            table_caption=rep.description,
             settings=data["settings"],
             summary=summary,
             csp=content_security_policy(plotlyjs),

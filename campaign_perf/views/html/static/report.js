@@ -769,7 +769,36 @@
       const fig = figure(kind, res);
       if (first) node.textContent = "";
       P.react(node, fig.data, fig.layout, PLOTLY_CONFIG);
+      describeChart(node, kind, fig);
     });
+  }
+  /** A text summary of a chart for screen readers: its title, and for each series its
+   * highest value and where it is (the table holds every figure). */
+  function describeChart(node, kind, fig) {
+    let summary = $("cp-chart-" + kind + "-summary");
+    if (!summary) {
+      summary = el("p", { className: "cp-visually-hidden", id: "cp-chart-" + kind + "-summary" });
+      node.parentNode.insertBefore(summary, node.nextSibling);
+      node.setAttribute("aria-describedby", summary.id);
+    }
+    const decode = function (t) {
+      return String(t || "").replace(/<[^>]*>/g, " ").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+    };
+    const parts = [decode(fig.layout.title && fig.layout.title.text) + "."];
+    (fig.data || []).forEach(function (tr) {
+      const horizontal = tr.orientation === "h";
+      const vals = (horizontal ? tr.x : tr.y) || [], keys = (horizontal ? tr.y : tr.x) || [];
+      let best = -1;
+      for (let i = 0; i < vals.length; i++) {
+        if (typeof vals[i] === "number" && isFinite(vals[i]) && (best < 0 || vals[i] > vals[best])) best = i;
+      }
+      if (best < 0 || !Array.isArray(vals)) return;
+      const axis = fig.layout[(horizontal ? "xaxis" : "yaxis") + (tr[horizontal ? "xaxis" : "yaxis"] || "").slice(1)] || {};
+      const fmt = /%/.test(axis.tickformat || "") ? "pct" : "float";
+      parts.push((decode(tr.name) || "Values") + ": highest " + formatValue(vals[best], fmt) +
+        (keys[best] !== undefined ? " (" + decode(keys[best]) + ")" : "") + ".");
+    });
+    summary.textContent = parts.join(" ");
   }
 
   // -- controls --------------------------------------------------------------------------
@@ -855,6 +884,7 @@
     renderTable(result);
     drawKpis(result);
     $("cp-description").textContent = state.frame.description;
+    $("cp-table-caption").textContent = state.frame.description;
     $("cp-frame-text").textContent = state.frame.text;
     drawCharts(result, options && options.first);
   }
@@ -994,8 +1024,24 @@
     return show;
   }
 
+  /** A picker closes on Escape (focus back on its summary) and on a click outside it. */
+  function setupPickerClosing() {
+    const pickers = Array.prototype.slice.call(document.querySelectorAll(".cp-picker"));
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key !== "Escape") return;
+      pickers.forEach(function (p) {
+        if (!p.open) return;
+        p.open = false;
+        p.querySelector("summary").focus();
+      });
+    });
+    document.addEventListener("click", function (ev) {
+      pickers.forEach(function (p) { if (p.open && !p.contains(ev.target)) p.open = false; });
+    });
+  }
   function main() {
     $("cp-controls").hidden = false;
+    setupPickerClosing();
     const showFrame = setupFrame();
     const renderColumns = setupColumns();
     const showMode = setupSortMode();
