@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from campaign_perf.report import kpis as headline
+from campaign_perf.report import performers as standouts
 from campaign_perf.report import stats
 from campaign_perf.report.core import ReportCore
 from campaign_perf.views import charts, dashboard, export, preview, tables
@@ -35,6 +36,7 @@ class Report(ReportCore):
     compare = stats.compare_emails
     compare_periods = stats.compare_periods
     kpis = headline.kpis
+    performers = standouts.performers
 
     def table(self, *, ci: bool = False, confidence: float = 0.95) -> pd.DataFrame:
         """The report: one row per group, the group ids and names, then the metric columns.

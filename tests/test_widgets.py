@@ -33,6 +33,7 @@ from campaign_perf.views import tables
 from campaign_perf.views.charts import chart
 from campaign_perf.views.dashboard import EMPTY_MESSAGE, Dashboard
 from campaign_perf.views.kpi_strip import kpi_strip, strip_items
+from campaign_perf.views.performers_panel import performers_panel
 from campaign_perf.views.preview import email_preview, find_email, preview_html
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -669,3 +670,13 @@ def test_the_headline_strip_comes_first_and_follows_the_controls(
     assert "Change against the previous period, 2026-08-01 – 2026-08-31." in dash.kpis.value
     figures = {k["metric"]: k for k in strip_items(want.kpis())}
     assert f'<span class="cp-kpi-value">{figures["opened_pct"]["text"]}</span>' in dash.kpis.value
+
+
+def test_what_stood_out_follows_the_frame_and_the_chosen_rate(dash: Dashboard, rep: Report) -> None:
+    assert dash.performers.value == performers_panel(rep)
+    dash.time_frame.value = "last month"
+    assert dash.performers.value == performers_panel(rep.with_time_frame("last month"))
+    dash.performer_rate.value = "opened_pct"
+    want = performers_panel(rep.with_time_frame("last month"), "opened_pct")
+    assert dash.performers.value == want
+    assert "Opened %, among rows with at least 30 delivered" in want

@@ -24,6 +24,7 @@ from campaign_perf.views.charts import chart
 from campaign_perf.views.export import write_report
 from campaign_perf.views.html.report import write_html
 from campaign_perf.views.kpi_strip import against_text, strip_items
+from campaign_perf.views.performers_panel import performers_panel
 from campaign_perf.views.specs import MAX_POINTS, TOP_ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -881,3 +882,43 @@ def test_js_changes_like_python(sample: Opened) -> None:
         [[d, None if math.isnan(r) else r, f] for d, r, f in cases],
     )
     assert got == [_change(d, r, f) for d, r, f in cases]
+
+
+# -- what stood out ----------------------------------------------------------------------
+PANEL_TEXT = """root => ({
+  note: root.querySelector('#cp-performers-note').textContent,
+  best: Array.from(root.querySelectorAll('#cp-best li'), li => li.textContent),
+  worst: Array.from(root.querySelectorAll('#cp-worst li'), li => li.textContent),
+})"""
+
+
+def panel_in_page(view: Opened) -> dict[str, Any]:
+    return view.page.evaluate(f"() => ({PANEL_TEXT})(document)")
+
+
+def python_panel(view: Opened, rep: cp.Report, metric: str = "clicked_pct") -> dict[str, Any]:
+    """Python's panel, read by the same page the same way (in an inert template element)."""
+    html = performers_panel(rep, metric, style=False)
+    return view.page.evaluate(
+        f"html => {{ const t = document.createElement('template'); t.innerHTML = html;"
+        f" return ({PANEL_TEXT})(t.content); }}",
+        html,
+    )
+
+
+def test_what_stood_out_follows_the_reader_like_python(sample: Opened, rep: cp.Report) -> None:
+    view = sample
+    assert panel_in_page(view) == python_panel(view, rep)
+    view.choose_frame("last month")
+    other = rep.with_time_frame("last month")
+    assert panel_in_page(view) == python_panel(view, other)
+    view.page.select_option("#cp-performers-metric", "opened_pct")
+    assert panel_in_page(view) == python_panel(view, other, "opened_pct")
+    before = panel_in_page(view)
+    emails = sorted(other.table()["email_name"].dropna().unique())[:6]
+    view.pick("cp-emails", emails)
+    got = panel_in_page(view)
+    assert got == python_panel(view, other.where(emails=emails), "opened_pct")
+    assert got != before
+    assert all(any(e in item for e in emails) for item in got["best"] + got["worst"])
+    view.page.select_option("#cp-performers-metric", "clicked_pct")

@@ -30,6 +30,7 @@ import plotly.graph_objects as go
 
 from campaign_perf.errors import CampaignPerfError
 from campaign_perf.report.core import ReportCore
+from campaign_perf.report.performers import DEFAULT_RATE
 from campaign_perf.report.rows import sort_rows, table_rows
 from campaign_perf.views.charts import chart
 from campaign_perf.views.dashboard import markup
@@ -38,13 +39,14 @@ from campaign_perf.views.dashboard.figure import BoxWidth, apply_figure
 from campaign_perf.views.export import write_report
 from campaign_perf.views.html.report import write_html
 from campaign_perf.views.kpi_strip import kpi_strip
+from campaign_perf.views.performers_panel import performers_panel, rate_choices
 from campaign_perf.views.preview import preview_html
 from campaign_perf.views.tables import to_html
 
 __all__ = ["Dashboard", "dashboard"]
 
 #: The views of a Dashboard; each gets the CSS class ``cp-<name>``.
-_VIEW_NAMES = ("kpis", "figure", "table", "status", "preview", "download")
+_VIEW_NAMES = ("kpis", "performers", "figure", "table", "status", "preview", "download")
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,11 @@ class Dashboard(Controls):
         self._box_width = BoxWidth(layout=w.Layout(display="none"))
         self.table = w.HTML()
         self.kpis = w.HTML()
+        self.performers = w.HTML()
+        self.performer_rate = w.Dropdown(
+            options=rate_choices(), value=DEFAULT_RATE, description="Ranked by"
+        )
+        self.performer_rate.add_class("cp-performer-rate")
         self.status = w.HTML()
         self.preview = w.HTML()
         self.download = w.HTML()
@@ -183,6 +190,8 @@ class Dashboard(Controls):
             [
                 w.HTML(markup.heading("Campaign Email Performance")),
                 self.kpis,
+                self.performer_rate,
+                self.performers,
                 row(self.time_frame, self.past_days, self.date_from, self.date_to, gap="0"),
                 row(self.tz, self.basis, self.exclude_bots, gap="12px"),
                 box("Columns (drag to reorder)", self.columns),
@@ -222,6 +231,7 @@ class Dashboard(Controls):
         for control in (self.sort_by, self.sort_mode, self.sort_ascending):
             control.observe(self._on_sort, "value")
         self.chart_kind.observe(self._on_chart, "value")
+        self.performer_rate.observe(lambda _: self._guarded(self._draw_performers), "value")
         self.email_picker.observe(self._on_email, "value")
         self.export_html.on_click(self._on_export)
         self._box_width.observe(self._on_box_width, "width")
@@ -309,6 +319,7 @@ class Dashboard(Controls):
         self._shown = _Shown(rep, table, total, rows, empty)
         self._sync_to(rep, table, rows)
         self.kpis.value = kpi_strip(rep)
+        self._draw_performers()
         self._draw_figure()
         self._draw_table()
         self._draw_download(rep, table)
@@ -334,6 +345,12 @@ class Dashboard(Controls):
             fig.layout.width = self._box_width.width
         apply_figure(self.figure, fig, template=not self._has_template)
         self._has_template = True
+
+    def _draw_performers(self) -> None:
+        shown = self._shown
+        if shown is None:
+            return
+        self.performers.value = performers_panel(shown.report, self.performer_rate.value)
 
     def _draw_table(self) -> None:
         shown = self._shown

@@ -57,6 +57,7 @@ from campaign_perf.views.kpi_strip import (
     kpi_strip,
     strip_css,
 )
+from campaign_perf.views.performers_panel import panel_css, panel_data, performers_panel
 from campaign_perf.views.specs import (
     CHART_KINDS,
     EMPTY_LAYOUT,
@@ -616,6 +617,7 @@ def report_data(
         "csv": {"formula_prefixes": list(FORMULA_PREFIXES), "formula_guard": "'"},
         "privacy": folds.note if folds.folding else None,
         "kpis": _kpis(rep),
+        "performers": panel_data(),
     }
 
 
@@ -863,8 +865,9 @@ def to_html(
             inline_plotlyjs=_plotlyjs() if plotlyjs == "inline" else None,
             cdn_url=cdn_url,
             integrity=integrity,
-            css=_static("report.css") + "\n" + strip_css(),
+            css="\n".join((_static("report.css"), strip_css(), panel_css())),
             kpi_strip=Markup(kpi_strip(rep, style=False)),
+            performers=Markup(performers_panel(rep, style=False, choices=True)),
             js=_static("report.js"),
             generator=data["generator"],
         )

@@ -879,10 +879,72 @@
     });
   }
 
+  // -- what stood out: report.performers.performers for the reader's rows -------------------
+  const PF = DATA.performers;
+  /** stats.wilson_interval. */
+  function wilson(x, n) {
+    if (!(n > 0) || x < 0 || x > n) return [NaN, NaN];
+    const z = PF.z, p = x / n, denom = 1 + z * z / n;
+    const center = (p + z * z / (2 * n)) / denom;
+    const half = z / denom * Math.sqrt(p * (1 - p) / n + z * z / (4 * n * n));
+    // exact ends where the closed form rounds: 0 successes -> 0, all successes -> 1
+    return [x === 0 ? 0 : Math.min(1, Math.max(0, center - half)), x === n ? 1 : Math.min(1, Math.max(0, center + half))];
+  }
+  function drawPerformers(res) {
+    const select = $("cp-performers-metric");
+    if (!select) return;
+    const id = select.value, rate = PF.rates[id], m = METRIC[id];
+    if (!rate || !m) return;
+    let tooSmall = 0;
+    const ranked = [];
+    res.details.forEach(function (r, position) {
+      const volume = r.sums[rate.denominator];
+      const x = rate.numerator.reduce(function (a, c) { return a + r.sums[c]; }, 0);
+      const value = evaluate(m.tree, r.sums);
+      if (volume < PF.min_volume) { tooSmall++; return; }
+      if (!isFinite(value)) return;
+      const name = T.shown.map(function (c) { return r.labels[c]; })
+        .filter(function (v) { return v !== undefined && v !== null && String(v) !== ""; })
+        .map(String).join(PF.separator);
+      ranked.push({ name: name, value: value, ci: wilson(x, volume), volume: volume, position: position });
+    });
+    function order(sign) {
+      return function (a, b) {
+        return sign * (b.value - a.value) || b.volume - a.volume || a.position - b.position;
+      };
+    }
+    const best = ranked.slice().sort(order(1)).slice(0, PF.n);
+    const taken = new Set(best);
+    const worst = ranked.filter(function (r) { return !taken.has(r); }).sort(order(-1)).slice(0, PF.n);
+    [["cp-best", best], ["cp-worst", worst]].forEach(function (side) {
+      const list = $(side[0]);
+      list.textContent = "";
+      side[1].forEach(function (r) {
+        list.appendChild(el("li", {}, [
+          el("span", { className: "cp-p-name", title: r.name, text: r.name }), " ",
+          el("span", { className: "cp-p-value", text: formatValue(r.value, m.fmt) }), " ",
+          el("span", { className: "cp-p-ci", text: formatValue(r.ci[0], m.fmt) + "\u2013" + formatValue(r.ci[1], m.fmt) }), " ",
+          el("span", { className: "cp-p-volume", text: formatValue(r.volume, "int") + " " + rate.denominator_label }),
+        ]));
+      });
+      let none = list.parentNode.querySelector(".cp-performers-none");
+      if (!none) {
+        none = el("p", { className: "cp-performers-none", text: PF.none });
+        list.parentNode.appendChild(none);
+      }
+      none.hidden = side[1].length > 0;
+    });
+    $("cp-performers-note").textContent = fill(PF.note, {
+      label: m.label, min_volume: formatValue(PF.min_volume, "int"), denominator: rate.denominator_label,
+      too_small: formatValue(tooSmall, "int"), level: PF.level,
+    });
+  }
+
   function update(options) {
     result = compute(state);
     renderTable(result);
     drawKpis(result);
+    drawPerformers(result);
     $("cp-description").textContent = state.frame.description;
     $("cp-table-caption").textContent = state.frame.description;
     $("cp-frame-text").textContent = state.frame.text;
@@ -1056,6 +1118,9 @@
       update();
     });
     $("cp-download").addEventListener("click", download);
+    if ($("cp-performers-metric")) {
+      $("cp-performers-metric").addEventListener("change", function () { drawPerformers(result); });
+    }
     $("cp-preview-close").addEventListener("click", closePreview);
     $("cp-preview").addEventListener("click", function (ev) { if (ev.target === ev.currentTarget) closePreview(); });
     $("cp-preview").addEventListener("close", function () { $("cp-preview-frame").srcdoc = ""; });
