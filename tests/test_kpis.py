@@ -43,7 +43,7 @@ def _log() -> cp.EventLog:
 
 @pytest.fixture(scope="module")
 def rep() -> cp.Report:
-    return cp.Report(_log(), time_frame="last month", today="2026-10-15")
+    return cp.Report(_log(), time_frame="last month", today="2026-10-15", as_of="2026-10-15 12:00")
 
 
 def test_the_headline_figures_against_the_previous_calendar_month(rep: cp.Report) -> None:
@@ -132,3 +132,24 @@ def test_the_strip_shows_each_figure_escaped_and_coloured(rep: cp.Report) -> Non
 )
 def test_sparkline_points(values: list[float], points: str) -> None:
     assert sparkline_points(values) == points
+
+
+def test_the_headline_shows_the_whole_frame_and_compares_the_settled_days() -> None:
+    # as of Sep 22 noon, sends after Sep 18 are less than 72 hours old: Sep 20's half is
+    # still settling
+    rep = cp.Report(_log(), time_frame="this month", today="2026-09-22", as_of="2026-09-22 12:00")
+    k = rep.kpis().set_index("metric")
+    assert k.loc["sent", "current"] == 100  # the whole frame, as the table's total
+    assert k.loc["sent", ["compared", "previous"]].tolist() == [50, 100]
+    assert str(k.attrs["settling"]) == "2026-09-19 – 2026-09-22"
+    assert str(k.attrs["current_frame"]) == "2026-09-01 – 2026-09-18"
+    assert str(k.attrs["previous_frame"]) == "2026-08-01 – 2026-08-18"
+    html = kpi_strip(rep)
+    assert (
+        "Change of 2026-09-01 – 2026-09-18 against 2026-08-01 – 2026-08-18: sends after "
+        "2026-09-18 are still settling" in html
+    )
+    today = rep.with_time_frame("today").kpis()
+    assert today.attrs["no_comparison"] == "settling"
+    assert (today["change"] == "–").all()
+    assert "No change yet" in kpi_strip(rep.with_time_frame("today"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterator
 
@@ -339,6 +340,7 @@ def test_compare_periods_against_the_previous_frame_of_equal_length(
         two_weeks,
         time_frame="past 7 days",
         today="2026-03-15",
+        as_of="2026-03-19 00:00",
         columns=["delivered", "clicked", "clicked_pct"],
     )
     out = S.compare_periods(rep).set_index("metric")
@@ -366,13 +368,49 @@ def test_last_month_is_compared_with_the_whole_month_before_it() -> None:
     rows += ab_log({"E1": (50, 20)}, day="2026-09-10", prefix="sep-")
     rows += ab_log({"E1": (70, 7)}, day="2026-10-01", prefix="oct-")
     rep = cp.Report(
-        load(rows), time_frame="last month", today="2026-10-15", columns=["delivered", "clicked"]
+        load(rows),
+        time_frame="last month",
+        today="2026-10-15",
+        as_of="2026-10-15 12:00",
+        columns=["delivered", "clicked"],
     )
     out = S.compare_periods(rep).set_index("metric")
     assert str(out.attrs["current_frame"]) == "2026-09-01 – 2026-09-30"
     assert str(out.attrs["previous_frame"]) == "2026-08-01 – 2026-08-31"
     assert out.loc["delivered", ["current", "previous"]].tolist() == [50, 100]
     assert out.loc["clicked", ["current", "previous"]].tolist() == [20, 10]
+
+
+def test_days_still_settling_are_left_out_of_both_periods() -> None:
+    # as of Sep 12 noon, sends after Sep 8 are less than 72 hours old: "past 7 days"
+    # (Sep 6-12) is compared on Sep 6-8 against Aug 30 - Sep 1 (the 7 days before, cut alike)
+    rows = ab_log({"E1": (10, 1)}, day="2026-08-30", prefix="a-")
+    rows += ab_log({"E1": (20, 2)}, day="2026-09-02", prefix="b-")  # in neither
+    rows += ab_log({"E1": (40, 8)}, day="2026-09-07", prefix="c-")
+    rows += ab_log({"E1": (80, 0)}, day="2026-09-11", prefix="d-")  # still settling
+    rep = cp.Report(
+        load(rows),
+        time_frame="past 7 days",
+        today="2026-09-12",
+        as_of="2026-09-12 12:00",
+        columns=["delivered", "clicked_pct"],
+    )
+    assert rep.settled_through == dt.date(2026, 9, 8)
+    out = S.compare_periods(rep).set_index("metric")
+    assert str(out.attrs["settling"]) == "2026-09-09 – 2026-09-12"
+    assert str(out.attrs["current_frame"]) == "2026-09-06 – 2026-09-08"
+    assert str(out.attrs["previous_frame"]) == "2026-08-30 – 2026-09-01"
+    assert out.loc["delivered", ["current", "previous"]].tolist() == [40, 10]
+    assert out.loc["clicked_pct", ["current", "previous"]].tolist() == [0.2, 0.1]
+    whole = S.compare_periods(rep, settling="include").set_index("metric")
+    assert whole.attrs["settling"] is None
+    assert str(whole.attrs["previous_frame"]) == "2026-08-30 – 2026-09-05"
+    assert whole.loc["delivered", ["current", "previous"]].tolist() == [120, 30]
+    # a frame that is all still settling has nothing to compare yet
+    with pytest.raises(cp.TimeFrameError, match="still settling"):
+        S.compare_periods(rep.with_time_frame("today"))
+    with pytest.raises(cp.StatsError, match="settling must be"):
+        S.compare_periods(rep, settling="no")  # type: ignore[arg-type]
 
 
 def test_compare_periods_of_a_custom_range_and_an_empty_previous_period(

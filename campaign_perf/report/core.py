@@ -18,7 +18,7 @@ from typing import Any, Literal, Self
 import numpy as np
 import pandas as pd
 
-from campaign_perf.engine.rules import DEFAULT_UNSUBSCRIBE_LINK_PATTERN, RuleParams
+from campaign_perf.engine.rules import DEFAULT_UNSUBSCRIBE_LINK_PATTERN, PENDING_DAYS, RuleParams
 from campaign_perf.errors import ReportError
 from campaign_perf.load.eventlog import EventLog
 from campaign_perf.metrics import (
@@ -264,6 +264,14 @@ class ReportCore:
     def frame(self) -> DateRange:
         """The time frame as days in the report's zone (inclusive; None for an open side)."""
         return self.time_frame.resolve(self.today, self.week_start)
+
+    @property
+    def settled_through(self) -> dt.date:
+        """The last day (in the report's zone) whose sends are all at least Pending's three
+        days before as-of: a later send's outcome may still change (it is *still settling*).
+        """
+        cut = self.as_of - pd.Timedelta(days=PENDING_DAYS)
+        return cut.tz_convert(self.tz).date() - dt.timedelta(days=1)
 
     @property
     def rule_params(self) -> RuleParams:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from campaign_perf.errors import TimeFrameError
 from campaign_perf.metrics import METRICS, compute_metrics, format_value, is_builtin
-from campaign_perf.report.stats import compare_periods
+from campaign_perf.report.stats import compare_periods, settling_days
 
 if TYPE_CHECKING:
     from campaign_perf.report.core import ReportCore
@@ -66,13 +66,18 @@ def kpis(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per metric of :func:`kpi_columns`: ``metric, label, current, text``
-        (the figure as the table shows it), ``previous, delta, change`` (``+1.2 pts``,
-        ``+120 (+5.0%)``), ``significant`` (proportion rates only), ``verdict``
-        (``better``, ``worse`` or ``same`` by the metric's direction; empty for a metric
-        without one, such as Sent) and ``trend`` (the figure per send day of the frame, a
-        list of ``(day, value)``). When the frame is open ("all time") there is no previous
-        period: ``previous`` and ``change`` are missing. ``attrs`` hold ``current_frame``
-        and ``previous_frame`` (None when open).
+        (the figure of the whole frame, as the table's total shows it), ``compared``
+        (the figure compared: the frame without the days still settling),
+        ``previous, delta, change`` (``+1.2 pts``, ``+120 (+5.0%)``), ``significant``
+        (proportion rates only), ``verdict`` (``better``, ``worse`` or ``same`` by the
+        metric's direction; empty for a metric without one, such as Sent) and ``trend``
+        (the figure per send day of the frame, a list of ``(day, value)``). ``attrs`` hold
+        ``current_frame`` and ``previous_frame`` as compared (see
+        :func:`~campaign_perf.report.stats.compare_periods`: sends less than three days
+        before as-of are left out of the change), ``settling`` (those days, or None) and
+        ``no_comparison``: None, ``"open"`` (an open frame has no previous period) or
+        ``"settling"`` (every send of the frame is still settling); without a comparison
+        ``previous`` and ``change`` are missing.
 
     Examples
     --------
@@ -82,16 +87,17 @@ def kpis(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFrame:
     """
     ids = kpi_columns(rep)
     rep = rep.with_columns(ids)
+    sums = rep.cube()[list(rep.count_columns)].sum().to_frame().T.astype("int64")
+    full = compute_metrics(sums, ids).iloc[0]
     try:
-        out = compare_periods(rep, confidence=confidence)
+        out = compare_periods(rep, confidence=confidence).rename(columns={"current": "compared"})
+        out.attrs["no_comparison"] = None
     except TimeFrameError:
-        sums = rep.cube()[list(rep.count_columns)].sum().to_frame().T.astype("int64")
-        values = compute_metrics(sums, ids).iloc[0]
         out = pd.DataFrame(
             {
                 "metric": ids,
                 "label": [METRICS[i].label for i in ids],
-                "current": [float(values[i]) for i in ids],
+                "compared": np.nan,
                 "previous": np.nan,
                 "delta": np.nan,
                 "relative_delta": np.nan,
@@ -100,7 +106,15 @@ def kpis(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFrame:
                 "significant": pd.array([pd.NA] * len(ids), dtype="boolean"),
             }
         )
-        out.attrs.update(current_frame=rep.frame, previous_frame=None, confidence=confidence)
+        frame = rep.frame
+        out.attrs.update(
+            current_frame=frame,
+            previous_frame=None,
+            settling=settling_days(rep),
+            confidence=confidence,
+            no_comparison="open" if frame.first is None or frame.last is None else "settling",
+        )
+    out.insert(2, "current", [float(full[i]) for i in ids])
     out.insert(
         3,
         "text",

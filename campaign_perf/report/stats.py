@@ -14,12 +14,14 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from campaign_perf.engine.rules import PENDING_DAYS
 from campaign_perf.errors import StatsError, TimeFrameError
 from campaign_perf.metrics import (
     METRICS,
@@ -29,7 +31,7 @@ from campaign_perf.metrics import (
     get_metric,
     proportion,
 )
-from campaign_perf.timeframes import TimeFrame
+from campaign_perf.timeframes import DateRange, TimeFrame
 
 if TYPE_CHECKING:
     from campaign_perf.report.core import ReportCore
@@ -41,6 +43,7 @@ __all__ = [
     "compare_periods",
     "critical_z",
     "rate_intervals",
+    "settling_days",
     "table_with_ci",
     "two_proportion_test",
     "wilson_interval",
@@ -467,6 +470,31 @@ def compare_emails(
 
 
 # -- period over period ----------------------------------------------------------------------
+#: Compare whole frames, or leave the days still settling out (:func:`compare_periods`).
+Settling = Literal["exclude", "include"]
+
+
+def settling_days(rep: ReportCore) -> DateRange | None:
+    """The days of the report's frame whose sends are still settling (after
+    :attr:`Report.settled_through`), or None.
+
+    Examples
+    --------
+    >>> import campaign_perf as cp  # doctest: +SKIP
+    >>> rep = cp.Report(log, time_frame="past 7 days", as_of="2026-10-31 12:00")  # doctest: +SKIP
+    >>> str(settling_days(rep))  # doctest: +SKIP
+    '2026-10-28 – 2026-10-31'
+    """
+    frame, settled = rep.frame, rep.settled_through
+    last = frame.last if frame.last is not None else rep.as_of.tz_convert(rep.tz).date()
+    if last <= settled:
+        return None
+    first = settled + dt.timedelta(days=1)
+    if frame.first is not None:
+        first = max(first, frame.first)
+    return DateRange(first, last)
+
+
 def _change(delta: float, relative: float, fmt: str) -> str:
     if np.isnan(delta):
         return "–"
@@ -478,7 +506,9 @@ def _change(delta: float, relative: float, fmt: str) -> str:
     return text
 
 
-def compare_periods(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFrame:
+def compare_periods(
+    rep: ReportCore, *, confidence: float = 0.95, settling: Settling = "exclude"
+) -> pd.DataFrame:
     """The report's time frame against the previous period (like Email Insights' compare).
 
     A calendar preset is compared with the calendar period before it: "last month"
@@ -487,12 +517,19 @@ def compare_periods(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFram
     compared with the 7 days before, a custom range with as many days before its start
     (:meth:`TimeFrame.previous`). Everything else (zone, basis, filters, as-of) stays.
 
+    Sends less than three days (Pending's 72 hours) before as-of are *still settling*:
+    their outcome may change. By default the days after :attr:`Report.settled_through`
+    are left out of the comparison, and as many days at the end of the previous period,
+    so that a recent send's Pending does not read as a drop in Delivered %.
+
     Parameters
     ----------
     rep : Report
         The report; its time frame must be closed (a first and a last day).
     confidence : float, default 0.95
         The level of the significance test of proportion rates.
+    settling : {"exclude", "include"}, default "exclude"
+        Leave the days still settling out of both periods, or compare whole frames.
 
     Returns
     -------
@@ -502,14 +539,18 @@ def compare_periods(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFram
         is 0 or missing), ``change`` (for people: ``+1.2 pts`` for rates, ``+120 (+5.0%)``
         for counts), ``p_value`` and ``significant`` (two-proportion test; proportions
         only, missing for the rest). ``attrs`` hold ``current_frame`` and
-        ``previous_frame`` (DateRange).
+        ``previous_frame`` (DateRange, as compared) and ``settling`` (the days left out,
+        or None).
 
     Raises
     ------
     TimeFrameError
-        The time frame is open ("all time", "until ...", "from ...").
+        The time frame is open ("all time", "until ...", "from ..."), or every day of it
+        is still settling (with ``settling="exclude"``).
     """
     critical_z(confidence)
+    if settling not in ("exclude", "include"):
+        raise StatsError(f"settling must be 'exclude' or 'include', not {settling!r}")
     frame = rep.frame
     if frame.first is None or frame.last is None:
         raise TimeFrameError(
@@ -517,6 +558,20 @@ def compare_periods(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFram
             "open: choose e.g. 'last month', 'past 30 days' or 'YYYY-MM-DD..YYYY-MM-DD'"
         )
     before_frame = rep.time_frame.previous(rep.today, rep.week_start)
+    left_out = settling_days(rep) if settling == "exclude" else None
+    if left_out is not None:
+        assert left_out.first is not None and left_out.last is not None
+        if left_out.first <= frame.first:
+            raise TimeFrameError(
+                f"every send of {frame} is less than {PENDING_DAYS * 24} hours before as-of "
+                "(still settling): nothing to compare yet (or compare with settling='include')"
+            )
+        cut = dt.timedelta(days=left_out.n_days() or 0)
+        frame = DateRange(frame.first, frame.last - cut)
+        assert before_frame.first is not None and before_frame.last is not None
+        last = max(before_frame.last - cut, before_frame.first)
+        before_frame = DateRange(before_frame.first, last)
+        rep = rep.with_time_frame(TimeFrame.parse(frame))
     before = rep.with_time_frame(TimeFrame.parse(before_frame))
     counts = list(rep.count_columns)
     sums = pd.DataFrame(
@@ -554,5 +609,7 @@ def compare_periods(rep: ReportCore, *, confidence: float = 0.95) -> pd.DataFram
         )
     out = pd.DataFrame(rows)
     out["significant"] = out["significant"].astype("boolean")
-    out.attrs.update(current_frame=frame, previous_frame=before_frame, confidence=confidence)
+    out.attrs.update(
+        current_frame=frame, previous_frame=before_frame, settling=left_out, confidence=confidence
+    )
     return out

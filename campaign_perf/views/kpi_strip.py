@@ -8,6 +8,7 @@ elements for the reader's frame and filters, with :data:`SPARKLINE` as its geome
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Sequence
 from importlib import resources
@@ -17,15 +18,27 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from campaign_perf.engine.rules import PENDING_DAYS
 from campaign_perf.metrics import METRICS
 from campaign_perf.report.kpis import kpis
+from campaign_perf.report.stats import settling_days
 from campaign_perf.views.specs import fill_slots
 
 if TYPE_CHECKING:
     from campaign_perf.report.core import ReportCore
 
-__all__ = ["AGAINST", "SPARKLINE", "VERDICT_TEXT", "against_text", "kpi_strip", "sparkline_points",
-           "strip_css", "strip_items"]  # fmt: skip
+__all__ = [
+    "AGAINST",
+    "SETTLING_NOTE",
+    "SPARKLINE",
+    "VERDICT_TEXT",
+    "against_text",
+    "kpi_strip",
+    "settling_note",
+    "sparkline_points",
+    "strip_css",
+    "strip_items",
+]  # fmt: skip
 
 #: The trend line's box (SVG user units) and the margin kept at its top and bottom.
 SPARKLINE: dict[str, float] = {"width": 100.0, "height": 24.0, "pad": 2.0}
@@ -41,10 +54,28 @@ VERDICT_TEXT: dict[str, str] = {
 #: What the changes are measured against, with the previous period's days in ``{{range}}``.
 AGAINST: dict[str, str] = {
     "closed": "Change against the previous period, {{range}}.",
+    "settling": "Change of {{current}} against {{range}}: sends after {{settled}} are still "
+    f"settling (less than {PENDING_DAYS * 24} hours before as-of) and left out of the change.",
+    "all_settling": "No change yet: every send of the frame is less than "
+    f"{PENDING_DAYS * 24} hours before as-of (still settling).",
     "open": "No previous period: the time frame is open.",
     "fixed": "No change shown: this file counts by date of activity, so it cannot work out "
     "another period.",
 }
+
+
+#: The note under a table whose frame has sends still settling.
+SETTLING_NOTE = (
+    f"Sends after {{{{settled}}}} are still settling (less than {PENDING_DAYS * 24} hours before "
+    "as-of): their Pending may yet become Delivered or Bounced."
+)
+
+
+def settling_note(rep: ReportCore) -> str:
+    """:data:`SETTLING_NOTE` for the report, or "" when no send of its frame is settling."""
+    if settling_days(rep) is None:
+        return ""
+    return fill_slots(SETTLING_NOTE, {"settled": rep.settled_through})
 
 
 def sparkline_points(values: Sequence[float]) -> str:
@@ -103,10 +134,18 @@ def strip_items(table: pd.DataFrame) -> list[dict[str, Any]]:
 
 def against_text(table: pd.DataFrame) -> str:
     """What the changes are measured against: ``vs 2026-08-01 – 2026-08-31``, or why not."""
-    previous = table.attrs.get("previous_frame")
-    if previous is None:
+    a = table.attrs
+    if a["no_comparison"] == "open":
         return AGAINST["open"]
-    return fill_slots(AGAINST["closed"], {"range": previous})
+    if a["no_comparison"] == "settling":
+        return AGAINST["all_settling"]
+    if a["settling"] is None:
+        return fill_slots(AGAINST["closed"], {"range": a["previous_frame"]})
+    settled = a["settling"].first - datetime.timedelta(days=1)
+    return fill_slots(
+        AGAINST["settling"],
+        {"current": a["current_frame"], "range": a["previous_frame"], "settled": settled},
+    )
 
 
 @functools.cache

@@ -23,7 +23,7 @@ from campaign_perf.report.rows import SORT_MODES, sort_rows, table_rows
 from campaign_perf.views.charts import chart
 from campaign_perf.views.export import write_report
 from campaign_perf.views.html.report import write_html
-from campaign_perf.views.kpi_strip import against_text, strip_items
+from campaign_perf.views.kpi_strip import against_text, settling_note, strip_items
 from campaign_perf.views.performers_panel import performers_panel
 from campaign_perf.views.specs import MAX_POINTS, TOP_ROWS
 
@@ -922,3 +922,18 @@ def test_what_stood_out_follows_the_reader_like_python(sample: Opened, rep: cp.R
     assert got != before
     assert all(any(e in item for e in emails) for item in got["best"] + got["worst"])
     view.page.select_option("#cp-performers-metric", "clicked_pct")
+
+
+def test_sends_still_settling_are_marked_under_the_table(sample: Opened, rep: cp.Report) -> None:
+    view = sample
+    for frame in ("past 30 days", "last month", "all time", "today"):
+        view.choose_frame(frame)
+        note = settling_note(rep.with_time_frame(frame))
+        settling = view.page.locator("#cp-settling")
+        if note:
+            expect(settling).to_be_visible()
+            assert settling.text_content() == note
+        else:
+            expect(settling).to_be_hidden()
+    assert settling_note(rep.with_time_frame("last month")) == ""
+    assert "still settling" in settling_note(rep)

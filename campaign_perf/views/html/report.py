@@ -52,9 +52,11 @@ from campaign_perf.views import aggregates
 from campaign_perf.views.html.lead_groups import DEFAULT_MIN_GROUP_SIZE, Folds, lead_folds
 from campaign_perf.views.kpi_strip import (
     AGAINST,
+    SETTLING_NOTE,
     SPARKLINE,
     VERDICT_TEXT,
     kpi_strip,
+    settling_note,
     strip_css,
 )
 from campaign_perf.views.performers_panel import panel_css, panel_data, performers_panel
@@ -646,6 +648,9 @@ def _kpis(rep: ReportCore, confidence: float = 0.95) -> dict[str, Any]:
         "z": critical_z(confidence),
         "significance": VERDICT_TEXT,
         "against": AGAINST,
+        # sends after this day are still settling: left out of the change (compare_periods)
+        "settled_through": _iso_day(rep.settled_through),
+        "settling_note": SETTLING_NOTE,
         "sparkline": SPARKLINE,
     }
 
@@ -849,6 +854,7 @@ def to_html(
             title=title,
             description=rep.description,
             table_caption=rep.description,
+            settling_note=settling_note(rep),
             settings=data["settings"],
             summary=summary,
             csp=content_security_policy(plotlyjs),

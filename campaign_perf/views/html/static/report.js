@@ -841,29 +841,53 @@
       return r(p[0] * step) + "," + r(y);
     }).join(" ");
   }
+  /** The days compared (compare_periods): the frame and its previous period, less the
+   * days still settling (after K.settled_through), cut from the end of both alike. */
+  function comparedFrames(f) {
+    const prev = previousFrame(f);
+    if (!prev) return { why: FRAMES.fixed ? "fixed" : "open" };
+    const settled = K.settled_through;
+    if (f.last <= settled) return { current: { first: f.first, last: f.last }, previous: prev, why: "closed" };
+    if (settled < f.first) return { why: "all_settling" };
+    const cut = f.last - Math.max(settled, f.first - 1);
+    return {
+      current: { first: f.first, last: f.last - cut },
+      previous: { first: prev.first, last: Math.max(prev.last - cut, prev.first) },
+      why: "settling",
+    };
+  }
+  function sumsOver(frame) {
+    const mask = keptSends({ frame: frame, campaigns: state.campaigns, emails: state.emails });
+    let out = zeros("cube");
+    sum("cube", function () { return 0; }, mask).forEach(function (g) { out = g.sums; });
+    return out;
+  }
   function drawKpis(res) {
-    const prev = previousFrame(state.frame);
-    let before = null;
-    if (prev) {
-      const mask = keptSends({ frame: prev, campaigns: state.campaigns, emails: state.emails });
-      before = zeros("cube");
-      sum("cube", function () { return 0; }, mask).forEach(function (g) { before = g.sums; });
-    }
+    const cmp = comparedFrames(state.frame);
+    const before = cmp.previous ? sumsOver(cmp.previous) : null;
+    const compared = cmp.current ? sumsOver(cmp.current) : null;
     const days = Array.from(sum("cube", function (i, s) { return SENDS.day[s]; }, res.mask).entries())
       .sort(function (a, b) { return a[0] - b[0]; });
-    $("cp-kpi-against").textContent = FRAMES.fixed ? K.against.fixed
-      : prev ? fill(K.against.closed, { range: rangeText(prev.first, prev.last) }) : K.against.open;
+    const f = state.frame, settling = f.last === null || f.last > K.settled_through;
+    $("cp-settling").hidden = !settling;
+    $("cp-settling").textContent = settling ? fill(K.settling_note, { settled: isoOf(K.settled_through) }) : "";
+    $("cp-kpi-against").textContent = fill(K.against[cmp.why], {
+      range: cmp.previous ? rangeText(cmp.previous.first, cmp.previous.last) : "",
+      current: cmp.current ? rangeText(cmp.current.first, cmp.current.last) : "",
+      settled: isoOf(K.settled_through),
+    });
     K.metrics.forEach(function (m) {
       const item = document.querySelector('.cp-kpi[data-metric="' + m.id + '"]');
       if (!item) return;
       const now = evaluate(METRIC[m.id].tree, res.total.sums);
       const then = before ? evaluate(METRIC[m.id].tree, before) : NaN;
-      const delta = now - then, relative = then && isFinite(then) ? delta / then : NaN;
+      const delta = (compared ? evaluate(METRIC[m.id].tree, compared) : NaN) - then;
+      const relative = then && isFinite(then) ? delta / then : NaN;
       let significance = "none";
       if (m.proportion && before) {
         const x = function (s) { return m.proportion.numerator.reduce(function (a, c) { return a + s[c]; }, 0); };
         const d = m.proportion.denominator;
-        const z = zStat(x(before), before[d], x(res.total.sums), res.total.sums[d]);
+        const z = zStat(x(before), before[d], x(compared), compared[d]);
         significance = isFinite(z) && Math.abs(z) > K.z ? "true" : "false";
       }
       const verdict = !m.better || !isFinite(delta) ? "" : delta === 0 ? "same"
