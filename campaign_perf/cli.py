@@ -29,6 +29,7 @@ from campaign_perf.metrics import get_metric, metric_option
 from campaign_perf.report.rows import as_text, table_rows
 from campaign_perf.timeframes import check_tz, parse_week_start
 from campaign_perf.views.export import SUFFIXES, write_report
+from campaign_perf.views.kpi_strip import against_text, strip_items
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -437,6 +438,30 @@ def _layout(formatted: pd.DataFrame, metric_labels: set[str], width: int) -> lis
     return layouts
 
 
+#: How a change is shown by its verdict (views/kpi_strip: green good news, red bad news).
+_VERDICT_STYLES = {"better": "green", "worse": "red"}
+
+
+def _print_headline(console: Console, rep: cp.Report) -> None:
+    """The headline figures (rep.kpis()) as a small table above the report: each figure,
+    its change against the previous period and whether the change is significant."""
+    k = rep.kpis()
+    items = strip_items(k)
+    t = Table(title=against_text(k), title_justify="left", title_style="", header_style="bold")
+    changes, verdicts = [], []
+    for item in items:
+        t.add_column(item["label"], justify="right", overflow="fold")
+        style = _VERDICT_STYLES.get(item["verdict"], "")
+        if item["significance"] == "false":
+            style = f"{style} dim".strip()
+        changes.append(Text(item["change"], style=style))
+        verdicts.append(Text(item["significance_text"], style="dim"))
+    t.add_row(*(Text(item["text"], style="bold") for item in items))
+    t.add_row(*changes)
+    t.add_row(*verdicts)
+    console.print(t)
+
+
 def _print_table(rep: cp.Report, table: pd.DataFrame, rows: pd.DataFrame) -> None:
     """The report as a rich table on stdout (several side by side parts on a narrow terminal):
     the rows of ``table_rows``, subtotals dimmed and the total in bold."""
@@ -458,6 +483,7 @@ def _print_table(rep: cp.Report, table: pd.DataFrame, rows: pd.DataFrame) -> Non
     filters = "; ".join(f"{name}: {', '.join(values)}" for name, values in chosen if values)
     if filters:
         console.print(Text(f"Filters · {filters}"))
+    _print_headline(console, rep)
     if len(table) == 0:
         console.print(Text("No records in this time frame with these filters.", style="italic"))
     labels = {m.label for m in rep.metrics}

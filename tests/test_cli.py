@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 import campaign_perf as cp
 from campaign_perf.cli import app
+from campaign_perf.views.kpi_strip import strip_items
 
 runner = CliRunner()
 
@@ -512,3 +513,16 @@ def test_a_bad_metric_is_a_usage_error(data: dict[str, Path]) -> None:
         res = run("report", data["events"], "--metric", "x=clicked /")
     assert res.exit_code == 2
     assert res.stderr.startswith("error:") and "Traceback" not in res.output
+
+
+def test_printed_report_starts_with_the_headline(data: dict[str, Path]) -> None:
+    res = run("report", data["events"], "--time-frame", "all time")
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert "No previous period: the time frame is open." in lines[1]
+    header = next(line for line in lines if "Delivered %" in line)
+    assert lines.index(header) < next(i for i, line in enumerate(lines) if "┃ Campaign" in line)
+    rep = cp.Report(cp.load_events(data["events"], warn=False), time_frame="all time")
+    for item in strip_items(rep.kpis()):
+        assert item["label"] in header
+        assert item["text"] in res.stdout

@@ -487,12 +487,10 @@ def settling_days(rep: ReportCore) -> DateRange | None:
     """
     frame, settled = rep.frame, rep.settled_through
     last = frame.last if frame.last is not None else rep.as_of.tz_convert(rep.tz).date()
-    if last <= settled:
-        return None
     first = settled + dt.timedelta(days=1)
     if frame.first is not None:
         first = max(first, frame.first)
-    return DateRange(first, last)
+    return DateRange(first, last) if first <= last else None
 
 
 def _change(delta: float, relative: float, fmt: str) -> str:
