@@ -669,3 +669,31 @@ def test_the_rates_chart_shows_the_top_rows_and_the_others_as_one_bar() -> None:
         sum(delivered[i] for i in rest),
         sum(sent[i] for i in rest),
     )
+
+
+def test_volume_shows_each_outcome_as_a_segment_that_adds_up_to_sent(rep: cp.Report) -> None:
+    early = rep.with_as_of("2026-03-02 09:01:30")  # L3's hard bounce has not come yet
+    fig = chart(early, "volume")
+    names = [t.name for t in fig.data]
+    assert names == [
+        "Delivered",
+        "Pending (still settling)",
+        "Soft Bounced",
+        "Hard Bounced",
+        "Aborted",
+        "Sent",
+    ]
+    assert fig.layout.barmode == "stack"
+    segments = [list(t.y) for t in fig.data[:-1]]
+    assert [sum(day) for day in zip(*segments, strict=True)] == list(trace(fig, "Sent").y)
+    table = early.by("day").table().set_index("send_day")
+    pending = dict(
+        zip(
+            trace(fig, "Pending (still settling)").x,
+            trace(fig, "Pending (still settling)").y,
+            strict=True,
+        )
+    )
+    for day, row in table.iterrows():
+        assert pending[f"{day:%Y-%m-%d}"] == row["pending"]
+    assert sum(pending.values()) > 0  # a recent send with no outcome yet is its own segment

@@ -90,8 +90,8 @@ _METRIC_COLORS: dict[str, str] = {
     "soft_bounced_pct": _YELLOW,
     "complained": _YELLOW,
     "complained_pct": _YELLOW,
-    "pending": _SKY,
-    "aborted": _BLACK,
+    "pending": _PURPLE,
+    "aborted": _VERMILLION,
 }
 
 #: Sequential colour scale of the heatmap: white to the palette's blue.
@@ -121,7 +121,8 @@ EMPTY_LAYOUT: dict[str, Any] = {
 CHART_KINDS: dict[str, str] = {
     "rates": "Rates (the report's % columns) as grouped bars, one group per table row.",
     "funnel": "Delivery funnel: sent → delivered → opened → clicked, with % of sent.",
-    "volume": "Emails sent and delivered per send day, week or month (bars).",
+    "volume": "Emails sent per send day, week or month, by outcome (stacked bars: delivered, "
+    "pending, bounced, aborted).",
     "rates_over_time": "Opened % and clicked % per send day, week or month (lines).",
     "engagement": "Opens and clicks by hours since the send (0–72 h and later).",
     "heatmap": "Opens by weekday and hour of day in the report's time zone.",
@@ -460,6 +461,42 @@ def _periods(rep: ReportCore) -> dict[str, Any]:
 
 
 def _volume(rep: ReportCore, period: str = "day") -> dict[str, Any]:
+    # Each send's outcome as a segment of its bar (the outcomes exclude one another, so the
+    # bar is as high as Sent): a recent send still Pending shows as its own segment, not as
+    # a missing delivery.
+    outcomes = ["delivered", "pending", "soft_bounced", "hard_bounced", "aborted"]
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "name": METRICS[o].label + (" (still settling)" if o == "pending" else ""),
+            "x": "@key",
+            "y": o,
+            "marker": {"color": metric_color(o)},
+            "hovertemplate": f"{{{{when}}}}<br>{METRICS[o].label}: %{{y:,}}<extra></extra>",
+        }
+        for o in outcomes
+    ]
+    traces[0]["customdata"] = ["delivered_pct"]
+    traces[0]["hovertemplate"] = (
+        "{{when}}<br>Delivered: %{y:,} (%{customdata[0]:.1%} of sent)<extra></extra>"
+    )
+    traces.append(
+        {
+            # Sent: a tick on top of each bar (the segments add up to it)
+            "type": "scatter",
+            "mode": "markers",
+            "name": "Sent",
+            "x": "@key",
+            "y": "sent",
+            "marker": {
+                "color": metric_color("sent"),
+                "symbol": "line-ew-open",
+                "size": 14,
+                "line": {"width": 2, "color": metric_color("sent")},
+            },
+            "hovertemplate": "{{when}}<br>Sent: %{y:,}<extra></extra>",
+        }
+    )
     return _spec(
         rep,
         "volume",
@@ -468,31 +505,11 @@ def _volume(rep: ReportCore, period: str = "day") -> dict[str, Any]:
         period=_check_period(period),
         periods=_periods(rep),
         max_points=MAX_POINTS,
-        title="Emails sent and delivered by {{period}}",
-        measures=["sent", "delivered", "delivered_pct"],
-        traces=[
-            {
-                "type": "bar",
-                "name": "Sent",
-                "x": "@key",
-                "y": "sent",
-                "marker": {"color": metric_color("sent")},
-                "hovertemplate": "{{when}}<br>Sent: %{y:,}<extra></extra>",
-            },
-            {
-                "type": "bar",
-                "name": "Delivered",
-                "x": "@key",
-                "y": "delivered",
-                "marker": {"color": metric_color("delivered")},
-                "customdata": ["delivered_pct"],
-                "hovertemplate": (
-                    "{{when}}<br>Delivered: %{y:,} (%{customdata[0]:.1%} of sent)<extra></extra>"
-                ),
-            },
-        ],
+        title="Emails sent by {{period}}, by outcome",
+        measures=["sent", *outcomes, "delivered_pct"],
+        traces=traces,
         layout={
-            "barmode": "group",
+            "barmode": "stack",
             "xaxis": "@period_axis",
             "yaxis": _axis("Emails (records)", rangemode="tozero", tickformat=",d"),
         },
