@@ -6,37 +6,75 @@ The views (tables, charts, preview, exports, dashboard, HTML report) and the sta
 above both, attaches them so that ``rep.chart()``, ``rep.dashboard()`` and ``rep.write_html()``
 read naturally, while no view imports the report at run time and the core never imports a
 view (the pattern of great_tables' ``GT`` class).
+
+A view's module (and what it needs: plotly, ipywidgets, jinja2, openpyxl) is imported the
+first time one of its methods is looked up, so ``import campaign_perf`` costs no more than
+the engine and the report core.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
 
-from campaign_perf.report import kpis as headline
-from campaign_perf.report import performers as standouts
 from campaign_perf.report import stats
 from campaign_perf.report.core import ReportCore
-from campaign_perf.views import charts, dashboard, export, preview, tables
-from campaign_perf.views.html import report as html_report
+
+if TYPE_CHECKING:
+    from campaign_perf.report import kpis as headline
+    from campaign_perf.report import performers as standouts
+    from campaign_perf.views import charts, dashboard, export, preview, tables
+    from campaign_perf.views.html import report as html_report
 
 __all__ = ["Report"]
+
+
+class _View:
+    """A method whose function lives in a module imported on first lookup."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+
+    def function(self) -> Callable[..., Any]:
+        function: Callable[..., Any] = getattr(importlib.import_module(self._module), self._name)
+        return function
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        function = self.function()
+        return function if obj is None else function.__get__(obj, objtype)
 
 
 class Report(ReportCore):
     __doc__ = ReportCore.__doc__
 
-    chart = charts.chart
-    dashboard = dashboard.dashboard
-    preview = preview.preview
-    styled = tables.styled
-    to_html = html_report.to_html
-    write_html = html_report.write_html
-    to_csv = export.to_csv
-    to_excel = export.to_excel
+    if TYPE_CHECKING:
+        chart = charts.chart
+        dashboard = dashboard.dashboard
+        preview = preview.preview
+        styled = tables.styled
+        to_html = html_report.to_html
+        write_html = html_report.write_html
+        to_csv = export.to_csv
+        to_excel = export.to_excel
+        kpis = headline.kpis
+        performers = standouts.performers
+    else:
+        chart = _View("campaign_perf.views.charts", "chart")
+        dashboard = _View("campaign_perf.views.dashboard", "dashboard")
+        preview = _View("campaign_perf.views.preview", "preview")
+        styled = _View("campaign_perf.views.tables", "styled")
+        to_html = _View("campaign_perf.views.html.report", "to_html")
+        write_html = _View("campaign_perf.views.html.report", "write_html")
+        to_csv = _View("campaign_perf.views.export", "to_csv")
+        to_excel = _View("campaign_perf.views.export", "to_excel")
+        kpis = _View("campaign_perf.report.kpis", "kpis")
+        performers = _View("campaign_perf.report.performers", "performers")
     compare = stats.compare_emails
     compare_periods = stats.compare_periods
-    kpis = headline.kpis
-    performers = standouts.performers
 
     def table(self, *, ci: bool = False, confidence: float = 0.95) -> pd.DataFrame:
         """The report: one row per group, the group ids and names, then the metric columns.

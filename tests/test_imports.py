@@ -1,0 +1,34 @@
+"""``import campaign_perf`` loads the engine and the report core; the views load on first use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+VIEW_ONLY = ("plotly", "ipywidgets", "anywidget", "jinja2", "openpyxl", "scipy")
+
+
+def modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {name.split(".")[0] for name in out.split()}
+
+
+def test_import_leaves_the_view_libraries_for_later() -> None:
+    loaded = modules_after("import campaign_perf")
+    assert {"pandas", "duckdb", "pyarrow"} <= loaded
+    assert loaded.isdisjoint(VIEW_ONLY)
+
+
+def test_a_view_method_imports_its_module_when_first_used() -> None:
+    loaded = modules_after(
+        "import campaign_perf as cp\n"
+        "doc = cp.Report.chart.__doc__\n"
+        "assert doc and doc.startswith('Draw a chart')"
+    )
+    assert "plotly" in loaded
+    assert "ipywidgets" not in loaded
