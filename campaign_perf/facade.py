@@ -10,16 +10,47 @@ view (the pattern of great_tables' ``GT`` class).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec
+
 import pandas as pd
 
 from campaign_perf.report import kpis as headline
 from campaign_perf.report import performers as standouts
 from campaign_perf.report import stats
 from campaign_perf.report.core import ReportCore
-from campaign_perf.views import charts, dashboard, export, preview, tables
+from campaign_perf.views import (
+    charts,
+    dashboard,
+    export,
+    kpi_strip,
+    performers_panel,
+    preview,
+    tables,
+)
 from campaign_perf.views.html import report as html_report
 
-__all__ = ["Report"]
+__all__ = ["HtmlFragment", "Report"]
+
+_P = ParamSpec("_P")
+
+
+class HtmlFragment(str):
+    """An HTML fragment that a notebook shows drawn (a ``str`` everywhere else)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def _shown(view: Callable[_P, str]) -> Callable[_P, HtmlFragment]:
+    """``view`` returning its HTML as an :class:`HtmlFragment`, drawn in a notebook."""
+
+    @functools.wraps(view)
+    def drawn(*args: _P.args, **kwargs: _P.kwargs) -> HtmlFragment:
+        return HtmlFragment(view(*args, **kwargs))
+
+    return drawn
 
 
 class Report(ReportCore):
@@ -37,6 +68,8 @@ class Report(ReportCore):
     compare_periods = stats.compare_periods
     kpis = headline.kpis
     performers = standouts.performers
+    kpi_strip = _shown(kpi_strip.kpi_strip)
+    performers_panel = _shown(performers_panel.performers_panel)
 
     def table(self, *, ci: bool = False, confidence: float = 0.95) -> pd.DataFrame:
         """The report: one row per group, the group ids and names, then the metric columns.
