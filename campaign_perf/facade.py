@@ -14,6 +14,7 @@ the engine and the report core.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -26,22 +27,49 @@ from campaign_perf.report.core import ReportCore
 if TYPE_CHECKING:
     from campaign_perf.report import kpis as headline
     from campaign_perf.report import performers as standouts
-    from campaign_perf.views import charts, dashboard, export, preview, tables
+    from campaign_perf.views import (
+        charts,
+        dashboard,
+        export,
+        kpi_strip,
+        performers_panel,
+        preview,
+        tables,
+    )
     from campaign_perf.views.html import report as html_report
 
-__all__ = ["Report"]
+__all__ = ["HtmlFragment", "Report"]
+
+
+class HtmlFragment(str):
+    """An HTML fragment that a notebook shows drawn (a ``str`` everywhere else)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
 
 
 class _View:
-    """A method whose function lives in a module imported on first lookup."""
+    """A method whose function lives in a module imported on first lookup.
 
-    def __init__(self, module: str, name: str) -> None:
+    ``shown=True`` wraps a view that returns HTML so that its result is an
+    :class:`HtmlFragment`, drawn in a notebook.
+    """
+
+    def __init__(self, module: str, name: str, *, shown: bool = False) -> None:
         self._module = module
         self._name = name
+        self._shown = shown
 
     def function(self) -> Callable[..., Any]:
-        function: Callable[..., Any] = getattr(importlib.import_module(self._module), self._name)
-        return function
+        view: Callable[..., Any] = getattr(importlib.import_module(self._module), self._name)
+        if not self._shown:
+            return view
+
+        @functools.wraps(view)
+        def drawn(*args: Any, **kwargs: Any) -> HtmlFragment:
+            return HtmlFragment(view(*args, **kwargs))
+
+        return drawn
 
     def __get__(self, obj: object, objtype: type | None = None) -> Any:
         function = self.function()
@@ -62,6 +90,8 @@ class Report(ReportCore):
         to_excel = export.to_excel
         kpis = headline.kpis
         performers = standouts.performers
+        kpi_strip = kpi_strip.kpi_strip
+        performers_panel = performers_panel.performers_panel
     else:
         chart = _View("campaign_perf.views.charts", "chart")
         dashboard = _View("campaign_perf.views.dashboard", "dashboard")
@@ -73,6 +103,10 @@ class Report(ReportCore):
         to_excel = _View("campaign_perf.views.export", "to_excel")
         kpis = _View("campaign_perf.report.kpis", "kpis")
         performers = _View("campaign_perf.report.performers", "performers")
+        kpi_strip = _View("campaign_perf.views.kpi_strip", "kpi_strip", shown=True)
+        performers_panel = _View(
+            "campaign_perf.views.performers_panel", "performers_panel", shown=True
+        )
     compare = stats.compare_emails
     compare_periods = stats.compare_periods
 

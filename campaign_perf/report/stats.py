@@ -505,7 +505,11 @@ def _change(delta: float, relative: float, fmt: str) -> str:
 
 
 def compare_periods(
-    rep: ReportCore, *, confidence: float = 0.95, settling: Settling = "exclude"
+    rep: ReportCore,
+    *,
+    confidence: float = 0.95,
+    settling: Settling = "exclude",
+    rows: bool = False,
 ) -> pd.DataFrame:
     """The report's time frame against the previous period (like Email Insights' compare).
 
@@ -528,6 +532,9 @@ def compare_periods(
         The level of the significance test of proportion rates.
     settling : {"exclude", "include"}, default "exclude"
         Leave the days still settling out of both periods, or compare whole frames.
+    rows : bool, default False
+        Compare each row of the report (by its grouping: ``rep.by("campaign")``) instead
+        of its total: which rows moved the total's change.
 
     Returns
     -------
@@ -539,6 +546,16 @@ def compare_periods(
         only, missing for the rest). ``attrs`` hold ``current_frame`` and
         ``previous_frame`` (DateRange, as compared) and ``settling`` (the days left out,
         or None).
+
+        With ``rows=True``: one row per column and row of the report (a row in one period
+        only is there too), its group columns first, and ``contribution``: the part of the
+        total's change the row accounts for, which adds up to the total's ``delta`` over
+        the rows. For a count it is the row's delta; for a proportion rate it is
+        ``share_now * (rate_now - R) - share_before * (rate_before - R)``, with ``share``
+        the row's part of the rate's denominator and ``R`` the total's previous rate, so a
+        row that grew while below the previous total rate pulls the total down (missing
+        for other metrics, and when either period sent nothing). ``significant`` is
+        missing where a period has nothing to test.
 
     Raises
     ------
@@ -571,13 +588,23 @@ def compare_periods(
         before_frame = DateRange(before_frame.first, last)
         rep = rep.with_time_frame(TimeFrame.parse(frame))
     before = rep.with_time_frame(TimeFrame.parse(before_frame))
+    attrs = {
+        "current_frame": frame,
+        "previous_frame": before_frame,
+        "settling": left_out,
+        "confidence": confidence,
+    }
+    if rows:
+        by_row = _row_changes(rep, before, confidence)
+        by_row.attrs.update(attrs)
+        return by_row
     counts = list(rep.count_columns)
     sums = pd.DataFrame(
         [r.cube()[counts].sum() for r in (rep, before)], index=["current", "previous"]
     ).astype("int64")
     ids = list(rep.columns)
     values = compute_metrics(sums, ids)
-    rows = []
+    lines = []
     for mid in ids:
         m = METRICS[mid]
         rates = values[mid].astype(float)
@@ -592,7 +619,7 @@ def compare_periods(
             n = sums[prop.denominator]
             _, p = two_proportion_test(x["previous"], n["previous"], x["current"], n["current"])
             significant = bool(p < 1 - confidence)
-        rows.append(
+        lines.append(
             {
                 "metric": mid,
                 "label": m.label,
@@ -605,9 +632,67 @@ def compare_periods(
                 "significant": significant,
             }
         )
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(lines)
     out["significant"] = out["significant"].astype("boolean")
-    out.attrs.update(
-        current_frame=frame, previous_frame=before_frame, settling=left_out, confidence=confidence
-    )
+    out.attrs.update(attrs)
     return out
+
+
+def _row_changes(rep: ReportCore, before: ReportCore, confidence: float) -> pd.DataFrame:
+    """:func:`compare_periods` of each row of ``rep`` against the same row of ``before``."""
+    counts = list(rep.count_columns)
+    now, own = _with_counts(rep)
+    keys = [k for k in own if k not in rep.columns]
+    then, _ = _with_counts(before)
+    both = now[keys + counts].merge(
+        then[keys + counts], on=keys, how="outer", suffixes=("", "__before"), sort=False
+    )
+    sums = {
+        "current": both[counts].fillna(0).astype("int64"),
+        "previous": both[[f"{c}__before" for c in counts]]
+        .set_axis(counts, axis=1)
+        .fillna(0)
+        .astype("int64"),
+    }
+    ids = list(rep.columns)
+    values = {side: compute_metrics(s, ids) for side, s in sums.items()}
+    parts = []
+    for mid in ids:
+        m = METRICS[mid]
+        cur = values["current"][mid].astype("float64")
+        prev = values["previous"][mid].astype("float64")
+        delta = cur - prev
+        relative = delta / prev.where(prev != 0)
+        p = pd.Series(np.nan, index=both.index)
+        contribution = pd.Series(np.nan, index=both.index)
+        prop = proportion(mid)
+        if prop is not None:
+            x = {side: _successes(s, prop).astype("float64") for side, s in sums.items()}
+            n = {side: s[prop.denominator].astype("float64") for side, s in sums.items()}
+            _, p_values = two_proportion_test(
+                x["previous"], n["previous"], x["current"], n["current"]
+            )
+            p = pd.Series(p_values, index=both.index)
+            total_now, total_then = n["current"].sum(), n["previous"].sum()
+            if total_now > 0 and total_then > 0:
+                rate = x["previous"].sum() / total_then
+                contribution = (x["current"] - rate * n["current"]) / total_now - (
+                    x["previous"] - rate * n["previous"]
+                ) / total_then
+        elif mid in counts:
+            contribution = delta
+        part = both[keys].copy()
+        part["metric"] = mid
+        part["label"] = m.label
+        part["current"] = cur
+        part["previous"] = prev
+        part["delta"] = delta
+        part["relative_delta"] = relative
+        part["change"] = [_change(d, r, m.fmt) for d, r in zip(delta, relative, strict=True)]
+        part["p_value"] = p
+        part["significant"] = pd.array(
+            [pd.NA if np.isnan(v) else bool(v < 1 - confidence) for v in p], dtype="boolean"
+        )
+        part["contribution"] = contribution
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
