@@ -140,7 +140,6 @@ def add_activity(
     attributes: dict[str, Any],
     types: Mapping[int, str] | None = None,
     names: Mapping[int, str] | None = None,
-    **extra: Any,
 ) -> None:
     """Add the event of one Marketo activity (or count it as skipped, or reject it).
 
@@ -148,7 +147,7 @@ def add_activity(
     ``leadId``, ``campaignId``, ``primaryAttributeValueId``, ``primaryAttributeValue``,
     ``marketoGUID``; ``attributes`` the activity attributes by name. ``types`` and
     ``names`` are the subscription's email types and type names when known (see
-    :func:`event_type`, :func:`skipped_kind`); ``extra`` goes to the event as it is.
+    :func:`event_type`, :func:`skipped_kind`).
     """
     raw_type = null_text(fields.get("activityTypeId"))
     if raw_type is None:
@@ -174,5 +173,4 @@ def add_activity(
         link=null_text(attributes.get("Link")) if kind == "click" else None,
         is_bot=truthy(null_text(attributes.get("Is Bot Activity"))),
         event_id=null_text(fields.get("marketoGUID")) or null_text(fields.get("id")),
-        **extra,
     )

@@ -108,7 +108,6 @@ def _read_table(
     tz: str | None,
     types: dict[int, str] | None,
     names: dict[int, str] | None,
-    **extra: Any,
 ) -> SourceData:
     columns = list(frame.columns)
     email_types = _marketo.EMAIL_ACTIVITIES if types is None else types
@@ -122,7 +121,7 @@ def _read_table(
             except ValueError as exc:
                 out.reject(row, f"attributes is not a JSON object: {exc}", values)
                 continue
-        _marketo.add_activity(out, row, values, fields, attributes, types, names, **extra)
+        _marketo.add_activity(out, row, values, fields, attributes, types, names)
     return out.finish()
 
 
@@ -205,7 +204,7 @@ def _read_folder(payload: Payload, tz: str | None) -> SourceData:
             f"(one needs the columns {list(_REQUIRED)})"
         )
     types, names = _types(payload.tables)
-    parts = [_read_table(t, tz, types, names, _table=n) for n, t in activities.items()]
+    parts = [_read_table(t, tz, types, names) for t in activities.values()]
     skipped: Counter[str] = Counter()
     rejected = []
     for name, part in zip(activities, parts, strict=True):
@@ -214,7 +213,8 @@ def _read_folder(payload: Payload, tz: str | None) -> SourceData:
             rejected.append(
                 part.rejected.assign(reason=f"table {name}: " + part.rejected["reason"])
             )
-    events = pd.concat([p.events for p in parts], ignore_index=True)
+    tables = zip(activities, parts, strict=True)
+    events = pd.concat([p.events.assign(_table=n) for n, p in tables], ignore_index=True)
     return SourceData(
         source=NAME,
         events=events,
