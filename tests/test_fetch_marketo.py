@@ -158,6 +158,10 @@ def test_a_second_run_fetches_only_new_windows_and_the_last_partial_day_again(
     emu.jobs.clear()
     again = fetch(emu, out)
     assert emu.jobs == {} and again.windows_total == 0 and again.complete
+    assert (
+        again.summary()
+        == f"nothing new to fetch: {out} holds every activity up to 2025-03-01T00:00:00Z"
+    )
 
 
 def test_an_earlier_since_fetches_the_gap_only(emu: MarketoEmulator, tmp_path: Path) -> None:

@@ -100,6 +100,9 @@ class FetchResult:
 
     def summary(self) -> str:
         """One line saying what was fetched (and, when the quota ran out, what now)."""
+        if self.complete and self.windows_total == 0:
+            upto = f" up to {iso(self.covered_until)}" if self.covered_until else ""
+            return f"nothing new to fetch: {self.out} holds every activity{upto}"
         fetched = (
             f"fetched {self.windows_done} of {self.windows_total} windows "
             f"({self.rows:,} activities, {megabytes(self.bytes)}) into {self.out}; "
