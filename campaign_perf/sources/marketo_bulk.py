@@ -112,7 +112,8 @@ def _read_table(
     columns = list(frame.columns)
     email_types = _marketo.EMAIL_ACTIVITIES if types is None else types
     out = EventBuilder(NAME, "iso", tz, raw=csv_line)
-    for row, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+    cells = zip(*(frame[c].tolist() for c in columns), strict=True)  # faster than itertuples
+    for row, values in enumerate(cells, start=1):
         fields = dict(zip(columns, values, strict=True))
         attributes: dict[str, Any] = {}
         if _marketo.type_id(fields["activityTypeId"]) in email_types:
