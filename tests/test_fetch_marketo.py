@@ -21,6 +21,8 @@ import campaign_perf as cp
 from campaign_perf.cli import app
 from campaign_perf.fetch import marketo as fetch_module
 from campaign_perf.fetch import store
+from campaign_perf.fetch.credentials import Credentials
+from campaign_perf.fetch.marketo_api import MarketoAPI
 
 START = dt.datetime(2025, 1, 6, tzinfo=dt.UTC)  # the first send; 50 days: into February
 FAST = {"poll_interval": 0, "retry_wait": 0}
@@ -322,6 +324,47 @@ def test_never_more_jobs_under_way_than_asked(emu: MarketoEmulator, tmp_path: Pa
     assert len(emu.jobs) == 9 and most[0] == 3
 
 
+def test_calls_keep_under_the_rate_limit_and_waits_double(emu: MarketoEmulator) -> None:
+    waits: list[float] = []
+    credentials = Credentials(emu.client_id, emu.client_secret)
+    with MarketoAPI(emu.url, credentials, calls_per_20s=4, sleep=waits.append) as api:
+        for _ in range(3):  # with the identity call: 4 calls in 20 seconds, no wait
+            api.call("GET", "/rest/v1/activities/types.json", what="the types")
+        assert waits == []
+        api.call("GET", "/rest/v1/activities/types.json", what="the types")
+        assert len(waits) == 1 and 19 < waits[0] <= 20  # the fifth call waits for the window
+    waits.clear()
+    emu.inject = {emu.api_calls + 1: "606", emu.api_calls + 2: "606", emu.api_calls + 3: "615"}
+    with MarketoAPI(emu.url, credentials, retry_wait=1.5, sleep=waits.append) as api:
+        api.call("GET", "/rest/v1/activities/types.json", what="the types")
+    assert waits == [1.5, 3.0, 6.0]
+    emu.inject = {emu.api_calls + i: "606" for i in range(1, 8)}
+    with (
+        MarketoAPI(emu.url, credentials, retry_wait=0, sleep=waits.append) as api,
+        pytest.raises(cp.FetchError) as caught,
+    ):
+        api.call("GET", "/rest/v1/activities/types.json", what="the activity types")
+    assert _one_line(caught.value) == (
+        "Marketo kept answering 606 Max rate limit '100' exceeded with in '20' secs to the "
+        "activity types after 5 new tries; try again later"
+    )
+
+
+def test_an_emails_html_is_read_again_only_when_it_changed(
+    emu: MarketoEmulator, tmp_path: Path
+) -> None:
+    out = tmp_path / "m"
+    fetch(emu, out)
+    emu.requests.clear()
+    fetch(emu, out)
+    assert not [r for r in emu.requests if "/content" in r[1] or "/fullContent" in r[1]]
+    emu.emails[0].html, emu.emails[0].updated_at = "<p>new</p>", "2025-03-02T10:00:00Z+0000"
+    fetch(emu, out)
+    asked = [r[1] for r in emu.requests if "ontent.json" in r[1]]
+    assert asked == ["/rest/asset/v1/email/9001/fullContent.json"]
+    assert cp.load_events(out).emails.set_index("email_id").loc["9001", "html"] == "<p>new</p>"
+
+
 # ------------------------------------------------------------------ one clear line
 
 
@@ -369,6 +412,9 @@ def test_credentials_from_a_config_file(
     )
     config.chmod(0o600)
     assert fetch(emu, tmp_path / "m", config=config).complete
+    config.chmod(0o644)
+    with pytest.warns(UserWarning, match=r"other users can read it; make it private: chmod 600"):
+        fetch(emu, tmp_path / "m", config=config)
     config.write_text('[marketo]\nclient_id = "x"\n')
     with pytest.raises(cp.FetchError, match=r"marketo.toml: the config file lacks client_secret"):
         fetch(emu, tmp_path / "m", config=config)
