@@ -9,6 +9,7 @@ from campaign_perf._version import __version__
 from campaign_perf.engine.rules import COUNT_COLUMNS, DEFAULT_UNSUBSCRIBE_LINK_PATTERN
 from campaign_perf.errors import (
     CampaignPerfError,
+    FetchError,
     LoadError,
     MemoryBudgetError,
     MetricError,
@@ -18,6 +19,7 @@ from campaign_perf.errors import (
     TimeFrameError,
 )
 from campaign_perf.facade import Report
+from campaign_perf.fetch import FetchProgress, FetchResult, fetch_marketo
 from campaign_perf.load.eventlog import EventLog, LoadSummary, RejectedRowsWarning
 from campaign_perf.load.loader import load_events
 from campaign_perf.metrics import (
@@ -44,6 +46,9 @@ __all__ = [
     "CampaignPerfError",
     "DateRange",
     "EventLog",
+    "FetchError",
+    "FetchProgress",
+    "FetchResult",
     "Filters",
     "LoadError",
     "LoadSummary",
@@ -59,6 +64,7 @@ __all__ = [
     "TimeFrameError",
     "__version__",
     "count",
+    "fetch_marketo",
     "load_events",
     "metric",
     "registry_snapshot",

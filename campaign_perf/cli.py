@@ -39,6 +39,8 @@ __all__ = ["app"]
 EXIT_OK = 0
 EXIT_DATA = 1
 EXIT_USAGE = 2
+EXIT_FETCH = 3
+EXIT_AGAIN_LATER = 75
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = (
@@ -47,6 +49,9 @@ EXIT_CODES_HELP = (
     "or the output could not be written; "
     "2 the command line is wrong (unknown option, bad value: time frame, zone, column, "
     "group, filter, output type); "
+    "3 a fetch failed (the provider cannot be reached, refuses the credentials or a "
+    "permission); "
+    "75 a fetch stopped early on the provider's daily limit: run it again after the reset; "
     "130 interrupted. Errors are one line on stderr starting with 'error: '."
 )
 
@@ -108,7 +113,10 @@ class _Group(TyperGroup):
                 code = exc.exit_code
         except cp.CampaignPerfError as exc:
             _error(_cli_words(str(exc)))
-            code = EXIT_DATA if isinstance(exc, _DATA_ERRORS) else EXIT_USAGE
+            if isinstance(exc, cp.FetchError):
+                code = EXIT_FETCH
+            else:
+                code = EXIT_DATA if isinstance(exc, _DATA_ERRORS) else EXIT_USAGE
         except OSError as exc:  # a file the library did not wrap (permissions, disk full...)
             where = f"{exc.filename}: " if exc.filename else ""
             _error(f"{where}{exc.strerror or exc}")
@@ -154,7 +162,8 @@ def _main(
 
     'campaign-perf report EVENTS' prints a report, '-o report.xlsx' exports it,
     '-o report.html' makes an interactive report to share;
-    'campaign-perf sample DIR' writes a sample data set to try it on.
+    'campaign-perf sample DIR' writes a sample data set to try it on;
+    'campaign-perf fetch marketo' fetches the events straight from Marketo.
     """
 
 
@@ -212,6 +221,7 @@ _CLI_WORDS = (
     ("proximity_seconds", "--proximity-seconds"),
     ("columns={'their name': 'canonical name'}", "--rename 'their name=canonical name'"),
     ("a leads table with leads=", "a leads table with --leads"),
+    ("give since (", "give --since ("),
 )
 
 
@@ -923,6 +933,131 @@ def sample(
     for name, path in paths.items():
         size = Path(path).stat().st_size
         out.print(Text(f"  {name:<{width}}  {path}  ({_size(size)})"))
+
+
+fetch_app = typer.Typer(
+    cls=TyperGroup,
+    no_args_is_help=True,
+    help="Fetch email events straight from a provider's API into a folder to report on.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(fetch_app, name="fetch")
+
+
+@fetch_app.command("marketo", epilog=EXIT_CODES_HELP)
+def fetch_marketo(
+    instance: Annotated[
+        str,
+        typer.Option(
+            help="The REST API endpoint (Admin > Integration > Web Services), "
+            "e.g. https://123-ABC-456.mktorest.com.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("-o", "--out", help="The folder to fetch into (created when missing)."),
+    ],
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="The first day to fetch (UTC), e.g. 2026-01-01; needed the first time, "
+            "later runs default to the one given before.",
+            show_default=False,
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Where to stop (exclusive, UTC). [default: now]", show_default=False),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="A TOML file with client_id and client_secret under [marketo], read when "
+            "MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET are not set. "
+            "[default: ~/.config/campaign-perf/marketo.toml]",
+            show_default=False,
+        ),
+    ] = None,
+    max_jobs: Annotated[
+        int,
+        typer.Option(min=1, max=10, help="Export jobs under way at once (Marketo queues 10)."),
+    ] = 2,
+    poll_interval: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds between looks at the jobs (Marketo: once a minute)."),
+    ] = 60.0,
+    daily_quota_mb: Annotated[
+        float,
+        typer.Option(min=1, help="The subscription's daily export allocation, in MB."),
+    ] = 500.0,
+) -> None:
+    """Fetch email activities, smart campaigns, programs and emails (with their HTML) from
+    Marketo's Bulk Activity Extract and asset API into a folder; 'campaign-perf report
+    FOLDER' then reports on it.
+
+    The client id and secret come from MARKETO_CLIENT_ID and MARKETO_CLIENT_SECRET, or from
+    --config; never from the command line. Running again fetches only what is new. When the
+    daily export quota runs out, the fetch stops, says when it resets, and exits with 75.
+
+    Example: campaign-perf fetch marketo --instance https://123-ABC-456.mktorest.com
+    --since 2026-01-01 -o marketo/
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from campaign_perf.fetch.marketo import FetchProgress, megabytes
+
+    console = _err_console()
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[counts]}"),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task("Fetching from Marketo", total=None, counts="")
+    last_done = [0]
+
+    def show(p: FetchProgress) -> None:
+        counts = (
+            f"windows · {p.rows:,} activities · {megabytes(p.bytes)} · quota "
+            f"{megabytes(p.quota_used)} of {megabytes(p.quota_limit)}"
+        )
+        bar.update(
+            task,
+            description=p.message,
+            completed=p.windows_done,
+            total=p.windows_total or None,
+            counts=counts,
+        )
+        if not console.is_terminal and p.windows_done > last_done[0]:
+            last_done[0] = p.windows_done
+            console.print(Text(f"{p.message} ({p.windows_done} of {p.windows_total} windows)"))
+
+    with _notes(), bar if console.is_terminal else contextlib.nullcontext():
+        result = cp.fetch_marketo(
+            instance,
+            since=since,
+            until=until,
+            out=out,
+            config=config,
+            max_jobs=max_jobs,
+            poll_interval=poll_interval,
+            daily_quota_mb=daily_quota_mb,
+            progress=show,
+        )
+    console_out = Console(highlight=False, soft_wrap=True)
+    console_out.print(Text(result.summary()))
+    console_out.print(
+        Text(
+            f"{result.campaigns:,} smart campaigns, {result.programs:,} programs, "
+            f"{result.emails:,} emails ({result.emails_with_html:,} with their HTML); "
+            f"report on it: campaign-perf report {out}"
+        )
+    )
+    if not result.complete:
+        raise typer.Exit(EXIT_AGAIN_LATER)
 
 
 def _size(n: float) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "CampaignPerfError",
+    "FetchError",
     "LoadError",
     "MemoryBudgetError",
     "MetricError",
@@ -51,3 +52,9 @@ class MetricError(CampaignPerfError, ValueError):
 
 class StatsError(CampaignPerfError, ValueError):
     """A statistics request that cannot be answered (bad confidence, unknown email, ...)."""
+
+
+class FetchError(CampaignPerfError, RuntimeError):
+    """Fetching from a provider's API failed: it cannot be reached, refuses the credentials or
+    a permission, or answers in a way the client cannot use. The message never holds a
+    secret."""

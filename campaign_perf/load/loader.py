@@ -56,7 +56,8 @@ def load_events(
     data : path, DataFrame, pyarrow Table, or a list of them
         Canonical events as CSV, Parquet, JSON Lines or a JSON array (a path may hold a
         glob such as ``"events/*.parquet"``), a pandas DataFrame or a pyarrow Table; or a
-        native export of a source that :mod:`campaign_perf.sources` reads.
+        native export of a source that :mod:`campaign_perf.sources` reads (a file, or a
+        folder such as :func:`campaign_perf.fetch_marketo` writes).
     columns : mapping, optional
         Renames input columns to canonical names, like ``DataFrame.rename``:
         ``{"EventType": "event_type", "When": "timestamp"}``.

@@ -12,14 +12,15 @@ mailgun             Mailgun webhooks and Events API pages
 postmark            Postmark webhooks
 brevo               Brevo transactional / marketing webhooks
 mailchimp           Mailchimp ``/reports/{id}/email-activity`` responses
-marketo_bulk        Marketo Bulk Activity Extract CSV
+marketo_bulk        Marketo Bulk Activity Extract CSV, or fetch_marketo's folder
 marketo_rest        Marketo REST ``activities.json`` pages
 fivetran_marketo    Fivetran's Marketo tables (directory of CSV or dict of DataFrames)
 ==================  ===============================================================
 
-``obj`` is a path (file or, for Fivetran, directory), parsed JSON (list / dict), a
-DataFrame (CSV sources) or a dict of DataFrames (Fivetran). Files may be a JSON array, one
-JSON object, JSON Lines (or concatenated JSON), or CSV; ``.gz`` files are decompressed.
+``obj`` is a path (file or, for Fivetran and Marketo bulk extracts, directory), parsed JSON
+(list / dict), a DataFrame (CSV sources) or a dict of DataFrames (Fivetran). Files may be a
+JSON array, one JSON object, JSON Lines (or concatenated JSON), or CSV; ``.gz`` files are
+decompressed.
 """
 
 from __future__ import annotations

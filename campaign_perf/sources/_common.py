@@ -39,6 +39,7 @@ REJECTED_COLUMNS: tuple[str, ...] = ("row", "reason", "raw")
 
 _JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 _CSV_SUFFIXES = {".csv", ".tsv"}
+_PARQUET_SUFFIXES = {".parquet", ".pq"}
 
 
 def empty_rejected() -> pd.DataFrame:
@@ -139,10 +140,7 @@ def load(obj: Any) -> Payload:
 
 def _load_path(path: Path) -> Payload:
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if _is_csv_name(p.name))
-        if not files:
-            raise LoadError(f"{path}: the directory holds no CSV table")
-        return Payload("tables", str(path), tables={_stem(p): _read_csv(p) for p in files})
+        return Payload("tables", str(path), tables=_read_tables(path))
     if not path.is_file():
         raise LoadError(f"{path}: no such file")
     if _is_csv_name(path.name):
@@ -158,6 +156,37 @@ def _load_path(path: Path) -> Payload:
     if inner_suffix not in _JSON_SUFFIXES and content.lstrip()[:1] not in ("{", "["):
         return Payload("csv", str(path), frame=_read_csv(path))
     return _parse_json_text(content, str(path))
+
+
+def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """The tables of a folder: its CSV files, and its Parquet files at any depth (a table
+    partitioned into sub-folders, e.g. ``activities/month=2026-01/activities.parquet``).
+
+    Tables are named by their path in the folder without the suffix. Hidden files and
+    folders (a name starting with ``.``, such as a file still being written) are left out.
+    """
+    csvs = sorted(p for p in folder.iterdir() if _is_csv_name(p.name) and p.is_file())
+    parquets = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in _PARQUET_SUFFIXES
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+    tables = {_stem(p): _read_csv(p) for p in csvs if not p.name.startswith(".")}
+    for p in parquets:
+        tables[p.relative_to(folder).with_suffix("").as_posix()] = _read_parquet(p)
+    if not tables:
+        raise LoadError(f"{folder}: the directory holds no CSV or Parquet table")
+    return tables
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise LoadError(f"{path}: not a readable Parquet file: {exc}") from exc
+    return str_frame(frame)
 
 
 def _is_csv_name(name: str) -> bool:

@@ -243,3 +243,53 @@ def test_rest_result_list_and_error_page() -> None:
     data = read_source([REST_PAGE, error], source="marketo_rest")
     assert len(data.events) == 3
     assert data.rejected["reason"].str.startswith("Marketo error page").sum() == 1
+
+
+def test_bulk_folder_of_extracts_with_types_and_dimensions(tmp_path: Path) -> None:
+    """A folder as fetch_marketo writes it: extracts partitioned by month (CSV at the top or
+    Parquet at any depth), the activity types looked up by name (a spam-complaint type
+    where the subscription has one), campaign and email names; hidden files left out."""
+    folder = tmp_path / "marketo"
+    (folder / "activities" / "month=2024-03").mkdir(parents=True)
+    _bulk_file(folder, BULK_ROWS[:2], "january.csv")
+    march = pd.DataFrame(
+        [
+            ["2001", "601", "2024-03-02T10:00:00Z", "6", "78", "3002", "Promo", None],
+            ["2002", "601", "2024-03-02T11:00:00Z", "100001", "78", "3002", "Promo", None],
+            ["2003", "601", "bad date", "7", "78", "3002", "Promo", None],
+        ],
+        columns=HEADER.split(","),
+    )
+    march.to_parquet(folder / "activities" / "month=2024-03" / "activities.parquet")
+    march.iloc[:1].to_parquet(folder / "activities" / "month=2024-03" / ".~1a2b.tmp.parquet")
+    pd.DataFrame(
+        {"activity_type_id": ["6", "7", "100001", "12"],
+         "name": ["Send Email", "Email Delivered", "Email Spam Complaint", "New Lead"]}
+    ).to_parquet(folder / "activity_types.parquet")  # fmt: skip
+    pd.DataFrame(
+        {"campaign_id": ["77", "78"], "campaign_name": ["Newsletter", "Promo blast"],
+         "program": ["News", ""], "status": ["active", "archived"]}
+    ).to_parquet(folder / "campaigns.parquet")  # fmt: skip
+    pd.DataFrame(
+        {"email_id": ["3002"], "email_name": ["Promo"], "subject": ["Deals"],
+         "html": ["<p>Deals</p>"]}
+    ).to_parquet(folder / "emails.parquet")  # fmt: skip
+    assert detect_source(folder) == "marketo_bulk"
+    data = read_source(folder)
+    assert event_rows(data.events) == [
+        ("sent", ts("2024-03-01T10:00:00Z"), "77", "3001", "501", None, False, "1001"),
+        ("delivered", ts("2024-03-01T10:00:05Z"), "77", "3001", "501", None, False, "1002"),
+        ("sent", ts("2024-03-02T10:00:00Z"), "78", "3002", "601", None, False, "2001"),
+        ("complaint", ts("2024-03-02T11:00:00Z"), "78", "3002", "601", None, False, "2002"),
+    ]
+    march = "activities/month=2024-03/activities"
+    assert data.events["_table"].tolist() == ["january", "january", march, march]
+    assert data.rejected[["row", "reason"]].values.tolist() == [
+        [3, "table activities/month=2024-03/activities: unparseable timestamp 'bad date'"]
+    ]
+    assert data.campaigns is not None and data.emails is not None
+    assert data.campaigns.fillna("(missing)").values.tolist() == [
+        ["77", "Newsletter", "News", "active"],
+        ["78", "Promo blast", "(missing)", "archived"],
+    ]
+    assert data.emails.values.tolist() == [["3002", "Promo", "Deals", "<p>Deals</p>"]]
