@@ -26,8 +26,9 @@ Emails):
   ``email/{id}/content.json`` (the editable sections).
 
 Knobs make the error answers happen on purpose: ``inject`` (the n-th API call answers 601,
-602, 606, 615, 500 or 502), ``fail_jobs`` (the next jobs end Failed), ``queue_polls`` (how
-many status looks a job waits in Queued and then Processing: a slow queue),
+602, 606, 615, 500 or 502), ``inject_at`` (so does the next call to a path ending so),
+``fail_jobs`` (the next jobs end Failed), ``queue_polls`` (how many status looks a job
+waits in Queued and then Processing: a slow queue),
 ``daily_quota`` (bytes), ``expire_files`` (the next completed files are gone),
 ``denied`` (path prefixes answering 603), ``drop_download`` (the next file transfer breaks
 half way).
@@ -203,6 +204,7 @@ class MarketoEmulator:
         self.client_id, self.client_secret = client_id, client_secret
         # knobs
         self.inject: dict[int, str] = {}
+        self.inject_at: dict[str, str] = {}  # the next call to a path ending so answers this
         self.fail_jobs = 0
         self.queue_polls = 0
         self.daily_quota: int | None = None
@@ -382,6 +384,8 @@ class MarketoEmulator:
             return self._error("602", "Access token expired")
         self.api_calls += 1
         injected = self.inject.pop(self.api_calls, None)
+        for end in [e for e in self.inject_at if path.endswith(e)][:1]:
+            injected = self.inject_at.pop(end)
         if injected == "602":
             self.tokens[token] = False
             return self._error("602", "Access token expired")

@@ -279,6 +279,15 @@ def test_token_expiry_rate_limits_and_server_errors_are_waited_out(
     pd.testing.assert_frame_equal(events, expected(emu.activities))
 
 
+def test_errors_on_the_bulk_endpoints_themselves(emu: MarketoEmulator, tmp_path: Path) -> None:
+    emu.inject_at = {"/file.json": "602", "/status.json": "606", "/enqueue.json": "615",
+                     "/create.json": "601", "/fullContent.json": "502"}  # fmt: skip
+    result = fetch(emu, tmp_path / "m")
+    assert result.complete and not emu.inject_at and len(emu.jobs) == 2
+    _, events = loaded(tmp_path / "m")
+    pd.testing.assert_frame_equal(events, expected(emu.activities))
+
+
 def test_a_failed_job_and_an_expired_file_are_made_again(
     emu: MarketoEmulator, tmp_path: Path
 ) -> None:

@@ -169,7 +169,7 @@ def test_unreadable_files(tmp_path: Path) -> None:
     garbage.write_text("this is not json\n", encoding="utf-8")
     with pytest.raises(LoadError, match="neither JSON nor JSON Lines"):
         read_source(garbage)
-    with pytest.raises(LoadError, match="no CSV table"):
+    with pytest.raises(LoadError, match="holds no CSV or Parquet table"):
         read_source(_empty_dir(tmp_path))
     with pytest.raises(TypeError):
         read_source(3.5)
