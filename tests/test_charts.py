@@ -322,7 +322,8 @@ def test_markup_names_are_escaped_in_the_rates_labels(markup_rep: cp.Report) -> 
     )
     assert all(list(t.y) == [label] for t in fig.data)
     assert list(fig.layout.yaxis.categoryarray) == [label]
-    assert "%{y}" in fig.data[0].hovertemplate  # the hover shows the escaped label
+    assert "%{hovertext}" in fig.data[0].hovertemplate  # the hover shows the escaped label
+    assert list(fig.data[0].hovertext) == [label]
     # the numbers are untouched
     assert same(trace(fig, "Opened %").x, [3 / 4])
     assert [tuple(r) for r in trace(fig, "Opened %").customdata] == [(3, 4)]
@@ -474,7 +475,8 @@ def test_rates_hover_gives_the_exact_counts_and_the_whole_name(rep: cp.Report) -
     }
     assert {y: tuple(r) for y, r in zip(opened.y, opened.customdata, strict=True)} == counts
     assert "of %{customdata[1]:,.0f} delivered" in opened.hovertemplate
-    assert opened.hovertemplate.startswith("%{y}<br>")  # y is the whole name
+    assert opened.hovertemplate.startswith("%{hovertext}<br>")
+    assert list(opened.hovertext) == list(opened.y)  # the whole name
 
 
 def test_rates_long_names_are_a_line_per_column_cut_with_the_whole_name_on_hover() -> None:

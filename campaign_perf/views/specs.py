@@ -499,7 +499,9 @@ def _rates(rep: ReportCore, columns: Sequence[str] | None = None) -> dict[str, A
             "y": "@key",
             "marker": {"color": "{{color}}", "size": 9},
             "customdata": "@customdata",
-            "hovertemplate": "%{y}<br>{{hover_x}}<extra></extra>",
+            # the whole name (a tick may be cut, and plotly's %{y} is the tick's text)
+            "hovertext": "@key",
+            "hovertemplate": "%{hovertext}<br>{{hover_x}}<extra></extra>",
         },
         layout={"showlegend": False, "hovermode": "closest"},
         panels={
