@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 import campaign_perf as cp
 from campaign_perf.views import charts
 from campaign_perf.views.charts import CHART_KINDS, EMPTY_MESSAGE, PALETTE, chart
+from campaign_perf.views.specs import PANELS
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 3, 10)
@@ -161,6 +163,38 @@ def test_every_chart_is_white_titled_with_the_frame_and_uses_the_palette(
         assert axis.visible is False or axis.title.text is not None
 
 
+@pytest.mark.parametrize("kind", list(CHART_KINDS))
+@pytest.mark.parametrize("width", [None, 390])
+def test_no_legend_over_a_title(rep: cp.Report, kind: str, width: int | None) -> None:
+    fig = chart(rep, kind, width=width)
+    title, legend = fig.layout.title, fig.layout.legend
+    # the title and subtitle hang from the top of the figure, in a margin made for them
+    assert (title.yref, title.y, title.yanchor) == ("container", 1, "top")
+    lines = title.text.count("<br>") + 1 + title.subtitle.text.count("<br>") + 1
+    assert fig.layout.margin.t >= 22 + lines * 17 + 22
+    # the legend, when there is one, sits at the foot of the figure, under the plot
+    assert (legend.orientation, legend.yref, legend.y, legend.yanchor) == (
+        "h",
+        "container",
+        0,
+        "bottom",
+    )
+    if kind == "rates":
+        assert fig.layout.showlegend is False  # each panel names its rate
+
+
+@pytest.mark.parametrize("kind", list(CHART_KINDS))
+def test_titles_wrap_to_a_phone(sample_rep: cp.Report, kind: str) -> None:
+    from campaign_perf.views.specs import FIT
+
+    wide, phone = chart(sample_rep, kind, width=1400), chart(sample_rep, kind, width=390)
+    assert phone.layout.title.text.replace("<br>", " ") == wide.layout.title.text
+    chars = (390 - 20) // (FIT["title"] * FIT["em"])
+    assert all(len(line) <= chars for line in phone.layout.title.text.split("<br>"))
+    assert "<br>" in phone.layout.title.text
+    assert phone.layout.margin.t > wide.layout.margin.t
+
+
 def test_subtitle_says_when_filters_apply(rep: cp.Report) -> None:
     assert "filters applied" not in chart(rep, "funnel").layout.title.subtitle.text
     fig = chart(rep.where(programs="Spring"), "funnel")
@@ -288,14 +322,18 @@ def test_markup_names_are_escaped_in_the_rates_labels(markup_rep: cp.Report) -> 
     )
     assert all(list(t.y) == [label] for t in fig.data)
     assert list(fig.layout.yaxis.categoryarray) == [label]
-    assert "%{y}" in fig.data[0].hovertemplate  # the hover shows the escaped label
+    assert "%{hovertext}" in fig.data[0].hovertemplate  # the hover shows the escaped label
+    assert list(fig.data[0].hovertext) == [label]
     # the numbers are untouched
     assert same(trace(fig, "Opened %").x, [3 / 4])
     assert [tuple(r) for r in trace(fig, "Opened %").customdata] == [(3, 4)]
     assert list(chart(markup_rep.by("program"), "rates").data[0].y) == [esc(MARKUP_PROGRAM)]
     by_country = chart(markup_rep.by("country"), "rates")
     assert list(by_country.data[0].y) == [esc(MARKUP_COUNTRY)]
-    assert by_country.layout.yaxis.title.text == "country"
+    # cut, then escaped: no entity is cut in two
+    cut = MARKUP_COUNTRY[: PANELS["label_chars"] - 1] + "…"
+    assert list(by_country.layout.yaxis.ticktext) == [esc(cut)]
+    assert "by country" in by_country.layout.title.text
 
 
 @pytest.mark.parametrize("full_urls, link", [(False, MARKUP_PAGE), (True, MARKUP_LINK)])
@@ -336,12 +374,18 @@ def test_metric_labels_are_escaped_in_traces_titles_and_hover(rep: cp.Report) ->
 
 
 # -- rates ------------------------------------------------------------------------------
-def test_rates_bars_equal_the_report_rates_by_campaign_and_email(rep: cp.Report) -> None:
+def panels(fig: go.Figure) -> dict[str, dict[str, float]]:
+    """Each panel of a rates chart: its rate's label -> {row label: value}."""
+    return {
+        t.name: {y: x for y, x in zip(t.y, t.x, strict=True) if not math.isnan(x)} for t in fig.data
+    }
+
+
+def test_rates_are_one_panel_per_rate_with_the_report_rates(rep: cp.Report) -> None:
     fig = chart(rep, "rates")
     pct = [m for m in rep.metrics if m.fmt == "pct"]
-    assert [t.name for t in fig.data] == [m.label for m in pct]
-    assert all(t.type == "bar" and t.orientation == "h" for t in fig.data)
-    assert list(fig.data[0].y) == list(EXPECTED)
+    assert [t.name for t in fig.data] == [m.label for m in pct]  # delivered % first
+    assert all(t.type == "scatter" and t.mode == "markers" for t in fig.data)
     expected = {
         "Delivered %": [rate(d, s) for s, d, _, _ in EXPECTED.values()],
         "Opened %": [rate(o, d) for _, d, o, _ in EXPECTED.values()],
@@ -349,28 +393,134 @@ def test_rates_bars_equal_the_report_rates_by_campaign_and_email(rep: cp.Report)
         "Clicked to Opened %": [rate(c, o) for _, _, o, c in EXPECTED.values()],
     }
     for label, values in expected.items():
-        assert same(trace(fig, label).x, values), label
+        t = trace(fig, label)
+        assert set(t.y) == set(EXPECTED)
+        by_row = dict(zip(t.y, t.x, strict=True))
+        assert same([by_row[k] for k in EXPECTED], values), label
     table = rep.table()
+    names = table["campaign_name"] + " · " + table["email_name"]
     for m in pct:
-        assert same(trace(fig, m.label).x, table[m.id]), m.id
+        t = trace(fig, m.label)
+        by_row = dict(zip(t.y, t.x, strict=True))
+        assert same([by_row[n] for n in names], table[m.id]), m.id
     assert "by campaign and email" in fig.layout.title.text
-    assert fig.layout.xaxis.tickformat == ".0%"
-    assert fig.layout.xaxis.title.text == "Rate"
-    assert fig.layout.yaxis.title.text == "Campaign · Email"
 
 
-def test_rates_hover_gives_the_exact_counts(rep: cp.Report) -> None:
-    opened = trace(chart(rep, "rates"), "Opened %")
-    counts = [(o, d) for _, d, o, _ in EXPECTED.values()]
-    assert [tuple(row) for row in opened.customdata] == counts
-    assert "of %{customdata[1]:,.0f} delivered" in opened.hovertemplate
+def test_rates_panels_have_their_own_axes_and_never_mix_families(rep: cp.Report) -> None:
+    columns = ["opened_pct", "bounced_pct", "clicked_pct", "delivered_pct"]
+    fig = chart(rep, "rates", columns=columns)
+    # deliverability (of sent) first, then engagement (of delivered), each in chosen order
+    assert [t.name for t in fig.data] == ["Bounced %", "Delivered %", "Opened %", "Clicked %"]
+    axes = [(t.xaxis, t.yaxis) for t in fig.data]
+    assert axes == [("x", "y"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4")]
+    layout = fig.layout
+    for n in ("", "2", "3", "4"):
+        x, y = layout[f"xaxis{n}"], layout[f"yaxis{n}"]
+        assert x.tickformat == ".2~%" and x.anchor == f"y{n}" and y.anchor == f"x{n}"
+        assert y.type == "category" and y.autorange == "reversed"
+    notes = [a.text for a in layout.annotations]
+    assert notes == [
+        "Bounced % · total 37.5%",
+        "Deliverability · of sent",
+        "Delivered % · total 62.5%",
+        "Deliverability · of sent",
+        "Opened % · total 80.0%",
+        "Engagement · of delivered",
+        "Clicked % · total 60.0%",
+        "Engagement · of delivered",
+    ]
+    # the panels do not overlap: each its own box
+    boxes = [
+        (tuple(layout[f"xaxis{n}"].domain), tuple(layout[f"yaxis{n}"].domain))
+        for n in ("", "2", "3", "4")
+    ]
+    for i, (xa, ya) in enumerate(boxes):
+        for xb, yb in boxes[i + 1 :]:
+            apart = xa[1] <= xb[0] or xb[1] <= xa[0] or ya[1] <= yb[0] or yb[1] <= ya[0]
+            assert apart, (xa, ya, xb, yb)
 
 
-def test_rates_missing_rate_has_no_bar(rep: cp.Report) -> None:
+def test_rates_reference_line_is_at_the_total(rep: cp.Report) -> None:
     fig = chart(rep, "rates")
-    row = list(fig.data[0].y).index("All Bounced · Oops")
-    assert math.isnan(trace(fig, "Opened %").x[row])
-    assert trace(fig, "Delivered %").x[row] == 0
+    total = rep.total()
+    lines = {s.xref: s.x0 for s in fig.layout.shapes}
+    for t in fig.data:
+        metric = next(m for m in rep.metrics if m.label == t.name)
+        assert lines[t.xaxis] == pytest.approx(total[metric.id]), t.name
+        assert all(
+            s.x0 == s.x1 and s.yref == f"{s.xref.replace('x', 'y')} domain"
+            for s in fig.layout.shapes
+        )
+
+
+def test_rates_rows_are_sorted_by_value_missing_last(rep: cp.Report) -> None:
+    fig = chart(rep, "rates")
+    for t in fig.data:
+        values = np.asarray(t.x, dtype=float)
+        shown = values[~np.isnan(values)]
+        assert list(shown) == sorted(shown, reverse=True), t.name
+        assert not np.isnan(values[: len(shown)]).any(), t.name  # missing ones after
+        axis = fig.layout["yaxis" + t.yaxis[1:]]
+        assert list(axis.categoryarray) == list(t.y) == list(axis.tickvals)
+    opened = trace(fig, "Opened %")
+    assert list(opened.y) == ["Newsletter · News", "Spring Sale · Hello", "All Bounced · Oops"]
+
+
+def test_rates_hover_gives_the_exact_counts_and_the_whole_name(rep: cp.Report) -> None:
+    opened = trace(chart(rep, "rates"), "Opened %")
+    counts = {
+        "Spring Sale · Hello": (3, 4),
+        "Newsletter · News": (1, 1),
+        "All Bounced · Oops": (0, 0),
+    }
+    assert {y: tuple(r) for y, r in zip(opened.y, opened.customdata, strict=True)} == counts
+    assert "of %{customdata[1]:,.0f} delivered" in opened.hovertemplate
+    assert opened.hovertemplate.startswith("%{hovertext}<br>")
+    assert list(opened.hovertext) == list(opened.y)  # the whole name
+
+
+def test_rates_long_names_are_a_line_per_column_cut_with_the_whole_name_on_hover() -> None:
+    campaign, email = "A campaign with a very long name indeed", "Short"
+    rows = [
+        {
+            **_event("sent", "2026-03-02 09:00", "C1", "E1", "L1"),
+            "campaign_name": campaign,
+            "email_name": email,
+        },
+    ]
+    rep = cp.Report(cp.load_events(pd.DataFrame(rows), warn=False))
+    fig = chart(rep, "rates", columns=["delivered_pct"])
+    (t,) = fig.data
+    assert list(t.y) == [f"{campaign} · {email}"]
+    chars = PANELS["label_chars"]
+    assert list(fig.layout.yaxis.ticktext) == [f"{campaign[: chars - 1]}…<br>{email}"]
+
+
+def test_rates_panels_follow_the_width(rep: cp.Report) -> None:
+    from campaign_perf.views.charts import panel_grid
+
+    def columns(fig: go.Figure) -> int:
+        return len({fig.layout["xaxis" + t.xaxis[1:]].domain for t in fig.data})
+
+    assert columns(chart(rep, "rates", width=390)) == 1
+    assert columns(chart(rep, "rates", width=1024)) == 2
+    assert columns(chart(rep, "rates", width=1400)) == 3
+    wide = chart(rep, "rates", width=1400)
+    assert wide.layout.width == 1400
+    assert chart(rep, "rates").layout.width is None  # plotly's responsive width
+    grid = panel_grid(PANELS, 4, 10, 2, 1380)
+    assert grid["columns"] == 3 and len(grid["panels"]) == 4
+    assert all(
+        0 <= b["x"][0] < b["x"][1] <= 1 and 0 <= b["y"][0] < b["y"][1] <= 1 for b in grid["panels"]
+    )
+
+
+def test_rates_missing_rate_has_no_dot(rep: cp.Report) -> None:
+    fig = chart(rep, "rates")
+    by_row = dict(zip(trace(fig, "Opened %").y, trace(fig, "Opened %").x, strict=True))
+    assert math.isnan(by_row["All Bounced · Oops"])
+    by_row = dict(zip(trace(fig, "Delivered %").y, trace(fig, "Delivered %").x, strict=True))
+    assert by_row["All Bounced · Oops"] == 0
 
 
 def test_rates_without_rate_columns_shows_open_click_and_click_to_open(rep: cp.Report) -> None:
@@ -405,17 +555,48 @@ def test_rates_refuses_a_count_column(rep: cp.Report) -> None:
 
 
 # -- funnel -----------------------------------------------------------------------------
-def test_funnel_counts_sent_delivered_opened_clicked_with_share_of_sent(rep: cp.Report) -> None:
+def funnel_rates(fig: go.Figure) -> dict[str, str]:
+    """Every rate the funnel shows: its label -> the figure shown, read from the steps."""
+    out = {}
+    for step in fig.data[0].y:
+        for line in step.split("<br>")[1:]:
+            value, label = re.fullmatch(r"(\S+) of \w+ \((.+)\)", line).groups()
+            out[label] = value
+    return out
+
+
+def test_funnel_counts_sent_delivered_opened_clicked_with_the_tables_rates(
+    rep: cp.Report,
+) -> None:
     fig = chart(rep, "funnel")
     (t,) = fig.data
     assert t.type == "funnel"
-    assert list(t.y) == ["Sent", "Delivered", "Opened", "Clicked Link"]
     totals = [sum(v[i] for v in EXPECTED.values()) for i in range(4)]
     assert list(t.x) == totals == [8, 5, 4, 3]
-    assert "%{percentInitial:.1%} of sent" in t.texttemplate
+    assert list(t.y) == [
+        "Sent: 8",
+        "Delivered: 5<br>62.5% of sent (Delivered %)",
+        "Opened: 4<br>80.0% of delivered (Opened %)",
+        "Clicked Link: 3<br>60.0% of delivered (Clicked %)"
+        "<br>75.0% of opened (Clicked to Opened %)",
+    ]
+    assert "percent" not in t.hovertemplate  # no share of the first step: the table's rates
     assert [t.marker.color[i] for i in range(4)] == [
         charts.metric_color(m) for m in ("sent", "delivered", "opened", "clicked")
     ]
+
+
+@pytest.mark.parametrize("frame", ["past 30 days", "last month", "yesterday"])
+def test_funnel_rates_are_the_tables_figures_for_the_sample(
+    sample_rep: cp.Report, frame: str
+) -> None:
+    rep = sample_rep.with_time_frame(frame).with_columns(
+        ["sent", "delivered_pct", "opened_pct", "clicked_pct", "click_to_open_pct"]
+    )
+    shown = funnel_rates(chart(rep, "funnel"))
+    total = rep.formatted().iloc[-1]
+    assert shown == {label: total[label] for label in shown}
+    assert set(shown) == {"Delivered %", "Opened %", "Clicked %", "Clicked to Opened %"}
 
 
 # -- over time --------------------------------------------------------------------------
@@ -570,7 +751,7 @@ def test_every_kind_draws_the_sample(sample_rep: cp.Report, kind: str) -> None:
     fig = chart(sample_rep, kind)
     sizes = [len(t.z if t.type == "heatmap" else t.x) for t in fig.data]
     assert sizes and max(sizes) > 0
-    assert not fig.layout.annotations
+    assert not any("in this time frame" in a.text for a in fig.layout.annotations)
 
 
 # -- long and far time frames -----------------------------------------------------------
@@ -636,7 +817,7 @@ def test_a_label_that_looks_like_a_template_is_shown_as_it_is(rep: cp.Report) ->
         assert f.data[0].name == "%{y} of %{x}"  # a legend entry is not a template
 
 
-def test_the_rates_chart_shows_the_top_rows_and_the_others_as_one_bar() -> None:
+def test_the_rates_chart_shows_the_top_rows_and_the_others_as_one_dot_last() -> None:
     from campaign_perf.views.specs import TOP_ROWS
 
     n = TOP_ROWS + 5
@@ -656,16 +837,18 @@ def test_the_rates_chart_shows_the_top_rows_and_the_others_as_one_bar() -> None:
         if kind == "sent" or k % 2 == 0  # ...and delivered to every other one
     ]
     rep = cp.Report(cp.load_events(pd.DataFrame(events), warn=False))
-    (bars,) = chart(rep, "rates", columns=["delivered_pct"]).data
+    (dots,) = chart(rep, "rates", columns=["delivered_pct"]).data
     sent = {i: 1 + i % 7 for i in range(n)}
     delivered = {i: (sent[i] + 1) // 2 for i in range(n)}
     kept = sorted(sorted(sent, key=lambda i: -sent[i])[:TOP_ROWS])  # most sends, stable
     rest = [i for i in range(n) if i not in kept]
-    assert list(bars.y) == [f"Spring Sale · Email {i:02d}" for i in kept] + ["Other (5 rows)"]
-    want = [delivered[i] / sent[i] for i in kept]
+    # the kept rows by value (highest first, ties in table order), then the others
+    ranked = sorted(kept, key=lambda i: -delivered[i] / sent[i])
+    assert list(dots.y) == [f"Spring Sale · Email {i:02d}" for i in ranked] + ["Other (5 rows)"]
+    want = [delivered[i] / sent[i] for i in ranked]
     want.append(sum(delivered[i] for i in rest) / sum(sent[i] for i in rest))
-    assert same(bars.x, want)
-    assert tuple(bars.customdata[-1]) == (
+    assert same(dots.x, want)
+    assert tuple(dots.customdata[-1]) == (
         sum(delivered[i] for i in rest),
         sum(sent[i] for i in rest),
     )

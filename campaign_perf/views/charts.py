@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -44,9 +45,11 @@ from campaign_perf.views.specs import (
     CHART_KINDS,
     EMPTY_LAYOUT,
     EMPTY_MESSAGE,
+    FIT,
     HEATMAP_COLORSCALE,
     MAX_POINTS,
     PALETTE,
+    PANELS,
     PERIODS,
     chart_base,
     chart_spec,
@@ -55,6 +58,8 @@ from campaign_perf.views.specs import (
     metric_color,
     plotly_text,
     short_link,
+    shorten,
+    wrap_text,
 )
 
 if TYPE_CHECKING:
@@ -69,6 +74,7 @@ __all__ = [
     "chart",
     "draw",
     "metric_color",
+    "panel_grid",
 ]
 
 
@@ -80,6 +86,7 @@ def chart(
     table: pd.DataFrame | None = None,
     total: pd.Series | None = None,
     template: bool = True,
+    width: int | None = None,
     **options: Any,
 ) -> go.Figure:
     """Draw a chart of a report.
@@ -98,12 +105,18 @@ def chart(
         Name the ``plotly_white`` template in the layout. A view that copies the figure
         into one that has the template already (the dashboard's ``FigureWidget``) passes
         False: plotly validates a named template again, which costs more than the rest.
+    width : int, optional
+        The figure's width in pixels (the dashboard's). The rates chart's panels and
+        long titles are laid out for it; by default for 1000 pixels, a notebook's output,
+        and the figure keeps plotly's responsive width.
     **options
         Options of the kind:
 
         * ``rates``: ``columns`` (rate metric ids; default the report's % columns, or
-          opened, clicked and clicked-to-opened %). Beyond 30 table rows, the rows with
-          the fewest sends are one "Other" bar.
+          opened, clicked and clicked-to-opened %). One panel per rate, deliverability
+          (of sent) before engagement (of delivered or opened), each with its own axis,
+          a dot per table row sorted by value and a dashed line at the total. Beyond 30
+          table rows, the rows with the fewest sends are one "Other" dot, last.
         * ``volume``: ``period`` (``"day"``, ``"week"`` or ``"month"``, default
           ``"day"``; weeks start on the report's ``week_start``). A frame of more than
           400 periods is drawn in weeks, then months, then over the days that hold sends.
@@ -142,7 +155,16 @@ def chart(
     base = chart_base(rep)
     if not template:
         del base["template"]
-    figure = draw(spec, reduced, base=base, frame=frame_text(rep), filtered=spec["filtered"])
+    if width is not None:
+        base["width"] = width
+    figure = draw(
+        spec,
+        reduced,
+        base=base,
+        frame=frame_text(rep),
+        filtered=spec["filtered"],
+        width=PANELS["width"] if width is None else width,
+    )
     return go.Figure(figure)
 
 
@@ -158,8 +180,8 @@ def _trace(
     template: dict[str, Any], reduced: dict[str, Any], slots: dict[str, Any], series: Any = None
 ) -> dict[str, Any]:
     """One trace of a definition: ``"@name"`` values taken from the reduced data (or the
-    series), a measure name in x, y or z taken as that measure's values, ``customdata`` a
-    list of those, and slots filled in the other texts."""
+    series), a measure name in x, y, z or customdata taken as that measure's values, a
+    list of those in ``customdata``, and slots filled in the other texts."""
     columns = reduced.get("columns", {})
     found = {**reduced, **(series or {})}
 
@@ -170,7 +192,9 @@ def _trace(
 
     out: dict[str, Any] = {}
     for key, value in template.items():
-        if key in ("x", "y", "z") or (key == "customdata" and isinstance(value, str)):
+        if key in ("x", "y", "z") or (
+            isinstance(value, str) and (key == "customdata" or value.startswith("@"))
+        ):
             values = data(value)
             if values is None:  # a rate that is not a ratio has no exact counts to show
                 continue
@@ -195,6 +219,7 @@ def draw(
     base: dict[str, Any],
     frame: str,
     filtered: bool,
+    width: float = PANELS["width"],
 ) -> dict[str, Any]:
     """A figure (plotly's data and layout) from a chart definition and its reduced data.
 
@@ -212,6 +237,8 @@ def draw(
         The time frame as the title says it.
     filtered : bool
         Whether filters apply (the subtitle says so).
+    width : float
+        The width, in pixels, the figure is laid out for (titles wrapped, panels placed).
 
     Returns
     -------
@@ -228,6 +255,7 @@ def draw(
     layout = copy.deepcopy(base)
     layout["title"]["text"] = plotly_text(f"{fill_slots(spec['title'], slots)} — {frame}")
     layout["title"]["subtitle"]["text"] = spec["subtitle"]["filtered" if filtered else "plain"]
+    fit_titles(layout, width)
     if reduced.get("message"):
         layout |= copy.deepcopy(EMPTY_LAYOUT)
         layout["annotations"][0]["text"] = plotly_text(reduced["message"])
@@ -243,11 +271,136 @@ def draw(
         ]
     else:
         traces = [_trace(t, reduced, slots) for t in spec["traces"]]
+    if "panels" in spec:
+        _place_panels(spec["panels"], reduced, traces, layout, width)
     height = spec["height"]
     if height is not None:
         per = height["per"] + height.get("per_series", 0) * len(reduced.get("series", ()))
         layout["height"] = max(height["min"], height["base"] + len(reduced["key"]) * per)
     return {"data": traces, "layout": layout}
+
+
+def fit_titles(layout: dict[str, Any], width: float) -> None:
+    """Wrap the title and subtitle of a layout to its width and make the top margin hold
+    their lines (:data:`~campaign_perf.views.specs.FIT`); report.js's ``fitTitles``."""
+    room = width - layout["margin"]["l"] - layout["margin"]["r"]
+    height = FIT["top"] + FIT["below"]
+    for part, node in (("title", layout["title"]), ("subtitle", layout["title"]["subtitle"])):
+        size = FIT[part]
+        node["text"], lines = wrap_text(node["text"], max(1, math.floor(room / (size * FIT["em"]))))
+        height += lines * math.ceil(size * FIT["line"])
+    layout["margin"]["t"] = height
+
+
+def panel_grid(
+    panels: dict[str, Any], n: int, rows: int, lines: int, plot: float
+) -> dict[str, Any]:
+    """Where the panels of a small-multiples chart go (report.js's ``panelGrid``).
+
+    Parameters
+    ----------
+    panels : dict
+        The definition's ``panels`` (:data:`~campaign_perf.views.specs.PANELS`).
+    n : int
+        The number of panels.
+    rows : int
+        The rows (names) in each panel.
+    lines : int
+        The lines of text of a name.
+    plot : float
+        The width of the plotting area, in pixels.
+
+    Returns
+    -------
+    dict
+        ``height`` (of the plotting area, pixels), ``columns`` and, per panel, ``x`` and
+        ``y`` (its domain, fractions of the plotting area) and ``left`` (where its
+        names and title start).
+    """
+    columns = max(1, min(panels["max_columns"], n, math.floor(plot / panels["min_width"])))
+    row_height = lines * panels["line_height"] + panels["row_pad"]
+    panel_height = panels["head"] + rows * row_height + panels["foot"]
+    height = math.ceil(n / columns) * panel_height
+    cell = plot / columns
+    label = min(panels["label_width"], cell / 2)
+    boxes = []
+    for i in range(n):
+        c, r = i % columns, i // columns
+        boxes.append(
+            {
+                "x": [(c * cell + label) / plot, ((c + 1) * cell - panels["gap"]) / plot],
+                "y": [
+                    1 - ((r + 1) * panel_height - panels["foot"]) / height,
+                    1 - (r * panel_height + panels["head"]) / height,
+                ],
+                "left": c * cell / plot,
+            }
+        )
+    return {"height": height, "columns": columns, "panels": boxes}
+
+
+def _place_panels(
+    panels: dict[str, Any],
+    reduced: dict[str, Any],
+    traces: list[dict[str, Any]],
+    layout: dict[str, Any],
+    width: float,
+) -> None:
+    """Each rate in a panel of its own: its axes, title and reference line at the total."""
+    series = reduced["series"]
+    margin = layout["margin"]
+    grid = panel_grid(
+        panels,
+        len(series),
+        len(reduced["key"]),
+        reduced["lines"],
+        width - margin["l"] - margin["r"],
+    )
+    layout.setdefault("shapes", [])
+    for i, (s, t, box) in enumerate(zip(series, traces, grid["panels"], strict=True)):
+        n = "" if i == 0 else str(i + 1)
+        t["xaxis"], t["yaxis"] = f"x{n}", f"y{n}"
+        layout[f"xaxis{n}"] = {
+            **copy.deepcopy(panels["xaxis"]),
+            "domain": box["x"],
+            "anchor": f"y{n}",
+        }
+        layout[f"yaxis{n}"] = {
+            **copy.deepcopy(panels["yaxis"]),
+            "domain": box["y"],
+            "anchor": f"x{n}",
+            "categoryarray": s["key"],
+            "tickvals": s["key"],
+            "ticktext": s["tick"],
+        }
+        for note in panels["annotations"]:
+            layout["annotations"].append(
+                {
+                    **copy.deepcopy(note),
+                    "text": fill_slots(note["text"], s["slots"]),
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": box["left"],
+                    "y": box["y"][1],
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                }
+            )
+        if math.isfinite(s["total"]):
+            layout["shapes"].append(
+                {
+                    **copy.deepcopy(panels["reference"]),
+                    "type": "line",
+                    "xref": f"x{n}",
+                    "yref": f"y{n} domain",
+                    "x0": s["total"],
+                    "x1": s["total"],
+                    "y0": 0,
+                    "y1": 1,
+                }
+            )
+    layout["height"] = margin["t"] + margin["b"] + grid["height"]
 
 
 # -- shared pieces ----------------------------------------------------------------------
@@ -304,8 +457,11 @@ def _finite(values: pd.Series) -> np.ndarray:
     return np.where(np.isfinite(out), out, np.nan)
 
 
-def _series(spec: dict[str, Any], table: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rates of a definition over a table: values, exact counts for the hover, style."""
+def _series(
+    spec: dict[str, Any], table: pd.DataFrame, total: pd.DataFrame | None = None
+) -> list[dict[str, Any]]:
+    """The rates of a definition over a table: values, exact counts for the hover, style;
+    with the table's ``total`` (one row of counts), each rate's total and its slots."""
     out = []
     counts = {c: table[c] for c in table.columns if c in METRICS and METRICS[c].is_count}
     for i, s in enumerate(spec["series"]):
@@ -322,29 +478,49 @@ def _series(spec: dict[str, Any], table: pd.DataFrame) -> list[dict[str, Any]]:
             numerator, denominator = s["ratio"]
             num = evaluate(numerator, counts, s["id"]).to_numpy(dtype=float)
             entry["customdata"] = np.column_stack([num, table[denominator].to_numpy(dtype=float)])
+        if total is not None:
+            value = float(_finite(compute_metrics(total, [s["id"]])[s["id"]])[0])
+            entry["total"] = value
+            entry["slots"] |= {"total": format_value(value, "pct"), "note": s["note"]}
         out.append(entry)
     return out
 
 
 # -- reductions: the numbers each definition asks for -------------------------------------------
-def _row_labels(table: pd.DataFrame, keys: Sequence[str]) -> list[str]:
-    """One label per table row: its names joined by " · ", made unique with the ids
-    (escaped for plotly)."""
+def _row_names(table: pd.DataFrame, keys: Sequence[str], chars: int) -> tuple[list[str], list[str]]:
+    """Each table row's name, and its tick: the names joined by " · " (made unique with the
+    ids), and one line per name cut to ``chars`` characters (escaped for plotly)."""
     shown = [k for k in keys if not k.endswith("_id")] or list(keys)
     ids = [k for k in keys if k.endswith("_id")]
 
-    def text(row: pd.Series, cols: Sequence[str]) -> str:
-        return " · ".join("–" if pd.isna(row[c]) else str(row[c]) for c in cols)
+    def parts(row: pd.Series, cols: Sequence[str]) -> list[str]:
+        return ["–" if pd.isna(row[c]) else str(row[c]) for c in cols]
 
-    rows = [r for _, r in table.iterrows()]
-    labels = [text(r, shown) for r in rows]
+    rows = [parts(r, shown) for _, r in table.iterrows()]
+    labels = [" · ".join(p) for p in rows]
     repeated = pd.Series(labels).duplicated(keep=False).to_numpy()
     if ids and repeated.any():
-        labels = [
-            f"{lab} ({text(r, ids)})" if again else lab
-            for lab, r, again in zip(labels, rows, repeated, strict=True)
-        ]
-    return [plotly_text(lab) for lab in labels]
+        for i, (_, r) in enumerate(table.iterrows()):
+            if repeated[i]:
+                suffix = f" ({' · '.join(parts(r, ids))})"
+                labels[i] += suffix
+                rows[i][-1] += suffix
+    ticks = ["<br>".join(plotly_text(shorten(p, chars)) for p in row) for row in rows]
+    return [plotly_text(lab) for lab in labels], ticks
+
+
+def _sorted_panel(entry: dict[str, Any], key: list[str], tick: list[str], named: int) -> None:
+    """A rate's rows by value, highest first, missing values after them and the "Other"
+    row last (ties keep the table's order): report.js sorts the same way."""
+    value = entry["value"]
+    order = np.concatenate(
+        [np.argsort(-value[:named], kind="stable"), np.arange(named, len(value))]
+    )
+    entry["key"] = [key[i] for i in order]
+    entry["tick"] = [tick[i] for i in order]
+    entry["value"] = value[order]
+    if "customdata" in entry:
+        entry["customdata"] = entry["customdata"][order]
 
 
 def _by_rows(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, Any]:
@@ -354,26 +530,46 @@ def _by_rows(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, A
     if table.empty:
         return {"message": spec["empty"]}
     keys = [c for c in table.columns if c not in columns]
-    labels: list[str] = []
+    counts = [c for c in columns if METRICS[c].is_count]
+    total = table[counts].sum().to_frame().T
+    others: list[str] = []
     top = spec["top"]
     if len(table) > top["n"]:
-        counts = list(rep.count_columns)
-        sums = rep.with_columns(counts).table()[counts]
+        every = list(rep.count_columns)
+        sums = rep.with_columns(every).table()[every]
         kept = np.sort(np.argsort(-sums[top["by"]].to_numpy(), kind="stable")[: top["n"]])
         rest = np.setdiff1d(np.arange(len(table)), kept)
         other = compute_metrics(sums.iloc[rest].sum().to_frame().T, columns)
-        labels = [plotly_text(fill_slots(top["other"], {"n": format_value(len(rest), "int")}))]
+        others = [plotly_text(fill_slots(top["other"], {"n": format_value(len(rest), "int")}))]
         table = pd.concat([table.iloc[kept], other], ignore_index=True)
-    key = _row_labels(table.iloc[: len(table) - len(labels)], keys) + labels
-    return {
-        "key": key,
-        "series": _series(spec, table),
-    }
+    named = len(table) - len(others)
+    key, tick = _row_names(table.iloc[:named], keys, spec["panels"]["label_chars"])
+    key, tick = key + others, tick + others
+    series = _series(spec, table, total)
+    for entry in series:
+        _sorted_panel(entry, key, tick, named)
+    shown = [k for k in keys if not k.endswith("_id")] or keys
+    return {"key": key, "lines": len(shown), "series": series}
 
 
 def _total(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, Any]:
     counts = _funnel_counts(rep, known)
-    return {"total": [int(counts[i]) for i in spec["measures"]]}
+    rates = compute_metrics(
+        counts.to_frame().T, [r["id"] for step in spec["steps"] for r in step["rates"]]
+    )
+    text = []
+    for step in spec["steps"]:
+        said = [
+            fill_slots(
+                spec["step_text"]["count"],
+                {"label": step["label"], "count": format_value(counts[step["count"]], "int")},
+            )
+        ]
+        for r in step["rates"]:
+            value = float(_finite(rates[r["id"]])[0])
+            said.append(fill_slots(r["text"], {"value": format_value(value, "pct")}))
+        text.append(spec["step_text"]["sep"].join(said))
+    return {"total": [int(counts[i]) for i in spec["measures"]], "text": text}
 
 
 def _period_count(lo: dt.date, hi: dt.date, period: str, week_start: int) -> int:

@@ -39,11 +39,14 @@ __all__ = [
     "CHART_KINDS",
     "EMPTY_LAYOUT",
     "EMPTY_MESSAGE",
+    "FIT",
     "FORMATS",
     "HEATMAP_COLORSCALE",
     "MAX_POINTS",
     "PALETTE",
+    "PANELS",
     "PERIODS",
+    "RATE_FAMILIES",
     "TOP_ROWS",
     "chart_spec",
     "fill_slots",
@@ -52,8 +55,11 @@ __all__ = [
     "metric_color",
     "metric_series",
     "plotly_text",
+    "rate_family",
     "short_link",
+    "shorten",
     "table_spec",
+    "wrap_text",
 ]
 
 #: The Okabe–Ito palette (colour-blind safe), strongest colours first. Every chart uses it.
@@ -119,8 +125,10 @@ EMPTY_LAYOUT: dict[str, Any] = {
 
 #: The kinds of chart, with what each shows.
 CHART_KINDS: dict[str, str] = {
-    "rates": "Rates (the report's % columns) as grouped bars, one group per table row.",
-    "funnel": "Delivery funnel: sent → delivered → opened → clicked, with % of sent.",
+    "rates": "Rates (the report's % columns) as small multiples: one panel per rate, its "
+    "own axis, a dot per table row sorted by value, a line at the total.",
+    "funnel": "Delivery funnel: sent → delivered → opened → clicked, each step with the "
+    "table's rate and what it divides by.",
     "volume": "Emails sent per send day, week or month, by outcome (stacked bars: delivered, "
     "pending, bounced, aborted).",
     "rates_over_time": "Opened % and clicked % per send day, week or month (lines).",
@@ -157,6 +165,49 @@ MAX_POINTS = 400
 #: The most table rows the rates chart shows; the rows with the fewest sends beyond them
 #: are one "other" bar.
 TOP_ROWS = 30
+
+#: The families of rates, in the order of their panels in the rates chart: a rate belongs
+#: to the family of its denominator (deliverability: of sent; engagement: of delivered or
+#: of opened). Rates of two families never share an axis; a rate that is not a ratio of
+#: a count, or whose denominator is not listed, comes last, as "Other rates".
+RATE_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Deliverability", ("sent",)),
+    ("Engagement", ("delivered", "opened")),
+)
+_OTHER_FAMILY = "Other rates"
+
+#: How the rates chart lays out its panels for a figure ``width`` pixels wide (Python
+#: lays out for ``width``; the shared report for the width of the reader's screen):
+#: ``columns`` = ``width // min_width``, from 1 to ``max_columns``; each panel has
+#: ``label_width`` pixels at its left for the names and ``gap`` at its right, ``head``
+#: pixels above it for its title and ``foot`` below for its ticks, and a row of
+#: ``line_height`` pixels per line of a name plus ``row_pad``. A name is one line per
+#: group column, each cut to ``label_chars`` characters (with "…"; the hover shows it all).
+PANELS: dict[str, Any] = {
+    "width": 1000,
+    "min_width": 440,
+    "max_columns": 3,
+    "label_width": 190,
+    "gap": 28,
+    "head": 46,
+    "foot": 30,
+    "line_height": 12,
+    "row_pad": 6,
+    "label_chars": 30,
+}
+
+#: How the renderers fit a title and subtitle to the figure's width: greedy word wrap at
+#: ``chars`` characters a line, where ``chars`` = (width − margins) / (font size × ``em``);
+#: the top margin grows by a line's height (font size × ``line``) for each extra line.
+#: Plotly does not wrap text, and a phone is 390 pixels wide.
+FIT: dict[str, Any] = {
+    "em": 0.56,
+    "line": 1.35,
+    "title": 17,
+    "subtitle": 12,
+    "top": 22,
+    "below": 22,
+}
 
 _FALLBACK_RATES = ("opened_pct", "clicked_pct", "click_to_open_pct")
 _PHRASES: dict[str, str] = {"day": "send day", "week": "send week", "month": "send month"}
@@ -218,9 +269,38 @@ def fill_slots(text: str, slots: dict[str, Any]) -> str:
     return _SLOT.sub(lambda m: str(slots[m.group(1)]), text)
 
 
+def shorten(text: str, width: int) -> str:
+    """A text cut to ``width`` characters (the last one "…"); report.js's ``shorten``."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def short_link(link: str, width: int = 60) -> str:
     """A link cut to ``width`` characters (with "…") for an axis tick."""
-    return link if len(link) <= width else link[: width - 1] + "…"
+    return shorten(link, width)
+
+
+def wrap_text(text: str, chars: int) -> tuple[str, int]:
+    """A text wrapped at spaces into lines of at most ``chars`` characters (a longer word
+    stays whole) joined by ``<br>``, and the number of lines; report.js's ``wrapText``."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > chars:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "<br>".join(lines), len(lines)
+
+
+def rate_family(metric: Metric) -> tuple[int, str]:
+    """The family of a rate (:data:`RATE_FAMILIES`): its position and its name."""
+    ratio = _ratio(metric)
+    for rank, (name, denominators) in enumerate(RATE_FAMILIES):
+        if ratio is not None and ratio[1] in denominators:
+            return rank, name
+    return len(RATE_FAMILIES), _OTHER_FAMILY
 
 
 def join_words(words: Sequence[str]) -> str:
@@ -252,12 +332,31 @@ def _subtitle(rep: ReportCore, notes: Sequence[str], filtered: bool) -> str:
 
 def chart_base(rep: ReportCore) -> dict[str, Any]:
     """The layout every chart starts from (its title text and subtitle are set per chart)."""
+    # The title and subtitle from the top of the figure down (the top margin is set to hold
+    # their lines, FIT); a legend at the foot, under the axis titles, never over a title.
     return {
         "template": "plotly_white",
         "colorway": list(PALETTE),
-        "title": {"text": "", "x": 0.0, "xanchor": "left", "subtitle": {"text": ""}},
-        "margin": {"t": 120, "l": 10, "r": 10, "b": 10},
-        "legend": {"orientation": "h", "x": 0.0, "y": 1.01, "yanchor": "bottom"},
+        "title": {
+            "text": "",
+            "x": 0.0,
+            "xanchor": "left",
+            "y": 1.0,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": FIT["top"]},
+            "font": {"size": FIT["title"]},
+            "subtitle": {"text": "", "font": {"size": FIT["subtitle"]}},
+        },
+        "margin": {"t": 100, "l": 10, "r": 10, "b": 10},
+        "legend": {
+            "orientation": "h",
+            "x": 0.0,
+            "xanchor": "left",
+            "y": 0.0,
+            "yref": "container",
+            "yanchor": "bottom",
+        },
         "hoverlabel": {"namelength": -1},
         "annotations": [],
         "height": 450,
@@ -316,9 +415,11 @@ def _ratio(metric: Metric) -> tuple[str, str] | None:
 
 def metric_series(metric: Metric) -> dict[str, Any]:
     """How a rate is drawn: its label, fixed colour (or None: by position), hover lines for
-    a value on x or on y, and for a ratio ``num / count`` its numerator and denominator
-    (the hover's exact counts, as ``customdata``)."""
+    a value on x or on y, for a ratio ``num / count`` its numerator and denominator (the
+    hover's exact counts, as ``customdata``) and what it divides by ("of delivered"), and
+    its family (:data:`RATE_FAMILIES`: the order of the rates chart's panels)."""
     ratio = _ratio(metric)
+    rank, family = rate_family(metric)
     hover = {
         axis: f"{hover_text(metric.label)}: %{{{axis}:.2%}}"
         + (
@@ -335,6 +436,10 @@ def metric_series(metric: Metric) -> dict[str, Any]:
         "color": _METRIC_COLORS.get(metric.id),
         "hover": hover,
         "ratio": None if ratio is None else list(ratio),
+        "family": rank,
+        "note": plotly_text(
+            family if ratio is None else f"{family} · of {METRICS[ratio[1]].label.lower()}"
+        ),
     }
 
 
@@ -371,46 +476,90 @@ def _whole(value: object, name: str, unit: str) -> int:
 # -- the charts ------------------------------------------------------------------------------
 def _rates(rep: ReportCore, columns: Sequence[str] | None = None) -> dict[str, Any]:
     metrics = _rate_metrics(rep, columns, _FALLBACK_RATES)
-    keys = _keys(rep)
-    label = " · ".join(GROUP_LABELS.get(k, k) for k in keys["shown"] if not k.endswith("_id"))
+    # deliverability first, then engagement: a panel each (sorted is stable)
+    metrics = sorted(metrics, key=lambda m: rate_family(m)[0])
     return _spec(
         rep,
         "rates",
         source="cube",
         by="rows",
         title="{{what}} by " + " and ".join(_GROUP_PHRASES.get(g, g) for g in rep.group_by),
+        notes=["a dot per row, highest first; the dashed line is the total"],
         join=_JOIN,
         slots={"what": what([m.label for m in metrics])},
         series=[metric_series(m) for m in metrics],
         fallback=list(_FALLBACK_RATES),
         top={"n": TOP_ROWS, "by": "sent", "other": "Other ({{n}} rows)"},
         trace={
-            "type": "bar",
+            "type": "scatter",
+            "mode": "markers",
             "name": "{{name}}",
             "orientation": "h",
             "x": "@value",
             "y": "@key",
-            "marker": {"color": "{{color}}"},
+            "marker": {"color": "{{color}}", "size": 9},
             "customdata": "@customdata",
-            "hovertemplate": "%{y}<br>{{hover_x}}<extra></extra>",
+            # the whole name (a tick may be cut, and plotly's %{y} is the tick's text)
+            "hovertext": "@key",
+            "hovertemplate": "%{hovertext}<br>{{hover_x}}<extra></extra>",
         },
-        layout={
-            "barmode": "group",
-            "xaxis": _axis("Rate", tickformat=".0%", rangemode="tozero"),
-            "yaxis": _axis(
-                label or "Group",
-                type="category",
-                categoryorder="array",
-                autorange="reversed",
-            ),
+        layout={"showlegend": False, "hovermode": "closest"},
+        panels={
+            **PANELS,
+            "xaxis": {
+                **_axis("", tickformat=".2~%", nticks=4, zeroline=False),
+                "automargin": False,
+            },
+            "yaxis": {
+                **_axis(
+                    "",
+                    type="category",
+                    categoryorder="array",
+                    tickmode="array",
+                    autorange="reversed",
+                    tickfont={"size": 11},
+                ),
+                "automargin": False,
+            },
+            # above each panel: the rate and the total, then its family and denominator
+            "annotations": [
+                {"text": "{{name}} · total {{total}}", "font": {"size": 13}, "yshift": 17},
+                {"text": "{{note}}", "font": {"size": 11, "color": "#555555"}, "yshift": 2},
+            ],
+            # the total's value, across the panel
+            "reference": {"line": {"color": "#555555", "width": 1, "dash": "dash"}},
         },
-        fill={"yaxis.categoryarray": "@key"},
-        height={"min": 450, "base": 140, "per": 14, "per_series": 9},
     )
 
 
+#: The funnel's steps: a count, and the table's rates that end at it, each said with
+#: what it divides by (the same rate, the same figure as the table's total row).
+_FUNNEL = (
+    ("sent", ()),
+    ("delivered", ("delivered_pct",)),
+    ("opened", ("opened_pct",)),
+    ("clicked", ("clicked_pct", "click_to_open_pct")),
+)
+
+
 def _funnel(rep: ReportCore) -> dict[str, Any]:
-    ids = ["sent", "delivered", "opened", "clicked"]
+    ids = [count for count, _ in _FUNNEL]
+    steps = []
+    for count, rates in _FUNNEL:
+        said = []
+        for rate in rates:
+            ratio = _ratio(METRICS[rate])
+            assert ratio is not None, rate
+            said.append(
+                {
+                    "id": rate,
+                    "text": plotly_text(
+                        f"{{{{value}}}} of {METRICS[ratio[1]].label.lower()} "
+                        f"({METRICS[rate].label})"
+                    ),
+                }
+            )
+        steps.append({"count": count, "label": plotly_text(METRICS[count].label), "rates": said})
     return _spec(
         rep,
         "funnel",
@@ -419,18 +568,18 @@ def _funnel(rep: ReportCore) -> dict[str, Any]:
         title="Delivery funnel: sent → delivered → opened → clicked",
         notes=["people (records), opened includes implied opens"],
         measures=ids,
+        steps=steps,
+        # a step's name: its count, then its rates, a line each (beside the funnel, where
+        # a narrow step or a phone's width cannot cut them)
+        step_text={"count": "{{label}}: {{count}}", "sep": "<br>"},
         traces=[
             {
                 "type": "funnel",
-                "y": [plotly_text(METRICS[i].label) for i in ids],
+                "y": "@text",
                 "x": "@total",
                 "marker": {"color": [metric_color(i) for i in ids]},
-                "texttemplate": "%{value:,}<br>%{percentInitial:.1%} of sent",
-                "textposition": "auto",
-                "hovertemplate": (
-                    "%{y}: %{x:,}<br>%{percentInitial:.1%} of sent"
-                    "<br>%{percentPrevious:.1%} of the previous step<extra></extra>"
-                ),
+                "textinfo": "none",
+                "hovertemplate": "%{y}<extra></extra>",
                 "connector": {"line": {"color": "#BBBBBB"}},
             }
         ],

@@ -339,10 +339,9 @@ class Dashboard(Controls):
             table=shown.table,
             total=shown.total,
             template=not self._has_template,
+            width=self._box_width.width or None,  # laid out for the dashboard's width
             **self._chart_options,
         )
-        if self._box_width.width and fig.layout.width is None:
-            fig.layout.width = self._box_width.width
         apply_figure(self.figure, fig, template=not self._has_template)
         self._has_template = True
 

@@ -63,8 +63,10 @@ from campaign_perf.views.performers_panel import panel_css, panel_data, performe
 from campaign_perf.views.specs import (
     CHART_KINDS,
     EMPTY_LAYOUT,
+    FIT,
     FORMATS,
     PALETTE,
+    PANELS,
     chart_base,
     chart_kind,
     chart_spec,
@@ -551,8 +553,9 @@ def report_data(
         and ``hours``, ``clock``, ``links`` for the charts that read them: each row's
         send position, dimensions and measures), ``charts`` (the charts' definitions),
         ``chart_base`` and ``chart_empty`` (the layout of every chart, and of a chart
-        without data), ``palette``, ``previews``, ``csv`` (the formula guard) and
-        ``privacy`` (the note on folded groups, or None).
+        without data), ``chart_fit`` and ``chart_width`` (how titles fit a width, and the
+        width a chart is laid out for when its box has none), ``palette``, ``previews``,
+        ``csv`` (the formula guard) and ``privacy`` (the note on folded groups, or None).
 
     Raises
     ------
@@ -614,6 +617,8 @@ def report_data(
         "charts": {kind: chart_spec(rep, kind) for kind in kinds},
         "chart_base": _chart_base(rep),
         "chart_empty": EMPTY_LAYOUT,
+        "chart_fit": FIT,
+        "chart_width": PANELS["width"],
         "palette": list(PALETTE),
         "previews": email_previews if previews and any(email_previews) else [],
         "csv": {"formula_prefixes": list(FORMULA_PREFIXES), "formula_guard": "'"},

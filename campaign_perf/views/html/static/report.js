@@ -550,24 +550,45 @@
     });
     return !any;
   }
-  function rowLabels(rows) { // charts._row_labels
-    const text = function (r, cols) {
-      return cols.map(function (c) { const v = r.labels[c]; return v === undefined || v === null ? FMT.missing : String(v); }).join(T.label_sep);
+  /** specs.shorten: a text cut to `chars` characters (code points), the last one "…". */
+  function shorten(text, chars) {
+    const points = Array.from(text);
+    return points.length <= chars ? text : points.slice(0, chars - 1).join("") + "\u2026";
+  }
+  /** charts._row_names: each row's name (made unique with the ids) and its tick, one line
+   * per name cut to `chars` characters; both escaped for plotly. */
+  function rowNames(rows, chars) {
+    const parts = function (r, cols) {
+      return cols.map(function (c) { const v = r.labels[c]; return v === undefined || v === null ? FMT.missing : String(v); });
     };
-    const labels = rows.map(function (r) { return text(r, T.shown); });
+    const names = rows.map(function (r) { return parts(r, T.shown); });
+    const labels = names.map(function (p) { return p.join(T.label_sep); });
     const seen = {};
     labels.forEach(function (l) { seen[l] = (seen[l] || 0) + 1; });
-    return labels.map(function (l, i) {
-      return plotlyText(T.ids.length && seen[l] > 1 ? l + " (" + text(rows[i], T.ids) + ")" : l);
+    labels.forEach(function (l, i) {
+      if (!T.ids.length || seen[l] < 2) return;
+      const suffix = " (" + parts(rows[i], T.ids).join(T.label_sep) + ")";
+      labels[i] = l + suffix;
+      names[i][names[i].length - 1] += suffix;
     });
+    return {
+      key: labels.map(plotlyText),
+      tick: names.map(function (p) { return p.map(function (x) { return plotlyText(shorten(x, chars)); }).join("<br>"); }),
+    };
   }
-  /** The rates a chart draws: for the rates chart the chosen % columns, else its fallback. */
+  /** The rates a chart draws: for the rates chart the chosen % columns, else its
+   * fallback, by family (specs.RATE_FAMILIES: deliverability, then engagement). */
   function seriesIds(spec) {
     if (!spec.fallback) return spec.series.map(function (s) { return s.id; });
-    const chosen = state.columns.filter(function (id) { return METRIC[id].series; });
-    return chosen.length ? chosen : spec.fallback.filter(function (id) { return METRIC[id] && METRIC[id].series; });
+    let chosen = state.columns.filter(function (id) { return METRIC[id].series; });
+    if (!chosen.length) chosen = spec.fallback.filter(function (id) { return METRIC[id] && METRIC[id].series; });
+    return chosen.map(function (id, i) { return [METRIC[id].series.family, i, id]; })
+      .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
+      .map(function (x) { return x[2]; });
   }
-  function series(spec, rows) {
+  /** charts._series: each rate's values, exact counts and style; with the total's sums,
+   * each rate's total and its panel's slots. */
+  function series(spec, rows, total) {
     return seriesIds(spec).map(function (id, i) {
       const m = METRIC[id], s = m.series;
       const out = {
@@ -578,13 +599,36 @@
       if (s.ratio) { // a ratio's exact counts: its tree is ["/", numerator, denominator]
         out.customdata = rows.map(function (r) { return [evaluate(m.tree[1], r.sums), evaluate(m.tree[2], r.sums)]; });
       }
+      if (total) {
+        out.total = evaluate(m.tree, total);
+        out.slots.total = formatValue(out.total, "pct");
+        out.slots.note = s.note;
+      }
       return out;
     });
+  }
+  /** charts._sorted_panel: a rate's rows by value, highest first, missing values after
+   * them, the "Other" row last; ties keep the table's order. */
+  function sortedPanel(entry, key, tick, named) {
+    const v = entry.value;
+    const order = [];
+    for (let i = 0; i < named; i++) order.push(i);
+    order.sort(function (a, b) {
+      const x = v[a], y = v[b], xm = isNaN(x), ym = isNaN(y);
+      if (xm || ym) return xm === ym ? a - b : xm ? 1 : -1;
+      return y - x || a - b;
+    });
+    for (let i = named; i < v.length; i++) order.push(i);
+    const pick = function (a) { return order.map(function (i) { return a[i]; }); };
+    entry.key = pick(key);
+    entry.tick = pick(tick);
+    entry.value = pick(v);
+    if (entry.customdata) entry.customdata = pick(entry.customdata);
   }
   const REDUCE = {
     rows: function (spec, res) {
       let rows = res.details;
-      const labels = [];
+      const others = [];
       if (rows.length > spec.top.n) {
         const by = spec.top.by;
         const order = rows.map(function (_, i) { return i; })
@@ -595,13 +639,28 @@
         rows.forEach(function (r, i) {
           if (!keep.has(i)) Object.keys(other).forEach(function (m) { other[m] += r.sums[m]; });
         });
-        labels.push(plotlyText(fill(spec.top.other, { n: formatValue(rows.length - kept.length, "int") })));
+        others.push(plotlyText(fill(spec.top.other, { n: formatValue(rows.length - kept.length, "int") })));
         rows = kept.map(function (i) { return rows[i]; }).concat([{ sums: other }]);
       }
-      return { key: rowLabels(rows.slice(0, rows.length - labels.length)).concat(labels), series: series(spec, rows) };
+      const named = rows.length - others.length;
+      const names = rowNames(rows.slice(0, named), spec.panels.label_chars);
+      const key = names.key.concat(others), tick = names.tick.concat(others);
+      const out = series(spec, rows, res.total.sums);
+      out.forEach(function (entry) { sortedPanel(entry, key, tick, named); });
+      return { key: key, lines: T.shown.length, series: out };
     },
-    total: function (spec, res) {
-      return { total: spec.measures.map(function (m) { return res.total.sums[m]; }) };
+    total: function (spec, res) { // charts._total
+      const sums = res.total.sums;
+      return {
+        total: spec.measures.map(function (m) { return sums[m]; }),
+        text: spec.steps.map(function (step) {
+          const said = [fill(spec.step_text.count, { label: step.label, count: formatValue(sums[step.count], "int") })];
+          step.rates.forEach(function (r) {
+            said.push(fill(r.text, { value: formatValue(evaluate(METRIC[r.id].tree, sums), "pct") }));
+          });
+          return said.join(spec.step_text.sep);
+        }),
+      };
     },
     period: function (spec, res, st) {
       let lo = Infinity, hi = -Infinity;
@@ -695,7 +754,8 @@
     const out = {};
     Object.keys(template).forEach(function (key) {
       const value = template[key];
-      if (key === "x" || key === "y" || key === "z" || (key === "customdata" && typeof value === "string")) {
+      if (key === "x" || key === "y" || key === "z" ||
+        (typeof value === "string" && (key === "customdata" || value.charAt(0) === "@"))) {
         const v = data(value);
         if (v !== undefined && v !== null) out[key] = v;
       } else if (key === "customdata") {
@@ -715,7 +775,75 @@
     });
     return out;
   }
-  function draw(spec, reduced, st) { // charts.draw
+  /** charts.fit_titles: the title and subtitle wrapped to the width, the top margin
+   * holding their lines (plotly does not wrap text; a phone is 390 pixels wide). */
+  function wrapText(text, chars) { // specs.wrap_text
+    const lines = [];
+    let line = "";
+    text.split(" ").forEach(function (word) {
+      if (line && Array.from(line).length + 1 + Array.from(word).length > chars) { lines.push(line); line = word; }
+      else line = line ? line + " " + word : word;
+    });
+    lines.push(line);
+    return [lines.join("<br>"), lines.length];
+  }
+  function fitTitles(layout, width) {
+    const F = DATA.chart_fit, room = width - layout.margin.l - layout.margin.r;
+    let height = F.top + F.below;
+    [["title", layout.title], ["subtitle", layout.title.subtitle]].forEach(function (p) {
+      const size = F[p[0]], w = wrapText(p[1].text, Math.max(1, Math.floor(room / (size * F.em))));
+      p[1].text = w[0];
+      height += w[1] * Math.ceil(size * F.line);
+    });
+    layout.margin.t = height;
+  }
+  /** charts.panel_grid: where the panels of a small-multiples chart go. */
+  function panelGrid(panels, n, rows, lines, plot) {
+    const columns = Math.max(1, Math.min(panels.max_columns, n, Math.floor(plot / panels.min_width)));
+    const rowHeight = lines * panels.line_height + panels.row_pad;
+    const panelHeight = panels.head + rows * rowHeight + panels.foot;
+    const height = Math.ceil(n / columns) * panelHeight;
+    const cell = plot / columns, label = Math.min(panels.label_width, cell / 2);
+    const boxes = [];
+    for (let i = 0; i < n; i++) {
+      const c = i % columns, r = Math.floor(i / columns);
+      boxes.push({
+        x: [(c * cell + label) / plot, ((c + 1) * cell - panels.gap) / plot],
+        y: [1 - ((r + 1) * panelHeight - panels.foot) / height, 1 - (r * panelHeight + panels.head) / height],
+        left: c * cell / plot,
+      });
+    }
+    return { height: height, columns: columns, panels: boxes };
+  }
+  /** charts._place_panels: each rate in a panel of its own, with its axes, its title and
+   * a line at the total. */
+  function placePanels(panels, reduced, traces, layout, width) {
+    const m = layout.margin;
+    const grid = panelGrid(panels, reduced.series.length, reduced.key.length, reduced.lines, width - m.l - m.r);
+    layout.shapes = layout.shapes || [];
+    reduced.series.forEach(function (s, i) {
+      const n = i === 0 ? "" : String(i + 1), box = grid.panels[i], t = traces[i];
+      t.xaxis = "x" + n;
+      t.yaxis = "y" + n;
+      layout["xaxis" + n] = Object.assign(clone(panels.xaxis), { domain: box.x, anchor: "y" + n });
+      layout["yaxis" + n] = Object.assign(clone(panels.yaxis), {
+        domain: box.y, anchor: "x" + n, categoryarray: s.key, tickvals: s.key, ticktext: s.tick,
+      });
+      panels.annotations.forEach(function (note) {
+        layout.annotations.push(Object.assign(clone(note), {
+          text: fill(note.text, s.slots), xref: "paper", yref: "paper", x: box.left, y: box.y[1],
+          xanchor: "left", yanchor: "bottom", showarrow: false,
+        }));
+      });
+      if (isFinite(s.total)) {
+        layout.shapes.push(Object.assign(clone(panels.reference), {
+          type: "line", xref: "x" + n, yref: "y" + n + " domain", x0: s.total, x1: s.total, y0: 0, y1: 1,
+        }));
+      }
+    });
+    layout.height = m.t + m.b + grid.height;
+  }
+  function draw(spec, reduced, st, width) { // charts.draw
     const slots = Object.assign({}, spec.slots || {}, reduced.slots || {});
     const period = reduced.period || spec.period;
     if (period) { slots.period = spec.periods[period].phrase; slots.when = spec.periods[period].when; }
@@ -723,6 +851,7 @@
     layout.title.text = plotlyText(fill(spec.title, slots) + " \u2014 " + st.frame.text);
     const filtered = spec.filtered || st.campaigns.size < ALL_CAMPAIGNS.length || st.emails.size < ALL_EMAILS.length;
     layout.title.subtitle.text = spec.subtitle[filtered ? "filtered" : "plain"];
+    fitTitles(layout, width);
     if (reduced.message) {
       Object.assign(layout, clone(DATA.chart_empty));
       layout.annotations[0].text = plotlyText(reduced.message);
@@ -735,6 +864,7 @@
     const data = spec.series
       ? reduced.series.map(function (s) { return trace(spec.trace, reduced, Object.assign({}, slots, s.slots), s); })
       : spec.traces.map(function (t) { return trace(t, reduced, slots); });
+    if (spec.panels) placePanels(spec.panels, reduced, data, layout, width);
     if (spec.height) {
       const h = spec.height;
       const per = h.per + (h.per_series || 0) * (reduced.series ? reduced.series.length : 0);
@@ -742,7 +872,7 @@
     }
     return { data: data, layout: layout };
   }
-  function figure(kind, res) {
+  function figure(kind, res, width) {
     const spec = DATA.charts[kind];
     let reduced;
     if (nothingSent(spec, res)) reduced = { message: spec.empty };
@@ -752,7 +882,7 @@
       const labels = seriesIds(spec).map(function (id) { return METRIC[id].label; });
       reduced.slots = { what: joinWords(labels, spec.join) };
     }
-    return draw(spec, reduced, state);
+    return draw(spec, reduced, state, width);
   }
   function drawCharts(res, first) {
     const P = plotly();
@@ -766,7 +896,7 @@
         }
         return;
       }
-      const fig = figure(kind, res);
+      const fig = figure(kind, res, node.clientWidth || DATA.chart_width);
       if (first) node.textContent = "";
       P.react(node, fig.data, fig.layout, PLOTLY_CONFIG);
       describeChart(node, kind, fig);
@@ -1149,6 +1279,13 @@
     $("cp-preview").addEventListener("click", function (ev) { if (ev.target === ev.currentTarget) closePreview(); });
     $("cp-preview").addEventListener("close", function () { $("cp-preview-frame").srcdoc = ""; });
     $("cp-controls").addEventListener("submit", function (ev) { ev.preventDefault(); });
+    // the charts are laid out for their width (titles wrapped, panels placed): again when
+    // it changes
+    let resized = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(resized);
+      resized = setTimeout(function () { drawCharts(result); }, 200);
+    });
     showFrame();
     showMode();
     renderEmailList();
