@@ -44,12 +44,19 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
     assert not dirty, f"{path.name}: cells {dirty} have outputs; clear them before committing"
 
 
+def _literal(node: ast.expr) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except ValueError:  # computed (``int(os.environ.get(...))``): not a literal parameter
+        return None
+
+
 def _parameters(nb: Any) -> tuple[int, dict[str, Any]]:
     """The index of the cell tagged ``parameters`` and its literal assignments, or (-1, {})."""
     for i, cell in enumerate(nb.cells):
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             values = {
-                t.id: ast.literal_eval(node.value)
+                t.id: _literal(node.value)
                 for node in ast.parse(cell.source).body
                 if isinstance(node, ast.Assign)
                 for t in node.targets
