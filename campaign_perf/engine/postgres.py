@@ -112,9 +112,15 @@ def table_sql(name: str) -> str:
     """
     parts = re.findall(r'"((?:[^"]|"")+)"|([^."]+)', name.strip())
     rebuilt = ".".join(f'"{q}"' if q else u for q, u in parts)
-    if not parts or len(parts) > 3 or rebuilt != name.strip():
+    plain = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+    if (
+        not parts
+        or len(parts) > 3
+        or rebuilt != name.strip()
+        or any(not q and not plain.fullmatch(u) for q, u in parts)
+    ):
         raise LoadError(f"{name!r} is not a table name (use table or schema.table)")
-    return ".".join('"' + q + '"' if q else quote_ident(u.strip().lower()) for q, u in parts)
+    return ".".join('"' + q + '"' if q else quote_ident(u.lower()) for q, u in parts)
 
 
 def plain_arrow(table: pa.Table) -> pa.Table:

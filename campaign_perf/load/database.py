@@ -11,8 +11,8 @@ for each report, its cube. The ledger of rejected rows stays a query, fetched wh
 **Copied** (``engine="embedded"``): the table is read as Arrow into the embedded engine,
 which loads it as any Arrow table; the database is not needed afterwards.
 
-A row's number (the ledger's ``row``) is its place in the table's physical order (a table
-loaded from a file in order keeps the file's rows), or in the query's result for ``query=``.
+A row's number (the ledger's ``row``) is its place in the order of ``order_by=`` (a line or
+id column), else in the table's physical order, or in the query's result for ``query=``.
 """
 
 from __future__ import annotations
@@ -155,26 +155,36 @@ class DatabaseEventLog(EventLog):
 # ---------------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------------
-def _relation(db: Database, table: str | None, query: str | None) -> tuple[str, str, str]:
-    """The input's label, SQL of its rows in order with ``_row``, and its plain SQL."""
+def _relation(
+    db: Database, table: str | None, query: str | None, order_by: str | list[str] | None
+) -> tuple[str, str, str]:
+    """The input's label, SQL of its rows numbered (``_row``), and SQL of its rows in order.
+
+    Rows are numbered in the order of ``order_by`` (columns), else as the database returns
+    them: a table's physical order (which follows the order rows were written in until
+    rows are updated or moved), a query's result order.
+    """
     if (table is None) == (query is None):
         raise LoadError(f"{db.label}: give table= (a table's name) or query= (a SELECT)")
+    keys = [order_by] if isinstance(order_by, str) else list(order_by or [])
+    order = f"ORDER BY {', '.join(quote_ident(k) for k in keys)}" if keys else ""
     if query is not None:
-        plain = f"SELECT * FROM ({query}) AS q"
-        return "query", f"SELECT row_number() OVER () AS _row, * FROM ({query}) AS q", plain
-    assert table is not None
-    name = table_sql(table)
-    kind = db.scalar(
-        f"SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass({quote_literal(name)})",
-        what=table,
-    )
-    if kind is None:
-        raise LoadError(f"{table}: no such table or view in {db.label}")
-    order = "ORDER BY tableoid, ctid" if kind in ("r", "p", "m") else ""
+        source, label = f"({query}) AS q", "query"
+    else:
+        assert table is not None
+        source, label = table_sql(table), table
+        kind = db.scalar(
+            f"SELECT c.relkind FROM pg_class c WHERE c.oid = to_regclass({quote_literal(source)})",
+            what=table,
+        )
+        if kind is None:
+            raise LoadError(f"{table}: no such table or view in {db.label}")
+        if not keys and kind in ("r", "p", "m"):
+            order = "ORDER BY tableoid, ctid"
     return (
-        table,
-        f"SELECT row_number() OVER ({order}) AS _row, * FROM {name}",
-        f"SELECT * FROM {name} {order}",
+        label,
+        f"SELECT row_number() OVER ({order}) AS _row, * FROM {source}",
+        f"SELECT * FROM {source} {order}",
     )
 
 
@@ -190,6 +200,7 @@ def load_events_db(
     *,
     table: str | list[str] | None = None,
     query: str | None = None,
+    order_by: str | list[str] | None = None,
     columns: Mapping[str, str] | None = None,
     tz: str = "UTC",
     campaigns: Any = None,
@@ -213,7 +224,7 @@ def load_events_db(
             for what, value in (("campaigns", campaigns), ("emails", emails), ("leads", leads))
         }
         if native or engine == "embedded":
-            data = _copied(db, table, query) if not native else _source_tables(db, table)
+            data = _copied(db, table, query, order_by) if not native else _source_tables(db, table)
             from campaign_perf.load.loader import load_events
 
             return load_events(
@@ -226,7 +237,7 @@ def load_events_db(
                 **dims,
             )
         assert not isinstance(table, list)
-        log = _Pushdown(db, tz=tz, columns=dict(columns or {})).load(table, query, **dims)
+        log = _Pushdown(db, tz=tz, columns=dict(columns or {})).load(table, query, order_by, **dims)
     except BaseException:
         db.close()
         raise
@@ -235,12 +246,12 @@ def load_events_db(
     return log
 
 
-def _copied(db: Database, table: str | list[str] | None, query: str | None) -> Any:
+def _copied(db: Database, table: str | list[str] | None, query: str | None, order_by: Any) -> Any:
     """The input read whole, as a labelled Arrow table (``engine="embedded"``)."""
     from campaign_perf.load.inputs import Labelled
 
     assert not isinstance(table, list)
-    label, _, plain = _relation(db, table, query)
+    label, _, plain = _relation(db, table, query, order_by)
     try:
         return Labelled(label, plain_arrow(db.arrow(plain, what=label)))
     finally:
@@ -286,10 +297,17 @@ class _Pushdown:
         }
 
     def load(
-        self, table: str | None, query: str | None, *, campaigns: Any, emails: Any, leads: Any
+        self,
+        table: str | None,
+        query: str | None,
+        order_by: str | list[str] | None,
+        *,
+        campaigns: Any,
+        emails: Any,
+        leads: Any,
     ) -> DatabaseEventLog:
         db = self.db
-        label, rows, _ = _relation(db, table, query)
+        label, rows, _ = _relation(db, table, query, order_by)
         source = db.name("input")
         db.execute(f"CREATE TEMP VIEW {source} AS {rows}", what=label)
         types = self._types(source, label)

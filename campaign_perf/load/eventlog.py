@@ -95,12 +95,12 @@ class RejectedRows:
         return self._count
 
     def head(self, n: int = 10) -> pd.DataFrame:
-        """The first ``n`` rejected rows."""
+        """The first ``n`` rejected rows (with every column of the ledger)."""
         frames, left = [], n
         for part in self._parts:
             frames.append(part.rows(left))
             left -= len(frames[-1])
-        return combine_ledgers(frames)
+        return combine_ledgers(frames).reindex(columns=self.columns())
 
     def to_pandas(self) -> pd.DataFrame:
         """Every rejected row: ``source, row, reason`` and the raw values, as text."""
@@ -113,7 +113,7 @@ class RejectedRows:
 
     def columns(self) -> list[str]:
         """The ledger's columns: ``source, row, reason``, then the raw values' columns."""
-        out: list[str] = []
+        out: list[str] = ["source", "row", "reason"]
         for part in self._parts:
             out += [c for c in part.rows(0).columns if c not in out]
         return out

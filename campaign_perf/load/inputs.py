@@ -149,10 +149,7 @@ class Inputs:
     def add(self, item: Input) -> None:
         """Read one input (a path, a DataFrame or an Arrow table) and check it."""
         view = f"input_{next(_ids)}"
-        if self.source not in ("auto", "canonical"):
-            self._add_native(item, str(item) if isinstance(item, (str, Path)) else "<table>")
-            return
-        if isinstance(item, Labelled):
+        if isinstance(item, Labelled):  # a database's table, or a source's tables by name
             if isinstance(item.table, pa.Table):
                 self._add_table(item.table, view, item.label)
             else:
@@ -160,6 +157,9 @@ class Inputs:
             return
         if isinstance(item, Mapping):  # a source's tables by name (Fivetran's)
             self._add_native(dict(item), "<tables>")
+            return
+        if self.source not in ("auto", "canonical"):
+            self._add_native(item, str(item) if isinstance(item, (str, Path)) else "<table>")
             return
         if isinstance(item, (pd.DataFrame, pa.Table)):
             label = f"<{type(item).__name__} {len(self.labels) + 1}>"

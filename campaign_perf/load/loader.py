@@ -57,6 +57,7 @@ def load_events(
     warn: bool = True,
     table: str | list[str] | None = None,
     query: str | None = None,
+    order_by: str | list[str] | None = None,
     engine: str = "pushdown",
 ) -> EventLog:
     """Load email events into an :class:`EventLog`.
@@ -94,6 +95,11 @@ def load_events(
         With a database, ``campaigns``, ``emails`` and ``leads`` may name tables too.
     query : str, optional
         A database's ``SELECT`` of events, instead of ``table``.
+    order_by : str or list of str, optional
+        A database's column(s) whose order numbers the rows (the ledger's ``row``, and
+        which of two duplicates is the first): a line number or an id. By default, the
+        order the database returns the rows in (a table's physical order: the order the
+        rows were written in, until rows are updated or moved).
     engine : {"pushdown", "embedded"}, default "pushdown"
         For a database: run the checks, the rules and the cube in the database (only
         the cube of each report comes back), or copy the table into the embedded engine
@@ -130,6 +136,7 @@ def load_events(
             data,
             table=table,
             query=query,
+            order_by=order_by,
             columns=columns,
             tz=tz,
             campaigns=campaigns,
@@ -140,8 +147,8 @@ def load_events(
             engine=engine,
             warn=warn,
         )
-    if table is not None or query is not None:
-        raise LoadError("table= and query= read a database: give its postgresql:// URL")
+    if table is not None or query is not None or order_by is not None:
+        raise LoadError("table=, query= and order_by= read a database: give its postgresql:// URL")
     con = connect()
     inputs = Inputs(
         con, tz=tz, columns=dict(columns or {}), source=source, options=dict(source_options or {})
