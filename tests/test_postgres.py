@@ -358,3 +358,29 @@ def test_a_missing_table_column_or_permission_is_one_line_naming_the_table(
         cp.load_events(outsider, table="campaigns", leads="leads")
     with pytest.raises(cp.LoadError, match="not a table name"):
         cp.load_events(url, table="email_events; DROP TABLE leads")
+
+
+# -- the command line -----------------------------------------------------------------------
+def test_the_cli_reports_from_a_database(pg_server, db: str, sample, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from campaign_perf.cli import app
+
+    duck, _ = sample
+    runner = CliRunner()
+    url = _analyst(pg_server, password=None)
+    args = ["report", url, "--table", "email_events", "--order-by", "line"]
+    args += ["--campaigns", "campaigns", "--leads", "leads", "-t", "past 30 days"]
+    args += ["--today", "as_of", "--group-by", "segment", "-o", str(tmp_path / "r.csv")]
+    result = runner.invoke(app, args, env={"PGPASSWORD": ANALYST_PASSWORD})
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(tmp_path / "r.csv")
+    rep = cp.Report(duck, time_frame="past 30 days", today="as_of").by("segment")
+    assert got["sent"].tolist() == rep.table()["sent"].tolist()
+    wrong = runner.invoke(app, ["report", url, "--table", "email_events"], env={"PGPASSWORD": "x"})
+    assert wrong.exit_code == 1
+    assert wrong.output.strip() == (
+        f'error: {url}: cannot connect: password authentication failed for user "analyst"'
+    )
+    missing = runner.invoke(app, ["report", url], env={"PGPASSWORD": ANALYST_PASSWORD})
+    assert missing.exit_code == 2 and "--table" in missing.output
