@@ -15,6 +15,11 @@ pass through to mean something else there:
   error there) for dialects without it: refused, except in PostgreSQL, where the engine's
   session holds ``pg_temp`` functions of the same meaning (:data:`PG_SESSION_FUNCTIONS`);
 - named windows (``WINDOW w AS``), which some generators drop, are written out in full;
+- ``epoch(ts)`` in BigQuery, for which sqlglot writes a function BigQuery lacks, is
+  ``UNIX_MICROS(ts) / 1e6``;
+- a case-insensitive search (``regexp_matches(s, '(?i)p')``) where the target reads no
+  inline flag or matches whole strings: Snowflake's ``REGEXP_INSTR(s, 'p', 1, 1, 0, 'i') > 0``,
+  Redshift's ``s ~* 'p'``;
 - PostgreSQL before 16 needs an alias on every subquery in ``FROM``: each gets one.
 
 sqlglot is an optional dependency (the ``postgres`` and ``spark`` extras).
@@ -84,11 +89,11 @@ def _full_match(node: exp.RegexpFullMatch) -> exp.Expression:
     # DuckDB's regexp_full_match(s, p): the whole string matches p.
     pattern = node.expression
     if isinstance(pattern, exp.Literal) and pattern.is_string:
-        anchored: exp.Expression = exp.Literal.string(f"^(?:{pattern.this})$")
+        anchored: exp.Expression = exp.Literal.string(f"^({pattern.this})$")
     else:
         anchored = exp.Paren(
             this=exp.DPipe(
-                this=exp.DPipe(this=exp.Literal.string("^(?:"), expression=pattern),
+                this=exp.DPipe(this=exp.Literal.string("^("), expression=pattern),
                 expression=exp.Literal.string(")$"),
             )
         )
@@ -113,9 +118,13 @@ _FUNCTIONS: dict[str, dict[str, Callable[[list[exp.Expression]], exp.Expression]
 }
 
 
+def _unix_seconds_bq(node: exp.TimeToUnix) -> exp.Expression:
+    # DuckDB's epoch(ts): seconds, with their fraction (sqlglot writes TIME_TO_UNIX).
+    micros = exp.Anonymous(this="UNIX_MICROS", expressions=[node.this])
+    return exp.Div(this=micros, expression=exp.Literal.number("1000000.0"))
+
+
 def _map_functions(tree: exp.Expr, dialect: str) -> exp.Expr:
-    for full in list(tree.find_all(exp.RegexpFullMatch)):
-        full.replace(_full_match(full))
     mapped = _FUNCTIONS.get(dialect, {})
     for node in list(tree.find_all(exp.Anonymous)):
         name = node.name.lower()
@@ -124,7 +133,33 @@ def _map_functions(tree: exp.Expr, dialect: str) -> exp.Expr:
                 f"{name}() has no counterpart of the same meaning in {dialect} SQL"
             )
         node.replace(mapped[name](list(node.expressions)))
+    for full in list(tree.find_all(exp.RegexpFullMatch)):
+        full.replace(_full_match(full))
+    if dialect == "bigquery":
+        for epoch in list(tree.find_all(exp.TimeToUnix)):
+            epoch.replace(_unix_seconds_bq(epoch))
+    if dialect in ("snowflake", "redshift"):
+        for search in list(tree.find_all(exp.RegexpLike)):
+            search.replace(_search_ignoring_case(search, dialect))
     return tree
+
+
+def _search_ignoring_case(node: exp.RegexpLike, dialect: str) -> exp.Expression:
+    pattern = node.expression
+    if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+        raise UntranslatableError(f"a regular expression held in a column, in {dialect} SQL")
+    text, flags = pattern.this, ""
+    if text.startswith("(?i)"):
+        text, flags = text[4:], "i"
+    if "(?" in text:
+        raise UntranslatableError(f"the regular expression {pattern.this!r} in {dialect} SQL")
+    if dialect == "redshift":
+        kind = exp.RegexpILike if flags else exp.RegexpLike
+        return kind(this=node.this, expression=exp.Literal.string(text))
+    # Snowflake's REGEXP_LIKE matches whole strings: find the pattern anywhere instead.
+    args = [node.this, exp.Literal.string(text), *map(exp.Literal.number, (1, 1, 0))]
+    found = exp.Anonymous(this="REGEXP_INSTR", expressions=[*args, exp.Literal.string(flags)])
+    return exp.GT(this=found, expression=exp.Literal.number(0))
 
 
 def _map_try_casts(tree: exp.Expr, dialect: str) -> exp.Expr:
@@ -151,7 +186,7 @@ def _alias_subqueries(tree: exp.Expr) -> exp.Expr:
 
 
 @functools.lru_cache(maxsize=512)
-def transpile(sql: str, dialect: str) -> str:
+def transpile(sql: str, dialect: str, *, pretty: bool = False) -> str:
     """Write a query of the engine's one SQL source (DuckDB's dialect) in another dialect.
 
     Parameters
@@ -160,6 +195,8 @@ def transpile(sql: str, dialect: str) -> str:
         One query in DuckDB's dialect, such as :func:`campaign_perf.engine.rules.records_sql`.
     dialect : str
         A sqlglot dialect: ``"postgres"``, or one of :data:`WAREHOUSES`.
+    pretty : bool, default False
+        Indent the query (for reading and for the reviewed snapshots).
 
     Returns
     -------
@@ -182,4 +219,5 @@ def transpile(sql: str, dialect: str) -> str:
         dialect=dialect,
         unsupported_level=sqlglot.ErrorLevel.RAISE,
         identify=dialect == "postgres",
+        pretty=pretty,
     )
