@@ -22,6 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+DATA = Path(__file__).resolve().parents[1] / "sample_data"
+
 #: Seconds the server may take to accept connections on a busy machine (not a speed test).
 STARTUP_LIMIT = 120
 ADMIN, ADMIN_PASSWORD = "cp_admin", "adm1n-pw"
@@ -123,3 +129,47 @@ def running_server() -> Iterator[Server]:
             cwd=base,
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+# -- tables -------------------------------------------------------------------------------
+def text_table(path: Path) -> pa.Table:
+    """A CSV as a table of text columns (empty cells as NULL)."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def with_line(table: pa.Table) -> pa.Table:
+    """The table with ``line``, its rows' numbers: a database keeps no order of rows, so a
+    table loaded from a file says which line each row was (read with ``order_by="line"``)."""
+    return table.append_column("line", pa.array(range(1, table.num_rows + 1), pa.int64()))
+
+
+def sql(url: str, *statements: str) -> None:
+    """Run statements in the database of ``url``."""
+    import adbc_driver_postgresql.dbapi as adbc_pg
+
+    with adbc_pg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        for statement in statements:
+            cur.execute(statement)
+
+
+def ingest(url: str, name: str, table: pa.Table) -> None:
+    """Create (or replace) the table ``name`` holding ``table``'s rows."""
+    import adbc_driver_postgresql.dbapi as adbc_pg
+
+    with adbc_pg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f'DROP TABLE IF EXISTS "{name}"')
+        cur.adbc_ingest(name, table, mode="create")
+
+
+def load_sample(server: Server, db: str) -> str:
+    """Create the database ``db`` holding the sample data (``email_events`` with ``line``,
+    ``campaigns``, ``emails``, ``leads``, ``messy_events``); its URL as the superuser."""
+    sql(server.url(), f"CREATE DATABASE {db}")
+    url = server.url(db)
+    ingest(url, "email_events", with_line(pq.read_table(DATA / "events.parquet")))
+    ingest(url, "emails", pq.read_table(DATA / "emails.parquet"))
+    ingest(url, "leads", pq.read_table(DATA / "leads.parquet"))
+    ingest(url, "campaigns", text_table(DATA / "campaigns.csv"))
+    ingest(url, "messy_events", with_line(text_table(DATA / "messy_events.csv")))
+    return url

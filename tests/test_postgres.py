@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from _parity import REPORTS, normalised
+from _postgres import DATA, ingest, load_sample, sql, text_table, with_line
 from hypothesis import HealthCheck, given, settings
 from test_properties import _frame, event_rows, settings_
 
@@ -24,7 +24,6 @@ adbc_pg = pytest.importorskip("adbc_driver_postgresql.dbapi")
 from campaign_perf.engine.postgres import PostgresEngine  # noqa: E402
 from campaign_perf.load.database import DatabaseEventLog  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1] / "sample_data"
 FIVETRAN = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "fivetran_marketo"
 DIMS = {
     "campaigns": DATA / "campaigns.csv",
@@ -34,46 +33,15 @@ DIMS = {
 ANALYST_PASSWORD = "s3cret-Analyst!"
 
 
-def _text_table(path: Path) -> pa.Table:
-    """A CSV as a table of text columns (empty cells as NULL)."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    return pa.Table.from_pandas(frame, preserve_index=False)
-
-
-def _with_line(table: pa.Table) -> pa.Table:
-    """The table with ``line``, its rows' numbers: a database keeps no order of rows, so a
-    table loaded from a file says which line each row was (read with ``order_by="line"``)."""
-    return table.append_column("line", pa.array(range(1, table.num_rows + 1), pa.int64()))
-
-
-def ingest(url: str, name: str, table: pa.Table) -> None:
-    """Create (or replace) the table ``name`` holding ``table``'s rows, in order."""
-    with adbc_pg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f'DROP TABLE IF EXISTS "{name}"')
-        cur.adbc_ingest(name, table, mode="create")
-
-
-def sql(url: str, *statements: str) -> None:
-    with adbc_pg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
-        for statement in statements:
-            cur.execute(statement)
-
-
 @pytest.fixture(scope="module")
 def db(pg_server) -> str:
     """The URL of a database holding the sample data, as the superuser."""
     sql(
         pg_server.url(),
-        "CREATE DATABASE cp_sample",
         f"CREATE ROLE analyst LOGIN PASSWORD '{ANALYST_PASSWORD}'",
         "CREATE ROLE outsider LOGIN PASSWORD 'outsider-pw'",
     )
-    url = pg_server.url("cp_sample")
-    ingest(url, "email_events", _with_line(pq.read_table(DATA / "events.parquet")))
-    ingest(url, "emails", pq.read_table(DATA / "emails.parquet"))
-    ingest(url, "leads", pq.read_table(DATA / "leads.parquet"))
-    ingest(url, "campaigns", _text_table(DATA / "campaigns.csv"))
-    ingest(url, "messy_events", _with_line(_text_table(DATA / "messy_events.csv")))
+    url = load_sample(pg_server, "cp_sample")
     sql(
         url,
         "GRANT SELECT ON email_events, emails, leads, campaigns, messy_events TO analyst",
@@ -168,6 +136,9 @@ def test_a_reslice_never_goes_back_to_the_database(db: str) -> None:
     log = cp.load_events(db, table="email_events", campaigns="campaigns", leads="leads")
     rep = cp.Report(log, time_frame="past 30 days", today="as_of")
     whole = rep.table()
+    sent = log.db.statements
+    rep.with_time_frame("last month").by("week").where(programs="SMB Nurture").table()
+    assert log.db.statements == sent  # nothing was asked of the database
     log.db.close()  # the database is gone from here on
     week = rep.with_time_frame("past 7 days").by("program").table()
     assert 0 < week["sent"].sum() < whole["sent"].sum()
@@ -253,7 +224,7 @@ def test_random_logs_give_identical_reports(db: str, rows: list[dict], s: dict) 
     """Random logs (duplicates, orphans, bots, both bases, proximity, as-of, zones)."""
     frame = pd.DataFrame(rows, columns=SCHEMA.names)
     table = pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)
-    ingest(db, "random_events", _with_line(table))
+    ingest(db, "random_events", with_line(table))
     duck = cp.load_events(frame, warn=False)
     pushed = cp.load_events(db, table="random_events", order_by="line", warn=False)
     assert _without_inputs(pushed.summary()) == _without_inputs(duck.summary())
@@ -279,7 +250,7 @@ def test_random_logs_give_identical_reports(db: str, rows: list[dict], s: dict) 
 def test_fivetran_marketo_tables_in_the_database_give_the_files_events(db: str) -> None:
     tables = sorted(p.stem for p in FIVETRAN.glob("*.csv"))
     for name in tables:
-        ingest(db, name, _text_table(FIVETRAN / f"{name}.csv"))
+        ingest(db, name, text_table(FIVETRAN / f"{name}.csv"))
     from_files = cp.load_events(str(FIVETRAN), source="fivetran_marketo", warn=False)
     from_db = cp.load_events(db, table=tables, source="fivetran_marketo", warn=False)
     assert len(from_db) == len(from_files) > 0

@@ -174,6 +174,12 @@ class Database:
         commits), so that an error does not leave the caller's transaction aborted.
     secrets : tuple of str
         Text never to show in a message (the password of the URL).
+
+    Attributes
+    ----------
+    statements : int
+        How many statements the session sent to the database (a reslice of a report
+        sends none: its cube is local).
     """
 
     def __init__(
@@ -187,6 +193,7 @@ class Database:
         self.local = duckdb.connect(":memory:")  # reads results into the embedded types
         self.local.execute("SET TimeZone = 'UTC'")
         self.prefix = f"cp{next(_ids)}_"
+        self.statements = 0
         self.execute("SET TIME ZONE 'UTC'")
         for sql in PG_SESSION_FUNCTIONS:
             self.execute(sql, what="the session's temporary schema")
@@ -216,6 +223,7 @@ class Database:
 
     @contextlib.contextmanager
     def _errors(self, what: str | None) -> Iterator[None]:
+        self.statements += 1
         try:
             yield
         except Exception as exc:
