@@ -42,6 +42,7 @@ from campaign_perf.engine.sql import is_database_url, quote_ident
 from campaign_perf.errors import CampaignPerfError, LoadError, SchemaError
 
 __all__ = [
+    "SESSION_SETTINGS",
     "Database",
     "PostgresEngine",
     "connect_database",
@@ -52,6 +53,15 @@ __all__ = [
 ]
 
 _MAX_CACHED = 16
+#: The session's settings: UTC (instants come back as UTC, zones are applied explicitly, as
+#: in the embedded engine), and memory for the load's sorts and group-bys and for its
+#: temporary tables (PostgreSQL's defaults, 4 MB and 8 MB, send a million events to disk).
+#: ``temp_buffers`` takes effect only before the session's first temporary table.
+SESSION_SETTINGS = (
+    "SET TIME ZONE 'UTC'",
+    "SET work_mem = '256MB'",
+    "SET temp_buffers = '256MB'",
+)
 #: The drivers whose errors :meth:`Database.explain` reads (their modules' top names).
 _DRIVERS = ("adbc_driver_manager", "adbc_driver_postgresql", "psycopg", "psycopg2", "pg8000")
 _ids = itertools.count()
@@ -180,6 +190,8 @@ class Database:
     statements : int
         How many statements the session sent to the database (a reslice of a report
         sends none: its cube is local).
+    received : int
+        The bytes of the results that came back (their Arrow size).
     """
 
     def __init__(
@@ -194,7 +206,9 @@ class Database:
         self.local.execute("SET TimeZone = 'UTC'")
         self.prefix = f"cp{next(_ids)}_"
         self.statements = 0
-        self.execute("SET TIME ZONE 'UTC'")
+        self.received = 0
+        for setting in SESSION_SETTINGS:
+            self.execute(setting, what="the session's settings")
         for sql in PG_SESSION_FUNCTIONS:
             self.execute(sql, what="the session's temporary schema")
 
@@ -266,6 +280,7 @@ class Database:
             finally:
                 cur.close()
             self._done()
+        self.received += table.nbytes
         return table
 
     def batches(self, sql: str, *, what: str | None = None) -> Iterator[pa.RecordBatch]:
@@ -275,13 +290,17 @@ class Database:
             try:
                 cur.execute(sql)
                 if self._arrow:
-                    yield from cur.fetch_record_batch()
+                    for batch in cur.fetch_record_batch():
+                        self.received += batch.nbytes
+                        yield batch
                 else:
                     names = [d[0] for d in cur.description]
                     while rows := cur.fetchmany(10_000):
-                        yield pa.RecordBatch.from_pydict(
+                        batch = pa.RecordBatch.from_pydict(
                             {n: pa.array([r[i] for r in rows]) for i, n in enumerate(names)}
                         )
+                        self.received += batch.nbytes
+                        yield batch
             finally:
                 cur.close()
             self._done()
