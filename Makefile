@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: demo test lint typecheck contracts format lab sample bench bench-scale clean system-deps
+.PHONY: demo test lint typecheck contracts format lab sample bench bench-scale bench-postgres clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,10 @@ bench: $(STAMP)
 ## bench-scale: 1M, 5M and 20M events against the DuckDB SQL and pandas baselines (minutes)
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py --update-readme
+
+## bench-postgres: 5M events in a throwaway PostgreSQL, pushed down against copied (minutes)
+bench-postgres: $(STAMP) system-deps
+	$(BIN)/python benchmarks/bench_postgres.py --events 5M
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .hypothesis

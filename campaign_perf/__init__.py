@@ -18,7 +18,7 @@ from campaign_perf.errors import (
     TimeFrameError,
 )
 from campaign_perf.facade import Report
-from campaign_perf.load.eventlog import EventLog, LoadSummary, RejectedRowsWarning
+from campaign_perf.load.eventlog import EventLog, LoadSummary, RejectedRows, RejectedRowsWarning
 from campaign_perf.load.loader import load_events
 from campaign_perf.metrics import (
     DEFAULT_COLUMNS,
@@ -50,6 +50,7 @@ __all__ = [
     "MemoryBudgetError",
     "Metric",
     "MetricError",
+    "RejectedRows",
     "RejectedRowsWarning",
     "Report",
     "ReportError",

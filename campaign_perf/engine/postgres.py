@@ -56,12 +56,10 @@ _MAX_CACHED = 16
 #: The session's settings: UTC (instants come back as UTC, zones are applied explicitly, as
 #: in the embedded engine), and memory for the load's sorts and group-bys and for its
 #: temporary tables (PostgreSQL's defaults, 4 MB and 8 MB, send a million events to disk).
-#: ``temp_buffers`` takes effect only before the session's first temporary table.
-SESSION_SETTINGS = (
-    "SET TIME ZONE 'UTC'",
-    "SET work_mem = '256MB'",
-    "SET temp_buffers = '256MB'",
-)
+#: ``temp_buffers`` can be set only before the session's first temporary table (a given
+#: connection may have had one): where it cannot, the session goes on without it.
+SESSION_SETTINGS = ("SET TIME ZONE 'UTC'", "SET work_mem = '256MB'")
+_TEMP_BUFFERS = "SET temp_buffers = '256MB'"
 #: The drivers whose errors :meth:`Database.explain` reads (their modules' top names).
 _DRIVERS = ("adbc_driver_manager", "adbc_driver_postgresql", "psycopg", "psycopg2", "pg8000")
 _ids = itertools.count()
@@ -209,6 +207,8 @@ class Database:
         self.received = 0
         for setting in SESSION_SETTINGS:
             self.execute(setting, what="the session's settings")
+        with contextlib.suppress(CampaignPerfError):
+            self.execute(_TEMP_BUFFERS)
         for sql in PG_SESSION_FUNCTIONS:
             self.execute(sql, what="the session's temporary schema")
 
