@@ -5,20 +5,23 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: demo test lint typecheck contracts format lab sample bench bench-scale clean system-deps
+.PHONY: demo test lint typecheck contracts format lab sample bench bench-scale bench-postgres clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,spark]'
+	$(BIN)/pip install --quiet -e '.[test,spark,postgres]'
 	touch $(STAMP)
 
-## system-deps: Debian's chromium (browser tests) and a Java runtime (Spark), if absent
+## system-deps: Debian's chromium (browser tests), a Java runtime (Spark) and PostgreSQL's
+## server (the database tests start a throwaway one), if absent
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v java >/dev/null 2>&1; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v java >/dev/null 2>&1 || \
+		! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		apt-get update -qq && \
 		{ [ -x /usr/bin/chromium ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } && \
-		{ command -v java >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }; \
+		{ command -v java >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; } && \
+		{ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }; \
 	fi
 
 ## demo: set up, then build the sample report (HTML, Excel, CSV) and print it
@@ -77,6 +80,10 @@ bench: $(STAMP)
 ## bench-scale: 1M, 5M and 20M events against the DuckDB SQL and pandas baselines (minutes)
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py --update-readme
+
+## bench-postgres: 5M events in a throwaway PostgreSQL, pushed down against copied (minutes)
+bench-postgres: $(STAMP) system-deps
+	$(BIN)/python benchmarks/bench_postgres.py --events 5M
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .hypothesis

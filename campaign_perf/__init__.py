@@ -5,6 +5,9 @@
 >>> cp.Report(log, time_frame="past 30 days", today="as_of").table()  # doctest: +SKIP
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from campaign_perf._version import __version__
 from campaign_perf.engine.rules import COUNT_COLUMNS, DEFAULT_UNSUBSCRIBE_LINK_PATTERN
 from campaign_perf.errors import (
@@ -19,8 +22,7 @@ from campaign_perf.errors import (
     TimeFrameError,
 )
 from campaign_perf.facade import Report
-from campaign_perf.fetch import FetchProgress, FetchResult, fetch_marketo
-from campaign_perf.load.eventlog import EventLog, LoadSummary, RejectedRowsWarning
+from campaign_perf.load.eventlog import EventLog, LoadSummary, RejectedRows, RejectedRowsWarning
 from campaign_perf.load.loader import load_events
 from campaign_perf.metrics import (
     DEFAULT_COLUMNS,
@@ -35,6 +37,23 @@ from campaign_perf.report import stats
 from campaign_perf.report.groups import GROUPS, Filters
 from campaign_perf.schema import EVENT_TYPES
 from campaign_perf.timeframes import DateRange, TimeFrame
+
+if TYPE_CHECKING:
+    from campaign_perf.fetch import FetchProgress, FetchResult, fetch_marketo
+
+#: Names imported the first time they are used (the Marketo client needs an HTTP library).
+_LATER = {
+    "FetchProgress": "campaign_perf.fetch",
+    "FetchResult": "campaign_perf.fetch",
+    "fetch_marketo": "campaign_perf.fetch",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LATER:
+        return getattr(importlib.import_module(_LATER[name]), name)
+    raise AttributeError(f"module 'campaign_perf' has no attribute {name!r}")
+
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -55,6 +74,7 @@ __all__ = [
     "MemoryBudgetError",
     "Metric",
     "MetricError",
+    "RejectedRows",
     "RejectedRowsWarning",
     "Report",
     "ReportError",

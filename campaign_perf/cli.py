@@ -24,6 +24,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 import campaign_perf as cp
+from campaign_perf.engine.sql import is_database_url
 from campaign_perf.files import same_file
 from campaign_perf.metrics import get_metric, metric_option
 from campaign_perf.report.rows import as_text, table_rows
@@ -168,6 +169,13 @@ def _main(
 
 
 # -- helpers ------------------------------------------------------------------------------
+class DbEngine(StrEnum):
+    """Where a database's events are counted."""
+
+    pushdown = "pushdown"
+    embedded = "embedded"
+
+
 class Basis(StrEnum):
     """Which events a time frame selects."""
 
@@ -340,6 +348,26 @@ def _check_output(
             f"{path}: unknown output type {suffix or '(no suffix)'!r}; use {_OUTPUTS}",
             param_hint="-o",
         )
+
+
+def _database(events: list[str], table: list[str] | None, query: str | None) -> str | None:
+    """The database URL when the events are read from one (and its options make sense)."""
+    urls = [e for e in events if is_database_url(e)]
+    if not urls:
+        if table or query:
+            raise typer.BadParameter(
+                "--table and --query read a database: give its postgresql:// URL as EVENTS",
+                param_hint="--table" if table else "--query",
+            )
+        return None
+    if len(events) > 1:
+        raise typer.BadParameter("give one database URL, or files", param_hint="EVENTS")
+    if not table and not query:
+        raise typer.BadParameter(
+            "name the table of events with --table (or give a SELECT with --query)",
+            param_hint="--table",
+        )
+    return urls[0]
 
 
 def _input_files(items: Sequence[str | None]) -> list[str]:
@@ -526,7 +554,9 @@ def report(
         typer.Argument(
             metavar="EVENTS",
             help="Event files: CSV, Parquet, JSON Lines or JSON (canonical or a native "
-            "export), or a folder. Give several, or a quoted glob like 'events/*.parquet'.",
+            "export), or a folder. Give several, or a quoted glob like 'events/*.parquet'. "
+            "Or a database: postgresql://user@host:5432/db with --table or --query (the "
+            "password from PGPASSWORD or ~/.pgpass).",
             show_default=False,
         ),
     ],
@@ -603,6 +633,46 @@ def report(
             rich_help_panel="Input",
         ),
     ] = "auto",
+    db_table: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--table",
+            metavar="TABLE",
+            help="With a postgresql:// URL: the table (or view) of events, e.g. "
+            "'email_events' or 'marketing.email_events'; repeat for a source's tables "
+            "(--source fivetran_marketo). --campaigns, --emails and --leads may then name "
+            "tables too.",
+            show_default=False,
+            rich_help_panel="Database",
+        ),
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SQL",
+            help="With a postgresql:// URL: a SELECT of events, instead of --table.",
+            show_default=False,
+            rich_help_panel="Database",
+        ),
+    ] = None,
+    order_by: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLS",
+            help="Comma-separated columns whose order numbers the rows (the rejected rows' "
+            "row numbers). Default: the order the database returns them in.",
+            show_default=False,
+            rich_help_panel="Database",
+        ),
+    ] = None,
+    engine: Annotated[
+        DbEngine,
+        typer.Option(
+            help="'pushdown': the rules and the cube run in the database, only the cube "
+            "comes back; 'embedded': copy the table and work here.",
+            rich_help_panel="Database",
+        ),
+    ] = DbEngine.pushdown,
     rename: Annotated[
         list[str] | None,
         typer.Option(
@@ -814,10 +884,18 @@ def report(
     lead_filters = _lead_filters(where_lead)
     renames = _renames(rename)
 
+    database = _database(events, db_table, query)
+    tables: str | list[str] | None = db_table or None
+    if db_table and len(db_table) == 1 and source in ("auto", "canonical"):
+        tables = db_table[0]
     with _notes():
         with _status("Loading events…"):
             log = cp.load_events(
-                events,
+                database or events,
+                table=tables,
+                query=query,
+                order_by=_split([order_by] if order_by else None, "--order-by") or None,
+                engine=engine.value,
                 columns=renames,
                 tz=input_tz,
                 campaigns=campaigns,

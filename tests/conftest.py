@@ -14,3 +14,15 @@ def canonical_rows() -> list[dict[str, str]]:
         {"event_type": "open", "timestamp": "2026-03-02T10:15:00Z", **record},
         {"event_type": "click", "timestamp": "2026-03-02T10:16:30Z", **record},
     ]
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL server for the session (see ``tests/_postgres.py``)."""
+    from _postgres import bindir, running_server
+
+    pytest.importorskip("adbc_driver_postgresql")  # the [postgres] extra (`make test` has it)
+    if bindir() is None:  # pragma: no cover - `make test` installs Debian's postgresql
+        pytest.skip("no PostgreSQL server binaries (initdb): apt-get install postgresql")
+    with running_server() as server:
+        yield server

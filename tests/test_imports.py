@@ -1,11 +1,12 @@
-"""``import campaign_perf`` loads the engine and the report core; the views load on first use."""
+"""``import campaign_perf`` loads the engine and the report core; views, statistics and
+clients load on first use."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-VIEW_ONLY = ("plotly", "ipywidgets", "anywidget", "jinja2", "openpyxl", "scipy")
+VIEW_ONLY = ("plotly", "ipywidgets", "anywidget", "jinja2", "openpyxl", "scipy", "httpx", "sqlglot")
 
 
 def modules_after(code: str) -> set[str]:

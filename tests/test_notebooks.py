@@ -3,7 +3,9 @@
 Notebooks are committed without outputs; this executes them with a real kernel from the
 notebooks/ folder (so they load ``../sample_data/...``) and fails on the first error. A
 notebook whose ``parameters`` cell names an ``out_dir`` writes into a temporary folder
-instead (the cell that papermill would inject follows the parameters cell).
+instead (the cell that papermill would inject follows the parameters cell). A notebook that
+reads a database (07) gets the suite's throwaway PostgreSQL server, holding the sample data,
+through ``CAMPAIGN_PERF_DATABASE_URL``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import ast
 import html
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +28,8 @@ import campaign_perf as cp
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SAMPLE = ROOT / "sample_data"
+#: Notebooks that read the sample data from a PostgreSQL database.
+NEEDS_DATABASE = {"07_database.ipynb"}
 
 Executed = tuple[Any, dict[str, Any]]
 
@@ -67,7 +72,9 @@ def _parameters(nb: Any) -> tuple[int, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def execute(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Executed]:
+def execute(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Callable[[Path], Executed]:
     """Run a notebook once per test module: its executed copy and its parameters."""
     done: dict[Path, Executed] = {}
 
@@ -85,7 +92,22 @@ def execute(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Execut
                 kernel_name="python3",
                 resources={"metadata": {"path": str(path.parent)}},
             )
-            client.execute()
+            before = os.environ.get("CAMPAIGN_PERF_DATABASE_URL")
+            if path.name in NEEDS_DATABASE:
+                from _postgres import load_sample
+
+                server = request.getfixturevalue("pg_server")
+                # The kernel inherits the environment.
+                os.environ["CAMPAIGN_PERF_DATABASE_URL"] = load_sample(
+                    server, "cp_notebook_" + path.stem[:2]
+                )
+            try:
+                client.execute()
+            finally:
+                if before is None:
+                    os.environ.pop("CAMPAIGN_PERF_DATABASE_URL", None)
+                else:
+                    os.environ["CAMPAIGN_PERF_DATABASE_URL"] = before
             # Keep the executed copy as a test artefact for a look afterwards.
             nbformat.write(nb, tmp_path_factory.mktemp("executed") / path.name)
             done[path] = (nb, params)

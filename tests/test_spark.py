@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _parity import REPORTS
+from _parity import normalised as _normalised
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import _frame, event_rows, settings_
@@ -62,12 +64,6 @@ def sample(spark) -> tuple[cp.EventLog, SparkEventLog]:
     return cp.load_events(events, **DIMS), load_events_spark(events, spark, **DIMS)
 
 
-def _normalised(df: pd.DataFrame) -> pd.DataFrame:
-    """Missing values as None and plain object columns: engines store "no value"
-    differently (None or NaN, object or string dtype); the values must be the same."""
-    return df.astype(object).where(df.notna(), None)
-
-
 def test_spark_loads_the_sample_like_the_embedded_loader(sample) -> None:
     duck, spark_log = sample
     assert isinstance(spark_log.engine, SparkEngine)
@@ -76,17 +72,6 @@ def test_spark_loads_the_sample_like_the_embedded_loader(sample) -> None:
     pd.testing.assert_frame_equal(spark_log.duplicates, duck.duplicates)
     for dim in ("campaigns", "emails", "leads"):
         pd.testing.assert_frame_equal(getattr(spark_log, dim), getattr(duck, dim))
-
-
-REPORTS = {
-    "sent basis, past 30 days": lambda r: r,
-    "activity basis, last month": lambda r: r.with_basis("activity").with_time_frame("last month"),
-    "bots excluded, proximity 1 s": lambda r: r.with_bots(True, proximity_seconds=1),
-    "by program, lead filter": lambda r: r.by("program").where(leads={"country": ["SE", "US"]}),
-    "by lead attribute, activity basis, New York": lambda r: (
-        r.by("segment").with_basis("activity").with_tz("America/New_York")
-    ),
-}
 
 
 @pytest.mark.parametrize("name", list(REPORTS))

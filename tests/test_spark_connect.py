@@ -34,7 +34,9 @@ from pyspark.sql import SparkSession
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)  # PySpark's notice about pandas 3
     from pyspark.sql.connect.session import SparkSession as RemoteSession
-from test_spark import DATA, DIMS, REPORTS, _normalised
+from _parity import REPORTS
+from _parity import normalised as _normalised
+from test_spark import DATA, DIMS
 
 from campaign_perf.spark import SparkEventLog, load_events_spark
 

@@ -25,6 +25,7 @@ __all__ = [
     "id_conflicts_sql",
     "id_rows_sql",
     "orphans_sql",
+    "pairs_sql",
     "records_by_day_sql",
     "rows_as_text_sql",
     "without_sql",
@@ -150,6 +151,46 @@ def rows_as_text_sql(rows: str, reason: str) -> str:
     text["timestamp"] = "CAST(CAST(timestamp AS TIMESTAMP) AS VARCHAR) || '+00'"
     values = ", ".join(f"{sql} AS {quote_ident(c)}" for c, sql in text.items())
     return f"SELECT _seq, {quote_literal(reason)} AS reason, {values} FROM {rows} ORDER BY _seq"
+
+
+def pairs_sql(events: str, names: tuple[str, ...]) -> str:
+    """Per campaign and email: the events, their time span and the latest names they carry.
+
+    For a log whose events live outside the embedded engine: the dimension tables are made
+    from these rows (:func:`campaign_perf.load.dimensions.inline_names_table`).
+
+    Parameters
+    ----------
+    events : str
+        The counted events.
+    names : tuple of str
+        The name columns the events carry (``campaign_name``, ``program``, ``email_name``).
+
+    Returns
+    -------
+    str
+        SQL returning ``campaign_id, email_id, n, first, last``, then per name column its
+        latest non-missing value and ``<name>_at``, the time of that value.
+    """
+    select = "SELECT p.campaign_id, p.email_id, p.n, p.first, p.last"
+    joins = ""
+    for i, c in enumerate(names):
+        n = quote_ident(c)
+        select += f", l{i}.{n}, l{i}.ts AS {quote_ident(c + '_at')}"
+        latest = (
+            f"SELECT campaign_id, email_id, {n}, ts FROM (SELECT campaign_id, email_id, {n}, "
+            "timestamp AS ts, row_number() OVER (PARTITION BY campaign_id, email_id "
+            f"ORDER BY timestamp DESC) AS rn FROM {events} WHERE {n} IS NOT NULL) WHERE rn = 1"
+        )
+        joins += (
+            f" LEFT JOIN ({latest}) l{i} "
+            f"ON l{i}.campaign_id = p.campaign_id AND l{i}.email_id = p.email_id"
+        )
+    counts = (
+        "SELECT campaign_id, email_id, count(*) AS n, min(timestamp) AS first, "
+        f"max(timestamp) AS last FROM {events} GROUP BY campaign_id, email_id"
+    )
+    return f"{select} FROM ({counts}) p{joins} ORDER BY p.campaign_id, p.email_id"
 
 
 # -- reporting: cube, records, events -----------------------------------------------------

@@ -25,7 +25,15 @@ from campaign_perf.load.eventlog import SEQ_BASE
 from campaign_perf.load.ledger import ledger_rows, raw_columns
 from campaign_perf.schema import CANONICAL_COLUMNS, EVENT_TYPES, REQUIRED_COLUMNS
 
-__all__ = ["Checked", "check_in_place", "column_types", "create_staging", "stage", "staged"]
+__all__ = [
+    "Checked",
+    "check_in_place",
+    "column_types",
+    "create_staging",
+    "stage",
+    "staged",
+    "staging_sql",
+]
 
 #: The engine's type of each canonical column.
 TYPES = {c: "VARCHAR" for c in CANONICAL_COLUMNS} | {
@@ -104,6 +112,32 @@ def _cannot_read(label: str, exc: duckdb.Error) -> LoadError:
     return LoadError(f"{label}: cannot be read: {first_line(exc)}")
 
 
+def staging_sql(
+    view: str,
+    raw: dict[str, str],
+    types: dict[str, str],
+    *,
+    tz: str,
+    number: int,
+    window: _parse.TimeWindow,
+) -> str:
+    """SQL of an input's rows parsed: ``_seq``, the canonical columns and ``_reason`` (the
+    reasons the row cannot be counted; NULL for a good row).
+
+    ``view`` holds the input's raw columns and ``_row``; ``raw`` and ``types`` are from
+    :func:`column_types`; the rest as for :func:`stage`. The staging of every engine.
+    """
+    parsed = ", ".join(f"{_parse_sql(c, raw, types, tz)} AS {c}" for c in CANONICAL_COLUMNS)
+    raw_names, keep_raw = raw_columns(raw)
+    reason = _parse.reject_reason_sql(raw_names, window)
+    order = ", ".join(("_seq", *CANONICAL_COLUMNS))
+    # _seq orders rows across inputs: the input's number, then its row.
+    return (
+        f"SELECT {order}, NULLIF({reason}, '') AS _reason FROM "
+        f"(SELECT {number * SEQ_BASE} + _row AS _seq, {parsed}, {keep_raw} FROM {view})"
+    )
+
+
 def stage(
     con: duckdb.DuckDBPyConnection,
     view: str,
@@ -134,19 +168,12 @@ def stage(
     window : TimeWindow
         The plausible time of an event: rows outside it go to the ledger.
     """
-    parsed = ", ".join(f"{_parse_sql(c, raw, types, tz)} AS {c}" for c in CANONICAL_COLUMNS)
-    raw_names, keep_raw = raw_columns(raw)
-    reason = _parse.reject_reason_sql(raw_names, window)
-    order = ", ".join(("_seq", *CANONICAL_COLUMNS))
-    # _seq orders rows across inputs: the input's number, then its row.
     base = number * SEQ_BASE
     this_input = f"_seq BETWEEN {base} AND {base + SEQ_BASE - 1}"
+    select = staging_sql(view, raw, types, tz=tz, number=number, window=window)
     try:
         # fetchall, not fetchone: a pending result makes the next con.register fail
-        n = con.execute(
-            f"INSERT INTO staged SELECT {order}, NULLIF({reason}, '') AS _reason FROM "
-            f"(SELECT {base} + _row AS _seq, {parsed}, {keep_raw} FROM {view})"
-        ).fetchall()[0][0]
+        n = con.execute(f"INSERT INTO staged {select}").fetchall()[0][0]
         bad = con.execute(
             f"SELECT count(*) FROM staged WHERE {this_input} AND _reason IS NOT NULL"
         ).fetchall()[0][0]

@@ -15,10 +15,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from campaign_perf.engine.sql import quote_ident
 from campaign_perf.errors import LoadError, SchemaError
+from campaign_perf.schema import CANONICAL_COLUMNS
 from campaign_perf.sources import SourceData
 
-__all__ = ["Dimensions", "load_dimensions", "read_table"]
+__all__ = ["Dimensions", "inline_names_table", "load_dimensions", "read_table"]
 
 CAMPAIGN_COLUMNS = ("campaign_id", "campaign_name", "program", "status")
 EMAIL_COLUMNS = ("email_id", "email_name", "subject", "html")
@@ -199,3 +201,36 @@ def load_dimensions(
     con.execute("CREATE OR REPLACE TABLE leads AS SELECT * FROM _leads_df")
     con.unregister("_leads_df")
     return Dimensions(campaigns=c, emails=e, leads=ld)
+
+
+def inline_names_table(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame) -> None:
+    """Put the names carried on the events in a tiny embedded ``events`` table.
+
+    For a log whose events live elsewhere (Spark, a database). :func:`load_dimensions`
+    takes a campaign's (an email's) latest non-missing name from the events, and lists
+    every campaign and email of them.
+    ``pairs`` holds, per campaign and email, each name's latest value and its time; a row
+    per pair and one per name and pair give the embedded engine the same answers.
+    """
+    parts = [pairs[["campaign_id", "email_id"]]]  # every campaign and email, named or not
+    for c in ("campaign_name", "program", "email_name"):
+        part = pairs[["campaign_id", "email_id", c, f"{c}_at"]].rename(columns={f"{c}_at": "ts"})
+        parts.append(part[part[c].notna()])
+    names = pd.concat(parts, ignore_index=True)
+    names = names.reindex(columns=["campaign_id", "email_id", "ts", *CANONICAL_COLUMNS[5:]])
+    names = names.astype({c: "object" for c in names.columns if c != "ts"})
+    names["ts"] = pd.to_datetime(names["ts"], utc=True)
+    con.register("_names_df", names)
+    select = {
+        c: f"CAST({quote_ident(c)} AS VARCHAR)" if c in names.columns else "NULL"
+        for c in CANONICAL_COLUMNS
+    }
+    select["timestamp"] = "ts"
+    select["is_bot"] = "false"
+    select["event_type"] = "'sent'"
+    con.execute(
+        "CREATE TABLE events AS SELECT CAST(0 AS BIGINT) AS _seq, "
+        + ", ".join(f"{select[c]} AS {quote_ident(c)}" for c in CANONICAL_COLUMNS)
+        + " FROM _names_df"
+    )
+    con.unregister("_names_df")

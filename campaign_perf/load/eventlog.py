@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import pandas as pd
@@ -16,7 +18,16 @@ from campaign_perf.load.dimensions import Dimensions
 from campaign_perf.schema import CANONICAL_COLUMNS
 from campaign_perf.spreadsheet import neutralise
 
-__all__ = ["SEQ_BASE", "EventLog", "LoadSummary", "RejectedRowsWarning", "with_source_rows"]
+__all__ = [
+    "SEQ_BASE",
+    "EventLog",
+    "LedgerPart",
+    "LoadSummary",
+    "RejectedRows",
+    "RejectedRowsWarning",
+    "combine_ledgers",
+    "with_source_rows",
+]
 
 #: A row's _seq is its input's number times this, plus its 1-based row number.
 SEQ_BASE = 2**40
@@ -54,6 +65,101 @@ def with_source_rows(
 
 class RejectedRowsWarning(UserWarning):
     """Some input rows could not be counted; they are in ``EventLog.rejected``."""
+
+
+class LedgerPart(Protocol):
+    """Rejected rows kept where the events lie (a query of a database), read when asked."""
+
+    def rows(self, limit: int | None) -> pd.DataFrame:
+        """The part's rows as the ledger holds them (the first ``limit``, if given)."""
+        ...
+
+    def batches(self) -> Iterator[pd.DataFrame]:
+        """The part's rows, streamed."""
+        ...
+
+
+class RejectedRows:
+    """A ledger of rejected rows that stays where the events lie, fetched when asked.
+
+    ``len()`` is the number of rows (counted at load); printing shows it and the first
+    rows; :meth:`head`, :meth:`to_pandas` fetch them, :meth:`batches` streams them (what
+    ``log.write_rejected`` writes to CSV).
+    """
+
+    def __init__(self, count: int, parts: list[LedgerPart]) -> None:
+        self._count = count
+        self._parts = parts
+
+    def __len__(self) -> int:
+        return self._count
+
+    def head(self, n: int = 10) -> pd.DataFrame:
+        """The first ``n`` rejected rows (with every column of the ledger)."""
+        frames, left = [], n
+        for part in self._parts:
+            frames.append(part.rows(left))
+            left -= len(frames[-1])
+        return combine_ledgers(frames).reindex(columns=self.columns())
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Every rejected row: ``source, row, reason`` and the raw values, as text."""
+        return combine_ledgers([part.rows(None) for part in self._parts])
+
+    def batches(self) -> Iterator[pd.DataFrame]:
+        """The rejected rows, streamed in batches."""
+        for part in self._parts:
+            yield from part.batches()
+
+    def columns(self) -> list[str]:
+        """The ledger's columns: ``source, row, reason``, then the raw values' columns."""
+        out: list[str] = ["source", "row", "reason"]
+        for part in self._parts:
+            out += [c for c in part.rows(0).columns if c not in out]
+        return out
+
+    def write_csv(self, path: Path) -> None:
+        """Stream the rows to a formula-safe CSV (as :meth:`EventLog.write_rejected`)."""
+        columns = self.columns()
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, lineterminator="\r\n")
+            writer.writerow([neutralise(c) for c in columns])
+            for batch in self.batches():
+                rows = batch.reindex(columns=columns).astype(object)
+                for row in rows.where(rows.notna(), "").itertuples(index=False):
+                    writer.writerow([neutralise(v) if isinstance(v, str) else v for v in row])
+
+    def __repr__(self) -> str:
+        if not self._count:
+            return "<0 rejected rows>"
+        shown = self.head(5)
+        more = f", the first {len(shown)}" if self._count > len(shown) else ""
+        return f"<{self._count:,} rejected rows{more}>\n{shown.to_string(index=False)}"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        shown = self.head(5)
+        more = f", the first {len(shown)}" if self._count > len(shown) else ""
+        return f"<b>{html.escape(f'{self._count:,} rejected rows{more}')}</b>" + shown.to_html(
+            index=False
+        )
+
+
+def combine_ledgers(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rejected rows of all inputs as one ledger (``source, row, reason`` when empty)."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(
+            {
+                "source": pd.Series(dtype="str"),
+                "row": pd.Series(dtype="int64"),
+                "reason": pd.Series(dtype="str"),
+            }
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["row"] = out["row"].astype("int64")
+    return out
 
 
 @dataclass(frozen=True, repr=False)
@@ -162,7 +268,7 @@ class EventLog:
         con: duckdb.DuckDBPyConnection,
         summary: LoadSummary,
         dims: Dimensions,
-        rejected: pd.DataFrame,
+        rejected: pd.DataFrame | RejectedRows,
         duplicates: pd.DataFrame,
         *,
         engine: Engine | None = None,
@@ -190,8 +296,12 @@ class EventLog:
         return self._events
 
     @property
-    def rejected(self) -> pd.DataFrame:
-        """The rejected-rows ledger: ``source``, ``row``, ``reason`` and the raw values."""
+    def rejected(self) -> pd.DataFrame | RejectedRows:
+        """The rejected-rows ledger: ``source``, ``row``, ``reason`` and the raw values.
+
+        A DataFrame; for a log whose events stay in a database, a :class:`RejectedRows`
+        (the count and the first rows when shown; ``.to_pandas()`` fetches them all).
+        """
         return self._rejected
 
     @property
@@ -258,7 +368,12 @@ class EventLog:
         return path
 
     def _write_rejected(self, path: Path, *, parquet: bool) -> None:
-        if parquet:
+        if isinstance(self._rejected, RejectedRows):
+            if parquet:
+                self._rejected.to_pandas().to_parquet(path, index=False)
+            else:  # streamed: the ledger stays in the database until written
+                self._rejected.write_csv(path)
+        elif parquet:
             self._rejected.to_parquet(path, index=False)
         else:  # raw values are untrusted: neutralise formulas for spreadsheet readers
             safe = self._rejected.map(lambda v: neutralise(v) if isinstance(v, str) else v)

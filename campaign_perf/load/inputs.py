@@ -7,6 +7,7 @@ import glob
 import itertools
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -14,7 +15,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from campaign_perf.engine.sql import quote_literal
+from campaign_perf.engine.sql import is_database_url, quote_literal
 from campaign_perf.errors import LoadError, SchemaError
 from campaign_perf.load.check import (
     Checked,
@@ -28,14 +29,40 @@ from campaign_perf.load.parse import TimeWindow
 from campaign_perf.load.textfiles import csv_scan, read_error
 from campaign_perf.sources import UnknownSourceError
 
-__all__ = ["Input", "Inputs", "as_list", "check_source", "check_unchanged"]
+__all__ = [
+    "Input",
+    "Inputs",
+    "Labelled",
+    "as_list",
+    "check_source",
+    "check_unchanged",
+    "is_database",
+]
 
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _ids = itertools.count()
 
-Input: TypeAlias = str | Path | pd.DataFrame | pa.Table
+
+@dataclass(frozen=True)
+class Labelled:
+    """An Arrow table (or a source's tables by name) with the name the ledger and the
+    summary give it: a database's table."""
+
+    label: str
+    table: pa.Table | Mapping[str, pd.DataFrame]
+
+
+Input: TypeAlias = str | Path | pd.DataFrame | pa.Table | Labelled | Mapping[str, pd.DataFrame]
+
+
+def is_database(data: object) -> bool:
+    """Whether ``data`` is a database: a ``postgresql://`` URL or a DB-API connection."""
+    if is_database_url(data):
+        return True
+    tables = (str, Path, pd.DataFrame, pa.Table, Labelled, Mapping)
+    return not isinstance(data, tables) and callable(getattr(data, "cursor", None))
 
 
 def check_source(source: str) -> None:
@@ -49,9 +76,8 @@ def check_source(source: str) -> None:
 
 def as_list(data: Input | Iterable[Input]) -> list[Input]:
     """The inputs one by one: globs expanded, a file named twice read once."""
-    items: list[Input] = (
-        [data] if isinstance(data, str | Path | pd.DataFrame | pa.Table) else list(data)
-    )
+    one = (str, Path, pd.DataFrame, pa.Table, Labelled, Mapping)
+    items: list[Input] = [data] if isinstance(data, one) else list(data)
     out: list[Input] = []
     for item in items:
         glob_chars = any(ch in str(item) for ch in "*?[")
@@ -123,6 +149,15 @@ class Inputs:
     def add(self, item: Input) -> None:
         """Read one input (a path, a DataFrame or an Arrow table) and check it."""
         view = f"input_{next(_ids)}"
+        if isinstance(item, Labelled):  # a database's table, or a source's tables by name
+            if isinstance(item.table, pa.Table):
+                self._add_table(item.table, view, item.label)
+            else:
+                self._add_native(dict(item.table), item.label)
+            return
+        if isinstance(item, Mapping):  # a source's tables by name (Fivetran's)
+            self._add_native(dict(item), "<tables>")
+            return
         if self.source not in ("auto", "canonical"):
             self._add_native(item, str(item) if isinstance(item, (str, Path)) else "<table>")
             return

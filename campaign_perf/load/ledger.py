@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from campaign_perf.engine.sql import quote_ident
-from campaign_perf.load.eventlog import EventLog, RejectedRowsWarning
+from campaign_perf.load.eventlog import EventLog, RejectedRowsWarning, combine_ledgers
 from campaign_perf.schema import REQUIRED_COLUMNS
 
 __all__ = ["combine_ledgers", "ledger_rows", "raw_columns", "reason_kind", "warn_rejected"]
@@ -54,22 +54,6 @@ def ledger_rows(
         f"FROM ({reasons}) r JOIN {view} v ON v._row = r._row ORDER BY r._row"
     ).df()
     return rej.rename(columns={raw[c]: c for c in raw if raw[c] in rej.columns})
-
-
-def combine_ledgers(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The rejected rows of all inputs as one ledger (``source, row, reason`` when empty)."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(
-            {
-                "source": pd.Series(dtype="str"),
-                "row": pd.Series(dtype="int64"),
-                "reason": pd.Series(dtype="str"),
-            }
-        )
-    rejected = pd.concat(frames, ignore_index=True)
-    rejected["row"] = rejected["row"].astype("int64")
-    return rejected
 
 
 def warn_rejected(log: EventLog) -> None:

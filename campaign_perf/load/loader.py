@@ -30,7 +30,14 @@ from campaign_perf.load.check import staged
 from campaign_perf.load.dimensions import load_dimensions
 from campaign_perf.load.duplicates import drop_search_tables, set_aside
 from campaign_perf.load.eventlog import EventLog, LoadSummary
-from campaign_perf.load.inputs import Input, Inputs, as_list, check_source, check_unchanged
+from campaign_perf.load.inputs import (
+    Input,
+    Inputs,
+    as_list,
+    check_source,
+    check_unchanged,
+    is_database,
+)
 from campaign_perf.load.ledger import combine_ledgers, warn_rejected
 from campaign_perf.timeframes import check_tz
 
@@ -48,16 +55,24 @@ def load_events(
     source: str = "auto",
     source_options: Mapping[str, Any] | None = None,
     warn: bool = True,
+    table: str | list[str] | None = None,
+    query: str | None = None,
+    order_by: str | list[str] | None = None,
+    engine: str = "pushdown",
 ) -> EventLog:
     """Load email events into an :class:`EventLog`.
 
     Parameters
     ----------
-    data : path, DataFrame, pyarrow Table, or a list of them
+    data : path, DataFrame, pyarrow Table, database, or a list of them
         Canonical events as CSV, Parquet, JSON Lines or a JSON array (a path may hold a
         glob such as ``"events/*.parquet"``), a pandas DataFrame or a pyarrow Table; or a
-        native export of a source that :mod:`campaign_perf.sources` reads (a file, or a
-        folder such as :func:`campaign_perf.fetch_marketo` writes).
+        native export of a source that :mod:`campaign_perf.sources` reads (a file, a folder
+        such as :func:`campaign_perf.fetch_marketo` writes, or a dict of table name ->
+        DataFrame for Fivetran's tables). Or a database: a PostgreSQL URL
+        (``"postgresql://user@host:5432/db"``; the password from the URL, ``PGPASSWORD``
+        or ``~/.pgpass``) or an open DB-API connection (ADBC, psycopg), read with
+        ``table=`` or ``query=``.
     columns : mapping, optional
         Renames input columns to canonical names, like ``DataFrame.rename``:
         ``{"EventType": "event_type", "When": "timestamp"}``.
@@ -75,6 +90,21 @@ def load_events(
         SendGrid or ``{"campaign_tag": "campaign"}`` for SES (see each source module).
     warn : bool, default True
         Issue a :class:`RejectedRowsWarning` that says how many rows were rejected.
+    table : str or list of str, optional
+        A database's table (or view) of events, ``"table"`` or ``"schema.table"``; with a
+        ``source=`` reader, the list of the source's tables (Fivetran's Marketo tables).
+        With a database, ``campaigns``, ``emails`` and ``leads`` may name tables too.
+    query : str, optional
+        A database's ``SELECT`` of events, instead of ``table``.
+    order_by : str or list of str, optional
+        A database's column(s) whose order numbers the rows (the ledger's ``row``, and
+        which of two duplicates is the first): a line number or an id. By default, the
+        order the database returns the rows in (a table's physical order: the order the
+        rows were written in, until rows are updated or moved).
+    engine : {"pushdown", "embedded"}, default "pushdown"
+        For a database: run the checks, the rules and the cube in the database (only
+        the cube of each report comes back), or copy the table into the embedded engine
+        (through Arrow) and work offline.
 
     Returns
     -------
@@ -100,6 +130,26 @@ def load_events(
     """
     tz = check_tz(tz)
     check_source(source)
+    if is_database(data):
+        from campaign_perf.load.database import load_events_db  # needs the [postgres] extra
+
+        return load_events_db(
+            data,
+            table=table,
+            query=query,
+            order_by=order_by,
+            columns=columns,
+            tz=tz,
+            campaigns=campaigns,
+            emails=emails,
+            leads=leads,
+            source=source,
+            source_options=source_options,
+            engine=engine,
+            warn=warn,
+        )
+    if table is not None or query is not None or order_by is not None:
+        raise LoadError("table=, query= and order_by= read a database: give its postgresql:// URL")
     con = connect()
     inputs = Inputs(
         con, tz=tz, columns=dict(columns or {}), source=source, options=dict(source_options or {})

@@ -40,7 +40,7 @@ from campaign_perf.engine.sql import quote_ident
 from campaign_perf.errors import LoadError, first_line
 from campaign_perf.load import parse as _parse
 from campaign_perf.load.columns import canonical_names
-from campaign_perf.load.dimensions import Dimensions, load_dimensions
+from campaign_perf.load.dimensions import Dimensions, inline_names_table, load_dimensions
 from campaign_perf.load.duplicates import ORPHAN_REASON, duplicates_frame
 from campaign_perf.load.eventlog import SEQ_BASE, EventLog, LoadSummary, with_source_rows
 from campaign_perf.load.ledger import combine_ledgers, warn_rejected
@@ -505,7 +505,7 @@ class _SparkLoader:
             id_conflicts=int(id_conflicts),
         )
         con = connect()
-        _inline_names(con, pairs)
+        inline_names_table(con, pairs)
         dims = load_dimensions(con, campaigns=campaigns, emails=emails, leads=leads)
         return SparkEventLog(
             con,
@@ -516,35 +516,3 @@ class _SparkLoader:
             spark=self.spark,
             events_view=view,
         )
-
-
-def _inline_names(con: Any, pairs: pd.DataFrame) -> None:
-    """Put the names carried on the events in a tiny embedded ``events`` table.
-
-    :func:`~campaign_perf.dimensions.load_dimensions` takes a campaign's (an email's)
-    latest non-missing name from the events, and lists every campaign and email of them.
-    ``pairs`` holds, per campaign and email, each name's latest value and its time; a row
-    per pair and one per name and pair give the embedded engine the same answers.
-    """
-    parts = [pairs[["campaign_id", "email_id"]]]  # every campaign and email, named or not
-    for c in ("campaign_name", "program", "email_name"):
-        part = pairs[["campaign_id", "email_id", c, f"{c}_at"]].rename(columns={f"{c}_at": "ts"})
-        parts.append(part[part[c].notna()])
-    names = pd.concat(parts, ignore_index=True)
-    names = names.reindex(columns=["campaign_id", "email_id", "ts", *CANONICAL_COLUMNS[5:]])
-    names = names.astype({c: "object" for c in names.columns if c != "ts"})
-    names["ts"] = pd.to_datetime(names["ts"], utc=True)
-    con.register("_names_df", names)
-    select = {
-        c: f"CAST({quote_ident(c)} AS VARCHAR)" if c in names.columns else "NULL"
-        for c in CANONICAL_COLUMNS
-    }
-    select["timestamp"] = "ts"
-    select["is_bot"] = "false"
-    select["event_type"] = "'sent'"
-    con.execute(
-        "CREATE TABLE events AS SELECT CAST(0 AS BIGINT) AS _seq, "
-        + ", ".join(f"{select[c]} AS {quote_ident(c)}" for c in CANONICAL_COLUMNS)
-        + " FROM _names_df"
-    )
-    con.unregister("_names_df")

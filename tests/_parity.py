@@ -1,0 +1,22 @@
+"""What the parity tests of the engines share: the reports compared, and a normal form of
+frames whose missing values an engine may store differently."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+REPORTS = {
+    "sent basis, past 30 days": lambda r: r,
+    "activity basis, last month": lambda r: r.with_basis("activity").with_time_frame("last month"),
+    "bots excluded, proximity 1 s": lambda r: r.with_bots(True, proximity_seconds=1),
+    "by program, lead filter": lambda r: r.by("program").where(leads={"country": ["SE", "US"]}),
+    "by lead attribute, activity basis, New York": lambda r: (
+        r.by("segment").with_basis("activity").with_tz("America/New_York")
+    ),
+}
+
+
+def normalised(df: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as None and plain object columns: engines store "no value"
+    differently (None or NaN, object or string dtype); the values must be the same."""
+    return df.astype(object).where(df.notna(), None)

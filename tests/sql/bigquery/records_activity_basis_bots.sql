@@ -1,0 +1,194 @@
+WITH agg AS (
+  SELECT
+    *,
+    COALESCE(kinds, 0) AS k
+  FROM (
+    SELECT
+      campaign_id,
+      email_id,
+      lead_id,
+      MIN(IF(event_type = 'sent', timestamp, NULL)) AS first_sent_at,
+      MIN(IF(event_type = 'sent' AND f, timestamp, NULL)) AS first_sent_in_frame,
+      COUNTIF(f) AS n_events,
+      BIT_OR(
+        IF(
+          f,
+          CAST(CASE event_type
+            WHEN 'sent'
+            THEN 1
+            WHEN 'delivered'
+            THEN 2
+            WHEN 'hard_bounce'
+            THEN 4
+            WHEN 'soft_bounce'
+            THEN 8
+            WHEN 'open'
+            THEN 16
+            WHEN 'click'
+            THEN 32
+            WHEN 'unsubscribe'
+            THEN 64
+            WHEN 'complaint'
+            THEN 128
+          END AS INT64),
+          NULL
+        )
+      ) AS kinds,
+      CAST(COUNTIF(f AND event_type = 'open') AS INT64) AS total_opens,
+      CAST(COUNTIF(f AND event_type = 'click' AND NOT unsub_link) AS INT64) AS total_clicks
+    FROM (
+      SELECT
+        *,
+        timestamp >= CAST('2026-03-01T00:00:00+00:00' AS TIMESTAMP)
+        AND timestamp < CAST('2026-04-01T00:00:00+00:00' AS TIMESTAMP) AS f,
+        event_type = 'click'
+        AND COALESCE(REGEXP_CONTAINS(link, '(?i)unsubscribe|opt-?out'), FALSE) AS unsub_link
+      FROM (
+        SELECT
+          campaign_id,
+          email_id,
+          lead_id,
+          event_type,
+          timestamp,
+          link,
+          is_bot
+          OR COALESCE(
+            sec - LAG(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec NULLS LAST) <= 1,
+            FALSE
+          )
+          OR COALESCE(
+            LEAD(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec NULLS LAST) <= sec + 1,
+            FALSE
+          ) AS is_bot
+        FROM (
+          SELECT
+            *,
+            CAST(FLOOR(UNIX_MICROS(timestamp) / 1000000.0) AS INT64) AS sec
+          FROM (
+            SELECT
+              campaign_id,
+              email_id,
+              lead_id,
+              event_type,
+              timestamp,
+              link,
+              is_bot
+            FROM events
+            WHERE
+              timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP)
+          )
+          WHERE
+            event_type IN ('open', 'click')
+        )
+        UNION ALL
+        SELECT
+          *
+        FROM (
+          SELECT
+            campaign_id,
+            email_id,
+            lead_id,
+            event_type,
+            timestamp,
+            link,
+            is_bot
+          FROM events
+          WHERE
+            timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP)
+        )
+        WHERE
+          NOT event_type IN ('open', 'click')
+      )
+      WHERE
+        NOT (
+          is_bot AND event_type IN ('open', 'click')
+        )
+    )
+    GROUP BY
+      campaign_id,
+      email_id,
+      lead_id
+  )
+  WHERE
+    n_events > 0
+), eng AS (
+  SELECT
+    *,
+    (
+      total_opens > 0 OR total_clicks > 0 OR (
+        k & 64 <> 0
+      )
+    ) AS is_opened
+  FROM agg
+)
+SELECT
+  campaign_id,
+  email_id,
+  lead_id,
+  first_sent_at,
+  CAST(NOT first_sent_in_frame IS NULL AS INT64) AS sent,
+  CAST(is_opened
+  OR (
+    NOT (
+      k & 4 <> 0
+    )
+    AND NOT (
+      k & 8 <> 0
+    )
+    AND (
+      (
+        k & 2 <> 0
+      ) OR (
+        k & 128 <> 0
+      )
+    )
+  ) AS INT64) AS delivered,
+  CAST(NOT is_opened AND (
+    k & 4 <> 0
+  ) AS INT64) AS hard_bounced,
+  CAST(NOT is_opened AND NOT (
+    k & 4 <> 0
+  ) AND (
+    k & 8 <> 0
+  ) AS INT64) AS soft_bounced,
+  CAST(NOT is_opened
+  AND NOT (
+    k & 4 <> 0
+  )
+  AND NOT (
+    k & 8 <> 0
+  )
+  AND NOT (
+    k & 2 <> 0
+  )
+  AND NOT (
+    k & 128 <> 0
+  )
+  AND NOT first_sent_in_frame IS NULL
+  AND first_sent_in_frame > CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP) - INTERVAL '72' HOUR AS INT64) AS pending,
+  CAST(NOT is_opened
+  AND NOT (
+    k & 4 <> 0
+  )
+  AND NOT (
+    k & 8 <> 0
+  )
+  AND NOT (
+    k & 2 <> 0
+  )
+  AND NOT (
+    k & 128 <> 0
+  )
+  AND NOT first_sent_in_frame IS NULL
+  AND first_sent_in_frame <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP) - INTERVAL '72' HOUR AS INT64) AS aborted,
+  CAST(is_opened AS INT64) AS opened,
+  CAST(total_clicks > 0 AS INT64) AS clicked,
+  CAST((
+    k & 64 <> 0
+  ) AS INT64) AS unsubscribed,
+  CAST((
+    k & 128 <> 0
+  ) AS INT64) AS complained,
+  total_opens,
+  total_clicks
+FROM eng

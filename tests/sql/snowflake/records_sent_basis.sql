@@ -1,0 +1,142 @@
+WITH agg AS (
+  SELECT
+    *,
+    COALESCE(kinds, 0) AS k
+  FROM (
+    SELECT
+      campaign_id,
+      email_id,
+      lead_id,
+      MIN(IFF(event_type = 'sent', timestamp, NULL)) AS first_sent_at,
+      BITORAGG(
+        CAST(CASE event_type
+          WHEN 'sent'
+          THEN 1
+          WHEN 'delivered'
+          THEN 2
+          WHEN 'hard_bounce'
+          THEN 4
+          WHEN 'soft_bounce'
+          THEN 8
+          WHEN 'open'
+          THEN 16
+          WHEN 'click'
+          THEN 32
+          WHEN 'unsubscribe'
+          THEN 64
+          WHEN 'complaint'
+          THEN 128
+        END AS SMALLINT)
+      ) AS kinds,
+      CAST(COUNT_IF(event_type = 'open') AS INT) AS total_opens,
+      CAST(COUNT_IF(event_type = 'click' AND NOT unsub_link) AS INT) AS total_clicks
+    FROM (
+      SELECT
+        *,
+        TRUE AS f,
+        event_type = 'click'
+        AND COALESCE(REGEXP_INSTR(link, 'unsubscribe|opt-?out', 1, 1, 0, 'i') > 0, FALSE) AS unsub_link
+      FROM (
+        SELECT
+          campaign_id,
+          email_id,
+          lead_id,
+          event_type,
+          timestamp,
+          link,
+          is_bot
+        FROM events
+        WHERE
+          timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMPTZ)
+      )
+      WHERE
+        TRUE
+    )
+    GROUP BY
+      campaign_id,
+      email_id,
+      lead_id
+  )
+  WHERE
+    NOT first_sent_at IS NULL
+), eng AS (
+  SELECT
+    *,
+    (
+      total_opens > 0 OR total_clicks > 0 OR (
+        BITAND(k, 64) <> 0
+      )
+    ) AS is_opened
+  FROM agg
+)
+SELECT
+  campaign_id,
+  email_id,
+  lead_id,
+  first_sent_at,
+  CAST(NOT first_sent_at IS NULL AS INT) AS sent,
+  CAST(is_opened
+  OR (
+    NOT (
+      BITAND(k, 4) <> 0
+    )
+    AND NOT (
+      BITAND(k, 8) <> 0
+    )
+    AND (
+      (
+        BITAND(k, 2) <> 0
+      ) OR (
+        BITAND(k, 128) <> 0
+      )
+    )
+  ) AS INT) AS delivered,
+  CAST(NOT is_opened AND (
+    BITAND(k, 4) <> 0
+  ) AS INT) AS hard_bounced,
+  CAST(NOT is_opened AND NOT (
+    BITAND(k, 4) <> 0
+  ) AND (
+    BITAND(k, 8) <> 0
+  ) AS INT) AS soft_bounced,
+  CAST(NOT is_opened
+  AND NOT (
+    BITAND(k, 4) <> 0
+  )
+  AND NOT (
+    BITAND(k, 8) <> 0
+  )
+  AND NOT (
+    BITAND(k, 2) <> 0
+  )
+  AND NOT (
+    BITAND(k, 128) <> 0
+  )
+  AND NOT first_sent_at IS NULL
+  AND first_sent_at > CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMPTZ) - INTERVAL '72 HOUR' AS INT) AS pending,
+  CAST(NOT is_opened
+  AND NOT (
+    BITAND(k, 4) <> 0
+  )
+  AND NOT (
+    BITAND(k, 8) <> 0
+  )
+  AND NOT (
+    BITAND(k, 2) <> 0
+  )
+  AND NOT (
+    BITAND(k, 128) <> 0
+  )
+  AND NOT first_sent_at IS NULL
+  AND first_sent_at <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMPTZ) - INTERVAL '72 HOUR' AS INT) AS aborted,
+  CAST(is_opened AS INT) AS opened,
+  CAST(total_clicks > 0 AS INT) AS clicked,
+  CAST((
+    BITAND(k, 64) <> 0
+  ) AS INT) AS unsubscribed,
+  CAST((
+    BITAND(k, 128) <> 0
+  ) AS INT) AS complained,
+  total_opens,
+  total_clicks
+FROM eng

@@ -1,0 +1,1 @@
+-- not translated: hash() has no counterpart of the same meaning in trino SQL

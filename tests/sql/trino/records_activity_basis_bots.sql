@@ -1,0 +1,198 @@
+WITH agg AS (
+  SELECT
+    *,
+    COALESCE(kinds, 0) AS k
+  FROM (
+    SELECT
+      campaign_id,
+      email_id,
+      lead_id,
+      MIN(timestamp) FILTER(WHERE
+        event_type = 'sent') AS first_sent_at,
+      MIN(timestamp) FILTER(WHERE
+        event_type = 'sent' AND f) AS first_sent_in_frame,
+      COUNT(*) FILTER(WHERE
+        f) AS n_events,
+      BITWISE_OR_AGG(
+        CAST(CASE event_type
+          WHEN 'sent'
+          THEN 1
+          WHEN 'delivered'
+          THEN 2
+          WHEN 'hard_bounce'
+          THEN 4
+          WHEN 'soft_bounce'
+          THEN 8
+          WHEN 'open'
+          THEN 16
+          WHEN 'click'
+          THEN 32
+          WHEN 'unsubscribe'
+          THEN 64
+          WHEN 'complaint'
+          THEN 128
+        END AS SMALLINT)
+      ) FILTER(WHERE
+        f) AS kinds,
+      CAST(COUNT(*) FILTER(WHERE
+        f AND event_type = 'open') AS INTEGER) AS total_opens,
+      CAST(COUNT(*) FILTER(WHERE
+        f AND event_type = 'click' AND NOT unsub_link) AS INTEGER) AS total_clicks
+    FROM (
+      SELECT
+        *,
+        timestamp >= CAST('2026-03-01T00:00:00+00:00' AS TIMESTAMP WITH TIME ZONE)
+        AND timestamp < CAST('2026-04-01T00:00:00+00:00' AS TIMESTAMP WITH TIME ZONE) AS f,
+        event_type = 'click'
+        AND COALESCE(REGEXP_LIKE(link, '(?i)unsubscribe|opt-?out'), FALSE) AS unsub_link
+      FROM (
+        SELECT
+          campaign_id,
+          email_id,
+          lead_id,
+          event_type,
+          timestamp,
+          link,
+          is_bot
+          OR COALESCE(
+            sec - LAG(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec) <= 1,
+            FALSE
+          )
+          OR COALESCE(
+            LEAD(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec) <= sec + 1,
+            FALSE
+          ) AS is_bot
+        FROM (
+          SELECT
+            *,
+            CAST(FLOOR(TO_UNIXTIME(timestamp)) AS BIGINT) AS sec
+          FROM (
+            SELECT
+              campaign_id,
+              email_id,
+              lead_id,
+              event_type,
+              timestamp,
+              link,
+              is_bot
+            FROM events
+            WHERE
+              timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP WITH TIME ZONE)
+          )
+          WHERE
+            event_type IN ('open', 'click')
+        )
+        UNION ALL
+        SELECT
+          *
+        FROM (
+          SELECT
+            campaign_id,
+            email_id,
+            lead_id,
+            event_type,
+            timestamp,
+            link,
+            is_bot
+          FROM events
+          WHERE
+            timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP WITH TIME ZONE)
+        )
+        WHERE
+          NOT event_type IN ('open', 'click')
+      )
+      WHERE
+        NOT (
+          is_bot AND event_type IN ('open', 'click')
+        )
+    )
+    GROUP BY
+      campaign_id,
+      email_id,
+      lead_id
+  )
+  WHERE
+    n_events > 0
+), eng AS (
+  SELECT
+    *,
+    (
+      total_opens > 0 OR total_clicks > 0 OR (
+        BITWISE_AND(k, 64) <> 0
+      )
+    ) AS is_opened
+  FROM agg
+)
+SELECT
+  campaign_id,
+  email_id,
+  lead_id,
+  first_sent_at,
+  CAST(NOT first_sent_in_frame IS NULL AS INTEGER) AS sent,
+  CAST(is_opened
+  OR (
+    NOT (
+      BITWISE_AND(k, 4) <> 0
+    )
+    AND NOT (
+      BITWISE_AND(k, 8) <> 0
+    )
+    AND (
+      (
+        BITWISE_AND(k, 2) <> 0
+      ) OR (
+        BITWISE_AND(k, 128) <> 0
+      )
+    )
+  ) AS INTEGER) AS delivered,
+  CAST(NOT is_opened AND (
+    BITWISE_AND(k, 4) <> 0
+  ) AS INTEGER) AS hard_bounced,
+  CAST(NOT is_opened
+  AND NOT (
+    BITWISE_AND(k, 4) <> 0
+  )
+  AND (
+    BITWISE_AND(k, 8) <> 0
+  ) AS INTEGER) AS soft_bounced,
+  CAST(NOT is_opened
+  AND NOT (
+    BITWISE_AND(k, 4) <> 0
+  )
+  AND NOT (
+    BITWISE_AND(k, 8) <> 0
+  )
+  AND NOT (
+    BITWISE_AND(k, 2) <> 0
+  )
+  AND NOT (
+    BITWISE_AND(k, 128) <> 0
+  )
+  AND NOT first_sent_in_frame IS NULL
+  AND first_sent_in_frame > CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP WITH TIME ZONE) - INTERVAL '72' HOUR AS INTEGER) AS pending,
+  CAST(NOT is_opened
+  AND NOT (
+    BITWISE_AND(k, 4) <> 0
+  )
+  AND NOT (
+    BITWISE_AND(k, 8) <> 0
+  )
+  AND NOT (
+    BITWISE_AND(k, 2) <> 0
+  )
+  AND NOT (
+    BITWISE_AND(k, 128) <> 0
+  )
+  AND NOT first_sent_in_frame IS NULL
+  AND first_sent_in_frame <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP WITH TIME ZONE) - INTERVAL '72' HOUR AS INTEGER) AS aborted,
+  CAST(is_opened AS INTEGER) AS opened,
+  CAST(total_clicks > 0 AS INTEGER) AS clicked,
+  CAST((
+    BITWISE_AND(k, 64) <> 0
+  ) AS INTEGER) AS unsubscribed,
+  CAST((
+    BITWISE_AND(k, 128) <> 0
+  ) AS INTEGER) AS complained,
+  total_opens,
+  total_clicks
+FROM eng
