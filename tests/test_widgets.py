@@ -281,13 +281,56 @@ def test_group_by(dash: Dashboard, rep: Report, group: str) -> None:
     assert {str(v) for v in want[first_key]} <= shown
 
 
-def test_group_choices_include_lead_attributes(dash: Dashboard, log: cp.EventLog) -> None:
-    values = [v for _, v in dash.group_by.options]
-    assert values[0] == "campaign_email"
-    # The built-in groupings as report/groups.py names them, then the lead attributes.
+def test_group_choices_offer_the_categorical_lead_attributes(dash: Dashboard) -> None:
+    # The built-in groupings as report/groups.py names them, then the lead attributes
+    # whose values are categories. The sample's leads also have "email" (an address per
+    # person, and the name of the built-in Email grouping) and "created_at" (a timestamp,
+    # 19,999 values): neither is offered.
     builtin = [(label, name) for name, label in GROUP_CHOICES.items()]
-    assert list(dash.group_by.options[: len(builtin)]) == builtin
-    assert set(log.dims.lead_attributes) <= set(values)
+    assert list(dash.group_by.options) == [
+        *builtin,
+        ("Lead: country", "country"),
+        ("Lead: segment", "segment"),
+        ("Lead: industry", "industry"),
+        ("Lead: email_domain", "email_domain"),
+    ]
+    labels = dict(dash.group_by.options)
+    assert labels["Email"] == "email"  # "Email" is the email asset, the only one so named
+    dash.group_by.value = "email"
+    assert list(dash.report.table().columns[:2]) == ["email_id", "email_name"]
+
+
+def test_group_choices_leave_out_dates_measures_and_built_in_names() -> None:
+    leads = pd.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(1, 61)],
+            "tier": [i % 3 for i in range(60)],  # whole numbers, 3 values
+            "score": [i / 7 for i in range(60)],  # decimals
+            "signup_day": [f"2026-01-{1 + i % 9:02d}" for i in range(60)],  # dates as text
+            "signed_up": pd.to_datetime([f"2026-01-{1 + i % 5:02d}" for i in range(60)]),
+            "zip": [f"{10000 + i}" for i in range(60)],  # 60 values
+            "campaign": ["A", "B"] * 30,  # the name of a built-in grouping
+            "vip": [True, False] * 30,
+        }
+    )
+    log = cp.load_events(
+        pd.DataFrame(
+            {
+                "event_type": "sent",
+                "timestamp": "2026-01-05T09:00Z",
+                "campaign_id": "C1",
+                "email_id": "E1",
+                "lead_id": leads["lead_id"],
+            }
+        ),
+        leads=leads,
+    )
+    d = Dashboard(Report(log))
+    lead_options = [o for o in d.group_by.options if o[1] not in GROUP_CHOICES]
+    assert lead_options == [("Lead: tier", "tier"), ("Lead: vip", "vip")]
+    # A lead attribute chosen in code is shown under its label all the same.
+    d2 = Dashboard(Report(log).by("zip"))
+    assert ("Lead: zip", "zip") in d2.group_by.options and d2.group_by.value == "zip"
 
 
 def _names_and_sent(d: Dashboard) -> list[tuple[str, str, str]]:

@@ -1,6 +1,7 @@
 """What each control of the dashboard offers, read from the one place that defines it.
 
-The groupings come from :data:`campaign_perf.report.groups.GROUP_CHOICES`, the columns from
+The groupings come from :data:`campaign_perf.report.groups.GROUP_CHOICES` and
+:func:`~campaign_perf.report.groups.lead_groupings`, the columns from
 the metric registry, the sort columns from the table's rows, the filters' values and the
 emails from the log.
 """
@@ -14,7 +15,12 @@ import pandas as pd
 from campaign_perf.load.eventlog import EventLog
 from campaign_perf.metrics import METRICS
 from campaign_perf.report.core import ReportCore
-from campaign_perf.report.groups import GROUP_CHOICES, GROUP_LABELS
+from campaign_perf.report.groups import (
+    GROUP_CHOICES,
+    GROUP_LABELS,
+    lead_group_label,
+    lead_groupings,
+)
 
 __all__ = [
     "NO_EMAIL",
@@ -47,13 +53,16 @@ def metric_choices() -> dict[str, str]:
 
 
 def group_options(rep: ReportCore) -> list[tuple[str, str]]:
-    """The groupings to choose from: the built-ins, the log's lead attributes, and the
-    report's own grouping when it is none of those (several groups)."""
+    """The groupings to choose from: the built-ins, the lead attributes that make readable
+    groups (:func:`~campaign_perf.report.groups.lead_groupings`, each labelled "Lead: ..."),
+    and the report's own grouping when it is none of those (several groups, or a lead
+    attribute chosen in code)."""
     options = [(label, g) for g, label in GROUP_CHOICES.items()]
-    options += [(f"Lead: {a}", a) for a in rep.log.dims.lead_attributes]
+    options += [(lead_group_label(a), a) for a in lead_groupings(rep.log.dims.leads)]
     current = ",".join(rep.group_by)
     if current not in {v for _, v in options}:
-        label = " + ".join(dict((v, k) for k, v in options).get(g, g) for g in rep.group_by)
+        labels = dict((v, k) for k, v in options)
+        label = " + ".join(labels.get(g) or lead_group_label(g) for g in rep.group_by)
         options.append((label, current))
     return options
 
