@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 __all__ = [
+    "DATE_COLUMNS",
     "GROUPINGS",
     "GROUPS",
     "GROUP_ALIASES",
@@ -52,6 +53,8 @@ GROUPINGS: dict[str, Grouping] = {
 }
 #: Group names and the columns they put in the table.
 GROUPS: dict[str, tuple[str, ...]] = {name: g.columns for name, g in GROUPINGS.items()}
+#: The group columns that hold a day (a send day, the first day of a send week or month).
+DATE_COLUMNS: tuple[str, ...] = tuple(c for g in ("day", "week", "month") for c in GROUPS[g])
 #: Group names and their labels, as people choose them.
 GROUP_CHOICES: dict[str, str] = {name: g.label for name, g in GROUPINGS.items()}
 GROUP_ALIASES = {
