@@ -23,7 +23,6 @@ Two things a notebook widget cannot do, and what the dashboard does instead:
 from __future__ import annotations
 
 import base64
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +41,7 @@ from campaign_perf.views.dashboard import markup
 from campaign_perf.views.dashboard.choices import settings_summary
 from campaign_perf.views.dashboard.controls import CUSTOM, Controls
 from campaign_perf.views.dashboard.figure import BoxWidth, apply_figure
-from campaign_perf.views.export import write_report
+from campaign_perf.views.export import csv_text
 from campaign_perf.views.html.report import write_html
 from campaign_perf.views.kpi_strip import kpi_strip
 from campaign_perf.views.performers_panel import performers_panel, rate_choices
@@ -441,9 +440,7 @@ class Dashboard(Controls):
             self.preview.value = markup.problem(str(exc))
 
     def _draw_download(self, rep: ReportCore, table: pd.DataFrame) -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = write_report(rep, Path(tmp) / "report.csv", table=table)
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
+        data = base64.b64encode(csv_text(table).encode("utf-8")).decode("ascii")
         self.download.value = markup.download(_file_name(rep), data)
 
     def _set_status(self, *, sent: int | None = None, error: str | None = None) -> None:
