@@ -848,3 +848,20 @@ def test_what_stood_out_follows_the_frame_and_the_chosen_rate(dash: Dashboard, r
     want = performers_panel(rep.with_time_frame("last month"), "opened_pct")
     assert dash.performers.value == want
     assert "Opened %, among rows with at least 30 delivered" in want
+
+
+def test_headline_and_ranking_follow_grouping_columns_and_metrics(rep: Report) -> None:
+    with registry_snapshot():
+        d = Dashboard(rep)
+        d.group_by.value = "email"  # the headline is the same; the ranking is of emails
+        assert d.kpis.value == kpi_strip(rep)
+        assert d.performers.value == performers_panel(rep.by("email"))
+        metric("engaged_pct", "(clicked + unsubscribed) / delivered", fmt="pct")
+        d.refresh()
+        d.columns.value = [*d.columns.value, "Engaged %"]  # a metric of yours joins the strip
+        assert 'data-metric="engaged_pct"' in d.kpis.value
+        assert d.kpis.value == kpi_strip(d.report)
+        metric("engaged_pct", "clicked / delivered", fmt="pct", replace=True)  # defined again
+        d.group_by.value = "campaign_email"
+        assert d.kpis.value == kpi_strip(d.report)
+        assert d.performers.value == performers_panel(rep)

@@ -33,7 +33,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from campaign_perf.errors import CampaignPerfError
+from campaign_perf.metrics import METRICS
 from campaign_perf.report.core import ReportCore
+from campaign_perf.report.kpis import kpi_columns
 from campaign_perf.report.performers import DEFAULT_RATE
 from campaign_perf.report.rows import sort_rows, table_rows
 from campaign_perf.views.charts import chart
@@ -162,6 +164,9 @@ class Dashboard(Controls):
         self._preview_height = preview_height
         self._preview_remote_images = preview_remote_images
         self._shown: _Shown | None = None
+        # What the headline and the ranking were drawn from: a change of grouping leaves the
+        # headline as it is, a change of columns both (see _inputs).
+        self._drawn: dict[str, tuple[Any, ...]] = {}
         self._has_template = False  # whether the figure has the charts' template
         self.figure = go.FigureWidget()
         self._box_width = BoxWidth(layout=w.Layout(display="none"))
@@ -375,7 +380,7 @@ class Dashboard(Controls):
         self._sync_to(rep, table, rows)
         self.settings.titles = (f"Settings: {settings_summary(rep)}",)
         self.export_note.value = ""  # a file saved before shows another report
-        self.kpis.value = kpi_strip(rep)
+        self._draw_kpis()
         self._draw_performers()
         self._draw_figure()
         self._draw_table()
@@ -403,11 +408,25 @@ class Dashboard(Controls):
         apply_figure(self.figure, fig, template=not self._has_template)
         self._has_template = True
 
+    def _draw_kpis(self) -> None:
+        shown = self._shown
+        if shown is None:
+            return
+        ids = kpi_columns(shown.report)
+        inputs = _inputs(shown.report.with_columns(ids).by("campaign_email"))
+        if self._drawn.get("kpis") != inputs:
+            self.kpis.value = kpi_strip(shown.report)
+            self._drawn["kpis"] = inputs
+
     def _draw_performers(self) -> None:
         shown = self._shown
         if shown is None:
             return
-        self.performers.value = performers_panel(shown.report, self.performer_rate.value)
+        rate = self.performer_rate.value
+        inputs = _inputs(shown.report.with_columns((rate,)))
+        if self._drawn.get("performers") != inputs:
+            self.performers.value = performers_panel(shown.report, rate)
+            self._drawn["performers"] = inputs
 
     def _draw_table(self) -> None:
         shown = self._shown
@@ -461,6 +480,12 @@ class Dashboard(Controls):
             f"data as of {rep.as_of:%Y-%m-%d %H:%M} UTC",
         ]
         self.status.value = markup.status(sent, parts, error=error)
+
+
+def _inputs(rep: ReportCore) -> tuple[Any, ...]:
+    """Everything a view of ``rep`` is drawn from: its log, every setting, and the
+    definitions of its columns' metrics (a metric registered again may change)."""
+    return (*vars(rep).items(), *(METRICS.get(c) for c in rep.columns))
 
 
 def _records_sent(rep: ReportCore, table: pd.DataFrame) -> int:
