@@ -821,7 +821,9 @@ def test_results_come_before_the_controls(dash: Dashboard) -> None:
     assert children.index(dash.performer_rate) == children.index(dash.performers) + 1
     assert children.index(dash.chart_kind) == children.index(dash.figure) - 1
     sort_row = children[children.index(dash.table) - 1]
-    assert list(sort_row.children) == [dash.sort_by, dash.sort_ascending, dash.sort_mode]
+    controls = [c for c in sort_row.children if not isinstance(c, ipywidgets.Label)]
+    assert controls == [dash.sort_by, dash.sort_ascending, dash.sort_mode]
+    assert [c.value for c in sort_row.children if isinstance(c, ipywidgets.Label)] == ["Rows"]
     # The filter lists share their row without overlapping: each column may shrink (a
     # grid of columns of at least 220 px that wrap), each list fills its column.
     grid = filters_tab

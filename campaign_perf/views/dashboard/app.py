@@ -243,6 +243,7 @@ class Dashboard(Controls):
             return w.HBox(list(children), layout=layout)
 
         self.table.layout = w.Layout(width="100%")
+        self.chart_kind.layout.margin = "16px 2px 2px 2px"  # apart from the panel above
         root = w.VBox(
             [
                 w.HTML(markup.heading("Campaign Email Performance")),
@@ -254,7 +255,7 @@ class Dashboard(Controls):
                 self.chart_kind,
                 self.figure,
                 self._box_width,
-                row(self.sort_by, self.sort_ascending, self.sort_mode, gap="12px"),
+                row(self.sort_by, self.sort_ascending, w.Label("Rows"), self.sort_mode, gap="8px"),
                 self.table,
                 row(self.download, self.export_html, self.export_path, self.export_note),
                 w.VBox(

@@ -187,7 +187,6 @@ class Controls:
         self.sort_mode = w.ToggleButtons(
             options=[(label, mode) for mode, label in SORT_MODES.items()],
             value=next(iter(SORT_MODES)),
-            description="Rows",
             tooltips=[
                 "Each campaign's emails together, its subtotal last; campaigns in order",
                 "Every email in one list, without subtotals",
