@@ -1,9 +1,10 @@
 """Speed of the notebook dashboard: how long each kind of control change takes.
 
-On the sample data, builds a :class:`campaign_perf.widgets.Dashboard` and changes each kind
-of control back and forth (so that every measurement is a real change), timing the whole
-handler that a change runs: a new Report, then the figure (updated in place), the table,
-the status line, the email list and the CSV link. The first change of each kind is shown
+On the sample data, builds a :class:`campaign_perf.views.dashboard.Dashboard` and changes
+each kind of control back and forth (so that every measurement is a real change), timing
+the whole handler that a change runs: a new Report, then the headline strip, what stood
+out, the figure (updated in place), the table, the settings bar's title, the status line,
+the email list and the CSV link. The first change of each kind is shown
 apart ("first"): it may build records that later changes find cached (basis, bots).
 
 Also times the steps of one time-frame change, to show where the time goes.
@@ -29,6 +30,9 @@ import campaign_perf as cp
 from campaign_perf.report.rows import table_rows
 from campaign_perf.views.charts import chart
 from campaign_perf.views.dashboard import Dashboard
+from campaign_perf.views.dashboard.choices import settings_summary
+from campaign_perf.views.kpi_strip import kpi_strip
+from campaign_perf.views.performers_panel import performers_panel
 from campaign_perf.views.tables import styled
 
 HERE = Path(__file__).resolve().parent
@@ -66,6 +70,16 @@ def _changes(d: Dashboard) -> dict[str, tuple[Any, str, list[Any]]]:
         "chart kind (view only)": (d.chart_kind, "rates ↔ funnel", ["funnel", None]),
         "sort (view only)": (d.sort_by, "report order ↔ by Sent", ["sent", None]),
         "sort mode (view only)": (d.sort_mode, "by campaign ↔ ranked", ["ranked", None]),
+        "sort direction (view only)": (
+            d.sort_ascending,
+            "by Sent: highest ↔ lowest first",
+            [True, None],
+        ),
+        "what stood out: rate (view only)": (
+            d.performer_rate,
+            "Clicked % ↔ Opened %",
+            ["opened_pct", None],
+        ),
     }
 
 
@@ -100,6 +114,8 @@ def measure(repeats: int) -> tuple[list[Row], dict[str, float]]:
         widget, what, values = _changes(d)[kind]
         if kind == "custom dates":
             d.time_frame.value = "custom"
+        if kind == "sort direction (view only)":
+            d.sort_by.value = "sent"
         start = widget.value
         values = [start if v is None else v for v in values]
         clocks = [_clock(_set(widget, values[i % 2])) for i in range(repeats)]
@@ -115,6 +131,8 @@ def measure(repeats: int) -> tuple[list[Row], dict[str, float]]:
         "new Report (with_*)": lambda: d.report_from_controls(),
         "table()": rep.table,
         "total()": rep.total,
+        "headline strip: kpi_strip (against the previous period, trends)": lambda: kpi_strip(rep),
+        "what stood out: performers_panel": lambda: performers_panel(rep),
         "chart(rep, 'rates'), as the API draws it": lambda: chart(rep, "rates"),
         "the same chart without its template, given the table and total (what the "
         "dashboard draws)": lambda: chart(rep, "rates", table=table, total=total, template=False),
@@ -127,8 +145,9 @@ def measure(repeats: int) -> tuple[list[Row], dict[str, float]]:
             lambda: styled(rep).to_html()
         ),
         "CSV link": lambda: d._draw_download(rep, table),
-        "status; dates, sort and email lists": lambda: (
+        "status; settings title; dates, sort and email lists": lambda: (
             d._set_status(),
+            settings_summary(rep),
             d._sync_to(rep, table, d._shown.rows),
         ),
     }
@@ -145,8 +164,8 @@ def report(rows: list[Row], breakdown: dict[str, float]) -> str:
     out = [
         f"Dashboard benchmark: sample data (500,727 events), {os.cpu_count()} cores, "
         f"load average {load:.1f} at the end; times in ms, end to end through the control's "
-        f"handler (report, figure, table, status, email list, CSV link); target {TARGET_MS:.0f}"
-        " ms.",
+        "handler (report, headline strip, what stood out, figure, table, settings title, "
+        f"status, email list, CSV link); target {TARGET_MS:.0f} ms.",
         "",
         "| change | what | first | median | p90 | median CPU | median ≤ target |",
         "|---|---|---:|---:|---:|---:|:---:|",
@@ -159,9 +178,9 @@ def report(rows: list[Row], breakdown: dict[str, float]) -> str:
     out += [
         "",
         "Where one time-frame change spends its time (median CPU ms). The handler runs the"
-        " report, table() and total() (once each), the figure update, the table's rows and"
-        " HTML, the CSV link and the status; the rows about the API's chart and the Styler"
-        " are for comparison:",
+        " report, table() and total() (once each), the headline strip, what stood out, the"
+        " figure update, the table's rows and HTML, the CSV link and the status; the rows"
+        " about the API's chart and the Styler are for comparison:",
         "",
         "| step | ms |",
         "|---|---:|",

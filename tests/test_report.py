@@ -10,6 +10,12 @@ import pytest
 
 import campaign_perf as cp
 from campaign_perf.engine import rules
+from campaign_perf.report.groups import (
+    MAX_LEAD_GROUPS,
+    lead_group_label,
+    lead_groupings,
+    why_not_grouping,
+)
 
 
 def ev(kind: str, ts: str, c: str, e: str, lead: str, link: str | None = None) -> dict:
@@ -149,6 +155,38 @@ def test_several_groups_at_once(rep: cp.Report) -> None:
 def test_unknown_group_lists_the_choices(rep: cp.Report) -> None:
     with pytest.raises(cp.ReportError, match=r"unknown group 'colour'.*program.*country"):
         rep.by("colour")
+
+
+@pytest.mark.parametrize(
+    ("values", "why"),
+    [
+        (["SE", "NO", None, "SE"], None),
+        ([1, 2, 2, 3], None),
+        ([True, False, True, True], None),
+        (pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-01", "2026-01-03"]), "dates"),
+        (["2026-01-01", "2026-01-02", "2026-01-01", None], "dates"),
+        (["31/12/2025", "1/1/2026", "2/1/2026", "2/1/2026"], "dates"),
+        ([0.5, 1.5, 2.0, 0.5], "decimals"),
+    ],
+)
+def test_lead_groupings_offer_categories(values: list, why: str | None) -> None:
+    leads = pd.DataFrame({"lead_id": ["L1", "L2", "L3", "L4"], "attr": values})
+    reason = why_not_grouping(leads, "attr")
+    assert (reason is None) == (why is None)
+    assert why is None or why in str(reason)
+    assert lead_groupings(leads) == ([] if why else ["attr"])
+
+
+def test_lead_groupings_leave_out_many_values_and_built_in_names() -> None:
+    many = [f"v{i}" for i in range(MAX_LEAD_GROUPS + 1)]
+    leads = pd.DataFrame(
+        {"lead_id": many, "code": many, "Email": "x", "send_day": "y", "region": "EU"}
+    )
+    assert why_not_grouping(leads, "code") == f"{len(many)} distinct values (more than 50)"
+    assert "built-in grouping 'email'" in str(why_not_grouping(leads, "Email"))
+    assert "built-in grouping 'send_day'" in str(why_not_grouping(leads, "send_day"))
+    assert lead_groupings(leads) == ["region"]
+    assert lead_group_label("region") == "Lead: region"
 
 
 # -- filters -----------------------------------------------------------------------------------

@@ -66,6 +66,11 @@ def _records(d: Dashboard) -> int:
     return int(match.group(1).replace(",", ""))
 
 
+def _settings(d: Dashboard) -> str:
+    """The title of the settings bar: the settings chosen, in words."""
+    return str(d.settings.titles[0])
+
+
 def _title(d: Dashboard) -> str:
     return str(d.figure.layout.title.text)
 
@@ -231,8 +236,10 @@ def test_zone_and_basis(dash: Dashboard, rep: Report) -> None:
     want = rep.with_tz("Asia/Tokyo").with_basis("activity")
     assert dash.report.basis == "activity"
     assert dash.report.table().equals(want.table())
-    assert "by date of activity" in dash.status.value
-    assert "Asia/Tokyo" in dash.status.value
+    assert _settings(dash) == (
+        "Settings: Past 30 days (2026-10-02 – 2026-10-31) · Asia/Tokyo · by date of activity"
+        " · grouped by Campaign × Email · no filters"
+    )
 
 
 def test_unknown_zone_is_reported_not_raised(dash: Dashboard) -> None:
@@ -281,13 +288,56 @@ def test_group_by(dash: Dashboard, rep: Report, group: str) -> None:
     assert {str(v) for v in want[first_key]} <= shown
 
 
-def test_group_choices_include_lead_attributes(dash: Dashboard, log: cp.EventLog) -> None:
-    values = [v for _, v in dash.group_by.options]
-    assert values[0] == "campaign_email"
-    # The built-in groupings as report/groups.py names them, then the lead attributes.
+def test_group_choices_offer_the_categorical_lead_attributes(dash: Dashboard) -> None:
+    # The built-in groupings as report/groups.py names them, then the lead attributes
+    # whose values are categories. The sample's leads also have "email" (an address per
+    # person, and the name of the built-in Email grouping) and "created_at" (a timestamp,
+    # 19,999 values): neither is offered.
     builtin = [(label, name) for name, label in GROUP_CHOICES.items()]
-    assert list(dash.group_by.options[: len(builtin)]) == builtin
-    assert set(log.dims.lead_attributes) <= set(values)
+    assert list(dash.group_by.options) == [
+        *builtin,
+        ("Lead: country", "country"),
+        ("Lead: segment", "segment"),
+        ("Lead: industry", "industry"),
+        ("Lead: email_domain", "email_domain"),
+    ]
+    labels = dict(dash.group_by.options)
+    assert labels["Email"] == "email"  # "Email" is the email asset, the only one so named
+    dash.group_by.value = "email"
+    assert list(dash.report.table().columns[:2]) == ["email_id", "email_name"]
+
+
+def test_group_choices_leave_out_dates_measures_and_built_in_names() -> None:
+    leads = pd.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(1, 61)],
+            "tier": [i % 3 for i in range(60)],  # whole numbers, 3 values
+            "score": [i / 7 for i in range(60)],  # decimals
+            "signup_day": [f"2026-01-{1 + i % 9:02d}" for i in range(60)],  # dates as text
+            "signed_up": pd.to_datetime([f"2026-01-{1 + i % 5:02d}" for i in range(60)]),
+            "zip": [f"{10000 + i}" for i in range(60)],  # 60 values
+            "campaign": ["A", "B"] * 30,  # the name of a built-in grouping
+            "vip": [True, False] * 30,
+        }
+    )
+    log = cp.load_events(
+        pd.DataFrame(
+            {
+                "event_type": "sent",
+                "timestamp": "2026-01-05T09:00Z",
+                "campaign_id": "C1",
+                "email_id": "E1",
+                "lead_id": leads["lead_id"],
+            }
+        ),
+        leads=leads,
+    )
+    d = Dashboard(Report(log))
+    lead_options = [o for o in d.group_by.options if o[1] not in GROUP_CHOICES]
+    assert lead_options == [("Lead: tier", "tier"), ("Lead: vip", "vip")]
+    # A lead attribute chosen in code is shown under its label all the same.
+    d2 = Dashboard(Report(log).by("zip"))
+    assert ("Lead: zip", "zip") in d2.group_by.options and d2.group_by.value == "zip"
 
 
 def _names_and_sent(d: Dashboard) -> list[tuple[str, str, str]]:
@@ -343,6 +393,59 @@ def test_sort_choice_by_campaign_or_ranked(dash: Dashboard, rep: Report) -> None
     assert _row_kinds(dash) == ["detail"] * len(ranked) + ["total"]
     dash.sort_mode.value = "campaign"
     assert "subtotal" in _row_kinds(dash)
+
+
+def _labels(widget: ipywidgets.Widget) -> list[str]:
+    """The words a widget shows: its description and its options' labels."""
+    options = [o[0] if isinstance(o, tuple) else str(o) for o in getattr(widget, "options", ())]
+    return [str(getattr(widget, "description", "")), *options]
+
+
+def test_the_sort_direction_says_the_order_it_gives(dash: Dashboard) -> None:
+    # The report's order: no direction to choose.
+    assert dash.sort_by.value == "" and dash.sort_ascending.layout.display == "none"
+    # A number: highest first, as a first click on a header of the shared report sorts.
+    dash.sort_mode.value = "ranked"
+    dash.sort_by.value = "opened_pct"
+    assert dash.sort_ascending.layout.display is None
+    assert dash.sort_ascending.options == (("Highest first", False), ("Lowest first", True))
+    assert dash.sort_ascending.label == "Highest first"
+    opened = [float(v.rstrip("%")) for v in _shown_table(dash).iloc[:-1]["Opened %"]]
+    assert opened == sorted(opened, reverse=True)
+    dash.sort_ascending.value = True
+    assert dash.sort_ascending.label == "Lowest first"
+    opened = [float(v.rstrip("%")) for v in _shown_table(dash).iloc[:-1]["Opened %"]]
+    assert opened == sorted(opened)
+    # A name: A to Z first.
+    dash.sort_by.value = "email_name"
+    assert dash.sort_ascending.options == (("A → Z", True), ("Z → A", False))
+    assert dash.sort_ascending.label == "A → Z"
+    names = list(_shown_table(dash).iloc[:-1][GROUP_LABELS["email_name"]])
+    assert names == sorted(names, key=str.casefold)
+    # A date: oldest first.
+    dash.group_by.value = "week"
+    dash.sort_by.value = "send_week"
+    assert dash.sort_ascending.options == (("Oldest first", True), ("Newest first", False))
+    weeks = list(_shown_table(dash).iloc[:-1][GROUP_LABELS["send_week"]])
+    assert weeks == sorted(weeks)
+    dash.sort_ascending.value = False
+    assert list(_shown_table(dash).iloc[:-1][GROUP_LABELS["send_week"]]) == weeks[::-1]
+    # No control says "Ascending" or "Descending".
+    words = [w for widget in _inside(dash.widget) for w in _labels(widget)]
+    assert not [w for w in words if "scending" in w]
+
+
+def test_the_status_line_speaks_plainly(dash: Dashboard) -> None:
+    text = re.sub("<[^>]+>", "", dash.status.value)
+    assert text == (
+        f"{_records(dash):,} records sent · 500,727 events loaded · no rows rejected · "
+        "data as of 2026-10-31 23:59 UTC"
+    )
+    with pytest.warns(cp.RejectedRowsWarning):
+        messy = cp.load_events(SAMPLE / "messy_events.csv")
+    text = re.sub("<[^>]+>", "", Dashboard(Report(messy)).status.value)
+    assert f"· {len(messy.rejected)} rows rejected when loading ·" in text
+    assert "log." not in text and "(" not in text
 
 
 def test_sort_choice_is_off_without_subtotals(dash: Dashboard) -> None:
@@ -438,6 +541,9 @@ def test_campaign_and_email_filters(dash: Dashboard, rep: Report) -> None:
     want = rep.where(campaigns=[cid], emails=[eid])
     assert dash.report.table().equals(want.table())
     assert [v for _, v in dash.email_picker.options if v] == [eid]
+    assert _settings(dash).endswith(" · filtered: 1 campaign, 1 email")
+    dash.campaign_status.value = "archived"
+    assert _settings(dash).endswith(" · filtered: 1 campaign, archived campaigns, 1 email")
 
 
 def test_archived_campaigns(dash: Dashboard, rep: Report, log: cp.EventLog) -> None:
@@ -456,7 +562,7 @@ def test_bot_toggle(dash: Dashboard, rep: Report) -> None:
     want = rep.with_bots(True)
     assert dash.report.exclude_bots
     assert dash.report.total()["opened"] == want.total()["opened"] < rep.total()["opened"]
-    assert "bots excluded" in dash.status.value
+    assert _settings(dash).endswith(" · no filters · bots excluded")
 
 
 # -- chart, empty state ---------------------------------------------------------------------
@@ -624,7 +730,23 @@ def test_export_html_writes_the_current_report(dash: Dashboard, tmp_path: Path) 
     d.export_html.click()
     page = (tmp_path / "out.html").read_text()
     assert "last month" in page and "2026-09-01" in page
-    assert "Wrote" in d.status.value and "out.html" in d.status.value
+    # The confirmation is next to the button, in its row, not in the status line.
+    row = next(c for c in d.widget.children if d.export_html in getattr(c, "children", ()))
+    assert list(row.children[-3:]) == [d.export_html, d.export_path, d.export_note]
+    assert html.unescape(re.sub("<[^>]+>", "", d.export_note.value)) == (
+        f"✓ Saved {tmp_path / 'out.html'}"
+    )
+    assert "Saved" not in d.status.value
+    # A file that cannot be written says why, in the same place.
+    d.export_path.value = str(tmp_path / "no such folder" / "out.html")
+    d.export_html.click()
+    assert "Not saved:" in d.export_note.value and "no such folder" in d.export_note.value
+    # Another report on screen: the confirmation of the last one goes.
+    d.export_path.value = str(tmp_path / "out.html")
+    d.export_html.click()
+    assert "Saved" in d.export_note.value
+    d.time_frame.value = "last week"
+    assert d.export_note.value == ""
 
 
 def test_dashboard_needs_a_report(log: cp.EventLog) -> None:
@@ -659,11 +781,59 @@ def test_log_without_dimension_tables() -> None:
     assert "no HTML body" in html.unescape(d.preview.value)
 
 
-def test_the_headline_strip_comes_first_and_follows_the_controls(
-    dash: Dashboard, rep: Report
-) -> None:
-    children = dash.widget.children
-    assert children[1] is dash.kpis  # right under the title, before the controls
+def _inside(widget: ipywidgets.Widget) -> list[ipywidgets.Widget]:
+    """Every widget inside ``widget``, at any depth."""
+    out = []
+    for child in getattr(widget, "children", ()):
+        out += [child, *_inside(child)]
+    return out
+
+
+SETTINGS = (
+    *("time_frame", "past_days", "date_from", "date_to", "tz", "basis", "exclude_bots"),
+    *("group_by", "columns"),
+    *("programs_search", "programs", "campaign_status", "campaigns_search", "campaigns"),
+    *("emails_search", "emails"),
+)
+
+
+def test_results_come_before_the_controls(dash: Dashboard) -> None:
+    children = list(dash.widget.children)
+    # The title, then the settings in a bar closed at first (one line saying what is
+    # chosen), the status line, and the results: the headline, what stood out, the chart
+    # and the table, in this order.
+    assert children[1] is dash.settings and dash.settings.selected_index is None
+    assert _settings(dash).startswith("Settings: Past 30 days (2026-10-02 – 2026-10-31)")
+    assert children[2] is dash.status
+    results = [children.index(v) for v in (dash.kpis, dash.performers, dash.figure, dash.table)]
+    assert results == sorted(results) and results[0] == 3
+    # Every setting and filter is in the bar's tabs, none among the results.
+    tabs = dash.settings.children[0]
+    assert isinstance(tabs, ipywidgets.Tab)
+    assert tabs.titles == ("Time frame", "Columns and grouping", "Filters")
+    time_tab, table_tab, filters_tab = tabs.children
+    assert {dash.time_frame, dash.tz, dash.basis, dash.exclude_bots} <= set(_inside(time_tab))
+    assert {dash.group_by, dash.columns} <= set(_inside(table_tab))
+    assert {dash.programs, dash.campaigns, dash.emails} <= set(_inside(filters_tab))
+    outside = {id(w) for w in _inside(dash.widget)} - {id(w) for w in _inside(dash.settings)}
+    assert not {id(getattr(dash, name)) for name in SETTINGS} & outside
+    # The choices of a single view sit with it: the rate right under the panel it ranks,
+    # the chart's kind right above the chart, the sort right above the table.
+    assert children.index(dash.performer_rate) == children.index(dash.performers) + 1
+    assert children.index(dash.chart_kind) == children.index(dash.figure) - 1
+    sort_row = children[children.index(dash.table) - 1]
+    controls = [c for c in sort_row.children if not isinstance(c, ipywidgets.Label)]
+    assert controls == [dash.sort_by, dash.sort_ascending, dash.sort_mode]
+    assert [c.value for c in sort_row.children if isinstance(c, ipywidgets.Label)] == ["Rows"]
+    # The filter lists share their row without overlapping: each column may shrink (a
+    # grid of columns of at least 220 px that wrap), each list fills its column.
+    grid = filters_tab
+    assert grid.layout.grid_template_columns == "repeat(auto-fit, minmax(220px, 1fr))"
+    assert all("cp-filter-box" in box._dom_classes for box in grid.children)
+    assert dash.programs.layout.width == dash.emails.layout.width == "100%"
+
+
+def test_the_headline_strip_follows_the_controls(dash: Dashboard, rep: Report) -> None:
     assert dash.kpis.value == kpi_strip(rep)
     dash.time_frame.value = "last month"
     want = rep.with_time_frame("last month")
@@ -681,3 +851,20 @@ def test_what_stood_out_follows_the_frame_and_the_chosen_rate(dash: Dashboard, r
     want = performers_panel(rep.with_time_frame("last month"), "opened_pct")
     assert dash.performers.value == want
     assert "Opened %, among rows with at least 30 delivered" in want
+
+
+def test_headline_and_ranking_follow_grouping_columns_and_metrics(rep: Report) -> None:
+    with registry_snapshot():
+        d = Dashboard(rep)
+        d.group_by.value = "email"  # the headline is the same; the ranking is of emails
+        assert d.kpis.value == kpi_strip(rep)
+        assert d.performers.value == performers_panel(rep.by("email"))
+        metric("engaged_pct", "(clicked + unsubscribed) / delivered", fmt="pct")
+        d.refresh()
+        d.columns.value = [*d.columns.value, "Engaged %"]  # a metric of yours joins the strip
+        assert 'data-metric="engaged_pct"' in d.kpis.value
+        assert d.kpis.value == kpi_strip(d.report)
+        metric("engaged_pct", "clicked / delivered", fmt="pct", replace=True)  # defined again
+        d.group_by.value = "campaign_email"
+        assert d.kpis.value == kpi_strip(d.report)
+        assert d.performers.value == performers_panel(rep)

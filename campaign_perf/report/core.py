@@ -29,7 +29,7 @@ from campaign_perf.metrics import (
     custom_counts,
     get_metric,
 )
-from campaign_perf.report.groups import GROUP_ALIASES, GROUPS, Filters
+from campaign_perf.report.groups import GROUP_ALIASES, GROUPS, Filters, lead_groupings
 from campaign_perf.report.rows import as_text, table_rows
 from campaign_perf.timeframes import DateRange, TimeFrame, check_tz, parse_week_start, today_in
 
@@ -252,7 +252,7 @@ class ReportCore:
             elif g in self.log.dims.lead_attributes:
                 out.append(g)
             else:
-                attrs = self.log.dims.lead_attributes
+                attrs = lead_groupings(self.log.dims.leads)
                 raise ReportError(
                     f"unknown group {g!r}; group by one of {', '.join(GROUPS)}"
                     + (f" or a lead attribute ({', '.join(attrs)})" if attrs else "")

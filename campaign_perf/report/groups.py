@@ -1,17 +1,31 @@
-"""The report's groupings and filters: what a table can be grouped and filtered by."""
+"""The report's groupings and filters: what a table can be grouped and filtered by.
+
+Besides the built-in groupings (:data:`GROUPINGS`) a report can be grouped by a lead
+attribute. The views offer only the attributes that make groups people can read
+(:func:`lead_groupings`): values that are categories, not dates or measurements, and not
+too many of them (:data:`MAX_LEAD_GROUPS`).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+import pandas as pd
+
 __all__ = [
+    "DATE_COLUMNS",
     "GROUPINGS",
     "GROUPS",
     "GROUP_ALIASES",
     "GROUP_CHOICES",
     "GROUP_LABELS",
+    "MAX_LEAD_GROUPS",
     "Filters",
     "Grouping",
+    "lead_group_label",
+    "lead_groupings",
+    "why_not_grouping",
 ]
 
 
@@ -39,6 +53,8 @@ GROUPINGS: dict[str, Grouping] = {
 }
 #: Group names and the columns they put in the table.
 GROUPS: dict[str, tuple[str, ...]] = {name: g.columns for name, g in GROUPINGS.items()}
+#: The group columns that hold a day (a send day, the first day of a send week or month).
+DATE_COLUMNS: tuple[str, ...] = tuple(c for g in ("day", "week", "month") for c in GROUPS[g])
 #: Group names and their labels, as people choose them.
 GROUP_CHOICES: dict[str, str] = {name: g.label for name, g in GROUPINGS.items()}
 GROUP_ALIASES = {
@@ -63,6 +79,84 @@ GROUP_LABELS: dict[str, str] = {
     "send_week": "Send Week",
     "send_month": "Send Month",
 }
+
+
+#: The most distinct values a lead attribute may have to be offered as a grouping. More
+#: would make a table of hundreds of rows that nobody reads (a timestamp or an address
+#: has one value per person).
+MAX_LEAD_GROUPS = 50
+
+# Text that reads as a date or a time: 2026-10-31, 2026-10-31T09:00, 31/10/2026, 10/31/26.
+_DATE_TEXT = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?|\d{1,2}/\d{1,2}/\d{2,4}( .*)?")
+
+
+def lead_group_label(attr: str) -> str:
+    """What people see for a grouping by a lead attribute: "Lead: country". The prefix
+    keeps an attribute apart from a built-in grouping of a similar name."""
+    return f"Lead: {attr}"
+
+
+def _is_date_text(values: pd.Series) -> bool:
+    text = values.astype(str).str.strip()
+    return bool(len(text)) and bool(text.str.fullmatch(_DATE_TEXT).all())
+
+
+def why_not_grouping(leads: pd.DataFrame, attr: str) -> str | None:
+    """Why the lead attribute ``attr`` is not offered as a grouping; None when it is.
+
+    An attribute is offered when its values are categories: not dates or times (as
+    timestamps or as text such as ``2026-10-31``), not numbers with decimals, at most
+    :data:`MAX_LEAD_GROUPS` distinct values, and not named like a built-in grouping or
+    its alias (``email``, ``campaign``, ``send_day``, ...), which the report reads as the
+    built-in one.
+
+    Parameters
+    ----------
+    leads : pandas.DataFrame
+        The leads table (``lead_id`` and the attributes).
+    attr : str
+        One of its columns.
+
+    Returns
+    -------
+    str or None
+        The reason in a few words, for people.
+    """
+    name = attr.strip().lower()
+    if name in GROUPS or name in GROUP_ALIASES:
+        return f"named like the built-in grouping {name!r}"
+    column = leads[attr]
+    if pd.api.types.is_datetime64_any_dtype(column) or pd.api.types.is_timedelta64_dtype(column):
+        return "dates or times"
+    if pd.api.types.is_float_dtype(column):
+        return "numbers with decimals"
+    values = column.dropna().drop_duplicates()
+    if len(values) > MAX_LEAD_GROUPS:
+        return f"{len(values):,} distinct values (more than {MAX_LEAD_GROUPS})"
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("datetime", "datetime64", "date", "time", "timedelta", "period"):
+        return "dates or times"
+    if kind in ("floating", "mixed-integer-float", "decimal"):
+        return "numbers with decimals"
+    if kind == "string" and _is_date_text(values):
+        return "dates or times"
+    return None
+
+
+def lead_groupings(leads: pd.DataFrame) -> list[str]:
+    """The lead attributes offered as groupings, in the leads table's order (see
+    :func:`why_not_grouping` for those left out).
+
+    Parameters
+    ----------
+    leads : pandas.DataFrame
+        The leads table (``lead_id`` and the attributes).
+
+    Returns
+    -------
+    list of str
+    """
+    return [a for a in leads.columns if a != "lead_id" and why_not_grouping(leads, a) is None]
 
 
 @dataclass(frozen=True)

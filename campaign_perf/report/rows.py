@@ -158,13 +158,13 @@ def table_rows(
         k: [names[k][p] if lab is None else lab[j] for p, lab in zip(take, labels, strict=True)]
         for j, k in enumerate(shown)
     }
-    columns |= {i: np.concatenate(pools[i])[take] for i in ids}
+    dtypes = {m.id: "int64" if m.fmt == "int" else "float64" for m in rep.metrics}
+    columns |= {i: np.concatenate(pools[i])[take].astype(dtypes[i]) for i in ids}
     columns["kind"] = kinds
     columns["block"] = pd.Series(blocks, dtype=object)
     if not take:  # no rows: the names and kinds are objects, as in an empty frame
         columns |= {k: pd.Series(dtype=object) for k in [*shown, "kind"]}
-    out = pd.DataFrame(columns, columns=[*shown, *ids, "kind", "block"])
-    return out.astype({m.id: "int64" if m.fmt == "int" else "float64" for m in rep.metrics})
+    return pd.DataFrame(columns, columns=[*shown, *ids, "kind", "block"])
 
 
 def as_text(rep: Tabular, rows: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import math
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ __all__ = [
     "SUFFIXES",
     "column_formats",
     "column_labels",
+    "csv_text",
     "write_report",
     "write_table",
 ]
@@ -193,14 +195,30 @@ def write_table(
     return path
 
 
+def csv_text(df: pd.DataFrame) -> str:
+    """A table as the text of the CSV file :func:`write_table` writes (for a download made
+    in memory).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+
+    Returns
+    -------
+    str
+    """
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; quotes fields with \r or \n
+    writer.writerow(_headers(df))
+    for row in _rows(df):
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
+    return out.getvalue()
+
+
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\r\n")  # RFC 4180; quotes fields with \r or \n
-        writer.writerow(_headers(df))
-        for row in _rows(df):
-            writer.writerow(
-                ["" if v is None else repr(v) if isinstance(v, float) else v for v in row]
-            )
+        f.write(csv_text(df))
 
 
 def _write_json(df: pd.DataFrame, path: Path) -> None:

@@ -130,8 +130,10 @@ _TEMPLATE = _ENV.from_string(
 {% for cell in r.cells %}
 {% if cell.num %}
 <td class="num" data-sort="{{ cell.sort }}">{{ cell.text }}</td>
+{% elif cell.text %}
+<td title="{{ cell.text }}">{{ cell.text }}</td>
 {% else %}
-<td>{{ cell.text }}</td>
+<td></td>
 {% endif %}
 {% endfor %}
 </tr>
@@ -164,7 +166,8 @@ def to_html(
     a header row (``th`` of metrics carry ``data-metric`` and ``data-fmt``), the rows
     and subtotals (``tr class="detail"`` / ``"subtotal"``) in ``tbody`` and the total row
     in ``tfoot``. Numeric cells are ``td class="num"`` with the formatted text and the
-    exact value in ``data-sort`` (empty for a missing rate, shown as "–"). Every text is
+    exact value in ``data-sort`` (empty for a missing rate, shown as "–"); a name cell
+    repeats its name in ``title`` (shown on hover where a view shortens it). Every text is
     HTML-escaped.
 
     Parameters

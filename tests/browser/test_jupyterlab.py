@@ -5,12 +5,15 @@ A JupyterLab server runs on 127.0.0.1 with a random token, on a copy of notebook
 ``sample_data/``, with its own config, data, runtime, settings and IPython folders: it
 depends on no user configuration and makes no network call (news, update checks and
 autosave are off). The browser opens notebook 01, runs all its cells and uses the
-dashboard as an analyst would.
+dashboard as an analyst would. Screenshots go to ``test-artifacts/``: the dashboard's first
+screen, its settings bar open on the filters, its table (and scrolled in a smaller window)
+and the previewer.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import os
 import re
@@ -29,6 +32,10 @@ import ipywidgets
 import pytest
 from playwright.sync_api import expect
 
+import campaign_perf as cp
+from campaign_perf.metrics import METRICS, format_value
+from campaign_perf.report.performers import performers
+from campaign_perf.report.rows import table_rows
 from campaign_perf.views.preview import email_preview, preview_html
 
 REPO = Path(__file__).resolve().parents[2]
@@ -180,6 +187,33 @@ FIGURE_FITS = """() => { const gd = document.querySelector('.cp-dashboard .cp-fi
   return gd && gd._fullLayout && gd.clientWidth > 800
     && Math.abs(gd._fullLayout.width - gd.clientWidth) < 40; }"""
 
+# Where each part of the dashboard is in the page: [top, bottom, left, right] in pixels.
+BOXES = """d => Object.fromEntries(
+  ['cp-settings', 'cp-status', 'cp-kpis', 'cp-performers', 'cp-figure', 'cp-table',
+   'cp-export-html', 'cp-export-note'].map(c => {
+    const r = d.querySelector('.' + c).getBoundingClientRect();
+    return [c, [r.top, r.bottom, r.left, r.right]]; }))"""
+
+# The filter lists: each column's box and the boxes of the controls in it.
+FILTER_BOXES = """d => [...d.querySelectorAll('.cp-filter-box')].map(box => {
+  const r = box.getBoundingClientRect();
+  return {box: [r.left, r.right], parts: [...box.querySelectorAll('input, select, button')]
+    .map(e => { const q = e.getBoundingClientRect(); return [q.left, q.right]; })}; })"""
+
+# The table's box, how many of its body rows show in it, and where its header and first
+# column are.
+TABLE_VIEW = """s => { const box = s.getBoundingClientRect();
+  const th = s.querySelector('thead th').getBoundingClientRect();
+  const td = s.querySelector('tbody td').getBoundingClientRect();
+  const rows = [...s.querySelectorAll('tbody tr')].filter(tr => {
+    const r = tr.getBoundingClientRect(); return r.top >= box.top && r.bottom <= box.bottom; });
+  const dash = s.closest('.cp-dashboard').getBoundingClientRect();
+  return {height: box.height, top: box.top, left: box.left, shown: rows.length,
+          right: box.right, dash_right: dash.right, scrolled: [s.scrollTop, s.scrollLeft],
+          rows: s.querySelectorAll('tbody tr').length, header_top: th.top,
+          first_left: td.left, total_bottom:
+            s.querySelector('tfoot td').getBoundingClientRect().bottom, bottom: box.bottom}; }"""
+
 
 def _records_sent(page: object) -> str:
     """The "N records sent" figure of the dashboard's status line."""
@@ -189,10 +223,59 @@ def _records_sent(page: object) -> str:
     return match.group(1)
 
 
+def _sample_report(time_frame: str) -> cp.Report:
+    """The report notebook 01 starts its dashboard from, for another time frame."""
+    sample = REPO / "sample_data"
+    log = cp.load_events(
+        sample / "events.parquet",
+        campaigns=sample / "campaigns.csv",
+        emails=sample / "emails.parquet",
+        leads=sample / "leads.parquet",
+    )
+    return cp.Report(log, time_frame=time_frame, tz="America/New_York", today="as_of")
+
+
+def _text(locator: object) -> list[str]:
+    return [t.replace("\xa0", " ").strip() for t in locator.all_inner_texts()]  # type: ignore[attr-defined]
+
+
+def _check_headline_and_performers(dash: object, rep: cp.Report) -> None:
+    """The headline strip and the "what stood out" panel show Python's figures."""
+    want = rep.kpis()
+    strip = dash.locator(".cp-kpis")  # type: ignore[attr-defined]
+    expect(strip.locator(".cp-kpi")).to_have_count(len(want), timeout=UPDATE_TIMEOUT_MS)
+    assert strip.locator(".cp-kpi").evaluate_all("els => els.map(e => e.dataset.metric)") == (
+        want["metric"].tolist()
+    )
+    expect(strip.locator(".cp-kpi-value")).to_have_text(
+        want["text"].tolist(), timeout=UPDATE_TIMEOUT_MS
+    )
+    assert _text(strip.locator(".cp-kpi-label")) == want["label"].tolist()
+    assert _text(strip.locator(".cp-kpi-change")) == want["change"].tolist()
+    # The strip's figures are the table's total row.
+    total = rep.total()
+    sent = format_value(total["sent"], METRICS["sent"].fmt)
+    assert _text(strip.locator("[data-metric=sent] .cp-kpi-value")) == [sent]
+    opened = format_value(total["opened_pct"], METRICS["opened_pct"].fmt)
+    assert _text(strip.locator("[data-metric=opened_pct] .cp-kpi-value")) == [opened]
+
+    ranked = performers(rep)
+    panel = dash.locator(".cp-performers")  # type: ignore[attr-defined]
+    fmt = METRICS[ranked.attrs["metric"]].fmt
+    for side in ("best", "worst"):
+        rows = ranked[ranked["side"] == side]
+        items = panel.locator(f"#cp-{side} li")
+        expect(items.locator(".cp-p-name")).to_have_text(rows["name"].tolist())
+        values = [format_value(v, fmt) for v in rows["value"]]
+        assert _text(items.locator(".cp-p-value")) == values
+
+
 @pytest.mark.slow
 def test_notebook_01_dashboard_in_jupyterlab(lab: Lab, page: object, artifacts: Path) -> None:
-    """Run notebook 01 in JupyterLab: the dashboard renders, follows a new time frame, and
-    previews an email in a sandboxed frame."""
+    """Run notebook 01 in JupyterLab: the dashboard shows its results first (the headline
+    strip and what stood out with Python's figures, the chart, a page-high table), its
+    settings in a bar that opens; it follows a new time frame, confirms an export next to
+    its button, and previews an email in a sandboxed frame."""
     pg = page
     pg.set_default_timeout(RUN_TIMEOUT_MS)  # type: ignore[attr-defined]
     try:
@@ -217,7 +300,27 @@ def test_notebook_01_dashboard_in_jupyterlab(lab: Lab, page: object, artifacts: 
         assert figure.locator(".bars path, .trace").count() > 0, "the chart has no data"
         pg.wait_for_function(FIGURE_FITS, timeout=UPDATE_TIMEOUT_MS)  # type: ignore[attr-defined]
 
-        # A new time frame changes the numbers on screen.
+        # Results first: under the title, the settings bar (closed, one line saying what is
+        # chosen) and the status line, then the headline strip, what stood out, the chart
+        # and the table, none of them overlapping.
+        settings = dash.locator(".cp-settings")
+        expect(settings).to_contain_text(
+            "Settings: Past 30 days (2026-10-02 – 2026-10-31) · America/New_York"
+        )
+        expect(dash.locator(".cp-time-frame")).to_be_hidden()
+        boxes = dash.evaluate(BOXES)
+        order = ["cp-settings", "cp-status", "cp-kpis", "cp-performers", "cp-figure", "cp-table"]
+        for above, below in itertools.pairwise(order):
+            assert boxes[above][1] <= boxes[below][0] + 1, (above, below, boxes)
+        assert boxes["cp-kpis"][0] - boxes["cp-settings"][0] < 150  # near the top
+        _check_headline_and_performers(dash, _sample_report("past 30 days"))
+        pg.set_viewport_size({"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+        dash.evaluate("el => el.scrollIntoView({block: 'start'})")
+        pg.wait_for_function(FIGURE_FITS, timeout=UPDATE_TIMEOUT_MS)  # type: ignore[attr-defined]
+        pg.screenshot(path=str(artifacts / "jupyterlab_dashboard.png"))  # type: ignore[attr-defined]
+
+        # The settings open on a click; a new time frame changes the numbers on screen.
+        settings.locator(".jupyter-widget-Collapse-header").click()
         before_sent, before_table = _records_sent(pg), table.first.inner_text()
         dash.locator(".cp-time-frame select").select_option(label="Last quarter")
         pg.wait_for_function(  # type: ignore[attr-defined]
@@ -231,12 +334,63 @@ def test_notebook_01_dashboard_in_jupyterlab(lab: Lab, page: object, artifacts: 
             arg=[".cp-dashboard .cp-table table", before_table],
             timeout=UPDATE_TIMEOUT_MS,
         )
+        expect(settings).to_contain_text("Settings: Last quarter (2026-07-01 – 2026-09-30)")
         # The chart was updated in place: its title names the new frame.
         expect(dash.locator(".cp-figure .gtitle").first).to_contain_text(
             "last quarter", timeout=UPDATE_TIMEOUT_MS
         )
-
         pg.wait_for_function(FIGURE_FITS, timeout=UPDATE_TIMEOUT_MS)  # type: ignore[attr-defined]
+        # The headline and what stood out follow.
+        last_quarter = _sample_report("last quarter")
+        _check_headline_and_performers(dash, last_quarter)
+
+        # The filters: three lists side by side, none over another or out of its column.
+        settings.locator(".lm-TabBar-tab", has_text="Filters").click()
+        expect(dash.locator(".cp-emails select")).to_be_visible()
+        columns = dash.evaluate(FILTER_BOXES)
+        assert len(columns) == 3
+        for left, right in itertools.pairwise(columns):
+            assert left["box"][1] <= right["box"][0], columns
+        for column in columns:
+            (lo, hi), parts = column["box"], column["parts"]
+            assert parts and all(lo - 0.5 <= a and b <= hi + 0.5 for a, b in parts), column
+        settings.evaluate("el => el.scrollIntoView({block: 'start'})")
+        pg.screenshot(path=str(artifacts / "jupyterlab_settings_filters.png"))  # type: ignore[attr-defined]
+        settings.locator(".jupyter-widget-Collapse-header").click()  # closed again
+        expect(dash.locator(".cp-emails select")).to_be_hidden()
+
+        # The table is a page high (about 30 rows on a screen 1,000 px high), not a small
+        # box: every row of the last quarter but a few shows at once.
+        scroll = dash.locator(".cp-table-scroll")
+        scroll.evaluate("el => el.scrollIntoView({block: 'start'})")
+        view = scroll.evaluate(TABLE_VIEW)
+        assert view["rows"] == len(table_rows(last_quarter)) - 1  # the total is in the foot
+        assert view["shown"] >= min(30, view["rows"]), view
+        assert view["right"] <= view["dash_right"] + 1, view  # within the dashboard
+        pg.screenshot(path=str(artifacts / "jupyterlab_table.png"))  # type: ignore[attr-defined]
+        # In a smaller window the table scrolls in its box: its header stays on top, its
+        # name column on the left and its total row at the bottom.
+        pg.set_viewport_size({"width": 1000, "height": 700})  # type: ignore[attr-defined]
+        scroll.evaluate("el => el.scrollIntoView({block: 'start'})")
+        scroll.evaluate("el => { el.scrollTop = 200; el.scrollLeft = 400; }")
+        pg.wait_for_timeout(200)  # type: ignore[attr-defined]  # let the page paint
+        view = scroll.evaluate(TABLE_VIEW)
+        assert view["shown"] < view["rows"] and view["scrolled"] == [200, 400], view
+        assert view["right"] <= view["dash_right"] + 1, view
+        assert abs(view["header_top"] - view["top"]) <= 2, view
+        assert abs(view["first_left"] - view["left"]) <= 2, view
+        assert abs(view["total_bottom"] - view["bottom"]) <= 2, view
+        pg.screenshot(path=str(artifacts / "jupyterlab_table_scrolled.png"))  # type: ignore[attr-defined]
+        pg.set_viewport_size({"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+
+        # "Export HTML" says where it saved, next to the button.
+        dash.locator(".cp-export-html").click()
+        note = dash.locator(".cp-export-note")
+        expect(note).to_have_text("✓ Saved campaign_email_performance.html")
+        assert (lab.root / "notebooks" / "campaign_email_performance.html").exists()
+        boxes = dash.evaluate(BOXES)
+        button, saved = boxes["cp-export-html"], boxes["cp-export-note"]
+        assert saved[0] < button[1] and button[0] < saved[1], (button, saved)  # same line
 
         # Choosing an email opens it in the previewer, in a sandboxed frame.
         picker = dash.locator(".cp-email-picker select")
@@ -250,11 +404,6 @@ def test_notebook_01_dashboard_in_jupyterlab(lab: Lab, page: object, artifacts: 
         # unsubscribe link in its footer).
         body = dash.frame_locator(".cp-preview iframe[sandbox]")
         expect(body.locator("a[href*='unsubscribe']")).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
-        # Screenshots: a tall window shows the whole dashboard, then the previewer.
-        pg.set_viewport_size({"width": 1400, "height": 2000})  # type: ignore[attr-defined]
-        dash.evaluate("el => el.scrollIntoView({block: 'start'})")
-        pg.wait_for_function(FIGURE_FITS, timeout=UPDATE_TIMEOUT_MS)  # type: ignore[attr-defined]
-        pg.screenshot(path=str(artifacts / "jupyterlab_dashboard.png"))  # type: ignore[attr-defined]
         dash.locator(".cp-preview").evaluate("el => el.scrollIntoView({block: 'center'})")
         expect(body.locator("a[href*='unsubscribe']")).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
         pg.wait_for_timeout(300)  # type: ignore[attr-defined]  # let the frame paint

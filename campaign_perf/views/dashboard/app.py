@@ -1,16 +1,21 @@
 """The notebook dashboard: Marketo's Campaign Email Performance report as an ipywidgets app.
 
-:class:`Dashboard` wraps one :class:`ipywidgets.VBox` of controls (time frame, zone, basis,
-columns, group-by, sorting, filters, bots; see :mod:`.controls`), a plotly ``FigureWidget``
-updated in place, the table, a status line, the email previewer and the downloads. It holds
-the current :class:`~campaign_perf.Report` in ``.report``; every control change builds a new
-Report with ``with_*`` (a reslice of the cached cube) and redraws the view.
+:class:`Dashboard` wraps one :class:`ipywidgets.VBox`, results first: the title; the
+settings in a bar that opens on a click (closed at first, its title says what is chosen)
+with tabs for the time frame, the table's columns and grouping, and the filters (see
+:mod:`.controls`); a status line; the headline strip; what stood out; a plotly
+``FigureWidget`` updated in place; the table (a page high, its header, name column and
+total row in view); the downloads, each confirmation next to its button; the email
+previewer. It holds the current :class:`~campaign_perf.Report` in ``.report``; every
+control change builds a new Report with ``with_*`` (a reslice of the cached cube) and
+redraws the view.
 
 Two things a notebook widget cannot do, and what the dashboard does instead:
 
 * the table is HTML: clicking a column header cannot sort it, so a **Sort by** dropdown,
-  the **By campaign / Ranked** choice and an ascending toggle sort the rows (with
-  :func:`campaign_perf.report.rows.sort_rows`, the rule of the shared HTML report too);
+  its direction ("Highest first", "A → Z") and the **Rows: By campaign / Ranked** choice
+  sort the rows (with :func:`campaign_perf.report.rows.sort_rows`, the rule of the shared
+  HTML report too);
 * a click on an email name inside the table cannot reach Python, so the **Preview email**
   dropdown lists the emails of the table's rows and opens the chosen one in the previewer.
 """
@@ -18,7 +23,6 @@ Two things a notebook widget cannot do, and what the dashboard does instead:
 from __future__ import annotations
 
 import base64
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,14 +33,17 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from campaign_perf.errors import CampaignPerfError
+from campaign_perf.metrics import METRICS
 from campaign_perf.report.core import ReportCore
+from campaign_perf.report.kpis import kpi_columns
 from campaign_perf.report.performers import DEFAULT_RATE
 from campaign_perf.report.rows import sort_rows, table_rows
 from campaign_perf.views.charts import chart
 from campaign_perf.views.dashboard import markup
+from campaign_perf.views.dashboard.choices import settings_summary
 from campaign_perf.views.dashboard.controls import CUSTOM, Controls
 from campaign_perf.views.dashboard.figure import BoxWidth, apply_figure
-from campaign_perf.views.export import write_report
+from campaign_perf.views.export import csv_text
 from campaign_perf.views.html.report import write_html
 from campaign_perf.views.kpi_strip import kpi_strip
 from campaign_perf.views.performers_panel import performers_panel, rate_choices
@@ -46,7 +53,22 @@ from campaign_perf.views.tables import to_html
 __all__ = ["Dashboard", "dashboard"]
 
 #: The views of a Dashboard; each gets the CSS class ``cp-<name>``.
-_VIEW_NAMES = ("kpis", "performers", "figure", "table", "status", "preview", "download")
+_VIEW_NAMES = (
+    "settings",
+    "kpis",
+    "performers",
+    "performer_rate",
+    "figure",
+    "table",
+    "status",
+    "preview",
+    "download",
+    "export_note",
+)
+#: The tabs of the settings bar, in order.
+SETTINGS_TABS = ("Time frame", "Columns and grouping", "Filters")
+#: How high the table's box is: about 30 rows on a screen 1,000 pixels high.
+TABLE_HEIGHT = "80vh"
 
 
 @dataclass(frozen=True)
@@ -73,8 +95,10 @@ class Dashboard(Controls):
         The chart shown first (one of ``campaign_perf.charts.CHART_KINDS``).
     chart_options : mapping, optional
         Keyword options passed to :func:`campaign_perf.charts.chart`.
-    table_height : str, default "420px"
-        The table scrolls beyond this height.
+    table_height : str, default "80vh"
+        The height of the table's box (a CSS length; the default is four fifths of the
+        window, about 30 rows on a screen 1,000 pixels high): a longer table scrolls inside
+        it with its header, name column and total row in view.
     preview_height : int, default 480
         Height of the email previewer's frame in pixels.
     preview_remote_images : bool, default False
@@ -90,7 +114,8 @@ class Dashboard(Controls):
     widget : ipywidgets.VBox
         The whole app (displayed when the dashboard is the value of a cell).
     error : str or None
-        The last setting that could not be applied (also shown in the status line).
+        The last setting that could not be applied (also shown in the status line, under
+        the settings).
 
     Notes
     -----
@@ -100,8 +125,10 @@ class Dashboard(Controls):
     :data:`campaign_perf.report.rows.SORT_MODES`), ``sort_ascending``, ``programs``,
     ``campaigns``, ``campaign_status``, ``emails`` (with ``programs_search``,
     ``campaigns_search``, ``emails_search``), ``exclude_bots``, ``chart_kind``,
-    ``email_picker``; the views are ``figure``, ``table``, ``status``, ``preview``,
-    ``download`` and ``export_html``. Each has a CSS class ``cp-<name>`` (``cp-time-frame``,
+    ``performer_rate``, ``email_picker``, ``export_html`` and ``export_path``; the views are
+    ``settings`` (the bar that holds the settings and filters), ``kpis``, ``performers``,
+    ``figure``, ``table``, ``status``, ``preview``, ``download`` and ``export_note`` (the
+    confirmation of "Export HTML"). Each has a CSS class ``cp-<name>`` (``cp-time-frame``,
     ...) to find it in the page.
 
     Examples
@@ -122,7 +149,7 @@ class Dashboard(Controls):
         *,
         chart_kind: str = "rates",
         chart_options: Mapping[str, Any] | None = None,
-        table_height: str = "420px",
+        table_height: str = TABLE_HEIGHT,
         preview_height: int = 480,
         preview_remote_images: bool = False,
         export_path: str = "campaign_email_performance.html",
@@ -137,6 +164,9 @@ class Dashboard(Controls):
         self._preview_height = preview_height
         self._preview_remote_images = preview_remote_images
         self._shown: _Shown | None = None
+        # What the headline and the ranking were drawn from: a change of grouping leaves the
+        # headline as it is, a change of columns both (see _inputs).
+        self._drawn: dict[str, tuple[Any, ...]] = {}
         self._has_template = False  # whether the figure has the charts' template
         self.figure = go.FigureWidget()
         self._box_width = BoxWidth(layout=w.Layout(display="none"))
@@ -144,12 +174,13 @@ class Dashboard(Controls):
         self.kpis = w.HTML()
         self.performers = w.HTML()
         self.performer_rate = w.Dropdown(
-            options=rate_choices(), value=DEFAULT_RATE, description="Ranked by"
+            options=rate_choices(), value=DEFAULT_RATE, description="Rank by"
         )
-        self.performer_rate.add_class("cp-performer-rate")
         self.status = w.HTML()
         self.preview = w.HTML()
         self.download = w.HTML()
+        self.export_note = w.HTML()
+        self.settings = self._settings_bar()
         for name in _VIEW_NAMES:
             getattr(self, name).add_class("cp-" + name.replace("_", "-"))
         self.widget = self._layout()
@@ -168,42 +199,68 @@ class Dashboard(Controls):
     def __repr__(self) -> str:
         return f"<Dashboard {self.report.description}>"
 
-    def _layout(self) -> w.VBox:
-        def box(title: str, *children: w.Widget) -> w.VBox:
-            return w.VBox([w.HTML(markup.section(title)), *children])
+    def _settings_bar(self) -> w.Accordion:
+        """The settings and filters, in tabs, in a bar closed at first (its title says the
+        settings chosen)."""
 
         def row(*children: w.Widget, gap: str = "8px") -> w.HBox:
             layout = w.Layout(flex_flow="row wrap", align_items="center", grid_gap=gap)
             return w.HBox(list(children), layout=layout)
 
+        def filter_box(title: str, *children: w.Widget) -> w.VBox:
+            box = w.VBox([w.HTML(markup.section(title)), *children])
+            box.add_class("cp-filter-box")
+            return box
+
+        self.columns.layout = w.Layout(width="100%")
+        time_tab = w.VBox(
+            [
+                row(self.time_frame, self.past_days, self.date_from, self.date_to, gap="0"),
+                row(self.tz, self.basis, self.exclude_bots, gap="12px"),
+            ]
+        )
+        table_tab = w.VBox(
+            [self.group_by, w.HTML(markup.section("Columns (drag to reorder)")), self.columns]
+        )
         filters = w.GridBox(
             [
-                box("Programs", self.programs_search, self.programs),
-                box("Campaigns", self.campaign_status, self.campaigns_search, self.campaigns),
-                box("Emails", self.emails_search, self.emails),
+                filter_box("Programs", self.programs_search, self.programs),
+                filter_box(
+                    "Campaigns", self.campaign_status, self.campaigns_search, self.campaigns
+                ),
+                filter_box("Emails", self.emails_search, self.emails),
             ],
-            layout=w.Layout(grid_template_columns="repeat(3, minmax(0, 1fr))", grid_gap="12px"),
+            layout=w.Layout(
+                grid_template_columns="repeat(auto-fit, minmax(220px, 1fr))", grid_gap="12px"
+            ),
         )
-        self.columns.layout = w.Layout(width="100%")
+        tabs = w.Tab([time_tab, table_tab, filters], titles=SETTINGS_TABS)
+        return w.Accordion([tabs], titles=("Settings",), selected_index=None)
+
+    def _layout(self) -> w.VBox:
+        def row(*children: w.Widget, gap: str = "8px") -> w.HBox:
+            layout = w.Layout(flex_flow="row wrap", align_items="center", grid_gap=gap)
+            return w.HBox(list(children), layout=layout)
+
         self.table.layout = w.Layout(width="100%")
+        self.chart_kind.layout.margin = "16px 2px 2px 2px"  # apart from the panel above
         root = w.VBox(
             [
                 w.HTML(markup.heading("Campaign Email Performance")),
-                self.kpis,
-                self.performer_rate,
-                self.performers,
-                row(self.time_frame, self.past_days, self.date_from, self.date_to, gap="0"),
-                row(self.tz, self.basis, self.exclude_bots, gap="12px"),
-                box("Columns (drag to reorder)", self.columns),
-                row(self.group_by, self.chart_kind),
-                row(self.sort_by, self.sort_mode, self.sort_ascending),
-                filters,
+                self.settings,
                 self.status,
+                self.kpis,
+                self.performers,
+                self.performer_rate,
+                self.chart_kind,
                 self.figure,
                 self._box_width,
+                row(self.sort_by, self.sort_ascending, w.Label("Rows"), self.sort_mode, gap="8px"),
                 self.table,
-                row(self.download, self.export_html, self.export_path, gap="12px"),
-                box("Email previewer", self.email_picker, self.preview),
+                row(self.download, self.export_html, self.export_path, self.export_note),
+                w.VBox(
+                    [w.HTML(markup.section("Email previewer")), self.email_picker, self.preview]
+                ),
             ],
             layout=w.Layout(width="100%"),
         )
@@ -250,8 +307,11 @@ class Dashboard(Controls):
         self.update()
 
     def _on_sort(self, change: Mapping[str, Any]) -> None:
-        if not self._syncing:
-            self._guarded(self._draw_table)
+        if self._syncing:
+            return
+        if change["owner"] is self.sort_by and self._shown is not None:
+            self.show_directions(self._shown.rows, first=True)
+        self._guarded(self._draw_table)
 
     def _on_chart(self, change: Mapping[str, Any]) -> None:
         if not self._syncing:
@@ -262,13 +322,14 @@ class Dashboard(Controls):
             self._show_preview()
 
     def _on_export(self, button: w.Button | None = None) -> None:
-        path = Path(self.export_path.value or "campaign_email_performance.html")
+        """Write the report shown as a shared HTML report; say so next to the button."""
+        path = Path(self.export_path.value.strip() or "campaign_email_performance.html")
         try:
-            written = write_html(self.report, path)
+            written = Path(write_html(self.report, path) or path)
         except (CampaignPerfError, OSError, ValueError) as exc:
-            self._set_status(error=f"Export failed: {exc}")
+            self.export_note.value = markup.export_error(str(exc))
             return
-        self._set_status(note=f"Wrote {Path(written or path).resolve()}")
+        self.export_note.value = markup.saved(str(path), str(written.resolve()))
 
     def _on_box_width(self, change: Mapping[str, Any]) -> None:
         if change["new"]:
@@ -318,7 +379,9 @@ class Dashboard(Controls):
         rows = table_rows(rep, table=table, totals=total)
         self._shown = _Shown(rep, table, total, rows, empty)
         self._sync_to(rep, table, rows)
-        self.kpis.value = kpi_strip(rep)
+        self.settings.titles = (f"Settings: {settings_summary(rep)}",)
+        self.export_note.value = ""  # a file saved before shows another report
+        self._draw_kpis()
         self._draw_performers()
         self._draw_figure()
         self._draw_table()
@@ -345,11 +408,25 @@ class Dashboard(Controls):
         apply_figure(self.figure, fig, template=not self._has_template)
         self._has_template = True
 
+    def _draw_kpis(self) -> None:
+        shown = self._shown
+        if shown is None:
+            return
+        ids = kpi_columns(shown.report)
+        inputs = _inputs(shown.report.with_columns(ids).by("campaign_email"))
+        if self._drawn.get("kpis") != inputs:
+            self.kpis.value = kpi_strip(shown.report)
+            self._drawn["kpis"] = inputs
+
     def _draw_performers(self) -> None:
         shown = self._shown
         if shown is None:
             return
-        self.performers.value = performers_panel(shown.report, self.performer_rate.value)
+        rate = self.performer_rate.value
+        inputs = _inputs(shown.report.with_columns((rate,)))
+        if self._drawn.get("performers") != inputs:
+            self.performers.value = performers_panel(shown.report, rate)
+            self._drawn["performers"] = inputs
 
     def _draw_table(self) -> None:
         shown = self._shown
@@ -382,18 +459,11 @@ class Dashboard(Controls):
             self.preview.value = markup.problem(str(exc))
 
     def _draw_download(self, rep: ReportCore, table: pd.DataFrame) -> None:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = write_report(rep, Path(tmp) / "report.csv", table=table)
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
+        data = base64.b64encode(csv_text(table).encode("utf-8")).decode("ascii")
         self.download.value = markup.download(_file_name(rep), data)
 
-    def _set_status(
-        self,
-        *,
-        sent: int | None = None,
-        error: str | None = None,
-        note: str | None = None,
-    ) -> None:
+    def _set_status(self, *, sent: int | None = None, error: str | None = None) -> None:
+        """The status line: the records sent, the data read, and the last error."""
         rep = self.report
         if sent is None and self._shown is not None:
             try:
@@ -401,16 +471,21 @@ class Dashboard(Controls):
             except CampaignPerfError:
                 sent = None
         log = rep.log
+        rejected = len(log.rejected)
         parts = [
             f"{len(log):,} events loaded",
-            f"{len(log.rejected):,} rejected rows (log.rejected)",
-            f"as of {rep.as_of:%Y-%m-%d %H:%M} UTC",
-            f"{rep.time_frame} ({rep.frame}) · {rep.tz}",
-            "by sent date" if rep.basis == "sent" else "by date of activity",
+            "no rows rejected"
+            if not rejected
+            else f"{rejected:,} row{'' if rejected == 1 else 's'} rejected when loading",
+            f"data as of {rep.as_of:%Y-%m-%d %H:%M} UTC",
         ]
-        if rep.exclude_bots:
-            parts.append("bots excluded")
-        self.status.value = markup.status(sent, parts, error=error, note=note)
+        self.status.value = markup.status(sent, parts, error=error)
+
+
+def _inputs(rep: ReportCore) -> tuple[Any, ...]:
+    """Everything a view of ``rep`` is drawn from: its log, every setting, and the
+    definitions of its columns' metrics (a metric registered again may change)."""
+    return (*vars(rep).items(), *(METRICS.get(c) for c in rep.columns))
 
 
 def _records_sent(rep: ReportCore, table: pd.DataFrame) -> int:

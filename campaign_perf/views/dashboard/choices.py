@@ -1,8 +1,10 @@
 """What each control of the dashboard offers, read from the one place that defines it.
 
-The groupings come from :data:`campaign_perf.report.groups.GROUP_CHOICES`, the columns from
-the metric registry, the sort columns from the table's rows, the filters' values and the
-emails from the log.
+The groupings come from :data:`campaign_perf.report.groups.GROUP_CHOICES` and
+:func:`~campaign_perf.report.groups.lead_groupings`, the columns from
+the metric registry, the sort columns and their directions from the table's rows, the
+filters' values and the emails from the log. :func:`settings_summary` says in one line what
+the controls chose.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ import pandas as pd
 from campaign_perf.load.eventlog import EventLog
 from campaign_perf.metrics import METRICS
 from campaign_perf.report.core import ReportCore
-from campaign_perf.report.groups import GROUP_CHOICES, GROUP_LABELS
+from campaign_perf.report.groups import (
+    DATE_COLUMNS,
+    GROUP_CHOICES,
+    GROUP_LABELS,
+    GROUPINGS,
+    lead_group_label,
+    lead_groupings,
+)
 
 __all__ = [
     "NO_EMAIL",
@@ -23,6 +32,8 @@ __all__ = [
     "filter_options",
     "group_options",
     "metric_choices",
+    "settings_summary",
+    "sort_directions",
     "sort_options",
 ]
 
@@ -47,13 +58,16 @@ def metric_choices() -> dict[str, str]:
 
 
 def group_options(rep: ReportCore) -> list[tuple[str, str]]:
-    """The groupings to choose from: the built-ins, the log's lead attributes, and the
-    report's own grouping when it is none of those (several groups)."""
+    """The groupings to choose from: the built-ins, the lead attributes that make readable
+    groups (:func:`~campaign_perf.report.groups.lead_groupings`, each labelled "Lead: ..."),
+    and the report's own grouping when it is none of those (several groups, or a lead
+    attribute chosen in code)."""
     options = [(label, g) for g, label in GROUP_CHOICES.items()]
-    options += [(f"Lead: {a}", a) for a in rep.log.dims.lead_attributes]
+    options += [(lead_group_label(a), a) for a in lead_groupings(rep.log.dims.leads)]
     current = ",".join(rep.group_by)
     if current not in {v for _, v in options}:
-        label = " + ".join(dict((v, k) for k, v in options).get(g, g) for g in rep.group_by)
+        labels = dict((v, k) for k, v in options)
+        label = " + ".join(labels.get(g) or lead_group_label(g) for g in rep.group_by)
         options.append((label, current))
     return options
 
@@ -70,6 +84,54 @@ def sort_options(rep: ReportCore, rows: pd.DataFrame) -> list[tuple[str, str]]:
             if c not in ("kind", "block")
         ),
     ]
+
+
+def sort_directions(rows: pd.DataFrame, column: str) -> list[tuple[str, bool]]:
+    """The two directions of a sort by ``column`` of the table's rows, as (label, ascending),
+    the one a first sort takes first (as a click on a header of the shared report does):
+    numbers "Highest first", dates "Oldest first", names "A → Z". None without a column."""
+    if not column:
+        return []
+    if pd.api.types.is_numeric_dtype(rows[column]):
+        return [("Highest first", False), ("Lowest first", True)]
+    if column in DATE_COLUMNS:
+        return [("Oldest first", True), ("Newest first", False)]
+    return [("A → Z", True), ("Z → A", False)]
+
+
+def _several(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def settings_summary(rep: ReportCore) -> str:
+    """The report's settings in one line of plain words: "Past 30 days (2026-10-02 –
+    2026-10-31) · America/New_York · by sent date · grouped by Campaign × Email · no
+    filters" ("filtered: 2 programs, archived campaigns"; "bots excluded" when they are)."""
+    frame = str(rep.frame)
+    name = str(rep.time_frame)
+    when = frame if rep.time_frame.preset is None or name == frame else f"{name} ({frame})"
+    groups = " + ".join(
+        GROUPINGS[g].label if g in GROUPINGS else lead_group_label(g) for g in rep.group_by
+    )
+    f = rep.filters
+    filters = [
+        _several(len(f.programs), "program") if f.programs else "",
+        _several(len(f.campaigns), "campaign") if f.campaigns else "",
+        " or ".join(f.campaign_status) + " campaigns" if f.campaign_status else "",
+        _several(len(f.emails), "email") if f.emails else "",
+        *(f"{lead_group_label(a)} in {', '.join(v)}" for a, v in f.leads),
+    ]
+    chosen = [x for x in filters if x]
+    return " · ".join(
+        [
+            when[:1].upper() + when[1:],
+            rep.tz,
+            "by sent date" if rep.basis == "sent" else "by date of activity",
+            f"grouped by {groups}",
+            "filtered: " + ", ".join(chosen) if chosen else "no filters",
+            *(["bots excluded"] if rep.exclude_bots else []),
+        ]
+    )
 
 
 def filter_options(log: EventLog) -> dict[str, list[tuple[str, str]]]:

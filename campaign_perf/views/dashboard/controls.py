@@ -29,6 +29,7 @@ from campaign_perf.views.dashboard.choices import (
     filter_options,
     group_options,
     metric_choices,
+    sort_directions,
     sort_options,
 )
 
@@ -112,9 +113,10 @@ class Controls:
             description="Preview email",
             style=_WIDE,
         )
-        self.email_picker.layout = w.Layout(width="520px")
+        self.email_picker.layout = w.Layout(width="520px", max_width="100%")
         self.export_html = w.Button(description="Export HTML", icon="file-code-o")
         self.export_path = w.Text(value=export_path, description="to", style=_WIDE)
+        self.export_path.layout = w.Layout(width="auto", min_width="200px", flex="1 1 260px")
         for name in CONTROL_NAMES:
             getattr(self, name).add_class("cp-" + name.replace("_", "-"))
         self._show_past_days()
@@ -142,6 +144,8 @@ class Controls:
         self.past_days.layout = w.Layout(width="130px")
         self.date_from = w.DatePicker(description="From", style=_WIDE)
         self.date_to = w.DatePicker(description="To", style=_WIDE)
+        for picker in (self.date_from, self.date_to):
+            picker.layout = w.Layout(width="200px")
         zones = sorted(zoneinfo.available_timezones() | {"UTC", str(rep.tz)})
         self.tz = w.Combobox(
             value=str(rep.tz),
@@ -174,6 +178,12 @@ class Controls:
             style=_WIDE,
         )
         self.sort_by = w.Dropdown(description="Sort by", style=_WIDE)
+        # The direction says the order it gives, for the column chosen ("Highest first",
+        # "A → Z", see choices.sort_directions); hidden while the report's order is kept.
+        self.sort_ascending = w.ToggleButtons(
+            options=[("Highest first", False), ("Lowest first", True)], value=False
+        )
+        self.sort_ascending.style.button_width = "110px"
         self.sort_mode = w.ToggleButtons(
             options=[(label, mode) for mode, label in SORT_MODES.items()],
             value=next(iter(SORT_MODES)),
@@ -182,11 +192,7 @@ class Controls:
                 "Every email in one list, without subtotals",
             ],
         )
-        self.sort_mode.style.button_width = "120px"
-        self.sort_ascending = w.ToggleButton(
-            value=False, description="Ascending", icon="sort-amount-asc", tooltip="Sort order"
-        )
-        self.sort_ascending.layout = w.Layout(width="120px")
+        self.sort_mode.style.button_width = "110px"
         kinds = list(CHART_KINDS)
         self.chart_kind = w.Dropdown(
             options=[(k.replace("_", " ").capitalize(), k) for k in kinds],
@@ -319,11 +325,24 @@ class Controls:
         # The sort modes differ only where campaigns have subtotals.
         self.sort_mode.disabled = not (rows["kind"] == "subtotal").any()
         self._set_options(self.sort_by, sort_options(rep, rows), keep="")
+        self.show_directions(rows)
         current = self.email_picker.value
         options = email_options(table, rep.log)
         if current and current not in {v for _, v in options}:
             options.append((dict(self.email_picker.options).get(current, current), current))
         self._set_options(self.email_picker, options, keep=current)
+
+    def show_directions(self, rows: pd.DataFrame, *, first: bool = False) -> None:
+        """Label the sort direction for the column chosen in ``rows`` (hidden without one);
+        with ``first``, take the direction a first sort by that column takes."""
+        directions = sort_directions(rows, self.sort_by.value)
+        self.sort_ascending.layout.display = None if directions else "none"
+        if not directions or (list(self.sort_ascending.options) == directions and not first):
+            return
+        value = directions[0][1] if first else self.sort_ascending.value
+        with self._sync():
+            self.sort_ascending.options = directions
+            self.sort_ascending.value = value
 
     def _set_options(self, control: w.Dropdown, options: list[tuple[str, str]], keep: str) -> None:
         """New options for a dropdown, keeping its value when it is among them."""

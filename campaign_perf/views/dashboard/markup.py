@@ -1,5 +1,6 @@
-"""The dashboard's HTML pieces (heading, table box, status line, download link), drawn from
-the package's template ``templates/dashboard.html.j2``; every value is escaped."""
+"""The dashboard's HTML pieces (heading, table box, status line, export confirmation,
+download link), drawn from the package's template ``templates/dashboard.html.j2``; every
+value is escaped."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from markupsafe import Markup
 
 from campaign_perf.views.tables import ROW_CSS, TABLE_CLASS
 
-__all__ = ["EMPTY_MESSAGE", "box_width_js", "download", "empty", "heading", "problem",
-           "section", "status", "table"]  # fmt: skip
+__all__ = ["EMPTY_MESSAGE", "box_width_js", "download", "empty", "export_error", "heading",
+           "problem", "saved", "section", "status", "table"]  # fmt: skip
 
 #: What the chart and the table say when the frame has no sends.
 EMPTY_MESSAGE = "No emails were sent in this time frame."
@@ -40,7 +41,7 @@ def box_width_js() -> str:
 
 
 def heading(title: str) -> str:
-    """The dashboard's title."""
+    """The dashboard's title, with the dashboard's style rules."""
     return str(_macros().heading(title))
 
 
@@ -51,7 +52,8 @@ def section(title: str) -> str:
 
 def table(html: str, height: str) -> str:
     """The table's HTML (from :func:`campaign_perf.views.tables.to_html`, escaped already)
-    in a box that scrolls beyond ``height``, with the dashboard's table styles."""
+    in a box that scrolls beyond ``height`` (a CSS length) with its header, first column and
+    total row in view, with the dashboard's table styles."""
     return str(_macros().table(Markup(html), height, TABLE_CLASS, ROW_CSS))
 
 
@@ -60,12 +62,20 @@ def empty() -> str:
     return str(_macros().empty(EMPTY_MESSAGE))
 
 
-def status(
-    sent: int | None, parts: Sequence[str], *, error: str | None = None, note: str | None = None
-) -> str:
-    """The status line: the records sent, then the other parts; an error or a note below."""
+def status(sent: int | None, parts: Sequence[str], *, error: str | None = None) -> str:
+    """The status line: the records sent, then the other parts; an error below."""
     shown = "–" if sent is None else f"{sent:,}"
-    return str(_macros().status(shown, parts, error, note))
+    return str(_macros().status(shown, parts, error))
+
+
+def saved(shown: str, full: str) -> str:
+    """The confirmation of a file written: "✓ Saved ``shown``" (``full`` on hover)."""
+    return str(_macros().saved(shown, full))
+
+
+def export_error(message: str) -> str:
+    """Why a file could not be written."""
+    return str(_macros().export_error(message))
 
 
 def download(name: str, data: str) -> str:
