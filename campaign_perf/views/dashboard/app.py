@@ -71,6 +71,12 @@ SETTINGS_TABS = ("Time frame", "Columns and grouping", "Filters")
 TABLE_HEIGHT = "80vh"
 
 
+def _row(*children: w.Widget, gap: str = "8px") -> w.HBox:
+    """Widgets side by side, wrapping onto more lines in a narrow cell."""
+    layout = w.Layout(flex_flow="row wrap", align_items="center", grid_gap=gap)
+    return w.HBox(list(children), layout=layout)
+
+
 @dataclass(frozen=True)
 class _Shown:
     """What the dashboard shows: a report, its table and total, the table's rows, and
@@ -203,10 +209,6 @@ class Dashboard(Controls):
         """The settings and filters, in tabs, in a bar closed at first (its title says the
         settings chosen)."""
 
-        def row(*children: w.Widget, gap: str = "8px") -> w.HBox:
-            layout = w.Layout(flex_flow="row wrap", align_items="center", grid_gap=gap)
-            return w.HBox(list(children), layout=layout)
-
         def filter_box(title: str, *children: w.Widget) -> w.VBox:
             box = w.VBox([w.HTML(markup.section(title)), *children])
             box.add_class("cp-filter-box")
@@ -215,8 +217,8 @@ class Dashboard(Controls):
         self.columns.layout = w.Layout(width="100%")
         time_tab = w.VBox(
             [
-                row(self.time_frame, self.past_days, self.date_from, self.date_to, gap="0"),
-                row(self.tz, self.basis, self.exclude_bots, gap="12px"),
+                _row(self.time_frame, self.past_days, self.date_from, self.date_to, gap="0"),
+                _row(self.tz, self.basis, self.exclude_bots, gap="12px"),
             ]
         )
         table_tab = w.VBox(
@@ -238,10 +240,6 @@ class Dashboard(Controls):
         return w.Accordion([tabs], titles=("Settings",), selected_index=None)
 
     def _layout(self) -> w.VBox:
-        def row(*children: w.Widget, gap: str = "8px") -> w.HBox:
-            layout = w.Layout(flex_flow="row wrap", align_items="center", grid_gap=gap)
-            return w.HBox(list(children), layout=layout)
-
         self.table.layout = w.Layout(width="100%")
         self.chart_kind.layout.margin = "16px 2px 2px 2px"  # apart from the panel above
         root = w.VBox(
@@ -255,9 +253,9 @@ class Dashboard(Controls):
                 self.chart_kind,
                 self.figure,
                 self._box_width,
-                row(self.sort_by, self.sort_ascending, w.Label("Rows"), self.sort_mode, gap="8px"),
+                _row(self.sort_by, self.sort_ascending, w.Label("Rows"), self.sort_mode, gap="8px"),
                 self.table,
-                row(self.download, self.export_html, self.export_path, self.export_note),
+                _row(self.download, self.export_html, self.export_path, self.export_note),
                 w.VBox(
                     [w.HTML(markup.section("Email previewer")), self.email_picker, self.preview]
                 ),
