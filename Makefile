@@ -74,9 +74,9 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py --update-readme
 
-## bench-scale: 1M, 5M and 20M events against the DuckDB SQL and pandas baselines (minutes)
+## bench-scale: 1M, 5M and 20M events, both shapes, against the DuckDB SQL and pandas baselines (minutes)
 bench-scale: $(STAMP)
-	$(BIN)/python benchmarks/bench_scale.py --update-readme
+	$(BIN)/python benchmarks/bench_scale.py --shape blast,trigger --update-readme
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .hypothesis
