@@ -250,7 +250,8 @@ def markdown(results: dict[str, dict]) -> str:
         "order (`benchmarks/trigger_shape.py`). End to end = file → report table "
         f"(`load_events` + `Report(time_frame='{FRAME[0]}..{FRAME[1]}').table()`), imports "
         "excluded. Ratios are to the hand-written DuckDB SQL query of the rules. *Load* and "
-        "*table* = `load_events` alone, then the default `Report(log).table()`. *Machine "
+        "*table* = `load_events` alone, then the default `Report(log).table()`, in one more "
+        "process (with the reslice, a median of 50, and the HTML export, of 3). *Machine "
         "load* = the 1-minute load average before and after the file's measures (the machine "
         "is shared: above the core count, every figure is slower than on a quiet machine).",
         "",
