@@ -77,9 +77,9 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py --update-readme
 
-## bench-scale: 1M, 5M and 20M events against the DuckDB SQL and pandas baselines (minutes)
+## bench-scale: 1M, 5M and 20M events, both shapes, against the DuckDB SQL and pandas baselines (minutes)
 bench-scale: $(STAMP)
-	$(BIN)/python benchmarks/bench_scale.py --update-readme
+	$(BIN)/python benchmarks/bench_scale.py --shape blast,trigger --update-readme
 
 ## bench-postgres: 5M events in a throwaway PostgreSQL, pushed down against copied (minutes)
 bench-postgres: $(STAMP) system-deps

@@ -8,6 +8,7 @@ Parsing and presentation only: loading, counting and writing live in the library
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import os
 import sys
@@ -24,6 +25,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 import campaign_perf as cp
+from campaign_perf.engine import progress
 from campaign_perf.engine.sql import is_database_url
 from campaign_perf.files import same_file
 from campaign_perf.metrics import get_metric, metric_option
@@ -192,10 +194,14 @@ class CampaignStatus(StrEnum):
 
 @contextlib.contextmanager
 def _status(message: str) -> Iterator[None]:
-    """A spinner on stderr while work runs, only when stderr is a terminal."""
+    """A spinner on stderr while work runs, only when stderr is a terminal; a load or a
+    count that runs long replaces it with a bar of the engine's progress."""
     console = _err_console()
     if console.is_terminal:
-        with console.status(message):
+        with (
+            console.status(message) as spinner,
+            progress.shown_by(functools.partial(progress.RichBar, console, pause=spinner)),
+        ):
             yield
     else:
         yield

@@ -12,6 +12,7 @@ pandas, so every view works unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Hashable
 from dataclasses import replace
@@ -21,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from campaign_perf.engine.cache import Cache, results_cache
+from campaign_perf.engine.progress import watching
 from campaign_perf.engine.queries import (
     Bounds,
     counted_events_sql,
@@ -82,6 +84,10 @@ class DuckDBEngine:
         The latest event of the log.
     guard : callable, optional
         Called before the events are read again; raises if an input changed since loading.
+    progress : bool, optional
+        Whether a report's queries that run long show a bar (see :mod:`.progress`).
+    rows : int, optional
+        The events of the log, for the bar's rows per second.
     """
 
     def __init__(
@@ -91,8 +97,12 @@ class DuckDBEngine:
         aggregates: str | None = None,
         last_event: pd.Timestamp | None = None,
         guard: Callable[[], None] | None = None,
+        progress: bool | None = None,
+        rows: int | None = None,
     ) -> None:
         self.con = con
+        self.progress = progress
+        self._rows = rows
         self._aggregates = aggregates
         self._last_event = last_event
         self._guard = guard or (lambda: None)
@@ -103,6 +113,10 @@ class DuckDBEngine:
     def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A result a report computed from this engine's output, kept by its key."""
         return self._results.get(key, make)
+
+    def _watching(self) -> contextlib.AbstractContextManager[None]:
+        """A bar with the engine's progress while a report's query runs long."""
+        return watching(self.con, "Counting", rows=self._rows, progress=self.progress)
 
     def _drop(self, params: RuleParams, name: str) -> None:
         kind = "VIEW" if name.startswith("records_view_") else "TABLE"
@@ -128,7 +142,7 @@ class DuckDBEngine:
                 return name
             self._guard()
             name = f"records_{_key(params)}"
-            with within_budget(self.con):
+            with within_budget(self.con), self._watching():
                 self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {records_sql(params)}")
             return name
 
@@ -161,7 +175,8 @@ class DuckDBEngine:
 
         def make() -> pd.DataFrame:
             sql = cube_sql(params, self.records_table(params), tz, lead_attrs)
-            out = self.con.execute(sql).df()
+            with self._watching():
+                out = self.con.execute(sql).df()
             out["send_day"] = pd.to_datetime(out["send_day"])
             return out
 
@@ -190,6 +205,7 @@ class DuckDBEngine:
         table = self.records_table(params)
         self._guard()
         sql = counted_events_sql(params, "events", table, tz, sent_between, event_types)
-        out = self.con.execute(sql).df()
+        with self._watching():
+            out = self.con.execute(sql).df()
         out["send_day"] = pd.to_datetime(out["send_day"])
         return out

@@ -39,7 +39,9 @@ def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")  # no bars on stdout; the CLI has its own
+    # The engine tracks its progress (read by .progress) but draws no bar of its own.
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
     limit = memory_limit or os.environ.get("CAMPAIGN_PERF_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
     con.execute(f"SET memory_limit = {quote_literal(limit)}")
     con.execute(f"SET temp_directory = {quote_literal(_spill_dir())}")

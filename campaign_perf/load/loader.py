@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from campaign_perf.engine.embedded import DuckDBEngine
+from campaign_perf.engine.progress import watching
 from campaign_perf.engine.session import connect, within_budget
 from campaign_perf.errors import LoadError
 from campaign_perf.load.check import staged
@@ -59,6 +60,7 @@ def load_events(
     query: str | None = None,
     order_by: str | list[str] | None = None,
     engine: str = "pushdown",
+    progress: bool | None = None,
 ) -> EventLog:
     """Load email events into an :class:`EventLog`.
 
@@ -105,6 +107,12 @@ def load_events(
         For a database: run the checks, the rules and the cube in the database (only
         the cube of each report comes back), or copy the table into the embedded engine
         (through Arrow) and work offline.
+    progress : bool, optional
+        A load (or a report of the log) still running after two seconds shows a bar with
+        the engine's progress and rows per second: a widget in a notebook, on stderr in a
+        terminal, nothing elsewhere. False never shows it, True shows it everywhere; the
+        environment variable ``CAMPAIGN_PERF_PROGRESS=0`` turns it off (see
+        :mod:`campaign_perf.engine.progress`).
 
     Returns
     -------
@@ -154,18 +162,28 @@ def load_events(
     inputs = Inputs(
         con, tz=tz, columns=dict(columns or {}), source=source, options=dict(source_options or {})
     )
-    with within_budget(con):
-        for item in as_list(data):
+    items = as_list(data)
+    what = f"Loading {_name(items[0]) if items else 'events'}"
+    what += f" and {len(items) - 1} more" if len(items) > 1 else ""
+    with within_budget(con), watching(con, what, rows=lambda: inputs.rows_read, progress=progress):
+        for item in items:
             inputs.add(item)
         if not inputs.labels and not inputs.native_labels:
             raise LoadError("no input: give a file, a list of files, a DataFrame or an Arrow table")
-        log = _finish(inputs, campaigns=campaigns, emails=emails, leads=leads)
+        log = _finish(inputs, campaigns=campaigns, emails=emails, leads=leads, progress=progress)
     if warn:
         warn_rejected(log)
     return log
 
 
-def _finish(inputs: Inputs, *, campaigns: Any, emails: Any, leads: Any) -> EventLog:
+def _name(item: Any) -> str:
+    """An input as a progress bar names it: a file's name, else its kind."""
+    return Path(item).name if isinstance(item, (str, Path)) else type(item).__name__
+
+
+def _finish(
+    inputs: Inputs, *, campaigns: Any, emails: Any, leads: Any, progress: bool | None = None
+) -> EventLog:
     """Merge duplicates, set orphans aside, sum up, and make the log and its engine.
 
     The counted events are a view: the inputs read in place and the staging table,
@@ -222,5 +240,12 @@ def _finish(inputs: Inputs, *, campaigns: Any, emails: Any, leads: Any) -> Event
         ids_from="load_agg",
     )
     guard = functools.partial(check_unchanged, dict(inputs.files))
-    engine = DuckDBEngine(con, aggregates="load_agg", last_event=summary.last_event, guard=guard)
+    engine = DuckDBEngine(
+        con,
+        aggregates="load_agg",
+        last_event=summary.last_event,
+        guard=guard,
+        progress=progress,
+        rows=summary.events,
+    )
     return EventLog(con, summary, dims, rejected, duplicates, engine=engine, guard=guard)
