@@ -6,6 +6,8 @@
 """
 
 from campaign_perf._version import __version__
+from campaign_perf.botlist import BotList, bot_list
+from campaign_perf.clients import classify as classify_user_agents
 from campaign_perf.engine.rules import COUNT_COLUMNS, DEFAULT_UNSUBSCRIBE_LINK_PATTERN
 from campaign_perf.errors import (
     CampaignPerfError,
@@ -41,6 +43,7 @@ __all__ = [
     "EVENT_TYPES",
     "GROUPS",
     "METRICS",
+    "BotList",
     "CampaignPerfError",
     "DateRange",
     "EventLog",
@@ -58,6 +61,8 @@ __all__ = [
     "TimeFrame",
     "TimeFrameError",
     "__version__",
+    "bot_list",
+    "classify_user_agents",
     "count",
     "load_events",
     "metric",

@@ -82,6 +82,8 @@ class DuckDBEngine:
         The latest event of the log.
     guard : callable, optional
         Called before the events are read again; raises if an input changed since loading.
+    agents : str, optional
+        The table of the log's parsed user agents (client, OS, device per user agent).
     """
 
     def __init__(
@@ -91,8 +93,10 @@ class DuckDBEngine:
         aggregates: str | None = None,
         last_event: pd.Timestamp | None = None,
         guard: Callable[[], None] | None = None,
+        agents: str | None = None,
     ) -> None:
         self.con = con
+        self.agents = agents
         self._aggregates = aggregates
         self._last_event = last_event
         self._guard = guard or (lambda: None)

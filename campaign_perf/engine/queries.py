@@ -13,12 +13,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from campaign_perf.engine.rules import RuleParams, filtered_events_sql, instant_literal
+from campaign_perf.engine.rules import (
+    RuleParams,
+    filtered_events_sql,
+    instant_literal,
+    machine_open_sql,
+)
 from campaign_perf.engine.sql import quote_ident, quote_literal
 from campaign_perf.schema import CANONICAL_COLUMNS, RECORD_KEY
 
 __all__ = [
+    "PARSED_COLUMNS",
     "Bounds",
+    "agent_counts_sql",
     "counted_events_sql",
     "cube_sql",
     "duplicates_sql",
@@ -27,6 +34,7 @@ __all__ = [
     "orphans_sql",
     "records_by_day_sql",
     "rows_as_text_sql",
+    "with_agents_sql",
     "without_sql",
 ]
 
@@ -150,6 +158,59 @@ def rows_as_text_sql(rows: str, reason: str) -> str:
     text["timestamp"] = "CAST(CAST(timestamp AS TIMESTAMP) AS VARCHAR) || '+00'"
     values = ", ".join(f"{sql} AS {quote_ident(c)}" for c, sql in text.items())
     return f"SELECT _seq, {quote_literal(reason)} AS reason, {values} FROM {rows} ORDER BY _seq"
+
+
+# -- loading: user agents ------------------------------------------------------------------
+#: The columns a parsed user agent fills where the source gave none.
+PARSED_COLUMNS = ("client", "os", "device")
+
+
+def agent_counts_sql(events: str) -> tuple[str, str]:
+    """The load's pass over the opens and clicks for their user agents.
+
+    Returns
+    -------
+    tuple of str
+        SQL of the distinct user agents with the machine opens of each
+        (``user_agent, machine_opens``), and SQL of the source's bots per reason
+        (``reason, n``).
+    """
+    act = "event_type IN ('open', 'click')"
+    per_agent = (
+        f"SELECT user_agent, count(*) FILTER (WHERE {machine_open_sql()}) AS machine_opens "
+        f"FROM {events} WHERE {act} GROUP BY 1"
+    )
+    per_reason = (
+        "SELECT coalesce(bot_reason, 'source') AS reason, count(*) AS n FROM "
+        f"{events} WHERE coalesce(is_bot, false) AND {act} GROUP BY 1 ORDER BY 1"
+    )
+    return per_agent, per_reason
+
+
+def with_agents_sql(events: str, agents: str) -> str:
+    """The events as RULES.md section 9 reads them: the client, OS and device of their user
+    agent where the source gave none (the source's value wins), machine opens by the
+    source's flag or the proxy's signature, and the reason of the source's bots.
+
+    Parameters
+    ----------
+    events : str
+        The canonical events (with ``_seq``).
+    agents : str
+        The parsed user agents: ``user_agent, client, os, device``.
+    """
+    resolved = {c: f"coalesce(e.{c}, a.{c})" for c in PARSED_COLUMNS} | {
+        "is_machine_open": machine_open_sql("e"),
+        "bot_reason": "CASE WHEN coalesce(e.is_bot, false) AND e.event_type IN ('open', "
+        "'click') THEN coalesce(e.bot_reason, 'source') END",
+    }
+    cols = ", ".join(
+        f"{resolved[c]} AS {c}" if c in resolved else f"e.{quote_ident(c)}"
+        for c in CANONICAL_COLUMNS
+    )
+    return (
+        f"SELECT e._seq, {cols} FROM {events} e LEFT JOIN {agents} a ON a.user_agent = e.user_agent"
+    )
 
 
 # -- reporting: cube, records, events -----------------------------------------------------

@@ -44,7 +44,7 @@ from campaign_perf.load.dimensions import Dimensions, load_dimensions
 from campaign_perf.load.duplicates import ORPHAN_REASON, duplicates_frame
 from campaign_perf.load.eventlog import SEQ_BASE, EventLog, LoadSummary, with_source_rows
 from campaign_perf.load.ledger import combine_ledgers, warn_rejected
-from campaign_perf.schema import CANONICAL_COLUMNS
+from campaign_perf.schema import CANONICAL_COLUMNS, FLAG_COLUMNS
 from campaign_perf.timeframes import check_tz
 
 try:
@@ -108,7 +108,7 @@ class SparkEventLog(EventLog):
         views: Iterable[str] = (),
     ) -> None:
         self.engine: SparkEngine = SparkEngine(spark, events_view, con)
-        super().__init__(con, summary, dims, rejected, duplicates, engine=self.engine)
+        super().__init__(con, summary, dims, rejected, duplicates, engine=self.engine, agents=None)
         self.spark = spark
         self.events_view = events_view
         self._spark_events = spark.table(events_view)  # over Connect, a view outlives SQL
@@ -332,14 +332,14 @@ class _SparkLoader:
 
         def col(canon: str) -> Column:
             if canon not in raw:
-                return F.lit(False) if canon == "is_bot" else F.lit(None).cast("string")
+                return F.lit(False) if canon in FLAG_COLUMNS else F.lit(None).cast("string")
             name = raw[canon]
             if canon == "timestamp":
                 return F.expr(_timestamp_sql(name, types[name], self.tz))
             sql_type = _duckdb_type(types[name])
             if canon == "event_type":
                 expr = _parse.event_type_sql(name)
-            elif canon == "is_bot":
+            elif canon in FLAG_COLUMNS:
                 expr = _parse.bool_sql(name, sql_type)
             else:
                 expr = _parse.text_sql(name, sql_type)
@@ -540,7 +540,8 @@ def _inline_names(con: Any, pairs: pd.DataFrame) -> None:
         for c in CANONICAL_COLUMNS
     }
     select["timestamp"] = "ts"
-    select["is_bot"] = "false"
+    for flag in FLAG_COLUMNS:
+        select[flag] = "false"
     select["event_type"] = "'sent'"
     con.execute(
         "CREATE TABLE events AS SELECT CAST(0 AS BIGINT) AS _seq, "

@@ -18,7 +18,14 @@ from typing import Any, Literal, Self
 import numpy as np
 import pandas as pd
 
-from campaign_perf.engine.rules import DEFAULT_UNSUBSCRIBE_LINK_PATTERN, PENDING_DAYS, RuleParams
+from campaign_perf.botlist import BotList, BotListLike, bot_list
+from campaign_perf.engine.rules import (
+    DEFAULT_UNSUBSCRIBE_LINK_PATTERN,
+    MACHINE_OPENS,
+    PENDING_DAYS,
+    MachineOpens,
+    RuleParams,
+)
 from campaign_perf.errors import ReportError
 from campaign_perf.load.eventlog import EventLog
 from campaign_perf.metrics import (
@@ -82,6 +89,12 @@ class ReportCore:
     group_by : sequence of str, default ("campaign_email",)
         Groups: ``campaign_email``, ``program``, ``campaign``, ``email``, ``day``, ``week``,
         ``month``, or a lead attribute.
+    machine_opens : {"count", "exclude"}, default "count"
+        Opens fetched by a privacy proxy (Apple Mail Privacy Protection): counted as opens
+        (Marketo's behaviour), or removed before counting like excluded bots.
+    bot_list : path, list of str, mapping or BotList, optional
+        User-agent patterns and IP networks (see :func:`campaign_perf.bot_list`): matching
+        opens and clicks are bots (removed with ``exclude_bots=True``).
 
     Examples
     --------
@@ -106,6 +119,8 @@ class ReportCore:
     columns: tuple[str, ...]
     group_by: tuple[str, ...]
     filters: Filters
+    machine_opens: MachineOpens
+    bot_list: BotList | None
 
     def __init__(
         self,
@@ -122,6 +137,8 @@ class ReportCore:
         columns: Sequence[str] | None = None,
         group_by: Sequence[str] | str = ("campaign_email",),
         filters: Filters | None = None,
+        machine_opens: MachineOpens = "count",
+        bot_list: BotListLike | None = None,
     ) -> None:
         if not isinstance(log, EventLog):
             raise ReportError(
@@ -141,6 +158,8 @@ class ReportCore:
             columns=columns,
             group_by=group_by,
             filters=Filters() if filters is None else filters,
+            machine_opens=machine_opens,
+            bot_list=bot_list,
         )
 
     def _settle(self, **raw: Any) -> None:
@@ -190,6 +209,14 @@ class ReportCore:
                         stacklevel=4,
                     )
             clean["proximity_seconds"] = s
+        if "machine_opens" in raw:
+            if raw["machine_opens"] not in MACHINE_OPENS:
+                raise ReportError(
+                    f"machine_opens must be 'count' or 'exclude', not {raw['machine_opens']!r}"
+                )
+            clean["machine_opens"] = raw["machine_opens"]
+        if "bot_list" in raw:
+            clean["bot_list"] = bot_list(raw["bot_list"])
         if "unsubscribe_link_pattern" in raw:
             clean["unsubscribe_link_pattern"] = str(raw["unsubscribe_link_pattern"])
         if "columns" in raw:
@@ -284,6 +311,8 @@ class ReportCore:
             unsubscribe_link_pattern=self.unsubscribe_link_pattern,
             frame=frame,
             extra_counts=custom_counts(),
+            machine_opens=self.machine_opens,
+            bot_list=self.bot_list,
         )
 
     @property
@@ -301,9 +330,10 @@ class ReportCore:
         """One line saying what the report shows."""
         basis = "sent date" if self.basis == "sent" else "date of activity"
         bots = " · bots excluded" if self.exclude_bots else ""
+        machines = " · machine opens excluded" if self.machine_opens == "exclude" else ""
         return (
             f"{self.time_frame} ({self.frame}) · {self.tz} · by {basis} · "
-            f"as of {self.as_of:%Y-%m-%d %H:%M} UTC{bots}"
+            f"as of {self.as_of:%Y-%m-%d %H:%M} UTC{bots}{machines}"
         )
 
     # -- changing settings ------------------------------------------------------------
@@ -333,6 +363,14 @@ class ReportCore:
     def with_bots(self, exclude_bots: bool = True, proximity_seconds: int | None = None) -> Self:
         """A copy with other bot filters."""
         return self._replace(exclude_bots=exclude_bots, proximity_seconds=proximity_seconds)
+
+    def with_machine_opens(self, machine_opens: MachineOpens) -> Self:
+        """A copy that counts (``"count"``) or excludes (``"exclude"``) machine opens."""
+        return self._replace(machine_opens=machine_opens)
+
+    def with_bot_list(self, bot_list: BotListLike | None) -> Self:
+        """A copy with another bot list (None: none)."""
+        return self._replace(bot_list=bot_list)
 
     def with_as_of(self, as_of: pd.Timestamp | str | None) -> Self:
         """A copy with another reference time."""

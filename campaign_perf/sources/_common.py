@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from campaign_perf.errors import LoadError
-from campaign_perf.schema import CANONICAL_COLUMNS, NOT_ONE_ID, TIMESTAMP_YEARS
+from campaign_perf.schema import CANONICAL_COLUMNS, FLAG_COLUMNS, NOT_ONE_ID, TIMESTAMP_YEARS
 
 #: Placeholders for a payload that names no campaign / no email asset.
 NO_CAMPAIGN = "(no campaign)"
@@ -455,7 +455,7 @@ def conform_events(frame: pd.DataFrame) -> pd.DataFrame:
         if col == "timestamp":
             values = frame.get(col, pd.NaT)
             out[col] = pd.Series(values, index=frame.index, dtype="datetime64[ns, UTC]")
-        elif col == "is_bot":
+        elif col in FLAG_COLUMNS:
             flags = frame[col] if col in frame else pd.Series(False, index=frame.index)
             out[col] = flags if flags.dtype == bool else flags.map(truthy).astype(bool)
         elif col == "_row":
@@ -581,7 +581,7 @@ class EventBuilder:
             "_row": row,
         }
         for key, value in optional.items():
-            record[key] = bool(value) if key == "is_bot" else text(value)
+            record[key] = bool(value) if key in FLAG_COLUMNS else text(value)
         self.rows.append(record)
         self.items.append(item)
         self.messages.append(message)
