@@ -294,7 +294,8 @@ def counted_events_sql(
     -------
     str
         SQL returning ``campaign_id, email_id, lead_id, event_type, timestamp, link,
-        is_bot, unsub_link, first_sent_at, send_day``, in time order.
+        is_bot, bot_reason, is_machine_open, unsub_link, first_sent_at, send_day``, in time
+        order.
     """
     where = "e.f"
     if sent_between is not None:
@@ -305,7 +306,8 @@ def counted_events_sql(
         where += f" AND e.event_type IN ({', '.join(quote_literal(t) for t in event_types)})"
     return (
         "SELECT e.campaign_id, e.email_id, e.lead_id, e.event_type, e.timestamp, e.link, "
-        f"e.is_bot, e.unsub_link, r.first_sent_at, {_local_day('r.first_sent_at', tz)} "
+        "e.is_bot, e.bot_reason, e.is_machine_open, "
+        f"e.unsub_link, r.first_sent_at, {_local_day('r.first_sent_at', tz)} "
         f"AS send_day FROM ({filtered_events_sql(params, events)}) e JOIN {records} r "
         f"ON {_ON_RECORD} WHERE {where} ORDER BY e.timestamp"
     )

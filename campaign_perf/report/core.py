@@ -572,7 +572,7 @@ class ReportCore:
         -------
         pandas.DataFrame
             ``campaign_id, email_id, lead_id, event_type, timestamp, link, is_bot,
-            unsub_link, first_sent_at, send_day`` and the names.
+            bot_reason, is_machine_open, unsub_link, first_sent_at, send_day`` and the names.
         """
         types = tuple(event_types) if event_types else None
         params, basis, frame = self.rule_params, self.basis, self.frame
