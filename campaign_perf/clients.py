@@ -34,6 +34,7 @@ __all__ = [
     "IMAGE_PROXIES",
     "MACHINE_OPEN_USER_AGENTS",
     "classify",
+    "known",
     "normal_device",
 ]
 
@@ -82,8 +83,18 @@ _DEVICE_NAMES: Final[dict[str, str]] = {
     "web mail": "webmail",
     "webmail": "webmail",
     "mobile browser": "mobile",
-    "other": "unknown",
 }
+#: What sources write when they do not know a value: read as no value, so that the parsed
+#: user agent can tell.
+_NOT_KNOWN: Final[frozenset[str]] = frozenset({"", "unknown", "other", "null", "none", "n/a"})
+
+
+def known(value: object) -> str | None:
+    """A source's client, OS or country as text; None when missing or "unknown"."""
+    if value is None:
+        return None
+    name = str(value).strip()
+    return None if name.lower() in _NOT_KNOWN else name
 
 
 def normal_device(value: object) -> str | None:
@@ -97,15 +108,14 @@ def normal_device(value: object) -> str | None:
     Returns
     -------
     str or None
-        ``desktop``, ``mobile``, ``tablet``, ``webmail``, ``proxy`` or ``unknown``; None
-        when ``value`` is missing or empty. A name not known reads as ``unknown``.
+        ``desktop``, ``mobile``, ``tablet``, ``webmail`` or ``proxy``; None when ``value``
+        is missing, "unknown" or a name not known (the parsed user agent then tells).
     """
-    if value is None:
+    name = known(value)
+    if name is None:
         return None
-    name = str(value).strip().lower()
-    if not name:
-        return None
-    return _DEVICE_NAMES.get(name, "unknown")
+    device = _DEVICE_NAMES.get(name.lower())
+    return None if device == "unknown" else device
 
 
 def _device(ua: str, os_family: str | None, device_family: str | None) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from campaign_perf.clients import known, normal_device
 from campaign_perf.errors import LoadError
 from campaign_perf.schema import CANONICAL_COLUMNS, FLAG_COLUMNS, NOT_ONE_ID, TIMESTAMP_YEARS
 
@@ -78,6 +79,27 @@ class SourceData:
     leads: pd.DataFrame | None = None
     skipped: dict[str, int] = field(default_factory=dict)
     rejected: pd.DataFrame = field(default_factory=empty_rejected)
+
+
+def where_read(
+    *,
+    user_agent: Any = None,
+    ip: Any = None,
+    client: Any = None,
+    os: Any = None,
+    device: Any = None,
+    country: Any = None,
+) -> dict[str, str | None]:
+    """The optional columns of where an open or a click was read (RULES.md section 9), from
+    a source's values: text, with "unknown" read as missing and devices made canonical."""
+    return {
+        "user_agent": text(user_agent),
+        "ip": text(ip),
+        "client": known(text(client)),
+        "os": known(text(os)),
+        "device": normal_device(text(device)),
+        "country": c.upper() if (c := known(text(country))) else None,
+    }
 
 
 # --------------------------------------------------------------------------- payloads
