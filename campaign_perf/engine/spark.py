@@ -168,10 +168,15 @@ class SparkEngine:
         The temporary view of the canonical events (duplicates merged, orphans set aside).
     con : duckdb.DuckDBPyConnection
         The log's embedded connection, which holds the ``leads`` table.
+    agents : str, optional
+        The Spark view of the log's parsed user agents (client, OS, device per user agent).
     """
 
-    def __init__(self, spark: SparkSession, events_view: str, con: Any) -> None:
+    def __init__(
+        self, spark: SparkSession, events_view: str, con: Any, *, agents: str | None = None
+    ) -> None:
         self.spark = spark
+        self.agents = agents
         self.events_view = events_view
         self.con = con
         self._records: Cache[RuleParams, tuple[str, DataFrame | None]] = Cache(

@@ -26,7 +26,9 @@ from typing import Any
 
 import pandas as pd
 
+from campaign_perf.clients import AGENT_COLUMNS, classify
 from campaign_perf.engine.queries import (
+    agent_counts_sql,
     duplicates_sql,
     id_conflicts_sql,
     id_rows_sql,
@@ -106,8 +108,9 @@ class SparkEventLog(EventLog):
         spark: SparkSession,
         events_view: str,
         views: Iterable[str] = (),
+        agents: str | None = None,
     ) -> None:
-        self.engine: SparkEngine = SparkEngine(spark, events_view, con)
+        self.engine: SparkEngine = SparkEngine(spark, events_view, con, agents=agents)
         super().__init__(con, summary, dims, rejected, duplicates, engine=self.engine, agents=None)
         self.spark = spark
         self.events_view = events_view
@@ -470,6 +473,17 @@ class _SparkLoader:
         # Connect DataFrame is re-read from its SQL, after the views it used are dropped).
         spark.sql(to_spark_sql(f"SELECT {cols} FROM ({counted})")).createOrReplaceTempView(view)
         spark.catalog.cacheTable(view, StorageLevel.MEMORY_AND_DISK)
+        # The distinct user agents, parsed once each on the driver, and the bots and machine
+        # opens the sources flagged (the embedded loader's queries, transpiled).
+        per_agent, per_reason = agent_counts_sql(view)
+        agent_rows = spark.sql(to_spark_sql(per_agent)).collect()
+        agents = classify(r["user_agent"] for r in agent_rows if r["user_agent"] is not None)
+        agents_view = f"{view}_agents"
+        schema = T.StructType([T.StructField(c, T.StringType(), True) for c in AGENT_COLUMNS])
+        spark.createDataFrame(
+            agents.astype(object).where(agents.notna(), None).values.tolist(), schema=schema
+        ).createOrReplaceTempView(agents_view)
+        bots = {r["reason"]: int(r["n"]) for r in spark.sql(to_spark_sql(per_reason)).collect()}
         # 3. One pass over the events: counts, time range and the names they carry
         #    (per campaign and email, each with the time of its latest non-missing value).
         latest = "max_by({c}, timestamp) FILTER (WHERE {c} IS NOT NULL) AS {c}, " + (
@@ -503,6 +517,9 @@ class _SparkLoader:
             first_event=pairs["first"].min() if len(pairs) else None,
             last_event=pairs["last"].max() if len(pairs) else None,
             id_conflicts=int(id_conflicts),
+            user_agents=len(agents),
+            machine_opens=int(sum(r["machine_opens"] for r in agent_rows)),
+            bots=bots,
         )
         con = connect()
         _inline_names(con, pairs)
@@ -515,6 +532,8 @@ class _SparkLoader:
             duplicates,
             spark=self.spark,
             events_view=view,
+            views=[agents_view],
+            agents=agents_view,
         )
 
 
