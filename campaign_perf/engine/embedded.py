@@ -25,7 +25,9 @@ from campaign_perf.engine.queries import (
     Bounds,
     counted_events_sql,
     cube_sql,
+    engagement_cube_sql,
     records_by_day_sql,
+    with_agents_sql,
 )
 from campaign_perf.engine.rules import RuleParams, records_from_aggregates_sql, records_sql
 from campaign_perf.engine.session import within_budget
@@ -60,6 +62,10 @@ class Engine(Protocol):
     ) -> pd.DataFrame:
         """The counted events of the records (first sent between the bounds, if given),
         optionally only of some event types."""
+        ...
+
+    def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
+        """Engagement by campaign_id, email_id, send_day and where it happened (dims)."""
         ...
 
 
@@ -170,6 +176,23 @@ class DuckDBEngine:
             return out
 
         return self._cubes.get((params, tz, lead_attrs), make)
+
+    def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
+        """Opened, clicked, total opens and clicks split by where they happened.
+
+        See :func:`~campaign_perf.engine.queries.engagement_cube_sql`; the client, OS and
+        device of an event are its source's, else its parsed user agent's.
+        """
+
+        def make() -> pd.DataFrame:
+            table = self.records_table(params)
+            self._guard()
+            events = f"({with_agents_sql('events', self.agents)})" if self.agents else "events"
+            out = self.con.execute(engagement_cube_sql(params, events, table, tz, dims)).df()
+            out["send_day"] = pd.to_datetime(out["send_day"])
+            return out
+
+        return self._cubes.get(("engagement", params, tz, dims), make)
 
     def events(
         self,

@@ -24,10 +24,13 @@ import pandas as pd
 
 from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.queries import (
+    RECIPIENT_DOMAIN,
     Bounds,
     counted_events_sql,
     cube_sql,
+    engagement_cube_sql,
     records_by_day_sql,
+    with_agents_sql,
 )
 from campaign_perf.engine.rules import RuleParams, records_sql
 from campaign_perf.engine.sql import quote_ident
@@ -249,7 +252,8 @@ class SparkEngine:
         """
 
         def make() -> pd.DataFrame:
-            leads = self._leads_view(lead_attrs) if lead_attrs else ""
+            attrs = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
+            leads = self._leads_view(attrs) if attrs else ""
             view = self.records_view(params)
             return to_pandas(self._sql(cube_sql(params, view, tz, lead_attrs, leads)))
 
@@ -267,6 +271,19 @@ class SparkEngine:
         view = self.records_view(params)
         sql = counted_events_sql(params, self.events_view, view, tz, sent_between, event_types)
         return to_pandas(self._sql(sql))
+
+    def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
+        """Engagement split by where it happened (see :meth:`DuckDBEngine.engagement
+        <campaign_perf.engine.embedded.DuckDBEngine.engagement>`); a Spark group-by."""
+
+        def make() -> pd.DataFrame:
+            view = self.records_view(params)
+            events = self.events_view
+            if self.agents:
+                events = f"({with_agents_sql(self.events_view, self.agents)})"
+            return to_pandas(self._sql(engagement_cube_sql(params, events, view, tz, dims)))
+
+        return self._cubes.get(("engagement", params, tz, dims), make)
 
     def close(self) -> None:
         """Release the persisted records and drop the views this engine made."""

@@ -36,7 +36,16 @@ from campaign_perf.metrics import (
     custom_counts,
     get_metric,
 )
-from campaign_perf.report.groups import GROUP_ALIASES, GROUPS, Filters
+from campaign_perf.report.groups import (
+    ENGAGEMENT_COUNTS,
+    ENGAGEMENT_GROUPS,
+    ENGAGEMENT_NOTE,
+    GROUP_ALIASES,
+    GROUPS,
+    RECIPIENT_DOMAIN,
+    SHARE_OF_OPENED,
+    Filters,
+)
 from campaign_perf.report.rows import as_text, table_rows
 from campaign_perf.timeframes import DateRange, TimeFrame, check_tz, parse_week_start, today_in
 
@@ -427,7 +436,10 @@ class ReportCore:
 
     # -- computing --------------------------------------------------------------------
     def _lead_dims(self) -> tuple[str, ...]:
-        attrs = [g for g in self.group_by if g not in GROUPS]
+        lead_attrs = self.log.dims.lead_attributes
+        attrs = [
+            g for g in self.group_by if g not in GROUPS or g == RECIPIENT_DOMAIN or g in lead_attrs
+        ]
         attrs += [a for a in self.filters.lead_attrs() if a not in attrs]
         return tuple(sorted(attrs))
 
@@ -456,6 +468,57 @@ class ReportCore:
             c = self.log.engine.cube(params, self.tz, attrs)
             if not all_days:
                 c = c[self._in_frame(c["send_day"])]
+            return self._filter(self._named(c))
+
+        return self.log.engine.memo(key, make).copy(deep=False)
+
+    @property
+    def lead_groups(self) -> tuple[str, ...]:
+        """The report's groups that are lead attributes of the log (a lead attribute named
+        like a grouping of RULES.md section 9, such as ``country``, is the lead attribute)."""
+        attrs = self.log.dims.lead_attributes
+        return tuple(g for g in self.group_by if g in attrs or g not in GROUPS)
+
+    @property
+    def engagement_dims(self) -> tuple[str, ...]:
+        """The groups that split engagement by where it happened (client, os, device,
+        country; RULES.md section 9), in the report's order."""
+        # A lead attribute of the same name ("country") wins: it splits records.
+        lead_attrs = self.log.dims.lead_attributes
+        return tuple(g for g in self.group_by if g in ENGAGEMENT_GROUPS and g not in lead_attrs)
+
+    @property
+    def grouping_note(self) -> str | None:
+        """What a table grouped by where emails were read must say under it (else None)."""
+        return ENGAGEMENT_NOTE if self.engagement_dims else None
+
+    def engagement_cube(self, *, all_days: bool = False) -> pd.DataFrame:
+        """The cube of an engagement grouping: opened, clicked, total opens and clicks by
+        campaign, email, send day and the report's engagement groups; every other count is
+        missing (NaN): sends are not split by where they were read.
+
+        Parameters
+        ----------
+        all_days : bool, default False
+            Keep every send day, not only the frame's (sent basis).
+        """
+        dims = self.engagement_dims
+        if not dims:
+            raise ReportError("engagement_cube needs a grouping by client, os, device or country")
+        if self.filters.leads or self._lead_dims():
+            raise ReportError(
+                "a grouping by client, os, device or country cannot be combined with lead "
+                "attributes yet"
+            )
+        params = self.rule_params
+        key = ("engagement", params, self.tz, dims, self.filters, all_days,
+               None if all_days else (self.basis, self.frame))  # fmt: skip
+
+        def make() -> pd.DataFrame:
+            c = self.log.engine.engagement(params, self.tz, dims)
+            if not all_days:
+                c = c[self._in_frame(c["send_day"])]
+            c = c.assign(**{k: np.nan for k in self.count_columns if k not in ENGAGEMENT_COUNTS})
             return self._filter(self._named(c))
 
         return self.log.engine.memo(key, make).copy(deep=False)
@@ -524,10 +587,21 @@ class ReportCore:
         Counts are integers; rates are fractions (0.25 is 25 %), missing (NaN) where the
         denominator is 0. No total rows: see :meth:`total` and :meth:`formatted`.
 
+        Grouped by ``client``, ``os``, ``device`` or ``country`` (RULES.md section 9), the
+        table splits engagement only: opened, clicked and the totals of opens and clicks
+        under each value, ``share_of_opened`` (opened under the value / opened in total),
+        and every send-side metric missing; a person can count under several values (see
+        :attr:`grouping_note`). Grouped by ``recipient_domain``, every metric is split.
+
         Returns
         -------
         pandas.DataFrame
         """
+        if self.engagement_dims:
+            out = self.table_of(self.engagement_cube())
+            opened = self.total()["opened"]
+            out[SHARE_OF_OPENED] = out["opened"] / opened if opened else np.nan
+            return out
         return self.table_of(self.cube())
 
     def table_of(self, cube: pd.DataFrame) -> pd.DataFrame:
@@ -538,9 +612,10 @@ class ReportCore:
             cols = [*keys, *self.count_columns]
             sums = pd.DataFrame({k: pd.Series(dtype="int64") for k in cols})
         else:
+            # min_count: a count an engagement grouping does not split stays missing
             sums = (
                 c.groupby(keys, sort=True, dropna=False)[list(self.count_columns)]
-                .sum()
+                .sum(min_count=1)
                 .reset_index()
             )
         out = pd.concat([sums[keys], self._with_metrics(sums)], axis=1)

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from campaign_perf.errors import ReportError
-from campaign_perf.report.groups import GROUPS
 
 if TYPE_CHECKING:
     from campaign_perf.report.core import ReportCore
@@ -132,7 +131,7 @@ def lead_folds(wide: ReportCore, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -
         that selects fewer than ``min_group_size`` people.
     """
     size = _check_size(min_group_size)
-    grouped = [g for g in wide.group_by if g not in GROUPS]
+    grouped = list(wide.lead_groups)
     filtered = wide.filters.lead_attrs()
     attrs = list(dict.fromkeys([*grouped, *filtered]))
     if not attrs:
