@@ -87,8 +87,10 @@ def oracle_records(
     machine_opens: str = "count",
     bot_patterns: tuple[str, ...] = (),
     bot_networks: tuple[str, ...] = (),
+    left_events: dict | None = None,
 ) -> dict[tuple[str, str, str], dict[str, int]]:
-    """Counts per record (campaign, email, lead) by the letter of RULES.md."""
+    """Counts per record (campaign, email, lead) by the letter of RULES.md; ``left_events``,
+    if given, receives each record's events that the rules count."""
     # Duplicates are removed first (the same event_id, type and record, or the same row
     # without an id).
     seen: set = set()
@@ -198,7 +200,35 @@ def oracle_records(
             and "unsubscribe" not in types
         )
         out[key] = c
+        if left_events is not None:
+            left_events[key] = left
     return out
+
+
+def oracle_engagement(
+    records: dict, left_events: dict, dim: str, pattern: str = r"unsubscribe|opt-?out"
+) -> dict[tuple[str, str, str], dict[str, int]]:
+    """RULES.md section 9's grouping by an event attribute, per (campaign, email, value):
+    opened under v = an open or a counted click carrying v (missing: "unknown"), clicked
+    under v = a counted click carrying v."""
+    unsub_link = re.compile(pattern, re.IGNORECASE)
+    out: dict = defaultdict(lambda: dict.fromkeys(("opened", "clicked"), 0))
+    for key in records:
+        opened, clicked = set(), set()
+        for r in left_events[key]:
+            value = r.get(dim) or "unknown"
+            counted_click = r["event_type"] == "click" and not (
+                r.get("link") and unsub_link.search(r["link"])
+            )
+            if r["event_type"] == "open" or counted_click:
+                opened.add(value)
+            if counted_click:
+                clicked.add(value)
+        for v in opened:
+            out[(key[0], key[1], v)]["opened"] += 1
+        for v in clicked:
+            out[(key[0], key[1], v)]["clicked"] += 1
+    return dict(out)
 
 
 def oracle_table(records: dict) -> dict[tuple[str, str], dict[str, int]]:

@@ -9,7 +9,7 @@ import warnings
 import pandas as pd
 import pyarrow as pa
 import pytest
-from _oracle import COUNTS, oracle_records, oracle_table
+from _oracle import COUNTS, oracle_engagement, oracle_records, oracle_table
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -78,6 +78,9 @@ def event_rows(draw: st.DrawFn) -> list[dict]:
                 "user_agent": draw(st.sampled_from(AGENTS)) if et in ("open", "click") else None,
                 "ip": draw(st.sampled_from(IPS)) if et in ("open", "click") else None,
                 "is_machine_open": draw(st.booleans()) if et == "open" else False,
+                "country": draw(st.sampled_from([None, "SE", "US"]))
+                if et in ("open", "click")
+                else None,
             }
         )
     # exact duplicates (webhook retries)
@@ -179,6 +182,38 @@ def test_identities_hold_on_every_row(rows: list[dict], s: dict) -> None:
     assert (t["opened"] <= t["delivered"]).all()
     assert (t["unsubscribed"] <= t["opened"]).all()
     assert (t["total_opens"] + t["total_clicks"] >= 0).all()
+
+
+@PROPS
+@given(rows=event_rows(), s=settings_())
+def test_engagement_grouping_matches_the_literal_rules(rows: list[dict], s: dict) -> None:
+    """RULES.md section 9: grouped by an event attribute, a record is opened (clicked) under
+    each value its opens and counted clicks (counted clicks) carry."""
+    rep = _report(rows, s).by("campaign", "email", "country")
+    left: dict = {}
+    records = oracle_records(
+        rows,
+        as_of=s["as_of"],
+        exclude_bots=s["exclude_bots"],
+        proximity=s["proximity"],
+        basis=s["basis"],
+        first_day=s["first_day"],
+        last_day=s["last_day"],
+        tz=s["tz"],
+        machine_opens=s["machine_opens"],
+        bot_patterns=s["bot_list"][0],
+        bot_networks=s["bot_list"][1],
+        left_events=left,
+    )
+    expected = {
+        k: v for k, v in oracle_engagement(records, left, "country").items() if any(v.values())
+    }
+    t = rep.table()
+    got = {
+        (r.campaign_id, r.email_id, r.country): {"opened": int(r.opened), "clicked": int(r.clicked)}
+        for r in t.itertuples()
+    }
+    assert got == expected
 
 
 @PROPS

@@ -711,3 +711,82 @@ def test_the_load_summary_counts_bots_per_reason_and_machine_opens() -> None:
     s = log.summary()
     assert (s.machine_opens, s.bots) == (1, {"list": 1, "source": 1})
     assert "flagged 2 opens and clicks as bots (1 list, 1 source)" in str(s)
+
+
+def _reads(*per_lead: tuple[str, list[dict]]) -> cp.EventLog:
+    """One send per lead, then its opens and clicks (dicts of columns)."""
+    rows = []
+    for lead, acts in per_lead:
+        rows.append(sent9(lead))
+        for k, a in enumerate(acts):
+            rows.append(act9(a.pop("kind", "open"), f"2026-03-02 1{k}:00", lead=lead, **a))
+    return log9(*rows)
+
+
+def test_grouping_by_device_counts_a_person_under_each_device_they_used() -> None:
+    log = _reads(
+        ("L1", [{"user_agent": IPHONE_MAIL}, {"user_agent": OUTLOOK}]),
+        ("L2", [{"user_agent": OUTLOOK}]),
+        ("L3", []),
+    )
+    rep = cp.Report(log, columns=["sent", "opened", "clicked"])
+    t = rep.by("device").table().set_index("device")
+    assert t["opened"].to_dict() == {"desktop": 2, "mobile": 1}
+    assert t["opened"].sum() > rep.total()["opened"] == 2  # L1 counts under both
+    assert rep.by("device").grouping_note is not None
+
+
+def test_grouping_by_client_leaves_send_side_metrics_missing() -> None:
+    log = _reads(("L1", [{"user_agent": OUTLOOK}]), ("L2", []))
+    t = cp.Report(log, columns=["sent", "delivered", "pending", "opened", "opened_pct"])
+    row = t.by("client").table().iloc[0]
+    assert row["client"] == "Outlook" and row["opened"] == 1
+    for col in ("sent", "delivered", "pending", "opened_pct"):
+        assert math.isnan(row[col]), col
+    formatted = t.by("client").formatted()
+    assert formatted.iloc[0]["Sent"] == "–"
+
+
+def test_share_of_opened_is_opened_under_the_value_over_opened_in_total() -> None:
+    log = _reads(
+        ("L1", [{"user_agent": IPHONE_MAIL}]),
+        ("L2", [{"user_agent": OUTLOOK}]),
+        ("L3", [{"user_agent": OUTLOOK}]),
+    )
+    t = cp.Report(log).by("client").table().set_index("client")
+    assert t["share_of_opened"].to_dict() == pytest.approx({"Apple Mail": 1 / 3, "Outlook": 2 / 3})
+
+
+def test_clicked_under_a_value_needs_a_counted_click_carrying_it() -> None:
+    log = _reads(
+        (
+            "L1",
+            [{"country": "SE"}, {"kind": "click", "country": "NO", "link": "https://x.example/p"}],
+        ),
+        ("L2", [{"kind": "click", "country": "SE", "link": "https://x.example/unsubscribe"}]),
+    )
+    t = cp.Report(log).by("country").table().set_index("country")
+    assert t["opened"].to_dict() == {"NO": 1, "SE": 1}  # a click implies the open under NO
+    assert t["clicked"].to_dict() == {"NO": 1, "SE": 0}  # the unsubscribe link is no click
+
+
+def test_opens_without_the_attribute_count_under_unknown() -> None:
+    t = cp.Report(_reads(("L1", [{}]))).by("country").table()
+    assert t[["country", "opened"]].values.tolist() == [["unknown", 1]]
+
+
+def test_engagement_groupings_follow_the_machine_opens_setting() -> None:
+    log = _reads(("L1", [{"user_agent": MPP}]), ("L2", [{"user_agent": OUTLOOK}]))
+    counted = cp.Report(log).by("device").table().set_index("device")["opened"].to_dict()
+    excluded = cp.Report(log, machine_opens="exclude").by("device").table()
+    assert counted == {"desktop": 1, "proxy": 1}
+    assert excluded.set_index("device")["opened"].to_dict() == {"desktop": 1}
+
+
+def test_grouping_by_recipient_domain_splits_records_with_every_metric() -> None:
+    rows = [sent9("ann@Gmail.com"), sent9("bo@acme.se"), sent9("cy@acme.se"), sent9("L9")]
+    rows += [act9("hard_bounce", lead="bo@acme.se"), act9("open", lead="ann@Gmail.com")]
+    t = cp.Report(log9(*rows)).by("recipient_domain").table().set_index("recipient_domain")
+    assert t["sent"].to_dict() == {"(unknown)": 1, "acme.se": 2, "gmail.com": 1}
+    assert t["hard_bounced"].to_dict() == {"(unknown)": 0, "acme.se": 1, "gmail.com": 0}
+    assert t.loc["gmail.com", "opened_pct"] == 1.0
