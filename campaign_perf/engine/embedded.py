@@ -23,6 +23,7 @@ import pandas as pd
 from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.queries import (
     Bounds,
+    bots_sql,
     counted_events_sql,
     cube_sql,
     engagement_cube_sql,
@@ -66,6 +67,10 @@ class Engine(Protocol):
 
     def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
         """Engagement by campaign_id, email_id, send_day and where it happened (dims)."""
+        ...
+
+    def bots(self, params: RuleParams) -> pd.DataFrame:
+        """The opens and clicks of the records flagged as bots, per reason (``reason, n``)."""
         ...
 
 
@@ -194,6 +199,17 @@ class DuckDBEngine:
 
         return self._cubes.get(("engagement", params, tz, dims), make)
 
+    def bots(self, params: RuleParams) -> pd.DataFrame:
+        """The opens and clicks of the records flagged as bots, per reason (``reason, n``),
+        excluded or not (see :func:`~campaign_perf.engine.queries.bots_sql`)."""
+
+        def make() -> pd.DataFrame:
+            table = self.records_table(params)
+            self._guard()
+            return self.con.execute(bots_sql(params, "events", table)).df()
+
+        return self._cubes.get(("bots", params), make)
+
     def events(
         self,
         params: RuleParams,
@@ -217,6 +233,11 @@ class DuckDBEngine:
         table = self.records_table(params)
         self._guard()
         sql = counted_events_sql(params, "events", table, tz, sent_between, event_types)
-        out = self.con.execute(sql).df()
+        rel = self.con.sql(sql)
+        out = rel.df()
         out["send_day"] = pd.to_datetime(out["send_day"])
+        # Text as pandas' string dtype even when every value is missing (as Spark gives it).
+        for name, kind in zip(rel.columns, rel.types, strict=True):
+            if str(kind) == "VARCHAR" and out[name].dtype == object:
+                out[name] = out[name].astype("str")
         return out

@@ -11,6 +11,8 @@ joins, windows over named partitions.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from campaign_perf.engine.rules import (
@@ -27,6 +29,7 @@ __all__ = [
     "RECIPIENT_DOMAIN",
     "Bounds",
     "agent_counts_sql",
+    "bots_sql",
     "counted_events_sql",
     "cube_sql",
     "duplicates_sql",
@@ -329,6 +332,24 @@ def engagement_cube_sql(
         "CAST(sum(x.clicks) AS BIGINT) AS total_clicks "
         f"FROM ({per_value}) x JOIN {records} r ON {on} "
         f"GROUP BY {keys} HAVING sum(x.opens) + sum(x.clicks) > 0 ORDER BY {keys}"
+    )
+
+
+def bots_sql(params: RuleParams, events: str, records: str) -> str:
+    """The opens and clicks of the records that count as bots, per reason (RULES.md
+    section 9: ``source``, ``list``, ``proximity``), whether or not they are excluded.
+
+    Returns
+    -------
+    str
+        SQL returning ``reason, n``.
+    """
+    flagged = replace(params, exclude_bots=False, machine_opens="count")
+    return (
+        "SELECT e.bot_reason AS reason, count(*) AS n "
+        f"FROM ({filtered_events_sql(flagged, events)}) e "
+        f"SEMI JOIN {records} r ON {_ON_RECORD} "
+        "WHERE e.f AND e.is_bot AND e.event_type IN ('open', 'click') GROUP BY 1 ORDER BY 1"
     )
 
 

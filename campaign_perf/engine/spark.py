@@ -26,6 +26,7 @@ from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.queries import (
     RECIPIENT_DOMAIN,
     Bounds,
+    bots_sql,
     counted_events_sql,
     cube_sql,
     engagement_cube_sql,
@@ -289,6 +290,15 @@ class SparkEngine:
             return to_pandas(self._sql(engagement_cube_sql(params, events, view, tz, dims)))
 
         return self._cubes.get(("engagement", params, tz, dims), make)
+
+    def bots(self, params: RuleParams) -> pd.DataFrame:
+        """The opens and clicks of the records flagged as bots, per reason (``reason, n``)."""
+
+        def make() -> pd.DataFrame:
+            view = self.records_view(params)
+            return to_pandas(self._sql(bots_sql(params, self.events_view, view)))
+
+        return self._cubes.get(("bots", params), make)
 
     def close(self) -> None:
         """Release the persisted records and drop the views this engine made."""

@@ -472,6 +472,14 @@ class ReportCore:
 
         return self.log.engine.memo(key, make).copy(deep=False)
 
+    def bot_counts(self) -> dict[str, int]:
+        """The opens and clicks of the log's records that count as bots, per reason
+        (``source``, ``list``, ``proximity``; RULES.md section 9), up to as-of (on the
+        activity basis, inside the frame), whether or not ``exclude_bots`` removes them.
+        Machine opens are not bots and are not counted here."""
+        out = self.log.engine.bots(self.rule_params)
+        return {str(r): int(n) for r, n in zip(out["reason"], out["n"], strict=True)}
+
     @property
     def lead_groups(self) -> tuple[str, ...]:
         """The report's groups that are lead attributes of the log (a lead attribute named

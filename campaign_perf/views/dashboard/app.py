@@ -411,6 +411,11 @@ class Dashboard(Controls):
         ]
         if rep.exclude_bots:
             parts.append("bots excluded")
+        bots = rep.bot_counts()
+        if bots:
+            parts.append("bots: " + ", ".join(f"{n:,} {reason}" for reason, n in bots.items()))
+        if rep.machine_opens == "exclude":
+            parts.append("machine opens excluded")
         self.status.value = markup.status(sent, parts, error=error, note=note)
 
 
