@@ -790,3 +790,19 @@ def test_grouping_by_recipient_domain_splits_records_with_every_metric() -> None
     assert t["sent"].to_dict() == {"(unknown)": 1, "acme.se": 2, "gmail.com": 1}
     assert t["hard_bounced"].to_dict() == {"(unknown)": 0, "acme.se": 1, "gmail.com": 0}
     assert t.loc["gmail.com", "opened_pct"] == 1.0
+
+
+def test_the_report_counts_bots_per_reason_excluded_or_not() -> None:
+    log = log9(
+        sent9(),
+        act9("open", "2026-03-02 10:00:00", user_agent=SCANNER, is_bot=True),
+        act9("click", "2026-03-02 10:00:01", user_agent=SCANNER, link="https://x.example/p"),
+        act9("open", "2026-03-02 10:00:02"),
+        act9("open", "2026-03-02 12:00:00", user_agent=MPP),  # a machine open is no bot
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = cp.Report(log, bot_list=["barracuda"], proximity_seconds=1)
+    expected = {"source": 1, "list": 1, "proximity": 1}
+    assert list(rep.bot_counts().items()) == list(expected.items())  # in the rules' order
+    assert rep.with_bots(True, 1).bot_counts() == expected

@@ -47,6 +47,7 @@ from campaign_perf.report.groups import (
     Filters,
 )
 from campaign_perf.report.rows import as_text, table_rows
+from campaign_perf.schema import BOT_REASONS
 from campaign_perf.timeframes import DateRange, TimeFrame, check_tz, parse_week_start, today_in
 
 __all__ = ["Basis", "ReportCore"]
@@ -478,7 +479,9 @@ class ReportCore:
         activity basis, inside the frame), whether or not ``exclude_bots`` removes them.
         Machine opens are not bots and are not counted here."""
         out = self.log.engine.bots(self.rule_params)
-        return {str(r): int(n) for r, n in zip(out["reason"], out["n"], strict=True)}
+        counts = {str(r): int(n) for r, n in zip(out["reason"], out["n"], strict=True)}
+        order = {r: i for i, r in enumerate(BOT_REASONS)}
+        return dict(sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
     @property
     def lead_groups(self) -> tuple[str, ...]:
