@@ -34,6 +34,7 @@ from campaign_perf.engine.queries import (
     id_rows_sql,
     orphans_sql,
     rows_as_text_sql,
+    with_agents_sql,
     without_sql,
 )
 from campaign_perf.engine.rules import RuleParams, record_aggregates_sql
@@ -140,7 +141,11 @@ class SparkEventLog(EventLog):
         """
         if self._events is None:
             cols = [*CANONICAL_COLUMNS, "_seq"]
-            df = self._spark_events.select(*(spark_ident(c) for c in cols)).orderBy("_seq")
+            source = self._spark_events
+            if self.engine.agents:  # client, OS, device, machine opens resolved (RULES.md 9)
+                sql = with_agents_sql(self.events_view, self.engine.agents)
+                source = self.spark.sql(to_spark_sql(sql))
+            df = source.select(*(spark_ident(c) for c in cols)).orderBy("_seq")
             self._events = with_source_rows(to_pandas(df), self._summary.inputs)
         return self._events
 
