@@ -99,8 +99,8 @@ class Dashboard(Controls):
     ``columns``, ``group_by``, ``sort_by``, ``sort_mode`` ("campaign" or "ranked", see
     :data:`campaign_perf.report.rows.SORT_MODES`), ``sort_ascending``, ``programs``,
     ``campaigns``, ``campaign_status``, ``emails`` (with ``programs_search``,
-    ``campaigns_search``, ``emails_search``), ``exclude_bots``, ``chart_kind``,
-    ``email_picker``; the views are ``figure``, ``table``, ``status``, ``preview``,
+    ``campaigns_search``, ``emails_search``), ``exclude_bots``, ``exclude_machine_opens``,
+    ``chart_kind``, ``email_picker``; the views are ``figure``, ``table``, ``status``, ``preview``,
     ``download`` and ``export_html``. Each has a CSS class ``cp-<name>`` (``cp-time-frame``,
     ...) to find it in the page.
 
@@ -193,7 +193,7 @@ class Dashboard(Controls):
                 self.performer_rate,
                 self.performers,
                 row(self.time_frame, self.past_days, self.date_from, self.date_to, gap="0"),
-                row(self.tz, self.basis, self.exclude_bots, gap="12px"),
+                row(self.tz, self.basis, self.exclude_bots, self.exclude_machine_opens, gap="12px"),
                 box("Columns (drag to reorder)", self.columns),
                 row(self.group_by, self.chart_kind),
                 row(self.sort_by, self.sort_mode, self.sort_ascending),
@@ -220,6 +220,7 @@ class Dashboard(Controls):
             self.columns,
             self.group_by,
             self.exclude_bots,
+            self.exclude_machine_opens,
             self.programs,
             self.campaigns,
             self.campaign_status,
