@@ -491,6 +491,12 @@ class ReportCore:
         return tuple(g for g in self.group_by if g in attrs or g not in GROUPS)
 
     @property
+    def record_groups(self) -> tuple[str, ...]:
+        """The report's groups that are attributes of a record in its cube: its lead
+        attributes and ``recipient_domain``."""
+        return tuple(g for g in self.group_by if g in self.lead_groups or g == RECIPIENT_DOMAIN)
+
+    @property
     def engagement_dims(self) -> tuple[str, ...]:
         """The groups that split engagement by where it happened (client, os, device,
         country; RULES.md section 9), in the report's order."""

@@ -341,7 +341,7 @@ def _aggregates(
         "day": packed(_day_number(keys["send_day"])),
     }
     send_index = _send_keys(keys)
-    attrs = list(rep.lead_groups)
+    attrs = list(rep.record_groups)
     dims = {a: _ranks(cube[a]) for a in attrs}
     out: dict[str, Any] = {
         "cube": _aggregate(
