@@ -9,6 +9,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from campaign_perf._version import __version__
+from campaign_perf.botlist import BotList, bot_list
+from campaign_perf.clients import classify as classify_user_agents
 from campaign_perf.engine.rules import COUNT_COLUMNS, DEFAULT_UNSUBSCRIBE_LINK_PATTERN
 from campaign_perf.errors import (
     CampaignPerfError,
@@ -62,6 +64,7 @@ __all__ = [
     "EVENT_TYPES",
     "GROUPS",
     "METRICS",
+    "BotList",
     "CampaignPerfError",
     "DateRange",
     "EventLog",
@@ -83,6 +86,8 @@ __all__ = [
     "TimeFrame",
     "TimeFrameError",
     "__version__",
+    "bot_list",
+    "classify_user_agents",
     "count",
     "fetch_marketo",
     "load_events",

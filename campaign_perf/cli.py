@@ -185,6 +185,13 @@ class Basis(StrEnum):
     activity = "activity"
 
 
+class MachineOpens(StrEnum):
+    """What the report does with opens fetched by a privacy proxy."""
+
+    counted = "count"
+    excluded = "exclude"
+
+
 class CampaignStatus(StrEnum):
     """A campaign's status."""
 
@@ -233,6 +240,7 @@ def _notes() -> Iterator[None]:
 _CLI_WORDS = (
     ("exclude_bots=True", "--exclude-bots"),
     ("proximity_seconds", "--proximity-seconds"),
+    ("machine_opens", "--machine-opens"),
     ("columns={'their name': 'canonical name'}", "--rename 'their name=canonical name'"),
     ("a leads table with leads=", "a leads table with --leads"),
     ("give since (", "give --since ("),
@@ -771,6 +779,25 @@ def report(
             rich_help_panel="Bots",
         ),
     ] = None,
+    machine_opens: Annotated[
+        MachineOpens,
+        typer.Option(
+            help="'count': opens fetched by a privacy proxy (Apple Mail Privacy Protection) "
+            "are opens (Marketo's behaviour); 'exclude': remove them before counting.",
+            rich_help_panel="Bots",
+        ),
+    ] = MachineOpens.counted,
+    bot_list: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="A file of user-agent patterns (regular expressions) and IP networks "
+            "(CIDR), one per line: matching opens and clicks are bots (removed with "
+            "--exclude-bots).",
+            show_default=False,
+            rich_help_panel="Bots",
+        ),
+    ] = None,
     group_by: Annotated[
         list[str] | None,
         typer.Option(
@@ -925,6 +952,8 @@ def report(
             basis=basis.value,
             exclude_bots=exclude_bots,
             proximity_seconds=proximity_seconds,
+            machine_opens=machine_opens.value,
+            bot_list=bot_list,
             week_start=week_start,
             columns=column_list,
             group_by=group_list or ("campaign_email",),

@@ -25,6 +25,29 @@ REQUIRED_COLUMNS: Final[tuple[str, ...]] = (
     "lead_id",
 )
 
+#: Where and by what an open or a click was read (RULES.md section 9): optional columns of
+#: ``open`` and ``click`` events, filled with what a source carries.
+CLIENT_COLUMNS: Final[tuple[str, ...]] = (
+    "user_agent",
+    "ip",
+    "client",
+    "os",
+    "device",
+    "country",
+    "is_machine_open",
+    "bot_reason",
+)
+
+#: The values of ``device``, in the order views list them.
+DEVICES: Final[tuple[str, ...]] = ("desktop", "mobile", "tablet", "webmail", "proxy", "unknown")
+
+#: Why an event counts as a bot, in the order the rules give the reason (the first wins):
+#: the source's flag, the report's bot list, then proximity.
+BOT_REASONS: Final[tuple[str, ...]] = ("source", "list", "proximity")
+
+#: What an event without a client, OS, device or country counts under when grouped by it.
+UNKNOWN: Final[str] = "unknown"
+
 #: Columns an event may have.
 OPTIONAL_COLUMNS: Final[tuple[str, ...]] = (
     "campaign_name",
@@ -33,7 +56,11 @@ OPTIONAL_COLUMNS: Final[tuple[str, ...]] = (
     "link",
     "is_bot",
     "event_id",
+    *CLIENT_COLUMNS,
 )
+
+#: The optional flags of an event (booleans; a missing value reads as false).
+FLAG_COLUMNS: Final[tuple[str, ...]] = ("is_bot", "is_machine_open")
 
 CANONICAL_COLUMNS: Final[tuple[str, ...]] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 

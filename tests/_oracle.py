@@ -7,6 +7,7 @@ numbers as this literal reading of the rules on random event logs.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import math
 import re
 from collections import defaultdict
@@ -27,7 +28,10 @@ COUNTS = (
     "complained",
     "total_opens",
     "total_clicks",
+    "machine_opened",
 )
+#: Apple Mail Privacy Protection's user agent (RULES.md section 9: the documented signature).
+MACHINE_UA = "Mozilla/5.0"
 COLS = (
     "event_type",
     "timestamp",
@@ -37,7 +41,32 @@ COLS = (
     "link",
     "is_bot",
     "event_id",
+    "user_agent",
+    "ip",
+    "is_machine_open",
 )
+
+
+def _listed(r: dict, patterns: tuple[str, ...], networks: tuple[str, ...]) -> bool:
+    """Whether an event's user agent or IP is on the bot list."""
+    ua = r.get("user_agent") or ""
+    if any(re.search(p, ua, re.IGNORECASE) for p in patterns):
+        return True
+    try:
+        ip = ipaddress.ip_address((r.get("ip") or "").strip())
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        mapped = (ip, ip.ipv4_mapped)
+        return any(a in ipaddress.ip_network(n) for a in mapped for n in networks)
+    return any(ip in ipaddress.ip_network(n) for n in networks)
+
+
+def is_machine_open(r: dict) -> bool:
+    """An open fetched by a privacy proxy: the source's flag or the proxy's user agent."""
+    return r["event_type"] == "open" and (
+        bool(r.get("is_machine_open")) or (r.get("user_agent") or "").strip() == MACHINE_UA
+    )
 
 
 def _day_start(day: dt.date, tz: str) -> pd.Timestamp:
@@ -55,8 +84,13 @@ def oracle_records(
     first_day: dt.date | None = None,
     last_day: dt.date | None = None,
     tz: str = "UTC",
+    machine_opens: str = "count",
+    bot_patterns: tuple[str, ...] = (),
+    bot_networks: tuple[str, ...] = (),
+    left_events: dict | None = None,
 ) -> dict[tuple[str, str, str], dict[str, int]]:
-    """Counts per record (campaign, email, lead) by the letter of RULES.md."""
+    """Counts per record (campaign, email, lead) by the letter of RULES.md; ``left_events``,
+    if given, receives each record's events that the rules count."""
     # Duplicates are removed first (the same event_id, type and record, or the same row
     # without an id).
     seen: set = set()
@@ -83,6 +117,10 @@ def oracle_records(
         as_of = max(r["timestamp"] for r in events)
     # Events after as_of are ignored.
     events = [r for r in events if r["timestamp"] <= as_of]
+    # The bot list marks the opens and clicks it matches.
+    for r in events:
+        if r["event_type"] in ("open", "click") and _listed(r, bot_patterns, bot_networks):
+            r["is_bot"] = True
     # Proximity: opens/clicks within s whole seconds of another of the same record are bots.
     if proximity is not None:
         acts: dict = defaultdict(list)
@@ -96,6 +134,9 @@ def oracle_records(
                     r["is_bot"] = True
     if exclude_bots:
         events = [r for r in events if not (r["event_type"] in ("open", "click") and r["is_bot"])]
+    # Machine opens are removed like excluded bots, if asked.
+    if machine_opens == "exclude":
+        events = [r for r in events if not is_machine_open(r)]
     lo = _day_start(first_day, tz) if first_day else None
     hi = _day_start(last_day + dt.timedelta(days=1), tz) if last_day else None
 
@@ -151,8 +192,43 @@ def oracle_records(
         c["complained"] = int("complaint" in types)
         c["total_opens"] = types.count("open")
         c["total_clicks"] = len(counted_clicks)
+        opens = [r for r in left if r["event_type"] == "open"]
+        c["machine_opened"] = int(
+            bool(opens)
+            and all(is_machine_open(r) for r in opens)
+            and not counted_clicks
+            and "unsubscribe" not in types
+        )
         out[key] = c
+        if left_events is not None:
+            left_events[key] = left
     return out
+
+
+def oracle_engagement(
+    records: dict, left_events: dict, dim: str, pattern: str = r"unsubscribe|opt-?out"
+) -> dict[tuple[str, str, str], dict[str, int]]:
+    """RULES.md section 9's grouping by an event attribute, per (campaign, email, value):
+    opened under v = an open or a counted click carrying v (missing: "unknown"), clicked
+    under v = a counted click carrying v."""
+    unsub_link = re.compile(pattern, re.IGNORECASE)
+    out: dict = defaultdict(lambda: dict.fromkeys(("opened", "clicked"), 0))
+    for key in records:
+        opened, clicked = set(), set()
+        for r in left_events[key]:
+            value = r.get(dim) or "unknown"
+            counted_click = r["event_type"] == "click" and not (
+                r.get("link") and unsub_link.search(r["link"])
+            )
+            if r["event_type"] == "open" or counted_click:
+                opened.add(value)
+            if counted_click:
+                clicked.add(value)
+        for v in opened:
+            out[(key[0], key[1], v)]["opened"] += 1
+        for v in clicked:
+            out[(key[0], key[1], v)]["clicked"] += 1
+    return dict(out)
 
 
 def oracle_table(records: dict) -> dict[tuple[str, str], dict[str, int]]:

@@ -254,12 +254,25 @@ def test_printed_table_empty_frame(data: dict[str, Path]) -> None:
         (["--group-by", "campaign", "--group-by", "country"],
          {"group_by": ["campaign", "country"]}),
         (["--columns", "sent,opened_pct"], {"columns": ["sent", "opened_pct"]}),
+        (["--machine-opens", "exclude", "--columns", "opened,machine_opened"],
+         {"machine_opens": "exclude", "columns": ["opened", "machine_opened"]}),
         (["--columns", "total_opens", "--columns", "complained,bounced_pct"],
          {"columns": ["total_opens", "complained", "bounced_pct"]}),
     ],
 )  # fmt: skip
 def test_options_pass_through(data: dict[str, Path], args: list[str], settings: dict) -> None:
     assert_same(report_csv(data, *args), library_table(data, **settings))
+
+
+def test_a_bad_bot_list_is_one_error_line_naming_its_file_and_line(
+    data: dict[str, Path], tmp_path: Path
+) -> None:
+    bots = tmp_path / "bots.txt"
+    bots.write_text("# scanners\nBarracuda\n(unclosed\n", encoding="utf-8")
+    res = run("report", data["events"], "--bot-list", bots, "-o", tmp_path / "out.csv")
+    assert res.exit_code != 0
+    assert f"{bots}, line 3: '(unclosed' is not a regular expression" in res.output
+    assert not (tmp_path / "out.csv").exists()
 
 
 def test_option_effects_by_hand(data: dict[str, Path]) -> None:

@@ -593,3 +593,30 @@ def test_ledger_reasons_are_counted_by_kind_without_raw_values(tmp_path: Path) -
     data = Page(text).payload()["summary"]["rejected_by_reason"]
     assert data == {"unknown event_type": 2, "unparseable timestamp": 1}
     assert "2 × unknown event_type" in html.unescape(text)
+
+
+def _domain_log() -> cp.EventLog:
+    leads = [f"p{i}@gmail.com" for i in range(6)] + ["c@solo.example", "d@solo.example"]
+    rows = [
+        {
+            "event_type": "sent",
+            "timestamp": "2026-03-02 09:00",
+            "campaign_id": "C1",
+            "email_id": "E1",
+            "lead_id": lead,
+        }
+        for lead in leads
+    ]
+    return cp.load_events(pd.DataFrame(rows), warn=False)
+
+
+def test_a_recipient_domain_of_fewer_than_five_recipients_is_other_in_a_shared_file() -> None:
+    page = cp.Report(_domain_log()).by("recipient_domain").to_html()
+    assert "gmail.com" in page
+    assert "solo.example" not in page
+    assert "Other (groups under 5 people)" in page
+
+
+def test_a_shared_file_refuses_a_grouping_by_where_emails_were_read() -> None:
+    with pytest.raises(cp.ReportError, match="cannot yet be grouped by device"):
+        cp.Report(_domain_log()).by("device").to_html()

@@ -214,6 +214,10 @@ SCHEMA = pa.schema(
         ("link", pa.string()),
         ("is_bot", pa.bool_()),
         ("event_id", pa.string()),
+        ("user_agent", pa.string()),
+        ("ip", pa.string()),
+        ("is_machine_open", pa.bool_()),
+        ("country", pa.string()),
     ]
 )
 
@@ -221,12 +225,20 @@ SCHEMA = pa.schema(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=event_rows(), s=settings_())
 def test_random_logs_give_identical_reports(db: str, rows: list[dict], s: dict) -> None:
-    """Random logs (duplicates, orphans, bots, both bases, proximity, as-of, zones)."""
+    """Random logs (duplicates, orphans, bots, bot lists, machine opens, user agents, both
+    bases, proximity, as-of, zones), and their engagement by client, device and country."""
     frame = pd.DataFrame(rows, columns=SCHEMA.names)
     table = pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)
     ingest(db, "random_events", with_line(table))
     duck = cp.load_events(frame, warn=False)
     pushed = cp.load_events(db, table="random_events", order_by="line", warn=False)
+    try:
+        _same_reports(duck, pushed, s)
+    finally:
+        pushed.close()
+
+
+def _same_reports(duck: cp.EventLog, pushed: DatabaseEventLog, s: dict) -> None:
     assert _without_inputs(pushed.summary()) == _without_inputs(duck.summary())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -240,11 +252,17 @@ def test_random_logs_give_identical_reports(db: str, rows: list[dict], s: dict) 
                 exclude_bots=s["exclude_bots"],
                 proximity_seconds=s["proximity"],
                 columns=cp.COUNT_COLUMNS,
+                machine_opens=s["machine_opens"],
+                bot_list={"user_agents": s["bot_list"][0], "networks": s["bot_list"][1]},
             )
             for log in (duck, pushed)
         )
-    pd.testing.assert_frame_equal(got.table(), expected.table())
-    pushed.close()
+        pd.testing.assert_frame_equal(got.table(), expected.table())
+        assert got.bot_counts() == expected.bot_counts()
+        for group in ("client", "device", "country"):
+            pd.testing.assert_frame_equal(
+                got.by(group).table(), expected.by(group).table(), check_dtype=False
+            )
 
 
 def test_fivetran_marketo_tables_in_the_database_give_the_files_events(db: str) -> None:

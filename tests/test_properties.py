@@ -9,7 +9,7 @@ import warnings
 import pandas as pd
 import pyarrow as pa
 import pytest
-from _oracle import COUNTS, oracle_records, oracle_table
+from _oracle import COUNTS, oracle_engagement, oracle_records, oracle_table
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +39,20 @@ LINKS = [
     "https://example.com/optout",
 ]
 ZONES = ["UTC", "America/New_York", "Europe/Stockholm"]
+AGENTS = [
+    None,
+    "Mozilla/5.0",  # Apple Mail Privacy Protection's signature
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15",
+    "python-requests/2.31",
+    "Mozilla/5.0 (compatible; Barracuda Sentinel)",
+]
+IPS = [None, "192.0.2.7", "198.51.100.1", "2001:db8::5", "::ffff:192.0.2.9", "not an ip"]
+BOT_LISTS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
+    ((), ()),
+    (("python-requests",), ()),
+    ((), ("192.0.2.0/24",)),
+    (("BARRACUDA",), ("2001:db8::/32",)),
+]
 
 
 @st.composite
@@ -61,6 +75,12 @@ def event_rows(draw: st.DrawFn) -> list[dict]:
                 "event_id": draw(
                     st.one_of(st.none(), st.sampled_from([f"x{k}" for k in range(40)]))
                 ),
+                "user_agent": draw(st.sampled_from(AGENTS)) if et in ("open", "click") else None,
+                "ip": draw(st.sampled_from(IPS)) if et in ("open", "click") else None,
+                "is_machine_open": draw(st.booleans()) if et == "open" else False,
+                "country": draw(st.sampled_from([None, "SE", "US"]))
+                if et in ("open", "click")
+                else None,
             }
         )
     # exact duplicates (webhook retries)
@@ -78,6 +98,8 @@ def settings_(draw: st.DrawFn) -> dict:
     return {
         "arrow": draw(st.booleans()),
         "exclude_bots": draw(st.booleans()),
+        "machine_opens": draw(st.sampled_from(["count", "exclude"])),
+        "bot_list": draw(st.sampled_from(BOT_LISTS)),
         "proximity": draw(st.sampled_from([None, 0, 1, 2, 3])),
         "basis": draw(st.sampled_from(["sent", "activity"])),
         "first_day": first,
@@ -113,6 +135,8 @@ def _report(rows: list[dict], s: dict) -> cp.Report:
             exclude_bots=s["exclude_bots"],
             proximity_seconds=s["proximity"],
             columns=COUNTS,
+            machine_opens=s["machine_opens"],
+            bot_list={"user_agents": s["bot_list"][0], "networks": s["bot_list"][1]},
         )
 
 
@@ -134,6 +158,9 @@ def test_engine_matches_the_literal_rules(rows: list[dict], s: dict) -> None:
             first_day=s["first_day"],
             last_day=s["last_day"],
             tz=s["tz"],
+            machine_opens=s["machine_opens"],
+            bot_patterns=s["bot_list"][0],
+            bot_networks=s["bot_list"][1],
         )
     )
     table = rep.table()
@@ -155,6 +182,69 @@ def test_identities_hold_on_every_row(rows: list[dict], s: dict) -> None:
     assert (t["opened"] <= t["delivered"]).all()
     assert (t["unsubscribed"] <= t["opened"]).all()
     assert (t["total_opens"] + t["total_clicks"] >= 0).all()
+
+
+@PROPS
+@given(rows=event_rows(), s=settings_())
+def test_engagement_grouping_matches_the_literal_rules(rows: list[dict], s: dict) -> None:
+    """RULES.md section 9: grouped by an event attribute, a record is opened (clicked) under
+    each value its opens and counted clicks (counted clicks) carry."""
+    rep = _report(rows, s).by("campaign", "email", "country")
+    left: dict = {}
+    records = oracle_records(
+        rows,
+        as_of=s["as_of"],
+        exclude_bots=s["exclude_bots"],
+        proximity=s["proximity"],
+        basis=s["basis"],
+        first_day=s["first_day"],
+        last_day=s["last_day"],
+        tz=s["tz"],
+        machine_opens=s["machine_opens"],
+        bot_patterns=s["bot_list"][0],
+        bot_networks=s["bot_list"][1],
+        left_events=left,
+    )
+    expected = {
+        k: v for k, v in oracle_engagement(records, left, "country").items() if any(v.values())
+    }
+    t = rep.table()
+    got = {
+        (r.campaign_id, r.email_id, r.country): {"opened": int(r.opened), "clicked": int(r.clicked)}
+        for r in t.itertuples()
+    }
+    assert got == expected
+
+
+@PROPS
+@given(rows=event_rows(), s=settings_())
+def test_machine_open_identities_hold_on_every_row(rows: list[dict], s: dict) -> None:
+    """RULES.md section 9: with machine opens counted, opened = human opened +
+    machine_opened; excluding them takes exactly machine_opened off opened."""
+    counted = _report(rows, {**s, "machine_opens": "count"})
+    excluded = counted.with_machine_opens("exclude")
+    for basis in ("sent", "activity"):
+        c, x = counted.with_basis(basis).table(), excluded.with_basis(basis).table()
+        assert (c["machine_opened"] <= c["opened"]).all()
+        assert (x["opened"] == c["opened"] - c["machine_opened"]).all()
+        assert (x["machine_opened"] == 0).all()
+        assert (x["total_opens"] <= c["total_opens"]).all()
+        assert (x["sent"] == c["sent"]).all()
+
+
+@PROPS
+@given(rows=event_rows(), s=settings_())
+def test_a_bot_list_only_takes_activity_away_from_excluded_bots(rows: list[dict], s: dict) -> None:
+    """Bots on the list are bots: with exclude_bots, a list never adds an open or a click,
+    and without exclude_bots it changes nothing."""
+    plain = _report(rows, {**s, "bot_list": ((), ())})
+    listed = plain.with_bot_list(["python-requests", "barracuda", "192.0.2.0/24"])
+    a, b = plain.with_bots(False).total(), listed.with_bots(False).total()
+    assert a.equals(b)
+    a, b = plain.with_bots(True).total(), listed.with_bots(True).total()
+    for k in ("opened", "clicked", "total_opens", "total_clicks"):
+        assert b[k] <= a[k]
+    assert b["sent"] == a["sent"]
 
 
 @PROPS

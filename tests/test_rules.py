@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -490,3 +491,318 @@ def test_the_proximity_note_is_given_once_not_on_every_derived_report() -> None:
         rep.with_time_frame("2026-03-01..").by("campaign").where(emails="E1").table()
     with pytest.warns(UserWarning, match="exclude_bots=True"):
         rep.with_bots(False, 1)
+
+
+# -- section 9: clients, devices, machine opens and bot lists ------------------------------
+MPP = "Mozilla/5.0"  # Apple Mail Privacy Protection's user agent
+IPHONE_MAIL = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148"
+)
+OUTLOOK = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17029; Pro)"
+GMAIL_PROXY = (
+    "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"
+)
+SCANNER = "Mozilla/5.0 (compatible; Barracuda Sentinel)"
+
+
+def log9(*rows: dict, **kw: object) -> cp.EventLog:
+    """Events as dicts: canonical columns, with the record C1/E1/L1 unless given."""
+    base = {"campaign_id": "C1", "email_id": "E1", "lead_id": "L1"}
+    return cp.load_events(pd.DataFrame([{**base, **r} for r in rows]), warn=False, **kw)
+
+
+def sent9(lead: str = "L1", ts: str = T0) -> dict:
+    return {"event_type": "sent", "timestamp": ts, "lead_id": lead}
+
+
+def act9(kind: str, ts: str = "2026-03-02 10:00", lead: str = "L1", **cols: object) -> dict:
+    return {"event_type": kind, "timestamp": ts, "lead_id": lead, **cols}
+
+
+def test_open_and_click_events_carry_what_the_source_reports() -> None:
+    row = act9(
+        "open",
+        user_agent=OUTLOOK,
+        ip="192.0.2.1",
+        client="Outlook",
+        os="Windows",
+        device="desktop",
+        country="SE",
+        is_machine_open=False,
+        is_bot=True,
+        bot_reason="source",
+    )
+    ev9 = log9(sent9(), row).events.iloc[1]
+    for col in ("user_agent", "ip", "client", "os", "device", "country", "bot_reason"):
+        assert ev9[col] == row[col], col
+    assert not ev9["is_machine_open"]
+
+
+def test_client_os_and_device_are_parsed_from_the_user_agent_when_the_source_gives_none() -> None:
+    log = log9(sent9(), act9("open", user_agent=IPHONE_MAIL), act9("click", user_agent=OUTLOOK))
+    e = log.events
+    assert e.loc[1, ["client", "os", "device"]].tolist() == ["Apple Mail", "iOS", "mobile"]
+    assert e.loc[2, ["client", "os", "device"]].tolist() == ["Outlook", "Windows", "desktop"]
+
+
+def test_the_source_s_client_wins_over_the_parsed_one() -> None:
+    e = log9(sent9(), act9("open", user_agent=OUTLOOK, client="Outlook 365", device="webmail"))
+    assert e.events.loc[1, ["client", "os", "device"]].tolist() == [
+        "Outlook 365",
+        "Windows",
+        "webmail",
+    ]
+
+
+def test_each_distinct_user_agent_is_parsed_once() -> None:
+    rows = [sent9(f"L{i}") for i in range(30)] + [
+        act9("open", lead=f"L{i}", user_agent=[OUTLOOK, IPHONE_MAIL, MPP][i % 3]) for i in range(30)
+    ]
+    assert log9(*rows).summary().user_agents == 3
+
+
+def test_device_is_one_of_the_canonical_devices() -> None:
+    agents = cp.classify_user_agents([MPP, IPHONE_MAIL, OUTLOOK, GMAIL_PROXY, SCANNER, "x"])
+    assert set(agents["device"]) <= {"desktop", "mobile", "tablet", "webmail", "proxy", "unknown"}
+
+
+def test_apple_mpp_s_user_agent_marks_a_machine_open() -> None:
+    e = log9(sent9(), act9("open", user_agent=MPP)).events
+    assert e.loc[1, "is_machine_open"]
+    assert e.loc[1, ["client", "device"]].tolist() == ["Apple Mail", "proxy"]
+
+
+def test_the_source_s_flag_marks_a_machine_open() -> None:
+    assert log9(sent9(), act9("open", is_machine_open=True)).events.loc[1, "is_machine_open"]
+
+
+def test_only_opens_are_machine_opens() -> None:
+    e = log9(sent9(), act9("click", user_agent=MPP, is_machine_open=True)).events
+    assert not e.loc[1, "is_machine_open"]
+
+
+def test_gmail_s_image_proxy_is_a_human_open_on_the_proxy_device() -> None:
+    log = log9(sent9(), act9("open", user_agent=GMAIL_PROXY))
+    assert log.events.loc[1, ["client", "device"]].tolist() == ["Gmail", "proxy"]
+    assert not log.events.loc[1, "is_machine_open"]
+    assert total(log)["machine_opened"] == 0
+
+
+def test_machine_opens_count_as_opens_by_default() -> None:
+    t = total(log9(sent9(), act9("open", user_agent=MPP)))
+    assert (t["opened"], t["delivered"], t["total_opens"], t["machine_opened"]) == (1, 1, 1, 1)
+
+
+def test_excluded_machine_opens_are_removed_before_status_and_engagement() -> None:
+    log = log9(sent9(), act9("open", user_agent=MPP), act9("hard_bounce", "2026-03-02 11:00"))
+    counted, excluded = total(log), total(log, machine_opens="exclude")
+    assert (counted["delivered"], counted["hard_bounced"]) == (1, 0)  # opened wins
+    assert (excluded["opened"], excluded["total_opens"], excluded["hard_bounced"]) == (0, 0, 1)
+    assert excluded["machine_opened"] == 0
+
+
+def test_machine_opens_must_be_count_or_exclude() -> None:
+    with pytest.raises(cp.ReportError, match="machine_opens"):
+        cp.Report(log9(sent9()), machine_opens="drop")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("other", "machine_opened"),
+    [
+        (None, 1),
+        (act9("open", "2026-03-02 12:00", user_agent=OUTLOOK), 0),  # another open
+        (act9("click", "2026-03-02 12:00", link="https://x.example/p"), 0),  # a counted click
+        (act9("click", "2026-03-02 12:00", link="https://x.example/unsubscribe"), 1),
+        (act9("unsubscribe", "2026-03-02 12:00"), 0),  # an implied open
+        (act9("delivered", "2026-03-02 12:00"), 1),  # not evidence of opening
+    ],
+)
+def test_machine_opened_needs_a_machine_open_and_no_other_evidence_of_opening(
+    other: dict | None, machine_opened: int
+) -> None:
+    rows = [sent9(), act9("open", user_agent=MPP)] + ([other] if other else [])
+    assert total(log9(*rows))["machine_opened"] == machine_opened
+
+
+def test_opened_is_human_opened_plus_machine_opened_and_exclude_takes_machines_off() -> None:
+    rows = [sent9(f"L{i}") for i in range(4)] + [
+        act9("open", lead="L0", user_agent=MPP),
+        act9("open", lead="L1", user_agent=MPP),
+        act9("open", lead="L1", ts="2026-03-02 12:00", user_agent=IPHONE_MAIL),
+        act9("open", lead="L2", user_agent=OUTLOOK),
+    ]
+    log = log9(*rows)
+    counted, excluded = total(log), total(log, machine_opens="exclude")
+    assert (counted["opened"], counted["machine_opened"]) == (3, 1)
+    assert excluded["opened"] == counted["opened"] - counted["machine_opened"] == 2
+    assert counted["machine_opened_pct"] == pytest.approx(1 / 3)
+
+
+def test_a_bot_list_pattern_is_a_case_insensitive_regular_expression() -> None:
+    log = log9(sent9(), act9("click", user_agent=SCANNER, link="https://x.example/p"))
+    assert total(log, bot_list=["barracuda\\s+sentinel"], exclude_bots=True)["clicked"] == 0
+    assert total(log, bot_list=["mimecast"], exclude_bots=True)["clicked"] == 1
+
+
+@pytest.mark.parametrize(
+    ("ip", "listed"),
+    [
+        ("192.0.2.77", True),
+        ("192.0.3.1", False),
+        ("::ffff:192.0.2.9", True),
+        ("2001:db8:0:1::5", True),
+        ("2001:db9::5", False),
+        (None, False),
+    ],
+)
+def test_a_bot_list_network_matches_the_addresses_inside_it(ip: str | None, listed: bool) -> None:
+    log = log9(sent9(), act9("open", ip=ip))
+    t = total(log, bot_list=["192.0.2.0/24", "2001:db8::/32"], exclude_bots=True)
+    assert t["opened"] == (0 if listed else 1)
+
+
+def test_a_listed_event_is_a_bot_with_reason_list_and_kept_without_exclude_bots() -> None:
+    log = log9(sent9(), act9("open", user_agent=SCANNER))
+    assert total(log, bot_list=["Barracuda"])["opened"] == 1
+    rep = cp.Report(log, bot_list=["Barracuda"])
+    events = rep.events(["open"])
+    assert events["is_bot"].tolist() == [True]
+    assert events["bot_reason"].tolist() == ["list"]
+
+
+def test_the_first_bot_reason_wins_source_then_list_then_proximity() -> None:
+    log = log9(
+        sent9(),
+        act9("open", "2026-03-02 10:00:00", user_agent=SCANNER, is_bot=True),
+        act9("click", "2026-03-02 10:00:01", user_agent=SCANNER, link="https://x.example/p"),
+        act9("open", "2026-03-02 10:00:02"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = cp.Report(log, bot_list=["barracuda"], proximity_seconds=1)
+    e = rep.events(["open", "click"])
+    assert e["bot_reason"].tolist() == ["source", "list", "proximity"]
+
+
+def test_a_bot_list_is_read_from_a_file_with_comments(tmp_path: Path) -> None:
+    path = tmp_path / "bots.txt"
+    path.write_text("# scanners\nBarracuda\n\n192.0.2.0/24\n", encoding="utf-8")
+    assert cp.bot_list(path) == cp.BotList(("Barracuda",), ("192.0.2.0/24",))
+    assert cp.bot_list({"user_agents": ["x"], "networks": ["10.0.0.0/8"]}) == cp.BotList(
+        ("x",), ("10.0.0.0/8",)
+    )
+
+
+def test_a_bad_bot_list_entry_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bots.txt"
+    path.write_text("ok\n(unclosed\n", encoding="utf-8")
+    with pytest.raises(cp.ReportError, match=r"bots.txt, line 2: '\(unclosed'"):
+        cp.bot_list(path)
+
+
+def test_the_load_summary_counts_bots_per_reason_and_machine_opens() -> None:
+    log = log9(
+        sent9(),
+        act9("open", user_agent=MPP),
+        act9("click", is_bot=True, link="https://x.example/p"),
+        act9("open", is_bot=True, bot_reason="list"),
+    )
+    s = log.summary()
+    assert (s.machine_opens, s.bots) == (1, {"list": 1, "source": 1})
+    assert "flagged 2 opens and clicks as bots (1 list, 1 source)" in str(s)
+
+
+def _reads(*per_lead: tuple[str, list[dict]]) -> cp.EventLog:
+    """One send per lead, then its opens and clicks (dicts of columns)."""
+    rows = []
+    for lead, acts in per_lead:
+        rows.append(sent9(lead))
+        for k, a in enumerate(acts):
+            rows.append(act9(a.pop("kind", "open"), f"2026-03-02 1{k}:00", lead=lead, **a))
+    return log9(*rows)
+
+
+def test_grouping_by_device_counts_a_person_under_each_device_they_used() -> None:
+    log = _reads(
+        ("L1", [{"user_agent": IPHONE_MAIL}, {"user_agent": OUTLOOK}]),
+        ("L2", [{"user_agent": OUTLOOK}]),
+        ("L3", []),
+    )
+    rep = cp.Report(log, columns=["sent", "opened", "clicked"])
+    t = rep.by("device").table().set_index("device")
+    assert t["opened"].to_dict() == {"desktop": 2, "mobile": 1}
+    assert t["opened"].sum() > rep.total()["opened"] == 2  # L1 counts under both
+    assert rep.by("device").grouping_note is not None
+
+
+def test_grouping_by_client_leaves_send_side_metrics_missing() -> None:
+    log = _reads(("L1", [{"user_agent": OUTLOOK}]), ("L2", []))
+    t = cp.Report(log, columns=["sent", "delivered", "pending", "opened", "opened_pct"])
+    row = t.by("client").table().iloc[0]
+    assert row["client"] == "Outlook" and row["opened"] == 1
+    for col in ("sent", "delivered", "pending", "opened_pct"):
+        assert math.isnan(row[col]), col
+    formatted = t.by("client").formatted()
+    assert formatted.iloc[0]["Sent"] == "–"
+
+
+def test_share_of_opened_is_opened_under_the_value_over_opened_in_total() -> None:
+    log = _reads(
+        ("L1", [{"user_agent": IPHONE_MAIL}]),
+        ("L2", [{"user_agent": OUTLOOK}]),
+        ("L3", [{"user_agent": OUTLOOK}]),
+    )
+    t = cp.Report(log).by("client").table().set_index("client")
+    assert t["share_of_opened"].to_dict() == pytest.approx({"Apple Mail": 1 / 3, "Outlook": 2 / 3})
+
+
+def test_clicked_under_a_value_needs_a_counted_click_carrying_it() -> None:
+    log = _reads(
+        (
+            "L1",
+            [{"country": "SE"}, {"kind": "click", "country": "NO", "link": "https://x.example/p"}],
+        ),
+        ("L2", [{"kind": "click", "country": "SE", "link": "https://x.example/unsubscribe"}]),
+    )
+    t = cp.Report(log).by("country").table().set_index("country")
+    assert t["opened"].to_dict() == {"NO": 1, "SE": 1}  # a click implies the open under NO
+    assert t["clicked"].to_dict() == {"NO": 1, "SE": 0}  # the unsubscribe link is no click
+
+
+def test_opens_without_the_attribute_count_under_unknown() -> None:
+    t = cp.Report(_reads(("L1", [{}]))).by("country").table()
+    assert t[["country", "opened"]].values.tolist() == [["unknown", 1]]
+
+
+def test_engagement_groupings_follow_the_machine_opens_setting() -> None:
+    log = _reads(("L1", [{"user_agent": MPP}]), ("L2", [{"user_agent": OUTLOOK}]))
+    counted = cp.Report(log).by("device").table().set_index("device")["opened"].to_dict()
+    excluded = cp.Report(log, machine_opens="exclude").by("device").table()
+    assert counted == {"desktop": 1, "proxy": 1}
+    assert excluded.set_index("device")["opened"].to_dict() == {"desktop": 1}
+
+
+def test_grouping_by_recipient_domain_splits_records_with_every_metric() -> None:
+    rows = [sent9("ann@Gmail.com"), sent9("bo@acme.se"), sent9("cy@acme.se"), sent9("L9")]
+    rows += [act9("hard_bounce", lead="bo@acme.se"), act9("open", lead="ann@Gmail.com")]
+    t = cp.Report(log9(*rows)).by("recipient_domain").table().set_index("recipient_domain")
+    assert t["sent"].to_dict() == {"(unknown)": 1, "acme.se": 2, "gmail.com": 1}
+    assert t["hard_bounced"].to_dict() == {"(unknown)": 0, "acme.se": 1, "gmail.com": 0}
+    assert t.loc["gmail.com", "opened_pct"] == 1.0
+
+
+def test_the_report_counts_bots_per_reason_excluded_or_not() -> None:
+    log = log9(
+        sent9(),
+        act9("open", "2026-03-02 10:00:00", user_agent=SCANNER, is_bot=True),
+        act9("click", "2026-03-02 10:00:01", user_agent=SCANNER, link="https://x.example/p"),
+        act9("open", "2026-03-02 10:00:02"),
+        act9("open", "2026-03-02 12:00:00", user_agent=MPP),  # a machine open is no bot
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = cp.Report(log, bot_list=["barracuda"], proximity_seconds=1)
+    expected = {"source": 1, "list": 1, "proximity": 1}
+    assert list(rep.bot_counts().items()) == list(expected.items())  # in the rules' order
+    assert rep.with_bots(True, 1).bot_counts() == expected

@@ -565,6 +565,16 @@ def test_bot_toggle(dash: Dashboard, rep: Report) -> None:
     assert _settings(dash).endswith(" · no filters · bots excluded")
 
 
+def test_machine_opens_toggle(dash: Dashboard, rep: Report) -> None:
+    assert not dash.exclude_machine_opens.value
+    dash.exclude_machine_opens.value = True
+    assert dash.report.machine_opens == "exclude"
+    assert dash.report.total()["opened"] == rep.with_machine_opens("exclude").total()["opened"]
+    assert "machine opens excluded" in dash.status.value
+    dash.exclude_machine_opens.value = False
+    assert dash.report.machine_opens == "count"
+
+
 # -- chart, empty state ---------------------------------------------------------------------
 @pytest.mark.parametrize("kind", ["funnel", "volume", "heatmap"])
 def test_chart_kind(dash: Dashboard, rep: Report, kind: str) -> None:

@@ -62,6 +62,7 @@ _PG_TRY = {
     "TIMESTAMPTZ": ("cp_try_timestamptz", "timestamptz"),
     "TIMESTAMP": ("cp_try_timestamp", "timestamp"),
     "DOUBLE": ("cp_try_double", "double precision"),
+    "BIGINT": ("cp_try_bigint", "bigint"),
 }
 PG_SESSION_FUNCTIONS = tuple(
     f"CREATE OR REPLACE FUNCTION pg_temp.{name}(v text) RETURNS {pg_type} "
@@ -69,6 +70,12 @@ PG_SESSION_FUNCTIONS = tuple(
     + (f"IF v !~ '{_ISO}' THEN RETURN NULL; END IF; " if "timestamp" in pg_type else "")
     + f"RETURN v::{pg_type}; EXCEPTION WHEN others THEN RETURN NULL; END $$"
     for name, pg_type in _PG_TRY.values()
+) + (
+    # DuckDB's regexp_extract(s, pattern, group): the group's text, '' when s does not
+    # match or the group took no part, NULL when s is NULL.
+    "CREATE OR REPLACE FUNCTION pg_temp.cp_regexp_extract(v text, p text, g integer) "
+    "RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE WHEN v IS NULL "
+    "THEN NULL ELSE coalesce((regexp_match(v, p))[g], '') END $$",
 )
 
 
@@ -98,6 +105,17 @@ def _full_match(node: exp.RegexpFullMatch) -> exp.Expression:
             )
         )
     return exp.RegexpLike(this=node.this, expression=anchored)
+
+
+def _regexp_extract_pg(node: exp.RegexpExtract) -> exp.Expression:
+    # PostgreSQL has regexp_match (an array, NULL without a match): the session's function
+    # gives DuckDB's meaning (see PG_SESSION_FUNCTIONS).
+    group = node.args.get("group")
+    if group is None or group.name == "0":
+        raise UntranslatableError("regexp_extract of the whole match, in postgres SQL")
+    args = [node.this, node.expression, group]
+    call = exp.Anonymous(this="cp_regexp_extract", expressions=args)
+    return exp.Dot(this=exp.to_identifier("pg_temp"), expression=call)
 
 
 def _same(name: str) -> Callable[[list[exp.Expression]], exp.Expression]:
@@ -135,6 +153,9 @@ def _map_functions(tree: exp.Expr, dialect: str) -> exp.Expr:
         node.replace(mapped[name](list(node.expressions)))
     for full in list(tree.find_all(exp.RegexpFullMatch)):
         full.replace(_full_match(full))
+    if dialect == "postgres":
+        for extract in list(tree.find_all(exp.RegexpExtract)):
+            extract.replace(_regexp_extract_pg(extract))
     if dialect == "bigquery":
         for epoch in list(tree.find_all(exp.TimeToUnix)):
             epoch.replace(_unix_seconds_bq(epoch))

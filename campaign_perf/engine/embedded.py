@@ -25,9 +25,12 @@ from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.progress import watching
 from campaign_perf.engine.queries import (
     Bounds,
+    bots_sql,
     counted_events_sql,
     cube_sql,
+    engagement_cube_sql,
     records_by_day_sql,
+    with_agents_sql,
 )
 from campaign_perf.engine.rules import RuleParams, records_from_aggregates_sql, records_sql
 from campaign_perf.engine.session import within_budget
@@ -64,6 +67,14 @@ class Engine(Protocol):
         optionally only of some event types."""
         ...
 
+    def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
+        """Engagement by campaign_id, email_id, send_day and where it happened (dims)."""
+        ...
+
+    def bots(self, params: RuleParams) -> pd.DataFrame:
+        """The opens and clicks of the records flagged as bots, per reason (``reason, n``)."""
+        ...
+
 
 def _key(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
@@ -84,6 +95,8 @@ class DuckDBEngine:
         The latest event of the log.
     guard : callable, optional
         Called before the events are read again; raises if an input changed since loading.
+    agents : str, optional
+        The table of the log's parsed user agents (client, OS, device per user agent).
     progress : bool, optional
         Whether a report's queries that run long show a bar (see :mod:`.progress`).
     rows : int, optional
@@ -99,10 +112,12 @@ class DuckDBEngine:
         guard: Callable[[], None] | None = None,
         progress: bool | None = None,
         rows: int | None = None,
+        agents: str | None = None,
     ) -> None:
         self.con = con
         self.progress = progress
         self._rows = rows
+        self.agents = agents
         self._aggregates = aggregates
         self._last_event = last_event
         self._guard = guard or (lambda: None)
@@ -182,6 +197,34 @@ class DuckDBEngine:
 
         return self._cubes.get((params, tz, lead_attrs), make)
 
+    def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
+        """Opened, clicked, total opens and clicks split by where they happened.
+
+        See :func:`~campaign_perf.engine.queries.engagement_cube_sql`; the client, OS and
+        device of an event are its source's, else its parsed user agent's.
+        """
+
+        def make() -> pd.DataFrame:
+            table = self.records_table(params)
+            self._guard()
+            events = f"({with_agents_sql('events', self.agents)})" if self.agents else "events"
+            out = self.con.execute(engagement_cube_sql(params, events, table, tz, dims)).df()
+            out["send_day"] = pd.to_datetime(out["send_day"])
+            return out
+
+        return self._cubes.get(("engagement", params, tz, dims), make)
+
+    def bots(self, params: RuleParams) -> pd.DataFrame:
+        """The opens and clicks of the records flagged as bots, per reason (``reason, n``),
+        excluded or not (see :func:`~campaign_perf.engine.queries.bots_sql`)."""
+
+        def make() -> pd.DataFrame:
+            table = self.records_table(params)
+            self._guard()
+            return self.con.execute(bots_sql(params, "events", table)).df()
+
+        return self._cubes.get(("bots", params), make)
+
     def events(
         self,
         params: RuleParams,
@@ -206,6 +249,11 @@ class DuckDBEngine:
         self._guard()
         sql = counted_events_sql(params, "events", table, tz, sent_between, event_types)
         with self._watching():
-            out = self.con.execute(sql).df()
+            rel = self.con.sql(sql)
+            out = rel.df()
         out["send_day"] = pd.to_datetime(out["send_day"])
+        # Text as pandas' string dtype even when every value is missing (as Spark gives it).
+        for name, kind in zip(rel.columns, rel.types, strict=True):
+            if str(kind) == "VARCHAR" and out[name].dtype == object:
+                out[name] = out[name].astype("str")
         return out

@@ -33,9 +33,12 @@ from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.dialects import PG_SESSION_FUNCTIONS, transpile
 from campaign_perf.engine.queries import (
     Bounds,
+    bots_sql,
     counted_events_sql,
     cube_sql,
+    engagement_cube_sql,
     records_by_day_sql,
+    with_agents_sql,
 )
 from campaign_perf.engine.rules import RuleParams, records_from_aggregates_sql, records_sql
 from campaign_perf.engine.sql import is_database_url, quote_ident
@@ -391,6 +394,10 @@ def _key(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:12]
 
 
+def _is_text(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
 class PostgresEngine:
     """The rules' SQL, transpiled to PostgreSQL, run in the database; results as pandas.
 
@@ -421,10 +428,12 @@ class PostgresEngine:
         *,
         aggregates: str | None = None,
         last_event: pd.Timestamp | None = None,
+        agents: str | None = None,
     ) -> None:
         self.db = db
         self.events_table = events
         self.con = con
+        self.agents = agents
         self._aggregates = aggregates
         self._last_event = last_event
         self._records: Cache[RuleParams, str] = Cache(_MAX_CACHED, on_evict=self._drop)
@@ -513,7 +522,36 @@ class PostgresEngine:
         sql = counted_events_sql(params, self.events_table, table, tz, sent_between, event_types)
         out = self.db.frame(pg_sql(sql))
         out["send_day"] = pd.to_datetime(out["send_day"])
+        # Text as pandas' string dtype even when every value is missing (as DuckDB gives it).
+        for name in out.columns:
+            if out[name].dtype == object and out[name].map(_is_text).all():
+                out[name] = out[name].astype("str")
         return out
+
+    def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
+        """Engagement split by where it happened (see :meth:`DuckDBEngine.engagement
+        <campaign_perf.engine.embedded.DuckDBEngine.engagement>`); a group-by in the
+        database."""
+
+        def make() -> pd.DataFrame:
+            table = self.records_table(params)
+            events = self.events_table
+            if self.agents:
+                events = f"({with_agents_sql(self.events_table, self.agents)})"
+            out = self.db.frame(pg_sql(engagement_cube_sql(params, events, table, tz, dims)))
+            out["send_day"] = pd.to_datetime(out["send_day"])
+            return out
+
+        return self._cubes.get(("engagement", params, tz, dims), make)
+
+    def bots(self, params: RuleParams) -> pd.DataFrame:
+        """The opens and clicks of the records flagged as bots, per reason (``reason, n``)."""
+
+        def make() -> pd.DataFrame:
+            table = self.records_table(params)
+            return self.db.frame(pg_sql(bots_sql(params, self.events_table, table)))
+
+        return self._cubes.get(("bots", params), make)
 
     def close(self) -> None:
         """Drop the temporary tables this engine made and forget its results."""

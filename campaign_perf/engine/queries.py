@@ -11,27 +11,52 @@ joins, windows over named partitions.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
-from campaign_perf.engine.rules import RuleParams, filtered_events_sql, instant_literal
+from campaign_perf.engine.rules import (
+    RuleParams,
+    filtered_events_sql,
+    instant_literal,
+    machine_open_sql,
+)
 from campaign_perf.engine.sql import quote_ident, quote_literal
 from campaign_perf.schema import CANONICAL_COLUMNS, RECORD_KEY
 
 __all__ = [
+    "PARSED_COLUMNS",
+    "RECIPIENT_DOMAIN",
     "Bounds",
+    "agent_counts_sql",
+    "bots_sql",
     "counted_events_sql",
     "cube_sql",
     "duplicates_sql",
+    "engagement_cube_sql",
     "id_conflicts_sql",
     "id_rows_sql",
     "orphans_sql",
     "pairs_sql",
+    "recipient_domain_sql",
     "records_by_day_sql",
     "rows_as_text_sql",
+    "with_agents_sql",
     "without_sql",
 ]
 
 Bounds = tuple[pd.Timestamp | None, pd.Timestamp | None]
+#: The record attribute of the recipient's mailbox domain (see :func:`recipient_domain_sql`).
+RECIPIENT_DOMAIN = "recipient_domain"
+
+
+def recipient_domain_sql(lead_id: str) -> str:
+    """SQL of a record's recipient domain: the lower-cased part after the last ``@`` of the
+    lead id, ``(unknown)`` when the lead id is not an address."""
+    domain = f"lower(trim(regexp_extract({lead_id}, '@([^@]+)$', 1)))"
+    return f"coalesce(NULLIF({domain}, ''), '(unknown)')"
+
+
 _ON_RECORD = " AND ".join(f"e.{c} = r.{c}" for c in RECORD_KEY)
 #: What the loader shows of a merged duplicate.
 _DUPLICATE_COLUMNS = "_seq, _keep, event_id, event_type, timestamp, campaign_id, email_id, lead_id"
@@ -193,6 +218,59 @@ def pairs_sql(events: str, names: tuple[str, ...]) -> str:
     return f"{select} FROM ({counts}) p{joins} ORDER BY p.campaign_id, p.email_id"
 
 
+# -- loading: user agents ------------------------------------------------------------------
+#: The columns a parsed user agent fills where the source gave none.
+PARSED_COLUMNS = ("client", "os", "device")
+
+
+def agent_counts_sql(events: str) -> tuple[str, str]:
+    """The load's pass over the opens and clicks for their user agents.
+
+    Returns
+    -------
+    tuple of str
+        SQL of the distinct user agents with the machine opens of each
+        (``user_agent, machine_opens``), and SQL of the source's bots per reason
+        (``reason, n``).
+    """
+    act = "event_type IN ('open', 'click')"
+    per_agent = (
+        f"SELECT user_agent, count(*) FILTER (WHERE {machine_open_sql()}) AS machine_opens "
+        f"FROM {events} WHERE {act} GROUP BY 1"
+    )
+    per_reason = (
+        "SELECT coalesce(bot_reason, 'source') AS reason, count(*) AS n FROM "
+        f"{events} WHERE coalesce(is_bot, false) AND {act} GROUP BY 1 ORDER BY 1"
+    )
+    return per_agent, per_reason
+
+
+def with_agents_sql(events: str, agents: str) -> str:
+    """The events as RULES.md section 9 reads them: the client, OS and device of their user
+    agent where the source gave none (the source's value wins), machine opens by the
+    source's flag or the proxy's signature, and the reason of the source's bots.
+
+    Parameters
+    ----------
+    events : str
+        The canonical events (with ``_seq``).
+    agents : str
+        The parsed user agents: ``user_agent, client, os, device``.
+    """
+    resolved = {c: f"coalesce(e.{c}, a.{c})" for c in PARSED_COLUMNS} | {
+        "is_machine_open": machine_open_sql("e"),
+        "bot_reason": "CASE WHEN coalesce(e.is_bot, false) AND e.event_type IN ('open', "
+        "'click') THEN coalesce(e.bot_reason, 'source') END",
+    }
+    cols = ", ".join(
+        f"{resolved[c]} AS {c}" if c in resolved else f"e.{quote_ident(c)}"
+        for c in CANONICAL_COLUMNS
+    )
+    return (
+        f"SELECT e._seq, {cols} FROM {events} e LEFT JOIN {agents} a ON a.user_agent = e.user_agent"
+    )
+
+
 # -- reporting: cube, records, events -----------------------------------------------------
 def cube_sql(
     params: RuleParams,
@@ -212,7 +290,8 @@ def cube_sql(
     tz : str
         The zone of the send days.
     lead_attrs : tuple of str
-        Lead attributes to keep as dimensions, as text (``(unknown)`` for a lead without).
+        Lead attributes to keep as dimensions, as text (``(unknown)`` for a lead without);
+        :data:`RECIPIENT_DOMAIN` is the domain of the lead id when it is an address.
     leads : str
         The leads' table or view (``lead_id`` and the attributes).
 
@@ -223,10 +302,13 @@ def cube_sql(
         then the counts of ``params.count_columns``, ordered by the dimensions.
     """
     attrs = "".join(
-        f", coalesce(CAST(l.{quote_ident(a)} AS VARCHAR), '(unknown)') AS {quote_ident(a)}"
+        f", {recipient_domain_sql('r.lead_id')} AS {quote_ident(a)}"
+        if a == RECIPIENT_DOMAIN
+        else f", coalesce(CAST(l.{quote_ident(a)} AS VARCHAR), '(unknown)') AS {quote_ident(a)}"
         for a in lead_attrs
     )
-    join = f" LEFT JOIN {leads} l ON l.lead_id = r.lead_id" if lead_attrs else ""
+    joined = any(a != RECIPIENT_DOMAIN for a in lead_attrs)
+    join = f" LEFT JOIN {leads} l ON l.lead_id = r.lead_id" if joined else ""
     sums = ", ".join(
         f"CAST(sum(r.{quote_ident(c)}) AS BIGINT) AS {quote_ident(c)}" for c in params.count_columns
     )
@@ -234,6 +316,81 @@ def cube_sql(
     return (
         f"SELECT r.campaign_id, r.email_id, {_local_day('r.first_sent_at', tz)} AS send_day"
         f"{attrs}, {sums} FROM {records} r{join} GROUP BY {keys} ORDER BY {keys}"
+    )
+
+
+def engagement_cube_sql(
+    params: RuleParams,
+    events: str,
+    records: str,
+    tz: str,
+    dims: tuple[str, ...],
+) -> str:
+    """Engagement split by where it happened (RULES.md section 9), per send day.
+
+    A record counts as opened under a value when it has an open or a counted click carrying
+    it, as clicked under it when it has a counted click carrying it; opens and clicks
+    without the attribute count under ``unknown``. A record can count under several values.
+
+    Parameters
+    ----------
+    params : RuleParams
+        The rule settings (bots, machine opens, frame).
+    events : str
+        The events with their client, OS, device and country (:func:`with_agents_sql`).
+    records : str
+        The records of ``params``.
+    tz : str
+        The zone of the send days.
+    dims : tuple of str
+        Event attributes: ``client``, ``os``, ``device``, ``country``.
+
+    Returns
+    -------
+    str
+        SQL returning ``campaign_id, email_id, send_day``, the dims, then ``opened, clicked,
+        total_opens, total_clicks``.
+    """
+    values = ", ".join(f"coalesce(e.{quote_ident(d)}, 'unknown') AS {quote_ident(d)}" for d in dims)
+    n = len(dims)
+    per_value = (
+        f"SELECT e.campaign_id, e.email_id, e.lead_id, {values}, "
+        "count(*) FILTER (WHERE e.event_type = 'open') AS opens, "
+        "count(*) FILTER (WHERE e.event_type = 'click' AND NOT e.unsub_link) AS clicks "
+        f"FROM ({filtered_events_sql(params, events)}) e "
+        "WHERE e.f AND e.event_type IN ('open', 'click') "
+        f"GROUP BY {', '.join(str(i) for i in range(1, 4 + n))}"
+    )
+    on = " AND ".join(f"x.{c} = r.{c}" for c in RECORD_KEY)
+    keys = ", ".join(str(i) for i in range(1, 4 + n))
+    shown = "".join(f", x.{quote_ident(d)}" for d in dims)
+    return (
+        f"SELECT r.campaign_id, r.email_id, {_local_day('r.first_sent_at', tz)} AS send_day"
+        f"{shown}, "
+        "CAST(sum(CASE WHEN x.opens > 0 OR x.clicks > 0 THEN 1 ELSE 0 END) AS BIGINT) AS opened, "
+        "CAST(sum(CASE WHEN x.clicks > 0 THEN 1 ELSE 0 END) AS BIGINT) AS clicked, "
+        "CAST(sum(x.opens) AS BIGINT) AS total_opens, "
+        "CAST(sum(x.clicks) AS BIGINT) AS total_clicks "
+        f"FROM ({per_value}) x JOIN {records} r ON {on} "
+        f"GROUP BY {keys} HAVING sum(x.opens) + sum(x.clicks) > 0 ORDER BY {keys}"
+    )
+
+
+def bots_sql(params: RuleParams, events: str, records: str) -> str:
+    """The opens and clicks of the records that count as bots, per reason (RULES.md
+    section 9: ``source``, ``list``, ``proximity``), whether or not they are excluded.
+
+    Returns
+    -------
+    str
+        SQL returning ``reason, n``.
+    """
+    flagged = replace(params, exclude_bots=False, machine_opens="count")
+    return (
+        "SELECT e.bot_reason AS reason, count(*) AS n "
+        f"FROM ({filtered_events_sql(flagged, events)}) e "
+        f"SEMI JOIN {records} r ON {_ON_RECORD} "
+        "WHERE e.f AND e.is_bot AND e.event_type IN ('open', 'click') GROUP BY 1 ORDER BY 1"
     )
 
 
@@ -274,7 +431,8 @@ def counted_events_sql(
     -------
     str
         SQL returning ``campaign_id, email_id, lead_id, event_type, timestamp, link,
-        is_bot, unsub_link, first_sent_at, send_day``, in time order.
+        is_bot, bot_reason, is_machine_open, unsub_link, first_sent_at, send_day``, in time
+        order.
     """
     where = "e.f"
     if sent_between is not None:
@@ -285,7 +443,8 @@ def counted_events_sql(
         where += f" AND e.event_type IN ({', '.join(quote_literal(t) for t in event_types)})"
     return (
         "SELECT e.campaign_id, e.email_id, e.lead_id, e.event_type, e.timestamp, e.link, "
-        f"e.is_bot, e.unsub_link, r.first_sent_at, {_local_day('r.first_sent_at', tz)} "
+        "e.is_bot, e.bot_reason, e.is_machine_open, "
+        f"e.unsub_link, r.first_sent_at, {_local_day('r.first_sent_at', tz)} "
         f"AS send_day FROM ({filtered_events_sql(params, events)}) e JOIN {records} r "
         f"ON {_ON_RECORD} WHERE {where} ORDER BY e.timestamp"
     )

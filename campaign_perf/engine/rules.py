@@ -11,10 +11,14 @@ offset, and regular expressions whose flags are inline (``(?i)``).
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
 
+from campaign_perf.botlist import BotList
+from campaign_perf.clients import MACHINE_OPEN_USER_AGENTS
 from campaign_perf.engine.sql import quote_literal
 from campaign_perf.schema import EVENT_TYPES
 
@@ -22,6 +26,7 @@ __all__ = [
     "COUNT_COLUMNS",
     "DEFAULT_UNSUBSCRIBE_LINK_PATTERN",
     "KIND_BITS",
+    "MACHINE_OPENS",
     "PENDING_DAYS",
     "RuleParams",
     "filtered_events_sql",
@@ -49,7 +54,12 @@ COUNT_COLUMNS = (
     "complained",
     "total_opens",
     "total_clicks",
+    "machine_opened",
 )
+#: What the report does with machine opens (RULES.md section 9): count them as opens
+#: (Marketo's behaviour) or exclude them before the rules, like excluded bots.
+MACHINE_OPENS: tuple[str, ...] = ("count", "exclude")
+MachineOpens = Literal["count", "exclude"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,11 @@ class RuleParams:
     extra_counts : tuple of (id, predicate)
         Custom counts: records (people) with at least one counted event matching the SQL
         predicate over the columns of :func:`filtered_events_sql`.
+    machine_opens : {"count", "exclude"}
+        Count machine opens as opens, or remove them before the rules (like excluded bots).
+    bot_list : BotList or None
+        User-agent patterns and IP networks: a matching open or click is a bot (reason
+        ``list``).
     """
 
     as_of: pd.Timestamp | None
@@ -81,6 +96,8 @@ class RuleParams:
     unsubscribe_link_pattern: str = DEFAULT_UNSUBSCRIBE_LINK_PATTERN
     frame: tuple[pd.Timestamp | None, pd.Timestamp | None] | None = None
     extra_counts: tuple[tuple[str, str], ...] = ()
+    machine_opens: MachineOpens = "count"
+    bot_list: BotList | None = None
 
     @property
     def count_columns(self) -> tuple[str, ...]:
@@ -93,13 +110,118 @@ def instant_literal(value: pd.Timestamp) -> str:
     return f"CAST({quote_literal(value.tz_convert('UTC').isoformat())} AS TIMESTAMPTZ)"
 
 
+#: The columns of the events the rules count (:func:`filtered_events_sql`), before ``f``
+#: and ``unsub_link``.
+FILTERED_COLUMNS = (
+    "campaign_id",
+    "email_id",
+    "lead_id",
+    "event_type",
+    "timestamp",
+    "link",
+    "is_bot",
+    "bot_reason",
+    "is_machine_open",
+    "user_agent",
+    "ip",
+    "client",
+    "os",
+    "device",
+    "country",
+)
+_ACTIVITY = "event_type IN ('open', 'click')"
+#: An IPv4 address, alone or mapped into IPv6 (no backslashes: the SQL goes to Spark too).
+_IPV4 = "^(?:::ffff:)?([0-9]{1,3})[.]([0-9]{1,3})[.]([0-9]{1,3})[.]([0-9]{1,3})$"
+
+
+def _ipv4_sql(ip: str) -> str:
+    """SQL of an IPv4 address as a number (NULL when ``ip`` is not one)."""
+    v4 = quote_literal(_IPV4)
+    octets = [f"TRY_CAST(regexp_extract({ip}, {v4}, {k}) AS BIGINT)" for k in range(1, 5)]
+    return " + ".join(f"{o} * {256 ** (3 - i)}" for i, o in enumerate(octets))
+
+
+def _ipv6_sql(ip: str) -> str:
+    """SQL of an IPv6 address as 32 lower-case hex digits (NULL when ``ip`` has no colon).
+
+    The groups left of ``::`` are counted from the start, those right of it from the end,
+    and the groups it stands for are zero; each group is padded to 4 digits, so that two
+    addresses compare as text as they do as numbers.
+    """
+    cut = f"strpos({ip}, '::')"
+    left = f"(CASE WHEN {cut} > 0 THEN substr({ip}, 1, {cut} - 1) ELSE {ip} END)"
+    right = f"(CASE WHEN {cut} > 0 THEN substr({ip}, {cut} + 2) ELSE '' END)"
+
+    def n_groups(part: str) -> str:
+        colons = f"length({part}) - length(replace({part}, ':', ''))"
+        return f"(CASE WHEN {part} = '' THEN 0 ELSE {colons} + 1 END)"
+
+    n_left, n_right = n_groups(left), n_groups(right)
+    groups = []
+    for i in range(8):
+        from_start = quote_literal(f"^(?:[^:]*:){{{i}}}([^:]*)")
+        from_end = quote_literal(f"([^:]*)(?::[^:]*){{{7 - i}}}$")
+        groups.append(
+            f"lpad(CASE WHEN {i} < {n_left} THEN regexp_extract({left}, {from_start}, 1) "
+            f"WHEN {i} >= 8 - {n_right} THEN regexp_extract({right}, {from_end}, 1) "
+            "ELSE '0' END, 4, '0')"
+        )
+    return f"CASE WHEN strpos({ip}, ':') > 0 THEN {' || '.join(groups)} END"
+
+
+def bot_list_sql(bots: BotList, user_agent: str = "user_agent", ip: str = "ip") -> str:
+    """SQL: whether an event's user agent or IP matches the bot list.
+
+    Patterns are case-insensitive and match anywhere in the user agent; an IP matches a
+    network when it lies in it (IPv4, IPv6, and IPv4 mapped into IPv6).
+    """
+    conds = []
+    if bots.patterns:
+        pattern = "(?i)" + "|".join(f"(?:{p})" for p in bots.patterns)
+        conds.append(f"coalesce(regexp_matches({user_agent}, {quote_literal(pattern)}), false)")
+    nets = bots.ip_networks()
+    v4 = [n for n in nets if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in nets if isinstance(n, ipaddress.IPv6Network)]
+    # An IPv4 network also holds its addresses written as IPv4-mapped IPv6.
+    addr = f"lower(trim({ip}))"
+    if v4:
+        num = f"({_ipv4_sql(addr)})"
+        conds += [
+            f"coalesce({num} BETWEEN {int(n.network_address)} "
+            f"AND {int(n.broadcast_address)}, false)"
+            for n in v4
+        ]
+    if v6:
+        hexed = f"({_ipv6_sql(addr)})"
+        conds += [
+            f"coalesce({hexed} BETWEEN '{int(n.network_address):032x}' "
+            f"AND '{int(n.broadcast_address):032x}', false)"
+            for n in v6
+        ]
+    return "(" + " OR ".join(conds or ["false"]) + ")"
+
+
+def machine_open_sql(table: str = "") -> str:
+    """SQL: an open fetched by a privacy proxy: the source's flag, or the proxy's
+    documented user agent (:data:`~campaign_perf.clients.MACHINE_OPEN_USER_AGENTS`);
+    ``table`` qualifies the columns (``"e"``)."""
+    t = f"{table}." if table else ""
+    sigs = ", ".join(quote_literal(u) for u in MACHINE_OPEN_USER_AGENTS)
+    return (
+        f"({t}event_type = 'open' AND (coalesce({t}is_machine_open, false) "
+        f"OR coalesce(trim({t}user_agent) IN ({sigs}), false)))"
+    )
+
+
 def filtered_events_sql(p: RuleParams, events: str = "events") -> str:
-    """The events the rules count, after RULES.md section 8's steps in order.
+    """The events the rules count, after RULES.md sections 8 and 9's steps in order.
 
     Duplicates were merged and orphans set aside at load. Here: events after ``as_of``
-    are dropped, bots are flagged by proximity, then excluded if asked; ``f`` tells
-    whether an event is inside the frame (always true on the sent basis), and
-    ``unsub_link`` marks clicks on unsubscribe links.
+    are dropped; the source's bots get the reason ``source``, the bot list's ``list``,
+    proximity's ``proximity`` (the first reason wins); machine opens are marked; then bots
+    and machine opens are excluded if asked. ``f`` tells whether an event is inside the
+    frame (always true on the sent basis), and ``unsub_link`` marks clicks on unsubscribe
+    links.
 
     Parameters
     ----------
@@ -111,12 +233,19 @@ def filtered_events_sql(p: RuleParams, events: str = "events") -> str:
     Returns
     -------
     str
-        SQL returning ``campaign_id, email_id, lead_id, event_type, timestamp, link,
-        is_bot, f, unsub_link``.
+        SQL returning :data:`FILTERED_COLUMNS`, then ``f, unsub_link``.
     """
-    # 1. Events after as_of are ignored.
-    cols = "campaign_id, email_id, lead_id, event_type, timestamp, link, is_bot"
-    base = f"SELECT {cols} FROM {events}"
+    # 1. Events after as_of are ignored; the source's bots and machine opens are marked.
+    listed = bot_list_sql(p.bot_list) if p.bot_list else "false"
+    flagged = f"coalesce(is_bot, false) AND {_ACTIVITY}"
+    carry = "user_agent, ip, client, os, device, country"
+    base = (
+        "SELECT campaign_id, email_id, lead_id, event_type, timestamp, link, "
+        f"coalesce(is_bot, false) OR ({_ACTIVITY} AND {listed}) AS is_bot, "
+        f"CASE WHEN {flagged} THEN coalesce(bot_reason, 'source') "
+        f"WHEN {_ACTIVITY} AND {listed} THEN 'list' END AS bot_reason, "
+        f"{machine_open_sql()} AS is_machine_open, {carry} FROM {events}"
+    )
     if p.as_of is not None:
         base += f" WHERE timestamp <= {instant_literal(p.as_of)}"
     # 2. Proximity: opens and clicks within s seconds of another of the same record are bots.
@@ -124,17 +253,26 @@ def filtered_events_sql(p: RuleParams, events: str = "events") -> str:
     #    (No arithmetic right after `OVER w`: Spark's parser would read `w - sec` as a name.)
     if p.proximity_seconds is not None:
         s = int(p.proximity_seconds)
+        cols = ", ".join(FILTERED_COLUMNS)
         base = (
             "SELECT campaign_id, email_id, lead_id, event_type, timestamp, link, "
-            f"is_bot OR coalesce(sec - lag(sec) OVER w <= {s}, false) "
-            f"OR coalesce(lead(sec) OVER w <= sec + {s}, false) AS is_bot "
+            "is_bot OR close AS is_bot, "
+            "CASE WHEN is_bot THEN bot_reason WHEN close THEN 'proximity' END AS bot_reason, "
+            f"is_machine_open, {carry} FROM ("
+            f"SELECT *, coalesce(sec - lag(sec) OVER w <= {s}, false) "
+            f"OR coalesce(lead(sec) OVER w <= sec + {s}, false) AS close "
             "FROM (SELECT *, CAST(floor(epoch(timestamp)) AS BIGINT) AS sec FROM base "
-            "WHERE event_type IN ('open', 'click')) "
-            "WINDOW w AS (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec) "
-            "UNION ALL SELECT * FROM base WHERE event_type NOT IN ('open', 'click')"
+            f"WHERE {_ACTIVITY}) "
+            "WINDOW w AS (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec)) "
+            f"UNION ALL SELECT {cols} FROM base WHERE NOT {_ACTIVITY}"
         ).replace("FROM base", f"FROM ({base})")
-    # 3. Bots are excluded if asked.
-    keep = "NOT (is_bot AND event_type IN ('open', 'click'))" if p.exclude_bots else "true"
+    # 3. Bots and machine opens are excluded if asked.
+    drop = []
+    if p.exclude_bots:
+        drop.append(f"(is_bot AND {_ACTIVITY})")
+    if p.machine_opens == "exclude":
+        drop.append("is_machine_open")
+    keep = f"NOT ({' OR '.join(drop)})" if drop else "true"
     # 4. The frame (activity basis): events outside it do not count.
     if p.frame is None:
         in_frame = "true"
@@ -180,7 +318,8 @@ def record_aggregates_sql(p: RuleParams, events: str = "events") -> str:
     str
         SQL returning ``campaign_id, email_id, lead_id, first_sent_at`` (the earliest send,
         whatever the frame), ``kinds`` (:data:`KIND_BITS` of the event types counted),
-        ``total_opens, total_clicks``, and on the activity basis ``first_sent_in_frame`` and
+        ``total_opens, total_clicks, machine_opens`` (opens fetched by a privacy proxy),
+        and on the activity basis ``first_sent_in_frame`` and
         ``n_events``; then ``x_<id>`` of the custom counts.
     """
     # Small types: the loader keeps these rows (one per record) for the whole session.
@@ -202,7 +341,9 @@ def record_aggregates_sql(p: RuleParams, events: str = "events") -> str:
             CAST(count(*) FILTER (WHERE {"f AND " if f else ""}event_type = 'open')
                 AS INTEGER) AS total_opens,
             CAST(count(*) FILTER (WHERE {"f AND " if f else ""}event_type = 'click'
-                AND NOT unsub_link) AS INTEGER) AS total_clicks{extra}
+                AND NOT unsub_link) AS INTEGER) AS total_clicks,
+            CAST(count(*) FILTER (WHERE {"f AND " if f else ""}is_machine_open)
+                AS INTEGER) AS machine_opens{extra}
         FROM ({filtered_events_sql(p, events)})
         GROUP BY campaign_id, email_id, lead_id
     """
@@ -259,7 +400,9 @@ def records_from_aggregates_sql(p: RuleParams, aggregates: str) -> str:
             CAST(total_clicks > 0 AS INTEGER) AS clicked,
             CAST({unsub} AS INTEGER) AS unsubscribed,
             CAST({complaint} AS INTEGER) AS complained,
-            total_opens, total_clicks{extra_cols}
+            total_opens, total_clicks,
+            CAST(machine_opens > 0 AND machine_opens = total_opens AND total_clicks = 0
+                AND NOT {unsub} AS INTEGER) AS machine_opened{extra_cols}
         FROM eng
     """
 

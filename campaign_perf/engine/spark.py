@@ -24,10 +24,14 @@ import pandas as pd
 
 from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.queries import (
+    RECIPIENT_DOMAIN,
     Bounds,
+    bots_sql,
     counted_events_sql,
     cube_sql,
+    engagement_cube_sql,
     records_by_day_sql,
+    with_agents_sql,
 )
 from campaign_perf.engine.rules import RuleParams, records_sql
 from campaign_perf.engine.sql import quote_ident
@@ -147,6 +151,11 @@ def to_pandas(df: DataFrame) -> pd.DataFrame:
         out[c] = pd.to_datetime(micros, unit="us", utc=True).astype("datetime64[us, UTC]")
     for c in days:
         out[c] = pd.to_datetime(out[c].astype("Int64"), unit="D").astype("datetime64[us]")
+    # Text as the embedded engine returns it (pandas' string dtype), even when every value
+    # is missing (Arrow would give such a column as objects).
+    for c, k in kinds.items():
+        if k is T.StringType and out[c].dtype == object:
+            out[c] = out[c].astype("str")
     return out
 
 
@@ -168,10 +177,15 @@ class SparkEngine:
         The temporary view of the canonical events (duplicates merged, orphans set aside).
     con : duckdb.DuckDBPyConnection
         The log's embedded connection, which holds the ``leads`` table.
+    agents : str, optional
+        The Spark view of the log's parsed user agents (client, OS, device per user agent).
     """
 
-    def __init__(self, spark: SparkSession, events_view: str, con: Any) -> None:
+    def __init__(
+        self, spark: SparkSession, events_view: str, con: Any, *, agents: str | None = None
+    ) -> None:
         self.spark = spark
+        self.agents = agents
         self.events_view = events_view
         self.con = con
         self._records: Cache[RuleParams, tuple[str, DataFrame | None]] = Cache(
@@ -244,7 +258,8 @@ class SparkEngine:
         """
 
         def make() -> pd.DataFrame:
-            leads = self._leads_view(lead_attrs) if lead_attrs else ""
+            attrs = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
+            leads = self._leads_view(attrs) if attrs else ""
             view = self.records_view(params)
             return to_pandas(self._sql(cube_sql(params, view, tz, lead_attrs, leads)))
 
@@ -262,6 +277,28 @@ class SparkEngine:
         view = self.records_view(params)
         sql = counted_events_sql(params, self.events_view, view, tz, sent_between, event_types)
         return to_pandas(self._sql(sql))
+
+    def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
+        """Engagement split by where it happened (see :meth:`DuckDBEngine.engagement
+        <campaign_perf.engine.embedded.DuckDBEngine.engagement>`); a Spark group-by."""
+
+        def make() -> pd.DataFrame:
+            view = self.records_view(params)
+            events = self.events_view
+            if self.agents:
+                events = f"({with_agents_sql(self.events_view, self.agents)})"
+            return to_pandas(self._sql(engagement_cube_sql(params, events, view, tz, dims)))
+
+        return self._cubes.get(("engagement", params, tz, dims), make)
+
+    def bots(self, params: RuleParams) -> pd.DataFrame:
+        """The opens and clicks of the records flagged as bots, per reason (``reason, n``)."""
+
+        def make() -> pd.DataFrame:
+            view = self.records_view(params)
+            return to_pandas(self._sql(bots_sql(params, self.events_view, view)))
+
+        return self._cubes.get(("bots", params), make)
 
     def close(self) -> None:
         """Release the persisted records and drop the views this engine made."""

@@ -23,7 +23,7 @@ from campaign_perf.load import parse as _parse
 from campaign_perf.load.columns import canonical_names
 from campaign_perf.load.eventlog import SEQ_BASE
 from campaign_perf.load.ledger import ledger_rows, raw_columns
-from campaign_perf.schema import CANONICAL_COLUMNS, EVENT_TYPES, REQUIRED_COLUMNS
+from campaign_perf.schema import CANONICAL_COLUMNS, EVENT_TYPES, FLAG_COLUMNS, REQUIRED_COLUMNS
 
 __all__ = [
     "Checked",
@@ -36,10 +36,11 @@ __all__ = [
 ]
 
 #: The engine's type of each canonical column.
-TYPES = {c: "VARCHAR" for c in CANONICAL_COLUMNS} | {
-    "timestamp": "TIMESTAMPTZ",
-    "is_bot": "BOOLEAN",
-}
+TYPES = (
+    {c: "VARCHAR" for c in CANONICAL_COLUMNS}
+    | {"timestamp": "TIMESTAMPTZ"}
+    | dict.fromkeys(FLAG_COLUMNS, "BOOLEAN")
+)
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,13 @@ def column_types(
 def _parse_sql(canon: str, raw: dict[str, str], types: dict[str, str], tz: str) -> str:
     """SQL of one canonical column parsed from the input's raw column."""
     if canon not in raw:
-        return "false" if canon == "is_bot" else "NULL"  # no flag: not a bot
+        return "false" if canon in FLAG_COLUMNS else "NULL"  # no flag: not a bot
     name, sql_type = raw[canon], types[raw[canon]]
     if canon == "event_type":
         return _parse.event_type_sql(name)
     if canon == "timestamp":
         return _parse.timestamp_sql(name, sql_type, tz)
-    if canon == "is_bot":
+    if canon in FLAG_COLUMNS:
         return _parse.bool_sql(name, sql_type)
     return _parse.text_sql(name, sql_type)
 
@@ -234,7 +235,7 @@ def check_in_place(
     known = ", ".join(quote_literal(t) for t in EVENT_TYPES)
     checks: dict[str, str] = {}  # column -> SQL: this row's raw value needs parsing
     for c, name in raw.items():
-        if types[name] != "VARCHAR" or c in ("timestamp", "is_bot"):
+        if types[name] != "VARCHAR" or c == "timestamp" or c in FLAG_COLUMNS:
             continue
         r = quote_ident(name)
         checks[c] = (
@@ -271,7 +272,7 @@ def check_in_place(
         not parse
         and all(k == n for k in counts)
         and types[raw["timestamp"]].startswith("TIMESTAMP WITH TIME ZONE")
-        and types.get(raw.get("is_bot", ""), "BOOLEAN") == "BOOLEAN"
+        and all(types.get(raw.get(c, ""), "BOOLEAN") == "BOOLEAN" for c in FLAG_COLUMNS)
         and all(c in checks for c in REQUIRED_COLUMNS if c != "timestamp")
         and window.holds(first, last)
     )

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from campaign_perf.clients import AGENT_COLUMNS, classify
 from campaign_perf.engine.postgres import (
     Database,
     PostgresEngine,
@@ -35,12 +36,14 @@ from campaign_perf.engine.postgres import (
     table_sql,
 )
 from campaign_perf.engine.queries import (
+    agent_counts_sql,
     duplicates_sql,
     id_conflicts_sql,
     id_rows_sql,
     orphans_sql,
     pairs_sql,
     rows_as_text_sql,
+    with_agents_sql,
 )
 from campaign_perf.engine.rules import RuleParams, record_aggregates_sql
 from campaign_perf.engine.session import connect
@@ -139,7 +142,10 @@ class DatabaseEventLog(EventLog):
         """
         if self._events is None:
             cols = ", ".join(quote_ident(c) for c in (*CANONICAL_COLUMNS, "_seq"))
-            sql = f"SELECT {cols} FROM {self.engine.events_table} ORDER BY _seq"
+            events = self.engine.events_table
+            if self.engine.agents:  # client, OS, device, machine opens resolved (RULES.md 9)
+                events = f"({pg_sql(with_agents_sql(events, self.engine.agents))}) AS e"
+            sql = f"SELECT {cols} FROM {events} ORDER BY _seq"
             self._events = with_source_rows(self.db.frame(sql), self._summary.inputs)
         return self._events
 
@@ -357,6 +363,16 @@ class _Pushdown:
             db.drop(name)
         db.execute(f"ANALYZE {events}")
         db.execute(f"ANALYZE {agg}")
+        # The distinct user agents, parsed once each here, and the bots and machine opens
+        # the sources flagged (the embedded loader's queries, transpiled).
+        per_agent, per_reason = agent_counts_sql(events)
+        agent_rows = db.frame(pg_sql(per_agent))
+        agents = classify(u for u in agent_rows["user_agent"] if isinstance(u, str))
+        agents_table = db.name("agents")
+        db.ingest(
+            agents_table, pa.Table.from_pandas(agents[list(AGENT_COLUMNS)], preserve_index=False)
+        )
+        bots = {str(r): int(n) for r, n in db.frame(pg_sql(per_reason)).itertuples(index=False)}
         # 3. What comes back: per campaign and email, the counts and names.
         names = tuple(c for c in _NAMES if c in raw)
         pairs = db.frame(pg_sql(pairs_sql(events, names)))
@@ -375,11 +391,21 @@ class _Pushdown:
             first_event=pd.Timestamp(pairs["first"].min()) if len(pairs) else None,
             last_event=pd.Timestamp(pairs["last"].max()) if len(pairs) else None,
             id_conflicts=id_conflicts,
+            user_agents=len(agents),
+            machine_opens=int(agent_rows["machine_opens"].sum()),
+            bots=bots,
         )
         con = connect()
         inline_names_table(con, pairs)
         dims = load_dimensions(con, campaigns=campaigns, emails=emails, leads=leads)
-        engine = PostgresEngine(db, events, con, aggregates=agg, last_event=summary.last_event)
+        engine = PostgresEngine(
+            db,
+            events,
+            con,
+            aggregates=agg,
+            last_event=summary.last_event,
+            agents=agents_table,
+        )
         ledger = RejectedRows(int(bad) + n_orphans, parts)
         return DatabaseEventLog(
             con, summary, dims, ledger, duplicates_frame(duplicates, [label]), engine=engine

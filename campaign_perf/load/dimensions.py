@@ -17,7 +17,7 @@ import pandas as pd
 
 from campaign_perf.engine.sql import quote_ident
 from campaign_perf.errors import LoadError, SchemaError
-from campaign_perf.schema import CANONICAL_COLUMNS
+from campaign_perf.schema import CANONICAL_COLUMNS, FLAG_COLUMNS
 from campaign_perf.sources import SourceData
 
 __all__ = ["Dimensions", "inline_names_table", "load_dimensions", "read_table"]
@@ -226,7 +226,8 @@ def inline_names_table(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame) -> N
         for c in CANONICAL_COLUMNS
     }
     select["timestamp"] = "ts"
-    select["is_bot"] = "false"
+    for flag in FLAG_COLUMNS:
+        select[flag] = "false"
     select["event_type"] = "'sent'"
     con.execute(
         "CREATE TABLE events AS SELECT CAST(0 AS BIGINT) AS _seq, "

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from campaign_perf.engine.embedded import DuckDBEngine, Engine
+from campaign_perf.engine.queries import with_agents_sql
 from campaign_perf.engine.sql import quote_ident
 from campaign_perf.files import atomic_path
 from campaign_perf.load.dimensions import Dimensions
@@ -191,6 +192,14 @@ class LoadSummary:
         Events kept whose ``event_id`` an event of another record (campaign, email, lead)
         carries too: ids that are not unique across the inputs (per-file counters), so
         their events are counted as distinct events, not merged.
+    user_agents : int
+        Distinct user agents parsed (each once) into client, OS and device.
+    machine_opens : int
+        Opens fetched by a privacy proxy (the source's flag or Apple Mail Privacy
+        Protection's signature).
+    bots : dict
+        Opens and clicks the source flagged as bots, per reason (``source``, or the reason
+        a canonical input gives).
     """
 
     inputs: list[str]
@@ -204,6 +213,9 @@ class LoadSummary:
     first_event: pd.Timestamp | None = None
     last_event: pd.Timestamp | None = None
     id_conflicts: int = 0
+    user_agents: int = 0
+    machine_opens: int = 0
+    bots: dict[str, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """The summary as lines of plain text."""
@@ -229,12 +241,28 @@ class LoadSummary:
             else "rejected 0 rows",
         ]
         out += [f"  {n:,} × {reason}" for reason, n in self.rejected_by_reason.items()]
+        out += self.bot_lines()
         if self.skipped:
             out.append(
                 f"skipped {sum(self.skipped.values()):,} source events of kinds that "
                 "are not email events:"
             )
             out += [f"  {n:,} × {kind}" for kind, n in self.skipped.items()]
+        return out
+
+    def bot_lines(self) -> list[str]:
+        """The lines on user agents, machine opens and bots (none when there are none)."""
+        out = []
+        if self.user_agents:
+            out.append(f"parsed {self.user_agents:,} distinct user agents")
+        if self.machine_opens:
+            out.append(
+                f"found {self.machine_opens:,} machine opens (fetched by a privacy proxy, "
+                "not shown to a person)"
+            )
+        if self.bots:
+            per = ", ".join(f"{n:,} {reason}" for reason, n in self.bots.items())
+            out.append(f"flagged {sum(self.bots.values()):,} opens and clicks as bots ({per})")
         return out
 
     def __str__(self) -> str:
@@ -273,6 +301,7 @@ class EventLog:
         *,
         engine: Engine | None = None,
         guard: Callable[[], None] | None = None,
+        agents: str | None = "agents",
     ) -> None:
         self._con = con
         self._summary = summary
@@ -282,16 +311,19 @@ class EventLog:
         self._events: pd.DataFrame | None = None
         self.engine: Engine = engine if engine is not None else DuckDBEngine(con)
         self._guard = guard  # raises if a file read in place changed since loading
+        self._agents = agents  # the table of parsed user agents, if any
 
     # -- what was loaded -------------------------------------------------------------
     @property
     def events(self) -> pd.DataFrame:
-        """The canonical events (RULES.md section 1), with their source file and row."""
+        """The canonical events (RULES.md section 1), with their source file and row; the
+        client, OS and device parsed from the user agent where the source gave none."""
         if self._events is None:
             if self._guard is not None:
                 self._guard()
             cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS)
-            events = self._con.sql(f"SELECT {cols}, _seq FROM events ORDER BY _seq").df()
+            source = f"({with_agents_sql('events', self._agents)})" if self._agents else "events"
+            events = self._con.sql(f"SELECT {cols}, _seq FROM {source} ORDER BY _seq").df()
             self._events = with_source_rows(events, self._summary.inputs)
         return self._events
 

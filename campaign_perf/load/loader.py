@@ -27,6 +27,7 @@ from campaign_perf.engine.embedded import DuckDBEngine
 from campaign_perf.engine.progress import watching
 from campaign_perf.engine.session import connect, within_budget
 from campaign_perf.errors import LoadError
+from campaign_perf.load.agents import parse_user_agents
 from campaign_perf.load.check import staged
 from campaign_perf.load.dimensions import load_dimensions
 from campaign_perf.load.duplicates import drop_search_tables, set_aside
@@ -214,6 +215,7 @@ def _finish(
                 "SELECT min(timestamp), max(timestamp) FROM events"
             ).fetchall()[0]
     drop_search_tables(con)
+    agents = parse_user_agents(con, "events", "agents")
     rejected = combine_ledgers([*inputs.rejected, orphans])
     n_events = sum(c.rows - c.bad for c in parts) - n_excluded
     by_reason = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
@@ -229,6 +231,9 @@ def _finish(
         first_event=pd.Timestamp(first) if n_events and first is not None else None,
         last_event=pd.Timestamp(last) if n_events and last is not None else None,
         id_conflicts=found.id_conflicts,
+        user_agents=agents.user_agents,
+        machine_opens=agents.machine_opens,
+        bots=agents.bots,
     )
     dims = load_dimensions(
         con,
@@ -247,5 +252,6 @@ def _finish(
         guard=guard,
         progress=progress,
         rows=summary.events,
+        agents="agents",
     )
     return EventLog(con, summary, dims, rejected, duplicates, engine=engine, guard=guard)

@@ -26,12 +26,15 @@ from typing import Any
 
 import pandas as pd
 
+from campaign_perf.clients import AGENT_COLUMNS, classify
 from campaign_perf.engine.queries import (
+    agent_counts_sql,
     duplicates_sql,
     id_conflicts_sql,
     id_rows_sql,
     orphans_sql,
     rows_as_text_sql,
+    with_agents_sql,
     without_sql,
 )
 from campaign_perf.engine.rules import RuleParams, record_aggregates_sql
@@ -44,7 +47,7 @@ from campaign_perf.load.dimensions import Dimensions, inline_names_table, load_d
 from campaign_perf.load.duplicates import ORPHAN_REASON, duplicates_frame
 from campaign_perf.load.eventlog import SEQ_BASE, EventLog, LoadSummary, with_source_rows
 from campaign_perf.load.ledger import combine_ledgers, warn_rejected
-from campaign_perf.schema import CANONICAL_COLUMNS
+from campaign_perf.schema import CANONICAL_COLUMNS, FLAG_COLUMNS
 from campaign_perf.timeframes import check_tz
 
 try:
@@ -106,9 +109,10 @@ class SparkEventLog(EventLog):
         spark: SparkSession,
         events_view: str,
         views: Iterable[str] = (),
+        agents: str | None = None,
     ) -> None:
-        self.engine: SparkEngine = SparkEngine(spark, events_view, con)
-        super().__init__(con, summary, dims, rejected, duplicates, engine=self.engine)
+        self.engine: SparkEngine = SparkEngine(spark, events_view, con, agents=agents)
+        super().__init__(con, summary, dims, rejected, duplicates, engine=self.engine, agents=None)
         self.spark = spark
         self.events_view = events_view
         self._spark_events = spark.table(events_view)  # over Connect, a view outlives SQL
@@ -137,7 +141,11 @@ class SparkEventLog(EventLog):
         """
         if self._events is None:
             cols = [*CANONICAL_COLUMNS, "_seq"]
-            df = self._spark_events.select(*(spark_ident(c) for c in cols)).orderBy("_seq")
+            source = self._spark_events
+            if self.engine.agents:  # client, OS, device, machine opens resolved (RULES.md 9)
+                sql = with_agents_sql(self.events_view, self.engine.agents)
+                source = self.spark.sql(to_spark_sql(sql))
+            df = source.select(*(spark_ident(c) for c in cols)).orderBy("_seq")
             self._events = with_source_rows(to_pandas(df), self._summary.inputs)
         return self._events
 
@@ -332,14 +340,14 @@ class _SparkLoader:
 
         def col(canon: str) -> Column:
             if canon not in raw:
-                return F.lit(False) if canon == "is_bot" else F.lit(None).cast("string")
+                return F.lit(False) if canon in FLAG_COLUMNS else F.lit(None).cast("string")
             name = raw[canon]
             if canon == "timestamp":
                 return F.expr(_timestamp_sql(name, types[name], self.tz))
             sql_type = _duckdb_type(types[name])
             if canon == "event_type":
                 expr = _parse.event_type_sql(name)
-            elif canon == "is_bot":
+            elif canon in FLAG_COLUMNS:
                 expr = _parse.bool_sql(name, sql_type)
             else:
                 expr = _parse.text_sql(name, sql_type)
@@ -470,6 +478,17 @@ class _SparkLoader:
         # Connect DataFrame is re-read from its SQL, after the views it used are dropped).
         spark.sql(to_spark_sql(f"SELECT {cols} FROM ({counted})")).createOrReplaceTempView(view)
         spark.catalog.cacheTable(view, StorageLevel.MEMORY_AND_DISK)
+        # The distinct user agents, parsed once each on the driver, and the bots and machine
+        # opens the sources flagged (the embedded loader's queries, transpiled).
+        per_agent, per_reason = agent_counts_sql(view)
+        agent_rows = spark.sql(to_spark_sql(per_agent)).collect()
+        agents = classify(r["user_agent"] for r in agent_rows if r["user_agent"] is not None)
+        agents_view = f"{view}_agents"
+        schema = T.StructType([T.StructField(c, T.StringType(), True) for c in AGENT_COLUMNS])
+        spark.createDataFrame(
+            agents.astype(object).where(agents.notna(), None).values.tolist(), schema=schema
+        ).createOrReplaceTempView(agents_view)
+        bots = {r["reason"]: int(r["n"]) for r in spark.sql(to_spark_sql(per_reason)).collect()}
         # 3. One pass over the events: counts, time range and the names they carry
         #    (per campaign and email, each with the time of its latest non-missing value).
         latest = "max_by({c}, timestamp) FILTER (WHERE {c} IS NOT NULL) AS {c}, " + (
@@ -503,6 +522,9 @@ class _SparkLoader:
             first_event=pairs["first"].min() if len(pairs) else None,
             last_event=pairs["last"].max() if len(pairs) else None,
             id_conflicts=int(id_conflicts),
+            user_agents=len(agents),
+            machine_opens=int(sum(r["machine_opens"] for r in agent_rows)),
+            bots=bots,
         )
         con = connect()
         inline_names_table(con, pairs)
@@ -515,4 +537,6 @@ class _SparkLoader:
             duplicates,
             spark=self.spark,
             events_view=view,
+            views=[agents_view],
+            agents=agents_view,
         )

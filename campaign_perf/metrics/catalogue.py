@@ -88,6 +88,12 @@ _COUNTS = [
     ("complained", "Complained", "People who reported the email as spam."),
     ("total_opens", "Total Opens", "Open events (not people)."),
     ("total_clicks", "Total Clicks", "Counted click events (not people)."),
+    (
+        "machine_opened",
+        "Machine Opened",
+        "Records opened only by a privacy proxy (Apple Mail Privacy Protection): a machine "
+        "open and no other open, counted click or unsubscribe (0 with machine opens excluded).",
+    ),
 ]
 _RATES = [
     ("delivered_pct", "Delivered %", "delivered / sent"),
@@ -99,12 +105,15 @@ _RATES = [
     ("click_to_open_pct", "Clicked to Opened %", "clicked / opened"),
     ("unsubscribed_pct", "Unsubscribed %", "unsubscribed / delivered"),
     ("complained_pct", "Complained %", "complained / delivered"),
+    ("machine_opened_pct", "Machine Opened %", "machine_opened / opened"),
 ]
 assert tuple(c[0] for c in _COUNTS) == COUNT_COLUMNS
-#: The rates whose rise is bad news; every other built-in rate is better higher.
+#: The rates whose rise is bad news; every other built-in rate is better higher but those
+#: that are neither (the share of opens by machines says how people read, not how well).
 _LOWER_IS_BETTER = frozenset(
     {"hard_bounced_pct", "soft_bounced_pct", "bounced_pct", "unsubscribed_pct", "complained_pct"}
 )
+_NEITHER = frozenset({"machine_opened_pct"})
 
 #: The built-in metrics by id, in report order.
 BUILTIN: Mapping[str, Metric] = {
@@ -116,7 +125,7 @@ BUILTIN: Mapping[str, Metric] = {
             "pct",
             expr,
             f"{expr}; missing when the denominator is 0.",
-            "lower" if i in _LOWER_IS_BETTER else "higher",
+            None if i in _NEITHER else "lower" if i in _LOWER_IS_BETTER else "higher",
         )
         for i, label, expr in _RATES
     },

@@ -18,7 +18,14 @@ from typing import Any, Literal, Self
 import numpy as np
 import pandas as pd
 
-from campaign_perf.engine.rules import DEFAULT_UNSUBSCRIBE_LINK_PATTERN, PENDING_DAYS, RuleParams
+from campaign_perf.botlist import BotList, BotListLike, bot_list
+from campaign_perf.engine.rules import (
+    DEFAULT_UNSUBSCRIBE_LINK_PATTERN,
+    MACHINE_OPENS,
+    PENDING_DAYS,
+    MachineOpens,
+    RuleParams,
+)
 from campaign_perf.errors import ReportError
 from campaign_perf.load.eventlog import EventLog
 from campaign_perf.metrics import (
@@ -29,8 +36,19 @@ from campaign_perf.metrics import (
     custom_counts,
     get_metric,
 )
-from campaign_perf.report.groups import GROUP_ALIASES, GROUPS, Filters, lead_groupings
+from campaign_perf.report.groups import (
+    ENGAGEMENT_COUNTS,
+    ENGAGEMENT_GROUPS,
+    ENGAGEMENT_NOTE,
+    GROUP_ALIASES,
+    GROUPS,
+    RECIPIENT_DOMAIN,
+    SHARE_OF_OPENED,
+    Filters,
+    lead_groupings,
+)
 from campaign_perf.report.rows import as_text, table_rows
+from campaign_perf.schema import BOT_REASONS
 from campaign_perf.timeframes import DateRange, TimeFrame, check_tz, parse_week_start, today_in
 
 __all__ = ["Basis", "ReportCore"]
@@ -82,6 +100,12 @@ class ReportCore:
     group_by : sequence of str, default ("campaign_email",)
         Groups: ``campaign_email``, ``program``, ``campaign``, ``email``, ``day``, ``week``,
         ``month``, or a lead attribute.
+    machine_opens : {"count", "exclude"}, default "count"
+        Opens fetched by a privacy proxy (Apple Mail Privacy Protection): counted as opens
+        (Marketo's behaviour), or removed before counting like excluded bots.
+    bot_list : path, list of str, mapping or BotList, optional
+        User-agent patterns and IP networks (see :func:`campaign_perf.bot_list`): matching
+        opens and clicks are bots (removed with ``exclude_bots=True``).
 
     Examples
     --------
@@ -106,6 +130,8 @@ class ReportCore:
     columns: tuple[str, ...]
     group_by: tuple[str, ...]
     filters: Filters
+    machine_opens: MachineOpens
+    bot_list: BotList | None
 
     def __init__(
         self,
@@ -122,6 +148,8 @@ class ReportCore:
         columns: Sequence[str] | None = None,
         group_by: Sequence[str] | str = ("campaign_email",),
         filters: Filters | None = None,
+        machine_opens: MachineOpens = "count",
+        bot_list: BotListLike | None = None,
     ) -> None:
         if not isinstance(log, EventLog):
             raise ReportError(
@@ -141,6 +169,8 @@ class ReportCore:
             columns=columns,
             group_by=group_by,
             filters=Filters() if filters is None else filters,
+            machine_opens=machine_opens,
+            bot_list=bot_list,
         )
 
     def _settle(self, **raw: Any) -> None:
@@ -190,6 +220,14 @@ class ReportCore:
                         stacklevel=4,
                     )
             clean["proximity_seconds"] = s
+        if "machine_opens" in raw:
+            if raw["machine_opens"] not in MACHINE_OPENS:
+                raise ReportError(
+                    f"machine_opens must be 'count' or 'exclude', not {raw['machine_opens']!r}"
+                )
+            clean["machine_opens"] = raw["machine_opens"]
+        if "bot_list" in raw:
+            clean["bot_list"] = bot_list(raw["bot_list"])
         if "unsubscribe_link_pattern" in raw:
             clean["unsubscribe_link_pattern"] = str(raw["unsubscribe_link_pattern"])
         if "columns" in raw:
@@ -284,6 +322,8 @@ class ReportCore:
             unsubscribe_link_pattern=self.unsubscribe_link_pattern,
             frame=frame,
             extra_counts=custom_counts(),
+            machine_opens=self.machine_opens,
+            bot_list=self.bot_list,
         )
 
     @property
@@ -301,9 +341,10 @@ class ReportCore:
         """One line saying what the report shows."""
         basis = "sent date" if self.basis == "sent" else "date of activity"
         bots = " · bots excluded" if self.exclude_bots else ""
+        machines = " · machine opens excluded" if self.machine_opens == "exclude" else ""
         return (
             f"{self.time_frame} ({self.frame}) · {self.tz} · by {basis} · "
-            f"as of {self.as_of:%Y-%m-%d %H:%M} UTC{bots}"
+            f"as of {self.as_of:%Y-%m-%d %H:%M} UTC{bots}{machines}"
         )
 
     # -- changing settings ------------------------------------------------------------
@@ -333,6 +374,14 @@ class ReportCore:
     def with_bots(self, exclude_bots: bool = True, proximity_seconds: int | None = None) -> Self:
         """A copy with other bot filters."""
         return self._replace(exclude_bots=exclude_bots, proximity_seconds=proximity_seconds)
+
+    def with_machine_opens(self, machine_opens: MachineOpens) -> Self:
+        """A copy that counts (``"count"``) or excludes (``"exclude"``) machine opens."""
+        return self._replace(machine_opens=machine_opens)
+
+    def with_bot_list(self, bot_list: BotListLike | None) -> Self:
+        """A copy with another bot list (None: none)."""
+        return self._replace(bot_list=bot_list)
 
     def with_as_of(self, as_of: pd.Timestamp | str | None) -> Self:
         """A copy with another reference time."""
@@ -389,7 +438,10 @@ class ReportCore:
 
     # -- computing --------------------------------------------------------------------
     def _lead_dims(self) -> tuple[str, ...]:
-        attrs = [g for g in self.group_by if g not in GROUPS]
+        lead_attrs = self.log.dims.lead_attributes
+        attrs = [
+            g for g in self.group_by if g not in GROUPS or g == RECIPIENT_DOMAIN or g in lead_attrs
+        ]
         attrs += [a for a in self.filters.lead_attrs() if a not in attrs]
         return tuple(sorted(attrs))
 
@@ -418,6 +470,73 @@ class ReportCore:
             c = self.log.engine.cube(params, self.tz, attrs)
             if not all_days:
                 c = c[self._in_frame(c["send_day"])]
+            return self._filter(self._named(c))
+
+        return self.log.engine.memo(key, make).copy(deep=False)
+
+    def bot_counts(self) -> dict[str, int]:
+        """The opens and clicks of the log's records that count as bots, per reason
+        (``source``, ``list``, ``proximity``; RULES.md section 9), up to as-of (on the
+        activity basis, inside the frame), whether or not ``exclude_bots`` removes them.
+        Machine opens are not bots and are not counted here."""
+        out = self.log.engine.bots(self.rule_params)
+        counts = {str(r): int(n) for r, n in zip(out["reason"], out["n"], strict=True)}
+        order = {r: i for i, r in enumerate(BOT_REASONS)}
+        return dict(sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+
+    @property
+    def lead_groups(self) -> tuple[str, ...]:
+        """The report's groups that are lead attributes of the log (a lead attribute named
+        like a grouping of RULES.md section 9, such as ``country``, is the lead attribute)."""
+        attrs = self.log.dims.lead_attributes
+        return tuple(g for g in self.group_by if g in attrs or g not in GROUPS)
+
+    @property
+    def record_groups(self) -> tuple[str, ...]:
+        """The report's groups that are attributes of a record in its cube: its lead
+        attributes and ``recipient_domain``."""
+        return tuple(g for g in self.group_by if g in self.lead_groups or g == RECIPIENT_DOMAIN)
+
+    @property
+    def engagement_dims(self) -> tuple[str, ...]:
+        """The groups that split engagement by where it happened (client, os, device,
+        country; RULES.md section 9), in the report's order."""
+        # A lead attribute of the same name ("country") wins: it splits records.
+        lead_attrs = self.log.dims.lead_attributes
+        return tuple(g for g in self.group_by if g in ENGAGEMENT_GROUPS and g not in lead_attrs)
+
+    @property
+    def grouping_note(self) -> str | None:
+        """What a table grouped by where emails were read must say under it (else None)."""
+        return ENGAGEMENT_NOTE if self.engagement_dims else None
+
+    def engagement_cube(self, *, all_days: bool = False) -> pd.DataFrame:
+        """The cube of an engagement grouping: opened, clicked, total opens and clicks by
+        campaign, email, send day and the report's engagement groups; every other count is
+        missing (NaN): sends are not split by where they were read.
+
+        Parameters
+        ----------
+        all_days : bool, default False
+            Keep every send day, not only the frame's (sent basis).
+        """
+        dims = self.engagement_dims
+        if not dims:
+            raise ReportError("engagement_cube needs a grouping by client, os, device or country")
+        if self.filters.leads or self._lead_dims():
+            raise ReportError(
+                "a grouping by client, os, device or country cannot be combined with lead "
+                "attributes yet"
+            )
+        params = self.rule_params
+        key = ("engagement", params, self.tz, dims, self.filters, all_days,
+               None if all_days else (self.basis, self.frame))  # fmt: skip
+
+        def make() -> pd.DataFrame:
+            c = self.log.engine.engagement(params, self.tz, dims)
+            if not all_days:
+                c = c[self._in_frame(c["send_day"])]
+            c = c.assign(**{k: np.nan for k in self.count_columns if k not in ENGAGEMENT_COUNTS})
             return self._filter(self._named(c))
 
         return self.log.engine.memo(key, make).copy(deep=False)
@@ -486,10 +605,21 @@ class ReportCore:
         Counts are integers; rates are fractions (0.25 is 25 %), missing (NaN) where the
         denominator is 0. No total rows: see :meth:`total` and :meth:`formatted`.
 
+        Grouped by ``client``, ``os``, ``device`` or ``country`` (RULES.md section 9), the
+        table splits engagement only: opened, clicked and the totals of opens and clicks
+        under each value, ``share_of_opened`` (opened under the value / opened in total),
+        and every send-side metric missing; a person can count under several values (see
+        :attr:`grouping_note`). Grouped by ``recipient_domain``, every metric is split.
+
         Returns
         -------
         pandas.DataFrame
         """
+        if self.engagement_dims:
+            out = self.table_of(self.engagement_cube())
+            opened = self.total()["opened"]
+            out[SHARE_OF_OPENED] = out["opened"] / opened if opened else np.nan
+            return out
         return self.table_of(self.cube())
 
     def table_of(self, cube: pd.DataFrame) -> pd.DataFrame:
@@ -500,9 +630,10 @@ class ReportCore:
             cols = [*keys, *self.count_columns]
             sums = pd.DataFrame({k: pd.Series(dtype="int64") for k in cols})
         else:
+            # min_count: a count an engagement grouping does not split stays missing
             sums = (
                 c.groupby(keys, sort=True, dropna=False)[list(self.count_columns)]
-                .sum()
+                .sum(min_count=1)
                 .reset_index()
             )
         out = pd.concat([sums[keys], self._with_metrics(sums)], axis=1)
@@ -534,7 +665,7 @@ class ReportCore:
         -------
         pandas.DataFrame
             ``campaign_id, email_id, lead_id, event_type, timestamp, link, is_bot,
-            unsub_link, first_sent_at, send_day`` and the names.
+            bot_reason, is_machine_open, unsub_link, first_sent_at, send_day`` and the names.
         """
         types = tuple(event_types) if event_types else None
         params, basis, frame = self.rule_params, self.basis, self.frame

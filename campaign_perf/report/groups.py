@@ -15,12 +15,17 @@ import pandas as pd
 
 __all__ = [
     "DATE_COLUMNS",
+    "ENGAGEMENT_COUNTS",
+    "ENGAGEMENT_GROUPS",
+    "ENGAGEMENT_NOTE",
     "GROUPINGS",
     "GROUPS",
     "GROUP_ALIASES",
     "GROUP_CHOICES",
     "GROUP_LABELS",
     "MAX_LEAD_GROUPS",
+    "RECIPIENT_DOMAIN",
+    "SHARE_OF_OPENED",
     "Filters",
     "Grouping",
     "lead_group_label",
@@ -36,6 +41,11 @@ class Grouping:
 
     label: str
     columns: tuple[str, ...]
+    #: Splits engagement, not sends (RULES.md section 9): where an open or a click was read.
+    engagement: bool = False
+    #: Offered in the dashboard's and the shared report's menus (the groupings of section 9
+    #: are not drawn there yet: use ``rep.by(...)`` and the CLI).
+    offered: bool = True
 
 
 #: The groupings people choose from, by name, in the order they are offered (a report can
@@ -50,13 +60,34 @@ GROUPINGS: dict[str, Grouping] = {
     "day": Grouping("Send day", ("send_day",)),
     "week": Grouping("Send week", ("send_week",)),
     "month": Grouping("Send month", ("send_month",)),
+    "recipient_domain": Grouping("Recipient domain", ("recipient_domain",), offered=False),
+    "client": Grouping("Client", ("client",), engagement=True, offered=False),
+    "os": Grouping("OS", ("os",), engagement=True, offered=False),
+    "device": Grouping("Device", ("device",), engagement=True, offered=False),
+    "country": Grouping("Country", ("country",), engagement=True, offered=False),
 }
+#: The groupings that split engagement, not sends (RULES.md section 9).
+ENGAGEMENT_GROUPS: tuple[str, ...] = tuple(n for n, g in GROUPINGS.items() if g.engagement)
+#: The counts an engagement grouping splits; the others (sent, delivered, bounces, pending,
+#: aborted, ...) are missing in it.
+ENGAGEMENT_COUNTS: tuple[str, ...] = ("opened", "clicked", "total_opens", "total_clicks")
+#: The column of an engagement grouping: opened under the value / opened in total.
+SHARE_OF_OPENED = "share_of_opened"
+#: What an engagement grouping's table says under it.
+ENGAGEMENT_NOTE = (
+    "Split by where emails were read: a person who opened on two clients or devices counts "
+    "under both, so the rows can add up to more than the total; sends, deliveries and "
+    "bounces are not split by it (–). Opens and clicks without the attribute count under "
+    "'unknown'."
+)
+#: The record attribute of the recipient's mailbox domain (the lead id's, when an address).
+RECIPIENT_DOMAIN = "recipient_domain"
 #: Group names and the columns they put in the table.
 GROUPS: dict[str, tuple[str, ...]] = {name: g.columns for name, g in GROUPINGS.items()}
 #: The group columns that hold a day (a send day, the first day of a send week or month).
 DATE_COLUMNS: tuple[str, ...] = tuple(c for g in ("day", "week", "month") for c in GROUPS[g])
 #: Group names and their labels, as people choose them.
-GROUP_CHOICES: dict[str, str] = {name: g.label for name, g in GROUPINGS.items()}
+GROUP_CHOICES: dict[str, str] = {name: g.label for name, g in GROUPINGS.items() if g.offered}
 GROUP_ALIASES = {
     "campaign×email": "campaign_email",
     "campaign x email": "campaign_email",
@@ -67,6 +98,9 @@ GROUP_ALIASES = {
     "send day": "day",
     "send week": "week",
     "send month": "month",
+    "domain": "recipient_domain",
+    "recipient domain": "recipient_domain",
+    "mailbox provider": "recipient_domain",
 }
 #: Labels of the group columns, shown to people.
 GROUP_LABELS: dict[str, str] = {
@@ -78,6 +112,12 @@ GROUP_LABELS: dict[str, str] = {
     "send_day": "Send Day",
     "send_week": "Send Week",
     "send_month": "Send Month",
+    "recipient_domain": "Recipient Domain",
+    "client": "Client",
+    "os": "OS",
+    "device": "Device",
+    "country": "Country",
+    SHARE_OF_OPENED: "Share of Opened",
 }
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from campaign_perf.errors import ReportError
 from campaign_perf.metrics import Metric, format_value
-from campaign_perf.report.groups import GROUP_LABELS
+from campaign_perf.report.groups import GROUP_LABELS, SHARE_OF_OPENED
 
 __all__ = ["ROW_KINDS", "SORT_MODES", "Tabular", "as_text", "sort_rows", "table_rows"]
 
@@ -62,7 +62,8 @@ def _label(value: Any) -> str:
 
 def _shown_keys(rep: Tabular, table: pd.DataFrame) -> list[str]:
     """The group columns people see: the names, not the ids (ids when there is no name)."""
-    keys = [k for k in table.columns if k not in rep.columns]
+    # share_of_opened (an engagement grouping's column of rep.table()) is no group key
+    keys = [k for k in table.columns if k not in rep.columns and k != SHARE_OF_OPENED]
     return [k for k in keys if not k.endswith("_id")] or keys
 
 
@@ -164,7 +165,10 @@ def table_rows(
     columns["block"] = pd.Series(blocks, dtype=object)
     if not take:  # no rows: the names and kinds are objects, as in an empty frame
         columns |= {k: pd.Series(dtype=object) for k in [*shown, "kind"]}
-    return pd.DataFrame(columns, columns=[*shown, *ids, "kind", "block"])
+    out = pd.DataFrame(columns, columns=[*shown, *ids, "kind", "block"])
+    # A count an engagement grouping does not split stays missing (float) in its rows.
+    whole = {m.id for m in rep.metrics if m.fmt == "int" and not out[m.id].isna().any()}
+    return out.astype({m.id: "int64" if m.id in whole else "float64" for m in rep.metrics})
 
 
 def as_text(rep: Tabular, rows: pd.DataFrame) -> pd.DataFrame:

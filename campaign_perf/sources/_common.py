@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from campaign_perf.clients import known, normal_device
 from campaign_perf.errors import LoadError
-from campaign_perf.schema import CANONICAL_COLUMNS, NOT_ONE_ID, TIMESTAMP_YEARS
+from campaign_perf.schema import CANONICAL_COLUMNS, FLAG_COLUMNS, NOT_ONE_ID, TIMESTAMP_YEARS
 
 #: Placeholders for a payload that names no campaign / no email asset.
 NO_CAMPAIGN = "(no campaign)"
@@ -79,6 +80,27 @@ class SourceData:
     leads: pd.DataFrame | None = None
     skipped: dict[str, int] = field(default_factory=dict)
     rejected: pd.DataFrame = field(default_factory=empty_rejected)
+
+
+def where_read(
+    *,
+    user_agent: Any = None,
+    ip: Any = None,
+    client: Any = None,
+    os: Any = None,
+    device: Any = None,
+    country: Any = None,
+) -> dict[str, str | None]:
+    """The optional columns of where an open or a click was read (RULES.md section 9), from
+    a source's values: text, with "unknown" read as missing and devices made canonical."""
+    return {
+        "user_agent": text(user_agent),
+        "ip": text(ip),
+        "client": known(text(client)),
+        "os": known(text(os)),
+        "device": normal_device(text(device)),
+        "country": c.upper() if (c := known(text(country))) else None,
+    }
 
 
 # --------------------------------------------------------------------------- payloads
@@ -484,7 +506,7 @@ def conform_events(frame: pd.DataFrame) -> pd.DataFrame:
         if col == "timestamp":
             values = frame.get(col, pd.NaT)
             out[col] = pd.Series(values, index=frame.index, dtype="datetime64[ns, UTC]")
-        elif col == "is_bot":
+        elif col in FLAG_COLUMNS:
             flags = frame[col] if col in frame else pd.Series(False, index=frame.index)
             out[col] = flags if flags.dtype == bool else flags.map(truthy).astype(bool)
         elif col == "_row":
@@ -610,7 +632,7 @@ class EventBuilder:
             "_row": row,
         }
         for key, value in optional.items():
-            record[key] = bool(value) if key == "is_bot" else text(value)
+            record[key] = bool(value) if key in FLAG_COLUMNS else text(value)
         self.rows.append(record)
         self.items.append(item)
         self.messages.append(message)

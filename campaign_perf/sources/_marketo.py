@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._common import EventBuilder, text, truthy
+from campaign_perf.clients import normal_device
+
+from ._common import EventBuilder, text, truthy, where_read
 
 #: Email activity type name -> canonical event type.
 EMAIL_ACTIVITY_NAMES: dict[str, str] = {
@@ -173,4 +175,19 @@ def add_activity(
         link=null_text(attributes.get("Link")) if kind == "click" else None,
         is_bot=truthy(null_text(attributes.get("Is Bot Activity"))),
         event_id=null_text(fields.get("marketoGUID")) or null_text(fields.get("id")),
+        **(where_read_marketo(attributes) if kind in ("open", "click") else {}),
     )
+
+
+def where_read_marketo(attributes: dict[str, Any]) -> dict[str, str | None]:
+    """Where an Open Email or Click Email was read: its attributes Device, Platform, Is
+    Mobile Device, User Agent (Marketo's names; Fivetran's columns, renamed)."""
+    device = normal_device(null_text(attributes.get("Device")))
+    if device is None and truthy(null_text(attributes.get("Is Mobile Device"))):
+        device = "mobile"
+    out = where_read(
+        user_agent=null_text(attributes.get("User Agent")),
+        os=null_text(attributes.get("Platform")),
+    )
+    out["device"] = device
+    return out

@@ -8,7 +8,7 @@ canonical                Brevo
 event_type               ``event``: request -> sent, delivered -> delivered,
                          hard_bounce / hardBounce -> hard_bounce, soft_bounce / softBounce
                          -> soft_bounce, opened and unique_opened -> open, proxy_open and
-                         unique_proxy_open -> open with is_bot, click -> click,
+                         unique_proxy_open -> open with is_machine_open, click -> click,
                          unsubscribed / unsubscribe -> unsubscribe, complaint and spam ->
                          complaint. Skipped by kind: blocked, invalid_email, deferred,
                          error (the message was not sent, or not yet). Anything else:
@@ -30,8 +30,11 @@ campaign_id              the key named by option ``campaign_field``; default: ``
 email_id                 ``template_id``, else ``subject``, else "(no email)".
 email_name               ``subject``.
 link                     ``link`` / ``URL`` (click only).
-is_bot                   True for proxy_open / unique_proxy_open (machine open by a mail
-                         privacy proxy); else False.
+is_bot                   False (Brevo flags no bots).
+is_machine_open          True for proxy_open / unique_proxy_open (a machine open by a mail
+                         privacy proxy such as Apple Mail Privacy Protection). The webhook
+                         carries no user agent nor the reader's IP (``sending_ip`` is
+                         Brevo's own sending address, not mapped).
 event_id                 ``message-id|event|ts`` with ``ts_event`` (else ``ts``, else
                          ``ts_epoch``) as written (opens: ``message-id|open|ts``, machine
                          opens ``message-id|proxy_open|ts``).
@@ -213,7 +216,7 @@ def read(obj: Any, *, campaign_field: str | None = None, tz: str | None = None) 
             campaign_name=campaign_name,
             email_name=item.get("subject"),
             link=first_text(item.get("link"), item.get("URL")) if event_type == "click" else None,
-            is_bot=kind in _MACHINE,
+            is_machine_open=kind in _MACHINE,
             event_id="|".join(text(v) or "" for v in id_parts),
         )
     return out.finish()

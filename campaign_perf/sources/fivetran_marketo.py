@@ -38,6 +38,9 @@ lead_id                  ``lead_id``.
 link                     ``link`` (click only).
 is_bot                   ``is_bot_activity`` when the column exists (true / "TRUE"), else
                          False.
+user_agent, os, device   ``user_agent``, ``platform``, ``device`` ("unknown" reads as
+                         missing; else ``is_mobile_device`` true -> mobile) of opens and
+                         clicks; the client is parsed from the user agent.
 event_id                 ``id`` (the Marketo activity id).
 =======================  ==================================================================
 
@@ -170,6 +173,26 @@ def _event_types(name: str, frame: pd.DataFrame, skipped: Counter, rejected: lis
     return types
 
 
+def _where_read(frame: pd.DataFrame, types: pd.Series) -> dict[str, pd.Series]:
+    """Where the opens and clicks of a table were read (Marketo's attributes, as columns)."""
+    engaged = types.isin(("open", "click"))
+    names = {
+        "Device": "device",
+        "Platform": "platform",
+        "Is Mobile Device": "is_mobile_device",
+        "User Agent": "user_agent",
+    }
+    cols = {a: _column(frame, c) for a, c in names.items()}
+    rows = [
+        _marketo.where_read_marketo(dict(zip(cols, values, strict=True))) if engaged_row else {}
+        for engaged_row, *values in zip(engaged, *cols.values(), strict=True)
+    ]
+    return {
+        c: pd.Series([r.get(c) for r in rows], index=frame.index, dtype=object)
+        for c in ("user_agent", "ip", "client", "os", "device", "country")
+    }
+
+
 def _activity_events(
     name: str, frame: pd.DataFrame, tz: str | None, skipped: Counter, rejected: list
 ) -> pd.DataFrame:
@@ -189,6 +212,7 @@ def _activity_events(
             "link": _column(frame, "link").where(types == "click", None),
             "is_bot": _column(frame, "is_bot_activity").map(truthy).astype(bool),
             "event_id": _column(frame, "id"),
+            **_where_read(frame, types),
             "_row": np.arange(1, len(frame) + 1),
             "_table": name,
         }

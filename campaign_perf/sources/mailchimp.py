@@ -30,6 +30,8 @@ email_id                 the campaign id: a Mailchimp regular campaign is one em
 lead_id                  ``email_address`` (``email_id`` is only its MD5 hash).
 link                     ``url`` (click only).
 is_bot                   False (the report flags no machine activity).
+ip                       ``activity[].ip`` (open and click; the activity report carries
+                         no user agent, client or device).
 event_id                 ``campaign_id|email_address|action|timestamp[|url]``
                          (``...|sent`` / ``...|delivered`` for the implied events).
 =======================  ==================================================================
@@ -56,6 +58,7 @@ from ._common import (
     not_an_object,
     parse_timestamps,
     text,
+    where_read,
 )
 
 NAME = "mailchimp"
@@ -201,6 +204,7 @@ def read(
                 lead,
                 link=link,
                 event_id="|".join(p for p in parts if p is not None),
+                **(where_read(ip=activity.get("ip")) if event_type in ("open", "click") else {}),
             )
         if imply_delivered and not bounced:
             out.add(

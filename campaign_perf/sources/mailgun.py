@@ -33,7 +33,16 @@ email_id                 ``user-variables`` [option ``email_variable``]; default
                          subject of another event of the same ``message.headers.message-id``.
 email_name               ``message.headers.subject`` (filled the same way).
 link                     ``url`` (click only).
-is_bot                   ``client-info.bot`` truthy (e.g. "apple", "gmail"); else False.
+is_bot                   ``client-info.bot`` truthy, but "apple" on an open (a machine
+                         open) and "gmail" (Gmail's image proxy: a person's open); else
+                         False.
+is_machine_open          ``client-info.bot`` "apple" on an open (Apple Mail Privacy
+                         Protection): client "Apple Mail", device ``proxy``.
+user_agent, ip           ``client-info.user-agent``, ``ip`` (open and click only).
+client, os, device       ``client-info.client-name``, ``client-os``, ``device-type``
+                         ("unknown" reads as missing: the user agent then tells);
+                         ``client-info.bot`` "gmail": client "Gmail", device ``proxy``.
+country                  ``geolocation.country``.
 event_id                 ``id``.
 =======================  ==================================================================
 
@@ -57,6 +66,7 @@ from ._common import (
     not_an_object,
     text,
     truthy,
+    where_read,
 )
 
 NAME = "mailgun"
@@ -131,6 +141,42 @@ def _campaign(item: dict, name: str | None) -> tuple[str | None, str | None]:
     return text(dig(item, "tags", 0)), None
 
 
+#: Mailgun's ``client-info.bot`` of a privacy proxy (a machine open) and of a webmail image
+#: proxy (a person's open, through the proxy).
+_MACHINE_BOTS = {"apple"}
+_PROXY_BOTS = {"gmail": "Gmail"}
+
+
+def _bots(event_type: str, bot: Any) -> dict[str, Any]:
+    """is_bot and is_machine_open of Mailgun's ``client-info.bot``."""
+    name = (text(bot) or "").strip().lower()
+    if not truthy(bot) and name not in _MACHINE_BOTS | set(_PROXY_BOTS):
+        return {"is_bot": False}
+    if name in _MACHINE_BOTS and event_type == "open":
+        return {"is_bot": False, "is_machine_open": True}
+    return {"is_bot": name not in _PROXY_BOTS}
+
+
+def _where(item: dict) -> dict[str, Any]:
+    """Where an open or a click was read: ``client-info``, ``geolocation``, ``ip``."""
+    raw = item.get("client-info")
+    info: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    bot = (text(info.get("bot")) or "").strip().lower()
+    out = where_read(
+        user_agent=info.get("user-agent"),
+        ip=item.get("ip"),
+        client=info.get("client-name"),
+        os=info.get("client-os"),
+        device=info.get("device-type"),
+        country=dig(item, "geolocation", "country"),
+    )
+    if bot in _PROXY_BOTS:
+        out.update(client=_PROXY_BOTS[bot], device="proxy", os=None)
+    elif bot in _MACHINE_BOTS:
+        out.update(client="Apple Mail", device="proxy", os=None)
+    return out
+
+
 def read(
     obj: Any,
     *,
@@ -201,8 +247,9 @@ def read(
             campaign_name=campaign_name,
             email_name=subject,
             link=item.get("url") if event_type == "click" else None,
-            is_bot=truthy(dig(item, "client-info", "bot")),
+            **_bots(event_type, dig(item, "client-info", "bot")),
             event_id=item.get("id"),
+            **(_where(item) if event_type in ("open", "click") else {}),
             message=f"{message_id}\n{text(item.get('recipient'))}" if message_id else None,
             retried="failed (temporary, retried)" if event_type == "soft_bounce" else None,
         )

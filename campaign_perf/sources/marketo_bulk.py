@@ -29,7 +29,11 @@ lead_id                  ``leadId``.
 link                     attribute ``Link`` (click only).
 is_bot                   attribute ``Is Bot Activity`` ("true" / true); the pattern
                          (``Bot Activity Pattern``), ``Campaign Run ID``, ``Step ID`` and
-                         ``Choice Number`` are not canonical and are not kept.
+                         ``Choice Number`` are not canonical and are not kept (a bot's
+                         reason is ``source``).
+user_agent, os, device   attributes ``User Agent``, ``Platform``, ``Device`` ("unknown" reads
+                         as missing; else ``Is Mobile Device`` true -> mobile) of Open Email
+                         and Click Email; the client is parsed from the user agent.
 event_id                 ``marketoGUID``.
 =======================  ==================================================================
 

@@ -42,6 +42,11 @@ email_id                 ``Metadata[email_metadata]`` when that option is given,
 email_name               ``Subject`` (Bounce and SpamComplaint records carry it).
 link                     ``OriginalLink`` (click only).
 is_bot                   False (Postmark flags no machine opens).
+user_agent               ``UserAgent`` (Open, Click).
+client, os               ``Client.Family``, ``OS.Family`` (else their ``Name``).
+device                   ``Platform``: Desktop, Mobile, WebMail (-> webmail), Unknown (->
+                         the parsed user agent's).
+country, ip              ``Geo.CountryISOCode``, ``Geo.IP``.
 event_id                 ``MessageID|RecordType|timestamp``.
 =======================  ==================================================================
 
@@ -62,6 +67,7 @@ from ._common import (
     mostly,
     not_an_object,
     text,
+    where_read,
 )
 
 NAME = "postmark"
@@ -145,6 +151,18 @@ def _classify(kind: str, item: dict) -> tuple[str | None, str | None]:
     return None, f"unknown: {kind}"
 
 
+def _where(item: dict) -> dict[str, Any]:
+    """Where an open or a click was read: Client, OS, Platform, UserAgent, Geo."""
+    return where_read(
+        user_agent=item.get("UserAgent"),
+        ip=dig(item, "Geo", "IP"),
+        client=first_text(dig(item, "Client", "Family"), dig(item, "Client", "Name")),
+        os=first_text(dig(item, "OS", "Family"), dig(item, "OS", "Name")),
+        device=item.get("Platform"),
+        country=dig(item, "Geo", "CountryISOCode"),
+    )
+
+
 def read(
     obj: Any,
     *,
@@ -207,5 +225,6 @@ def read(
             message=f"{message_id}\n{common['lead_id']}" if message_id else None,
             retried=f"Bounce ({bounce_type}, retried)" if bounce_type in _RETRIED else None,
             **common,
+            **(_where(item) if event_type in ("open", "click") else {}),
         )
     return out.finish()

@@ -25,8 +25,11 @@ email_id                 ``sg_template_id``, else the categories joined by "," (
 email_name               ``sg_template_name`` (else the email is shown by its id).
 lead_id                  ``email`` (the recipient address).
 link                     ``url`` (click only).
-is_bot                   ``sg_machine_open`` truthy (Apple Mail Privacy Protection and other
-                         machine opens); False otherwise.
+is_bot                   False (SendGrid flags no bots).
+is_machine_open          ``sg_machine_open`` truthy (open only: Apple Mail Privacy
+                         Protection and other machine opens).
+user_agent, ip           ``useragent``, ``ip`` (open and click only; client, OS and device
+                         are parsed from the user agent).
 event_id                 ``sg_event_id``.
 =======================  ==================================================================
 
@@ -49,6 +52,7 @@ from ._common import (
     not_an_object,
     text,
     truthy,
+    where_read,
 )
 
 NAME = "sendgrid"
@@ -150,7 +154,12 @@ def read(obj: Any, *, campaign_field: str | None = None, tz: str | None = None) 
             campaign_name=item.get("marketing_campaign_name"),
             email_name=item.get("sg_template_name"),
             link=item.get("url") if event_type == "click" else None,
-            is_bot=event_type == "open" and truthy(dig(item, "sg_machine_open")),
+            is_machine_open=event_type == "open" and truthy(dig(item, "sg_machine_open")),
             event_id=item.get("sg_event_id"),
+            **(
+                where_read(user_agent=item.get("useragent"), ip=item.get("ip"))
+                if event_type in ("open", "click")
+                else {}
+            ),
         )
     return out.finish()

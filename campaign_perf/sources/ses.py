@@ -39,6 +39,9 @@ email_id                 first value of the ``mail.tags`` key named by option ``
 email_name               ``mail.commonHeaders.subject``.
 link                     ``click.link``.
 is_bot                   False (SES flags no machine activity).
+user_agent, ip           ``open.userAgent``, ``open.ipAddress``; ``click.userAgent``,
+                         ``click.ipAddress`` (client, OS and device are parsed from the
+                         user agent; machine opens by Apple Mail Privacy Protection's).
 event_id                 ``mail.messageId|eventType|recipient|event timestamp`` (the
                          timestamp keeps repeated opens and clicks distinct; a record
                          delivered twice keeps the same id).
@@ -63,6 +66,7 @@ from ._common import (
     mostly,
     not_an_object,
     text,
+    where_read,
 )
 
 NAME = "ses"
@@ -286,6 +290,11 @@ def read(
                 link=dig(event, "link") if event_type == "click" else None,
                 event_id="|".join(
                     text(v) or "" for v in (mail.get("messageId"), kind, recipient, timestamp)
+                ),
+                **(
+                    where_read(user_agent=dig(event, "userAgent"), ip=dig(event, "ipAddress"))
+                    if event_type in ("open", "click")
+                    else {}
                 ),
             )
     return out.finish()

@@ -47,7 +47,8 @@ def test_sendgrid_bounce_types_bots_and_skips() -> None:
         "open",
         "open",
     ]
-    assert data.events["is_bot"].tolist() == [False, False, False, False, True, False]
+    assert data.events["is_bot"].tolist() == [False] * 6  # a machine open is not a bot
+    assert data.events["is_machine_open"].tolist() == [False, False, False, False, True, False]
     assert data.skipped == {"group_resubscribe": 1, "deferred": 1}
 
 
@@ -154,10 +155,13 @@ def test_mailgun_event_page_subject_bot_and_suppression() -> None:
     assert event_rows(data.events, ("event_type", "email_id", "link", "is_bot", "_row")) == [
         ("delivered", "Test delivered webhook", None, False, 1),
         # opens and clicks take the subject of the same message-id
-        ("open", "Test delivered webhook", None, True, 2),
+        ("open", "Test delivered webhook", None, False, 2),
         ("click", "Test delivered webhook", "https://example.com/offer", False, 3),
         ("hard_bounce", "Test permanent_fail webhook", None, False, 5),
     ]
+    # client-info.bot "apple" is Apple Mail Privacy Protection: a machine open, not a bot
+    assert data.events["is_machine_open"].tolist() == [False, True, False, False]
+    assert data.events.loc[1, ["client", "device"]].tolist() == ["Apple Mail", "proxy"]
     assert data.skipped == {"suppressed": 1}
 
 
@@ -245,7 +249,8 @@ def test_brevo_unique_open_shares_the_open_id() -> None:
     assert data.events["event_type"].tolist() == ["open", "open", "open"]
     assert data.events["event_id"].iloc[0] == data.events["event_id"].iloc[1]
     assert data.events["event_id"].iloc[2] != data.events["event_id"].iloc[0]
-    assert data.events["is_bot"].tolist() == [False, False, True]
+    assert data.events["is_bot"].tolist() == [False, False, False]
+    assert data.events["is_machine_open"].tolist() == [False, False, True]
 
 
 def test_brevo_marketing_webhook_and_timestamp_fallback() -> None:

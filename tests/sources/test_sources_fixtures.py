@@ -344,7 +344,7 @@ EXPECTED: dict[str, tuple[list[tuple], dict[str, int]]] = {
                 "201798300811.5787683@relay.domain.com",
                 "proxy_open",
                 1604933654,
-                is_bot=True,
+                is_bot=False,  # a machine open, not a bot (tests/sources/test_sources_clients.py)
             )
         ],
         {},

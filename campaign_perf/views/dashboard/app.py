@@ -130,9 +130,10 @@ class Dashboard(Controls):
     ``columns``, ``group_by``, ``sort_by``, ``sort_mode`` ("campaign" or "ranked", see
     :data:`campaign_perf.report.rows.SORT_MODES`), ``sort_ascending``, ``programs``,
     ``campaigns``, ``campaign_status``, ``emails`` (with ``programs_search``,
-    ``campaigns_search``, ``emails_search``), ``exclude_bots``, ``chart_kind``,
-    ``performer_rate``, ``email_picker``, ``export_html`` and ``export_path``; the views are
-    ``settings`` (the bar that holds the settings and filters), ``kpis``, ``performers``,
+    ``campaigns_search``, ``emails_search``), ``exclude_bots``, ``exclude_machine_opens``,
+    ``chart_kind``, ``performer_rate``, ``email_picker``, ``export_html`` and
+    ``export_path``; the views are ``settings`` (the bar that holds the settings and
+    filters), ``kpis``, ``performers``,
     ``figure``, ``table``, ``status``, ``preview``, ``download`` and ``export_note`` (the
     confirmation of "Export HTML"). Each has a CSS class ``cp-<name>`` (``cp-time-frame``,
     ...) to find it in the page.
@@ -218,7 +219,9 @@ class Dashboard(Controls):
         time_tab = w.VBox(
             [
                 _row(self.time_frame, self.past_days, self.date_from, self.date_to, gap="0"),
-                _row(self.tz, self.basis, self.exclude_bots, gap="12px"),
+                _row(
+                    self.tz, self.basis, self.exclude_bots, self.exclude_machine_opens, gap="12px"
+                ),
             ]
         )
         table_tab = w.VBox(
@@ -275,6 +278,7 @@ class Dashboard(Controls):
             self.columns,
             self.group_by,
             self.exclude_bots,
+            self.exclude_machine_opens,
             self.programs,
             self.campaigns,
             self.campaign_status,
@@ -477,6 +481,13 @@ class Dashboard(Controls):
             else f"{rejected:,} row{'' if rejected == 1 else 's'} rejected when loading",
             f"data as of {rep.as_of:%Y-%m-%d %H:%M} UTC",
         ]
+        if rep.exclude_bots:
+            parts.append("bots excluded")
+        bots = rep.bot_counts()
+        if bots:
+            parts.append("bots: " + ", ".join(f"{n:,} {reason}" for reason, n in bots.items()))
+        if rep.machine_opens == "exclude":
+            parts.append("machine opens excluded")
         self.status.value = markup.status(sent, parts, error=error)
 
 

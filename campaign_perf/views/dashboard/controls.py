@@ -55,6 +55,7 @@ CONTROL_NAMES = (
     "sort_ascending",
     "chart_kind",
     "exclude_bots",
+    "exclude_machine_opens",
     "programs",
     "programs_search",
     "campaigns",
@@ -203,6 +204,11 @@ class Controls:
         self.exclude_bots = w.Checkbox(
             value=bool(rep.exclude_bots), description="Exclude bot activity", indent=False
         )
+        self.exclude_machine_opens = w.Checkbox(
+            value=rep.machine_opens == "exclude",
+            description="Exclude machine opens (Apple Mail Privacy Protection)",
+            indent=False,
+        )
 
     def _build_filters(self, rep: ReportCore) -> None:
         """Marketo's Smart List: searchable multi-selects and the campaign status."""
@@ -275,6 +281,7 @@ class Controls:
             .with_basis(self.basis.value)
             .with_columns(columns)
             .with_bots(bots, base.proximity_seconds if bots else None)
+            .with_machine_opens("exclude" if self.exclude_machine_opens.value else "count")
             .by(*str(self.group_by.value).split(","))
             .where(
                 programs=tuple(self.programs.value),

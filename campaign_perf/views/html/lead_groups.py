@@ -6,7 +6,9 @@ an id it has a row per person. The notebook is private and shows them all; a sha
 (:func:`~campaign_perf.views.html.report.to_html`) holds no group of fewer than
 ``min_group_size`` people: such groups fold into one "Other" group, and the file says so.
 An attribute whose values mostly belong to one person each, or that shows an address, is
-refused, for grouping and for filtering alike.
+refused, for grouping and for filtering alike. The recipient domain folds the same way (a
+domain of fewer than ``min_group_size`` recipients would single a small company out) but is
+never refused: a domain is an aggregate.
 
 People are counted among the records the file holds: every send day of the report, after
 its filters.
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from campaign_perf.errors import ReportError
-from campaign_perf.report.groups import GROUPS
+from campaign_perf.report.groups import RECIPIENT_DOMAIN
 
 if TYPE_CHECKING:
     from campaign_perf.report.core import ReportCore
@@ -61,8 +63,8 @@ class Folds:
     def note(self) -> str:
         """What the file says about the folding."""
         return (
-            f"Grouped by a lead attribute: groups of fewer than {self.min_group_size} "
-            f"people are folded into “{self.label}”."
+            f"Grouped by a lead attribute or the recipient domain: groups of fewer than "
+            f"{self.min_group_size} people are folded into “{self.label}”."
         )
 
     def apply(self, cube: pd.DataFrame) -> pd.DataFrame:
@@ -88,10 +90,17 @@ def _people(wide: ReportCore, attrs: list[str]) -> pd.DataFrame:
     """Each person of the report's records once, with their attributes as the cube's text."""
     leads = pd.Index(wide.records()["lead_id"].unique())
     table = wide.log.leads.drop_duplicates("lead_id").set_index("lead_id")
-    out = table.reindex(leads)[attrs]
-    return pd.DataFrame(
-        {a: [_UNKNOWN if pd.isna(v) else str(v) for v in out[a].tolist()] for a in attrs}
-    )
+    lead_attrs = [a for a in attrs if a != RECIPIENT_DOMAIN]
+    out = table.reindex(leads)[lead_attrs]
+    people = {a: [_UNKNOWN if pd.isna(v) else str(v) for v in out[a].tolist()] for a in lead_attrs}
+    if RECIPIENT_DOMAIN in attrs:  # the cube's rule (recipient_domain_sql), in Python
+        people[RECIPIENT_DOMAIN] = [
+            d.strip().lower()
+            if "@" in str(i) and (d := str(i).rsplit("@", 1)[1]).strip()
+            else _UNKNOWN
+            for i in leads
+        ]
+    return pd.DataFrame(people, columns=attrs)
 
 
 def _refuse_identifying(attr: str, values: pd.Series, shown: list[str]) -> None:
@@ -132,7 +141,13 @@ def lead_folds(wide: ReportCore, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -
         that selects fewer than ``min_group_size`` people.
     """
     size = _check_size(min_group_size)
-    grouped = [g for g in wide.group_by if g not in GROUPS]
+    if wide.engagement_dims:
+        raise ReportError(
+            f"a shared report cannot yet be grouped by {', '.join(wide.engagement_dims)} "
+            "(where emails were read): group the notebook's table by it, or share another "
+            "grouping"
+        )
+    grouped = list(wide.record_groups)
     filtered = wide.filters.lead_attrs()
     attrs = list(dict.fromkeys([*grouped, *filtered]))
     if not attrs:
@@ -142,7 +157,8 @@ def lead_folds(wide: ReportCore, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -
     for attr in grouped:
         counts = people[attr].value_counts()
         kept[attr] = frozenset(counts.index[counts >= size])
-        _refuse_identifying(attr, people[attr], sorted(kept[attr]))
+        if attr != RECIPIENT_DOMAIN:
+            _refuse_identifying(attr, people[attr], sorted(kept[attr]))
     for attr, chosen in wide.filters.leads:
         _refuse_identifying(attr, people[attr], list(chosen))
         if len(people) < size:

@@ -42,7 +42,6 @@ from campaign_perf.errors import MetricError, ReportError, TimeFrameError
 from campaign_perf.files import atomic_path
 from campaign_perf.load.ledger import reason_kind
 from campaign_perf.metrics import METRICS, Format, expression_tree, format_value, proportion
-from campaign_perf.report.groups import GROUPS
 from campaign_perf.report.kpis import kpi_columns
 from campaign_perf.report.rows import table_rows
 from campaign_perf.report.stats import critical_z
@@ -344,7 +343,7 @@ def _aggregates(
         "day": packed(_day_number(keys["send_day"])),
     }
     send_index = _send_keys(keys)
-    attrs = [g for g in rep.group_by if g not in GROUPS]
+    attrs = list(rep.record_groups)
     dims = {a: _ranks(cube[a]) for a in attrs}
     out: dict[str, Any] = {
         "cube": _aggregate(

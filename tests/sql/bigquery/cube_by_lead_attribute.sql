@@ -14,7 +14,8 @@ SELECT
   CAST(SUM(r.`unsubscribed`) AS INT64) AS `unsubscribed`,
   CAST(SUM(r.`complained`) AS INT64) AS `complained`,
   CAST(SUM(r.`total_opens`) AS INT64) AS `total_opens`,
-  CAST(SUM(r.`total_clicks`) AS INT64) AS `total_clicks`
+  CAST(SUM(r.`total_clicks`) AS INT64) AS `total_clicks`,
+  CAST(SUM(r.`machine_opened`) AS INT64) AS `machine_opened`
 FROM records AS r
 LEFT JOIN leads AS l
   ON l.lead_id = r.lead_id

@@ -37,7 +37,9 @@ WITH agg AS (
       CAST(COUNT(*) FILTER(WHERE
         f AND event_type = 'open') AS INT) AS total_opens,
       CAST(COUNT(*) FILTER(WHERE
-        f AND event_type = 'click' AND NOT unsub_link) AS INT) AS total_clicks
+        f AND event_type = 'click' AND NOT unsub_link) AS INT) AS total_clicks,
+      CAST(COUNT(*) FILTER(WHERE
+        f AND is_machine_open) AS INT) AS machine_opens
     FROM (
       SELECT
         *,
@@ -53,38 +55,85 @@ WITH agg AS (
           event_type,
           timestamp,
           link,
-          is_bot
-          OR COALESCE(
-            sec - LAG(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec NULLS LAST) <= 1,
-            FALSE
-          )
-          OR COALESCE(
-            LEAD(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec NULLS LAST) <= sec + 1,
-            FALSE
-          ) AS is_bot
+          is_bot OR close AS is_bot,
+          CASE WHEN is_bot THEN bot_reason WHEN close THEN 'proximity' END AS bot_reason,
+          is_machine_open,
+          user_agent,
+          ip,
+          client,
+          os,
+          device,
+          country
         FROM (
           SELECT
             *,
-            CAST(FLOOR(UNIX_TIMESTAMP(timestamp)) AS BIGINT) AS sec
+            COALESCE(
+              sec - LAG(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec NULLS LAST) <= 1,
+              FALSE
+            )
+            OR COALESCE(
+              LEAD(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec NULLS LAST) <= sec + 1,
+              FALSE
+            ) AS close
           FROM (
             SELECT
-              campaign_id,
-              email_id,
-              lead_id,
-              event_type,
-              timestamp,
-              link,
-              is_bot
-            FROM events
+              *,
+              CAST(FLOOR(UNIX_TIMESTAMP(timestamp)) AS BIGINT) AS sec
+            FROM (
+              SELECT
+                campaign_id,
+                email_id,
+                lead_id,
+                event_type,
+                timestamp,
+                link,
+                COALESCE(is_bot, FALSE) OR (
+                  event_type IN ('open', 'click') AND FALSE
+                ) AS is_bot,
+                CASE
+                  WHEN COALESCE(is_bot, FALSE) AND event_type IN ('open', 'click')
+                  THEN COALESCE(bot_reason, 'source')
+                  WHEN event_type IN ('open', 'click') AND FALSE
+                  THEN 'list'
+                END AS bot_reason,
+                (
+                  event_type = 'open'
+                  AND (
+                    COALESCE(is_machine_open, FALSE)
+                    OR COALESCE(TRIM(user_agent) IN ('Mozilla/5.0'), FALSE)
+                  )
+                ) AS is_machine_open,
+                user_agent,
+                ip,
+                client,
+                os,
+                device,
+                country
+              FROM events
+              WHERE
+                timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP)
+            )
             WHERE
-              timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP)
+              event_type IN ('open', 'click')
           )
-          WHERE
-            event_type IN ('open', 'click')
         )
         UNION ALL
         SELECT
-          *
+          campaign_id,
+          email_id,
+          lead_id,
+          event_type,
+          timestamp,
+          link,
+          is_bot,
+          bot_reason,
+          is_machine_open,
+          user_agent,
+          ip,
+          client,
+          os,
+          device,
+          country
         FROM (
           SELECT
             campaign_id,
@@ -93,7 +142,28 @@ WITH agg AS (
             event_type,
             timestamp,
             link,
-            is_bot
+            COALESCE(is_bot, FALSE) OR (
+              event_type IN ('open', 'click') AND FALSE
+            ) AS is_bot,
+            CASE
+              WHEN COALESCE(is_bot, FALSE) AND event_type IN ('open', 'click')
+              THEN COALESCE(bot_reason, 'source')
+              WHEN event_type IN ('open', 'click') AND FALSE
+              THEN 'list'
+            END AS bot_reason,
+            (
+              event_type = 'open'
+              AND (
+                COALESCE(is_machine_open, FALSE)
+                OR COALESCE(TRIM(user_agent) IN ('Mozilla/5.0'), FALSE)
+              )
+            ) AS is_machine_open,
+            user_agent,
+            ip,
+            client,
+            os,
+            device,
+            country
           FROM events
           WHERE
             timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP)
@@ -103,7 +173,9 @@ WITH agg AS (
       )
       WHERE
         NOT (
-          is_bot AND event_type IN ('open', 'click')
+          (
+            is_bot AND event_type IN ('open', 'click')
+          )
         )
     )
     GROUP BY
@@ -192,5 +264,11 @@ SELECT
     k & 128 <> 0
   ) AS INT) AS complained,
   total_opens,
-  total_clicks
+  total_clicks,
+  CAST(machine_opens > 0
+  AND machine_opens = total_opens
+  AND total_clicks = 0
+  AND NOT (
+    k & 64 <> 0
+  ) AS INT) AS machine_opened
 FROM eng

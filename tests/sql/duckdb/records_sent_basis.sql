@@ -5,8 +5,10 @@ WITH agg AS (SELECT *, coalesce(kinds, 0) AS k FROM (
             CAST(count(*) FILTER (WHERE event_type = 'open')
                 AS INTEGER) AS total_opens,
             CAST(count(*) FILTER (WHERE event_type = 'click'
-                AND NOT unsub_link) AS INTEGER) AS total_clicks
-        FROM (SELECT *, true AS f, event_type = 'click' AND coalesce(regexp_matches(link, '(?i)unsubscribe|opt-?out'), false) AS unsub_link FROM (SELECT campaign_id, email_id, lead_id, event_type, timestamp, link, is_bot FROM events WHERE timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMPTZ)) WHERE true)
+                AND NOT unsub_link) AS INTEGER) AS total_clicks,
+            CAST(count(*) FILTER (WHERE is_machine_open)
+                AS INTEGER) AS machine_opens
+        FROM (SELECT *, true AS f, event_type = 'click' AND coalesce(regexp_matches(link, '(?i)unsubscribe|opt-?out'), false) AS unsub_link FROM (SELECT campaign_id, email_id, lead_id, event_type, timestamp, link, coalesce(is_bot, false) OR (event_type IN ('open', 'click') AND false) AS is_bot, CASE WHEN coalesce(is_bot, false) AND event_type IN ('open', 'click') THEN coalesce(bot_reason, 'source') WHEN event_type IN ('open', 'click') AND false THEN 'list' END AS bot_reason, (event_type = 'open' AND (coalesce(is_machine_open, false) OR coalesce(trim(user_agent) IN ('Mozilla/5.0'), false))) AS is_machine_open, user_agent, ip, client, os, device, country FROM events WHERE timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMPTZ)) WHERE true)
         GROUP BY campaign_id, email_id, lead_id
     ) WHERE first_sent_at IS NOT NULL),
         eng AS (SELECT *, (total_opens > 0 OR total_clicks > 0 OR (k & 64 <> 0)) AS is_opened FROM agg)
@@ -24,5 +26,7 @@ WITH agg AS (SELECT *, coalesce(kinds, 0) AS k FROM (
             CAST(total_clicks > 0 AS INTEGER) AS clicked,
             CAST((k & 64 <> 0) AS INTEGER) AS unsubscribed,
             CAST((k & 128 <> 0) AS INTEGER) AS complained,
-            total_opens, total_clicks
+            total_opens, total_clicks,
+            CAST(machine_opens > 0 AND machine_opens = total_opens AND total_clicks = 0
+                AND NOT (k & 64 <> 0) AS INTEGER) AS machine_opened
         FROM eng

@@ -6,6 +6,8 @@ SELECT
   "e"."timestamp",
   "e"."link",
   "e"."is_bot",
+  "e"."bot_reason",
+  "e"."is_machine_open",
   "e"."unsub_link",
   "r"."first_sent_at",
   CAST("r"."first_sent_at" AT TIME ZONE 'Europe/Stockholm' AS DATE) AS "send_day"
@@ -23,38 +25,85 @@ FROM (
       "event_type",
       "timestamp",
       "link",
-      "is_bot"
-      OR COALESCE(
-        "sec" - LAG("sec") OVER (PARTITION BY "campaign_id", "email_id", "lead_id" ORDER BY "sec") <= 1,
-        FALSE
-      )
-      OR COALESCE(
-        LEAD("sec") OVER (PARTITION BY "campaign_id", "email_id", "lead_id" ORDER BY "sec") <= "sec" + 1,
-        FALSE
-      ) AS "is_bot"
+      "is_bot" OR "close" AS "is_bot",
+      CASE WHEN "is_bot" THEN "bot_reason" WHEN "close" THEN 'proximity' END AS "bot_reason",
+      "is_machine_open",
+      "user_agent",
+      "ip",
+      "client",
+      "os",
+      "device",
+      "country"
     FROM (
       SELECT
         *,
-        CAST(FLOOR(DATE_PART('epoch', "timestamp")) AS BIGINT) AS "sec"
+        COALESCE(
+          "sec" - LAG("sec") OVER (PARTITION BY "campaign_id", "email_id", "lead_id" ORDER BY "sec") <= 1,
+          FALSE
+        )
+        OR COALESCE(
+          LEAD("sec") OVER (PARTITION BY "campaign_id", "email_id", "lead_id" ORDER BY "sec") <= "sec" + 1,
+          FALSE
+        ) AS "close"
       FROM (
         SELECT
-          "campaign_id",
-          "email_id",
-          "lead_id",
-          "event_type",
-          "timestamp",
-          "link",
-          "is_bot"
-        FROM "events"
+          *,
+          CAST(FLOOR(DATE_PART('epoch', "timestamp")) AS BIGINT) AS "sec"
+        FROM (
+          SELECT
+            "campaign_id",
+            "email_id",
+            "lead_id",
+            "event_type",
+            "timestamp",
+            "link",
+            COALESCE("is_bot", FALSE) OR (
+              "event_type" IN ('open', 'click') AND FALSE
+            ) AS "is_bot",
+            CASE
+              WHEN COALESCE("is_bot", FALSE) AND "event_type" IN ('open', 'click')
+              THEN COALESCE("bot_reason", 'source')
+              WHEN "event_type" IN ('open', 'click') AND FALSE
+              THEN 'list'
+            END AS "bot_reason",
+            (
+              "event_type" = 'open'
+              AND (
+                COALESCE("is_machine_open", FALSE)
+                OR COALESCE(TRIM("user_agent") IN ('Mozilla/5.0'), FALSE)
+              )
+            ) AS "is_machine_open",
+            "user_agent",
+            "ip",
+            "client",
+            "os",
+            "device",
+            "country"
+          FROM "events"
+          WHERE
+            "timestamp" <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMPTZ)
+        ) AS "_q4"
         WHERE
-          "timestamp" <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMPTZ)
+          "event_type" IN ('open', 'click')
       ) AS "_q3"
-      WHERE
-        "event_type" IN ('open', 'click')
     ) AS "_q1"
     UNION ALL
     SELECT
-      *
+      "campaign_id",
+      "email_id",
+      "lead_id",
+      "event_type",
+      "timestamp",
+      "link",
+      "is_bot",
+      "bot_reason",
+      "is_machine_open",
+      "user_agent",
+      "ip",
+      "client",
+      "os",
+      "device",
+      "country"
     FROM (
       SELECT
         "campaign_id",
@@ -63,7 +112,28 @@ FROM (
         "event_type",
         "timestamp",
         "link",
-        "is_bot"
+        COALESCE("is_bot", FALSE) OR (
+          "event_type" IN ('open', 'click') AND FALSE
+        ) AS "is_bot",
+        CASE
+          WHEN COALESCE("is_bot", FALSE) AND "event_type" IN ('open', 'click')
+          THEN COALESCE("bot_reason", 'source')
+          WHEN "event_type" IN ('open', 'click') AND FALSE
+          THEN 'list'
+        END AS "bot_reason",
+        (
+          "event_type" = 'open'
+          AND (
+            COALESCE("is_machine_open", FALSE)
+            OR COALESCE(TRIM("user_agent") IN ('Mozilla/5.0'), FALSE)
+          )
+        ) AS "is_machine_open",
+        "user_agent",
+        "ip",
+        "client",
+        "os",
+        "device",
+        "country"
       FROM "events"
       WHERE
         "timestamp" <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMPTZ)
@@ -73,7 +143,9 @@ FROM (
   ) AS "_q0"
   WHERE
     NOT (
-      "is_bot" AND "event_type" IN ('open', 'click')
+      (
+        "is_bot" AND "event_type" IN ('open', 'click')
+      )
     )
 ) AS "e"
 JOIN "records" AS "r"

@@ -14,7 +14,8 @@ SELECT
   CAST(SUM(r."unsubscribed") AS BIGINT) AS "unsubscribed",
   CAST(SUM(r."complained") AS BIGINT) AS "complained",
   CAST(SUM(r."total_opens") AS BIGINT) AS "total_opens",
-  CAST(SUM(r."total_clicks") AS BIGINT) AS "total_clicks"
+  CAST(SUM(r."total_clicks") AS BIGINT) AS "total_clicks",
+  CAST(SUM(r."machine_opened") AS BIGINT) AS "machine_opened"
 FROM records AS r
 LEFT JOIN leads AS l
   ON l.lead_id = r.lead_id

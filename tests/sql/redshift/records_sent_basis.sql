@@ -32,7 +32,9 @@ WITH agg AS (
       CAST(COUNT(*) FILTER(WHERE
         event_type = 'open') AS INTEGER) AS total_opens,
       CAST(COUNT(*) FILTER(WHERE
-        event_type = 'click' AND NOT unsub_link) AS INTEGER) AS total_clicks
+        event_type = 'click' AND NOT unsub_link) AS INTEGER) AS total_clicks,
+      CAST(COUNT(*) FILTER(WHERE
+        is_machine_open) AS INTEGER) AS machine_opens
     FROM (
       SELECT
         *,
@@ -46,7 +48,28 @@ WITH agg AS (
           event_type,
           "timestamp",
           link,
-          is_bot
+          COALESCE(is_bot, FALSE) OR (
+            event_type IN ('open', 'click') AND FALSE
+          ) AS is_bot,
+          CASE
+            WHEN COALESCE(is_bot, FALSE) AND event_type IN ('open', 'click')
+            THEN COALESCE(bot_reason, 'source')
+            WHEN event_type IN ('open', 'click') AND FALSE
+            THEN 'list'
+          END AS bot_reason,
+          (
+            event_type = 'open'
+            AND (
+              COALESCE(is_machine_open, FALSE)
+              OR COALESCE(TRIM(user_agent) IN ('Mozilla/5.0'), FALSE)
+            )
+          ) AS is_machine_open,
+          user_agent,
+          ip,
+          client,
+          os,
+          device,
+          country
         FROM events
         WHERE
           "timestamp" <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMP WITH TIME ZONE)
@@ -140,5 +163,11 @@ SELECT
     k & 128 <> 0
   ) AS INTEGER) AS complained,
   total_opens,
-  total_clicks
+  total_clicks,
+  CAST(machine_opens > 0
+  AND machine_opens = total_opens
+  AND total_clicks = 0
+  AND NOT (
+    k & 64 <> 0
+  ) AS INTEGER) AS machine_opened
 FROM eng

@@ -6,6 +6,8 @@ SELECT
   e.timestamp,
   e.link,
   e.is_bot,
+  e.bot_reason,
+  e.is_machine_open,
   e.unsub_link,
   r.first_sent_at,
   CAST(CONVERT_TIMEZONE('Europe/Stockholm', r.first_sent_at) AS DATE) AS send_day
@@ -24,38 +26,85 @@ FROM (
       event_type,
       timestamp,
       link,
-      is_bot
-      OR COALESCE(
-        sec - LAG(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec) <= 1,
-        FALSE
-      )
-      OR COALESCE(
-        LEAD(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec) <= sec + 1,
-        FALSE
-      ) AS is_bot
+      is_bot OR close AS is_bot,
+      CASE WHEN is_bot THEN bot_reason WHEN close THEN 'proximity' END AS bot_reason,
+      is_machine_open,
+      user_agent,
+      ip,
+      client,
+      os,
+      device,
+      country
     FROM (
       SELECT
         *,
-        CAST(FLOOR(EXTRACT(epoch_second FROM timestamp)) AS BIGINT) AS sec
+        COALESCE(
+          sec - LAG(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec) <= 1,
+          FALSE
+        )
+        OR COALESCE(
+          LEAD(sec) OVER (PARTITION BY campaign_id, email_id, lead_id ORDER BY sec) <= sec + 1,
+          FALSE
+        ) AS close
       FROM (
         SELECT
-          campaign_id,
-          email_id,
-          lead_id,
-          event_type,
-          timestamp,
-          link,
-          is_bot
-        FROM events
+          *,
+          CAST(FLOOR(EXTRACT(epoch_second FROM timestamp)) AS BIGINT) AS sec
+        FROM (
+          SELECT
+            campaign_id,
+            email_id,
+            lead_id,
+            event_type,
+            timestamp,
+            link,
+            COALESCE(is_bot, FALSE) OR (
+              event_type IN ('open', 'click') AND FALSE
+            ) AS is_bot,
+            CASE
+              WHEN COALESCE(is_bot, FALSE) AND event_type IN ('open', 'click')
+              THEN COALESCE(bot_reason, 'source')
+              WHEN event_type IN ('open', 'click') AND FALSE
+              THEN 'list'
+            END AS bot_reason,
+            (
+              event_type = 'open'
+              AND (
+                COALESCE(is_machine_open, FALSE)
+                OR COALESCE(TRIM(user_agent) IN ('Mozilla/5.0'), FALSE)
+              )
+            ) AS is_machine_open,
+            user_agent,
+            ip,
+            client,
+            os,
+            device,
+            country
+          FROM events
+          WHERE
+            timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMPTZ)
+        )
         WHERE
-          timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMPTZ)
+          event_type IN ('open', 'click')
       )
-      WHERE
-        event_type IN ('open', 'click')
     )
     UNION ALL
     SELECT
-      *
+      campaign_id,
+      email_id,
+      lead_id,
+      event_type,
+      timestamp,
+      link,
+      is_bot,
+      bot_reason,
+      is_machine_open,
+      user_agent,
+      ip,
+      client,
+      os,
+      device,
+      country
     FROM (
       SELECT
         campaign_id,
@@ -64,7 +113,28 @@ FROM (
         event_type,
         timestamp,
         link,
-        is_bot
+        COALESCE(is_bot, FALSE) OR (
+          event_type IN ('open', 'click') AND FALSE
+        ) AS is_bot,
+        CASE
+          WHEN COALESCE(is_bot, FALSE) AND event_type IN ('open', 'click')
+          THEN COALESCE(bot_reason, 'source')
+          WHEN event_type IN ('open', 'click') AND FALSE
+          THEN 'list'
+        END AS bot_reason,
+        (
+          event_type = 'open'
+          AND (
+            COALESCE(is_machine_open, FALSE)
+            OR COALESCE(TRIM(user_agent) IN ('Mozilla/5.0'), FALSE)
+          )
+        ) AS is_machine_open,
+        user_agent,
+        ip,
+        client,
+        os,
+        device,
+        country
       FROM events
       WHERE
         timestamp <= CAST('2026-03-31T23:59:59+00:00' AS TIMESTAMPTZ)
@@ -74,7 +144,9 @@ FROM (
   )
   WHERE
     NOT (
-      is_bot AND event_type IN ('open', 'click')
+      (
+        is_bot AND event_type IN ('open', 'click')
+      )
     )
 ) AS e
 JOIN records AS r

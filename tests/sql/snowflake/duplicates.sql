@@ -24,7 +24,7 @@ FROM (
   SELECT
     *,
     MIN(_seq) OVER (
-      PARTITION BY "event_type", "timestamp", "campaign_id", "email_id", "lead_id", "campaign_name", "email_name", "program", "link", "is_bot"
+      PARTITION BY "event_type", "timestamp", "campaign_id", "email_id", "lead_id", "campaign_name", "email_name", "program", "link", "is_bot", "user_agent", "ip", "client", "os", "device", "country", "is_machine_open", "bot_reason"
     ) AS _keep
   FROM events
   WHERE
@@ -39,7 +39,15 @@ FROM (
       "email_name",
       "program",
       "link",
-      "is_bot"
+      "is_bot",
+      "user_agent",
+      "ip",
+      "client",
+      "os",
+      "device",
+      "country",
+      "is_machine_open",
+      "bot_reason"
     ) IN (
       SELECT
         HASH(
@@ -52,7 +60,15 @@ FROM (
           "email_name",
           "program",
           "link",
-          "is_bot"
+          "is_bot",
+          "user_agent",
+          "ip",
+          "client",
+          "os",
+          "device",
+          "country",
+          "is_machine_open",
+          "bot_reason"
         )
       FROM events
       WHERE
