@@ -333,8 +333,8 @@ class PushdownSQL(NamedTuple):
         The send results that are no send: ``_input`` (the table's number), ``result``
         (trimmed, lower case), ``n`` and ``first`` (the first row holding it).
     dimensions : dict of str to str
-        The role (``campaign``, ``program``, ``email_template_history``, ``lead``) of each
-        dimension table, by the table's name.
+        By role (``campaign``, ``program``, ``email_template_history``, ``lead``), the
+        name of its table.
     """
 
     events: str
