@@ -31,8 +31,10 @@ from campaign_perf.schema import DEVICES
 
 __all__ = [
     "AGENT_COLUMNS",
+    "DEVICE_NAMES",
     "IMAGE_PROXIES",
     "MACHINE_OPEN_USER_AGENTS",
+    "NOT_KNOWN",
     "classify",
     "known",
     "normal_device",
@@ -73,7 +75,7 @@ _TABLET_DEVICES: Final[frozenset[str]] = frozenset({"iPad", "Kindle", "Generic T
 AGENT_COLUMNS: Final[tuple[str, ...]] = ("user_agent", "client", "os", "device")
 
 #: A source's device or platform name -> the canonical device (lower-cased keys).
-_DEVICE_NAMES: Final[dict[str, str]] = {
+DEVICE_NAMES: Final[dict[str, str]] = {
     **{d: d for d in DEVICES},
     "phone": "mobile",
     "smartphone": "mobile",
@@ -86,7 +88,7 @@ _DEVICE_NAMES: Final[dict[str, str]] = {
 }
 #: What sources write when they do not know a value: read as no value, so that the parsed
 #: user agent can tell.
-_NOT_KNOWN: Final[frozenset[str]] = frozenset({"", "unknown", "other", "null", "none", "n/a"})
+NOT_KNOWN: Final[frozenset[str]] = frozenset({"", "unknown", "other", "null", "none", "n/a"})
 
 
 def known(value: object) -> str | None:
@@ -94,7 +96,7 @@ def known(value: object) -> str | None:
     if value is None:
         return None
     name = str(value).strip()
-    return None if name.lower() in _NOT_KNOWN else name
+    return None if name.lower() in NOT_KNOWN else name
 
 
 def normal_device(value: object) -> str | None:
@@ -114,7 +116,7 @@ def normal_device(value: object) -> str | None:
     name = known(value)
     if name is None:
         return None
-    device = _DEVICE_NAMES.get(name.lower())
+    device = DEVICE_NAMES.get(name.lower())
     return None if device == "unknown" else device
 
 

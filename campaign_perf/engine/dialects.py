@@ -64,13 +64,14 @@ _PG_TRY = {
     "DOUBLE": ("cp_try_double", "double precision"),
     "BIGINT": ("cp_try_bigint", "bigint"),
 }
-PG_SESSION_FUNCTIONS = tuple(
-    f"CREATE OR REPLACE FUNCTION pg_temp.{name}(v text) RETURNS {pg_type} "
-    "LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$ BEGIN "
-    + (f"IF v !~ '{_ISO}' THEN RETURN NULL; END IF; " if "timestamp" in pg_type else "")
-    + f"RETURN v::{pg_type}; EXCEPTION WHEN others THEN RETURN NULL; END $$"
-    for name, pg_type in _PG_TRY.values()
-) + (
+PG_SESSION_FUNCTIONS = (
+    *(
+        f"CREATE OR REPLACE FUNCTION pg_temp.{name}(v text) RETURNS {pg_type} "
+        "LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$ BEGIN "
+        + (f"IF v !~ '{_ISO}' THEN RETURN NULL; END IF; " if "timestamp" in pg_type else "")
+        + f"RETURN v::{pg_type}; EXCEPTION WHEN others THEN RETURN NULL; END $$"
+        for name, pg_type in _PG_TRY.values()
+    ),
     # DuckDB's regexp_extract(s, pattern, group): the group's text, '' when s does not
     # match or the group took no part, NULL when s is NULL.
     "CREATE OR REPLACE FUNCTION pg_temp.cp_regexp_extract(v text, p text, g integer) "

@@ -18,7 +18,7 @@ id column), else in the table's physical order, or in the query's result for ``q
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import duckdb
@@ -54,6 +54,7 @@ from campaign_perf.load.columns import canonical_names
 from campaign_perf.load.dimensions import Dimensions, inline_names_table, load_dimensions
 from campaign_perf.load.duplicates import ORPHAN_REASON, duplicates_frame
 from campaign_perf.load.eventlog import (
+    SEQ_BASE,
     EventLog,
     LedgerPart,
     LoadSummary,
@@ -63,6 +64,8 @@ from campaign_perf.load.eventlog import (
 from campaign_perf.load.ledger import warn_rejected
 from campaign_perf.load.parse import TimeWindow
 from campaign_perf.schema import CANONICAL_COLUMNS
+from campaign_perf.sources import fivetran_marketo
+from campaign_perf.sources._common import SourceData
 
 __all__ = ["DatabaseEventLog", "load_events_db"]
 
@@ -229,6 +232,12 @@ def load_events_db(
             what: _dimension(db, value)
             for what, value in (("campaigns", campaigns), ("emails", emails), ("leads", leads))
         }
+        if source == "fivetran_marketo" and engine == "pushdown":
+            log = _fivetran(db, table, tz=tz, columns=dict(columns or {}), dims=dims)
+            if log is not None:
+                if warn:
+                    warn_rejected(log)
+                return log
         if native or engine == "embedded":
             data = _copied(db, table, query, order_by) if not native else _source_tables(db, table)
             from campaign_perf.load.loader import load_events
@@ -281,6 +290,59 @@ def _source_tables(db: Database, table: str | list[str] | None) -> Any:
         db.close()
 
 
+def _view_types(db: Database, view: str, label: str) -> dict[str, str]:
+    """A temporary view's columns and their types as the loader's parsers know them."""
+    found = db.frame(
+        "SELECT attname, format_type(atttypid, atttypmod) AS t FROM pg_attribute "
+        f"WHERE attrelid = 'pg_temp.{view}'::regclass AND attnum > 0 "
+        "AND NOT attisdropped ORDER BY attnum",
+        what=label,
+    )
+    return {str(n): _duckdb_type(str(t)) for n, t in zip(found["attname"], found["t"], strict=True)}
+
+
+def _fivetran(
+    db: Database, table: str | list[str] | None, *, tz: str, columns: dict[str, str], dims: dict
+) -> DatabaseEventLog | None:
+    """Fivetran's Marketo tables read where they lie: the reader's mapping as one SQL query
+    (:func:`~campaign_perf.sources.fivetran_marketo.pushdown_sql`), loaded as any query.
+    None when the tables need the reader itself (an activity table of another name)."""
+    names = [table] if isinstance(table, str) else list(table or [])
+    if not names:
+        raise LoadError(f"{db.label}: name the source's tables with table=[...]")
+    views: dict[str, tuple[str, list[str]]] = {}
+    for name in names:
+        _, rows, _ = _relation(db, name, None, None)
+        view = db.name("table")
+        db.execute(f"CREATE TEMP VIEW {view} AS {rows}", what=name)
+        views[name.split(".")[-1].strip('"')] = (view, list(_view_types(db, view, name)))
+    by_short = dict(zip(views, names, strict=True))
+    mapping = fivetran_marketo.pushdown_sql(views, seq_base=SEQ_BASE)
+    if mapping is None:
+        for view, _ in views.values():
+            db.drop(view, "VIEW")
+        return None
+    skipped: dict[str, int] = {}
+    if mapping.skipped is not None:
+        found = db.frame(pg_sql(mapping.skipped), what="the send results")
+        skipped = fivetran_marketo.skipped_kinds(found)
+    tables = {}
+    for role, short in mapping.dimensions.items():
+        wanted = fivetran_marketo.DIMENSION_COLUMNS[role]
+        present = views[short][1]
+        cols = "*" if wanted is None else ", ".join(quote_ident(c) for c in wanted if c in present)
+        if cols:
+            tables[role] = db.frame(
+                f"SELECT {cols} FROM {table_sql(by_short[short])}", what=by_short[short]
+            )
+    native = fivetran_marketo.read_dimensions(tables)
+    labels = [f"{db.label}/{t} ({fivetran_marketo.NAME})" for t in mapping.activities]
+    loader = _Pushdown(db, tz=tz, columns=columns)
+    return loader.load_rows(
+        labels, pg_sql(mapping.events), skipped=skipped, native=[native], **dims
+    )
+
+
 class _Pushdown:
     """Checks, merges and sets aside in the database; the log keeps the session."""
 
@@ -291,16 +353,7 @@ class _Pushdown:
         self.window = TimeWindow.at_load()
 
     def _types(self, view: str, label: str) -> dict[str, str]:
-        """The view's columns and their types as the loader's parsers know them."""
-        found = self.db.frame(
-            "SELECT attname, format_type(atttypid, atttypmod) AS t FROM pg_attribute "
-            f"WHERE attrelid = 'pg_temp.{view}'::regclass AND attnum > 0 "
-            "AND NOT attisdropped ORDER BY attnum",
-            what=label,
-        )
-        return {
-            str(n): _duckdb_type(str(t)) for n, t in zip(found["attname"], found["t"], strict=True)
-        }
+        return _view_types(self.db, view, label)
 
     def load(
         self,
@@ -312,8 +365,25 @@ class _Pushdown:
         emails: Any,
         leads: Any,
     ) -> DatabaseEventLog:
+        label, rows, _ = _relation(self.db, table, query, order_by)
+        return self.load_rows([label], rows, campaigns=campaigns, emails=emails, leads=leads)
+
+    def load_rows(
+        self,
+        labels: list[str],
+        rows: str,
+        *,
+        campaigns: Any,
+        emails: Any,
+        leads: Any,
+        skipped: dict[str, int] | None = None,
+        native: Sequence[SourceData] = (),
+    ) -> DatabaseEventLog:
+        """Load the rows of the PostgreSQL query ``rows`` (``_row``: the input's number
+        times ``SEQ_BASE`` plus its row, and the input's columns); ``labels`` names the
+        inputs by their numbers; ``skipped`` and ``native`` are a source reader's."""
         db = self.db
-        label, rows, _ = _relation(db, table, query, order_by)
+        label = labels[0] if len(labels) == 1 else db.label
         source = db.name("input")
         db.execute(f"CREATE TEMP VIEW {source} AS {rows}", what=label)
         types = self._types(source, label)
@@ -338,7 +408,7 @@ class _Pushdown:
                 "WHERE _reason IS NOT NULL"
             )
             db.execute(f"DELETE FROM {events} WHERE _reason IS NOT NULL")
-            parts.append(self._bad_rows(source, kept, label, raw, list(types)))
+            parts.append(self._bad_rows(source, kept, labels, raw, list(types)))
         db.execute(f"ALTER TABLE {events} DROP COLUMN _reason")
         # 2. Exact duplicates, then orphans: the engine's one SQL source, transpiled.
         id_rows, dups = db.name("id_rows"), db.name("dups")
@@ -358,7 +428,7 @@ class _Pushdown:
             db.execute(f"DELETE FROM {events} WHERE _seq IN (SELECT _seq FROM {orphans})")
             db.execute(f"DELETE FROM {agg} WHERE first_sent_at IS NULL")
             sql = pg_sql(rows_as_text_sql(orphans, ORPHAN_REASON))
-            parts.append(_QueryPart(db, sql, lambda f: with_source_rows(f, [label])))
+            parts.append(_QueryPart(db, sql, lambda f: with_source_rows(f, labels)))
         for name in (id_rows, dups):
             db.drop(name)
         db.execute(f"ANALYZE {events}")
@@ -381,8 +451,8 @@ class _Pushdown:
                 pairs[c], pairs[f"{c}_at"] = None, pd.NaT
         reasons = self._reasons(kept if bad else None, n_orphans)
         summary = LoadSummary(
-            inputs=[label],
-            rows_read=int(n),
+            inputs=labels,
+            rows_read=int(n) + sum((skipped or {}).values()),
             events=int(pairs["n"].sum()),
             rejected=int(bad) + n_orphans,
             rejected_by_reason=reasons,
@@ -394,10 +464,11 @@ class _Pushdown:
             user_agents=len(agents),
             machine_opens=int(agent_rows["machine_opens"].sum()),
             bots=bots,
+            skipped=dict(skipped or {}),
         )
         con = connect()
         inline_names_table(con, pairs)
-        dims = load_dimensions(con, campaigns=campaigns, emails=emails, leads=leads)
+        dims = load_dimensions(con, campaigns=campaigns, emails=emails, leads=leads, native=native)
         engine = PostgresEngine(
             db,
             events,
@@ -408,22 +479,23 @@ class _Pushdown:
         )
         ledger = RejectedRows(int(bad) + n_orphans, parts)
         return DatabaseEventLog(
-            con, summary, dims, ledger, duplicates_frame(duplicates, [label]), engine=engine
+            con, summary, dims, ledger, duplicates_frame(duplicates, labels), engine=engine
         )
 
     def _bad_rows(
-        self, source: str, bad: str, label: str, raw: dict[str, str], found: list[str]
+        self, source: str, bad: str, labels: list[str], raw: dict[str, str], found: list[str]
     ) -> _QueryPart:
         """The ledger's rows of an input's rejected rows: raw values as text, named
         canonically where they map (as :func:`~campaign_perf.load.ledger.ledger_rows`)."""
         values = ", ".join(f"CAST(v.{quote_ident(c)} AS TEXT) AS {quote_ident(c)}" for c in found)
         sql = (
-            f"SELECT {quote_literal(label)} AS source, v._row AS row, b._reason AS reason, "
+            f"SELECT v._row AS _seq, b._reason AS reason, "
             f"{values} FROM {bad} b JOIN {source} v ON v._row = b._seq ORDER BY b._seq"
         )
         renames = {raw[c]: c for c in raw}
 
         def shape(frame: pd.DataFrame) -> pd.DataFrame:
+            frame = with_source_rows(frame, labels)
             return frame.rename(columns={k: v for k, v in renames.items() if k in frame.columns})
 
         return _QueryPart(self.db, sql, shape)

@@ -379,6 +379,10 @@ def first_text(*values: Any) -> str | None:
     return None
 
 
+#: The words (trimmed, in lower case) a bot/boolean flag reads as false.
+FALSE_WORDS = ("", "false", "0", "no", "null", "none", "n", "f")
+
+
 def truthy(value: Any) -> bool:
     """Read a bot/boolean flag: true for True, non-zero numbers and non-empty strings other
     than ``false``, ``0``, ``no``, ``null``, ``none``."""
@@ -387,7 +391,7 @@ def truthy(value: Any) -> bool:
     if isinstance(value, bool | int | float):
         return bool(value)
     if isinstance(value, str):
-        return value.strip().lower() not in ("", "false", "0", "no", "null", "none", "n", "f")
+        return value.strip().lower() not in FALSE_WORDS
     return bool(value)
 
 
