@@ -466,11 +466,15 @@ class ReportCore:
         key = ("cube", params, self.tz, attrs, self.filters, all_days,
                None if all_days else (self.basis, self.frame))  # fmt: skip
 
+        def named() -> pd.DataFrame:
+            return self._named(self.log.engine.cube(params, self.tz, attrs))
+
         def make() -> pd.DataFrame:
-            c = self.log.engine.cube(params, self.tz, attrs)
+            # Named once per cube: a reslice to another frame only picks rows.
+            c = self.log.engine.memo(("named cube", params, self.tz, attrs), named)
             if not all_days:
-                c = c[self._in_frame(c["send_day"])]
-            return self._filter(self._named(c))
+                c = c[self._in_frame(c["send_day"])].reset_index(drop=True)
+            return self._filter(c)
 
         return self.log.engine.memo(key, make).copy(deep=False)
 
@@ -553,13 +557,23 @@ class ReportCore:
         return mask
 
     def _named(self, c: pd.DataFrame) -> pd.DataFrame:
+        """The cube with the names of its campaigns and emails (a left join on the ids).
+
+        The cube holds thousands of rows per campaign and email: each id is looked up once
+        (the ids factorized, their names taken from the small dimension tables), not once
+        per row as a merge would.
+        """
         dims = self.log.dims
-        c = c.merge(
-            dims.campaigns[["campaign_id", "campaign_name", "program", "status"]],
-            on="campaign_id",
-            how="left",
-        )
-        return c.merge(dims.emails[["email_id", "email_name"]], on="email_id", how="left")
+        c = c.reset_index(drop=True)
+        for key, table, columns in (
+            ("campaign_id", dims.campaigns, ["campaign_name", "program", "status"]),
+            ("email_id", dims.emails, ["email_name"]),
+        ):
+            codes, ids = pd.factorize(c[key])
+            names = table.drop_duplicates(key).set_index(key)[columns].reindex(ids)
+            for col in columns:
+                c[col] = names[col].array.take(codes, allow_fill=True)
+        return c
 
     def _with_lead_attrs(self, r: pd.DataFrame) -> pd.DataFrame:
         attrs = list(self.filters.lead_attrs())
@@ -572,6 +586,8 @@ class ReportCore:
 
     def _filter(self, c: pd.DataFrame) -> pd.DataFrame:
         f = self.filters
+        if not (f.campaigns or f.programs or f.emails or f.campaign_status or f.leads):
+            return c
         mask = pd.Series(True, index=c.index)
         if f.campaigns:
             mask &= c["campaign_id"].isin(f.campaigns) | c["campaign_name"].isin(f.campaigns)
