@@ -159,16 +159,16 @@ def table_rows(
         k: [names[k][p] if lab is None else lab[j] for p, lab in zip(take, labels, strict=True)]
         for j, k in enumerate(shown)
     }
-    dtypes = {m.id: "int64" if m.fmt == "int" else "float64" for m in rep.metrics}
-    columns |= {i: np.concatenate(pools[i])[take].astype(dtypes[i]) for i in ids}
+    values = {i: np.concatenate(pools[i])[take].astype("float64") for i in ids}
+    # Counts are whole numbers, but a count an engagement grouping does not split stays
+    # missing (float) in its rows.
+    whole = {m.id for m in rep.metrics if m.fmt == "int" and not np.isnan(values[m.id]).any()}
+    columns |= {i: v.astype("int64") if i in whole else v for i, v in values.items()}
     columns["kind"] = kinds
     columns["block"] = pd.Series(blocks, dtype=object)
     if not take:  # no rows: the names and kinds are objects, as in an empty frame
         columns |= {k: pd.Series(dtype=object) for k in [*shown, "kind"]}
-    out = pd.DataFrame(columns, columns=[*shown, *ids, "kind", "block"])
-    # A count an engagement grouping does not split stays missing (float) in its rows.
-    whole = {m.id for m in rep.metrics if m.fmt == "int" and not out[m.id].isna().any()}
-    return out.astype({m.id: "int64" if m.id in whole else "float64" for m in rep.metrics})
+    return pd.DataFrame(columns, columns=[*shown, *ids, "kind", "block"])
 
 
 def as_text(rep: Tabular, rows: pd.DataFrame) -> pd.DataFrame:
