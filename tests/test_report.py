@@ -189,6 +189,18 @@ def test_lead_groupings_leave_out_many_values_and_built_in_names() -> None:
     assert lead_group_label("region") == "Lead: region"
 
 
+def test_a_lead_column_named_email_leaves_by_email_the_email_asset(log: cp.EventLog) -> None:
+    """by("email") is the email asset even when the leads table has an ``email`` column;
+    a lead attribute named like a grouping by where emails were read keeps its meaning."""
+    leads = LEADS.assign(email=[f"{lead}@example.com" for lead in LEADS["lead_id"]])
+    with_email = cp.load_events(pd.DataFrame(ROWS), campaigns=CAMPAIGNS, emails=EMAILS, leads=leads)
+    got = cp.Report(with_email, today="2026-04-30").by("email").table()
+    want = cp.Report(log, today="2026-04-30").by("email").table()
+    pd.testing.assert_frame_equal(got, want)
+    by_country = cp.Report(with_email, today="2026-04-30").by("country").table()
+    assert set(by_country["country"]) == set(LEADS["country"])
+
+
 # -- filters -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("where", "sent"),

@@ -439,8 +439,14 @@ class ReportCore:
     # -- computing --------------------------------------------------------------------
     def _lead_dims(self) -> tuple[str, ...]:
         lead_attrs = self.log.dims.lead_attributes
+        # A lead attribute named like a grouping by where emails were read ("country") keeps
+        # its meaning; every other built-in name ("email") is the built-in grouping.
         attrs = [
-            g for g in self.group_by if g not in GROUPS or g == RECIPIENT_DOMAIN or g in lead_attrs
+            g
+            for g in self.group_by
+            if g not in GROUPS
+            or g == RECIPIENT_DOMAIN
+            or (g in ENGAGEMENT_GROUPS and g in lead_attrs)
         ]
         attrs += [a for a in self.filters.lead_attrs() if a not in attrs]
         return tuple(sorted(attrs))
