@@ -253,7 +253,9 @@ def markdown(results: dict[str, dict]) -> str:
         "*table* = `load_events` alone, then the default `Report(log).table()`, in one more "
         "process (with the reslice, a median of 50, and the HTML export, of 3). *Machine "
         "load* = the 1-minute load average before and after the file's measures (the machine "
-        "is shared: above the core count, every figure is slower than on a quiet machine).",
+        "is shared: above the core count, every figure is slower than on a quiet machine, and a "
+        "ratio can move by tens of percent from one run to the next; judge a target on a quiet "
+        "machine).",
         "",
         "| shape | events | Parquet | campaign_perf | DuckDB SQL | pandas | campaign_perf ÷ SQL "
         "| pandas ÷ SQL | load | table | reslice | HTML export | peak RSS campaign_perf "

@@ -220,3 +220,14 @@ def test_a_notebook_shows_a_widget_bar(tmp_path: Path) -> None:
     widgets = [o for o in outputs if widget in o.get("data", {})]
     assert widgets, outputs
     assert not [o for o in outputs if o.get("name") == "stderr"]
+
+
+def _no_display() -> progress.Bar:
+    raise RuntimeError("no display here")
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_bar_that_cannot_be_drawn_leaves_the_load_alone(no_wait: None) -> None:
+    with progress.shown_by(_no_display):
+        log = cp.load_events(SAMPLE)
+    assert len(log) > 0

@@ -301,7 +301,10 @@ def _poll(
             if now - start < DELAY_SECONDS:
                 continue
             if bar is None:
-                bar = make()
+                try:
+                    bar = make()
+                except Exception:  # no bar can be drawn here: the work goes on without one
+                    return
             n = rows() if callable(rows) else rows
             elapsed = now - step_start
             rate = n * percent / 100 / elapsed if n and percent > 0 and elapsed > 0 else None
