@@ -52,6 +52,7 @@ EVENT_COLUMNS: Final[tuple[str, ...]] = (
     "lead_id",
     "link",
     "is_bot",
+    "user_agent",
 )
 
 _MS: Final = 1_000
@@ -149,8 +150,10 @@ class SampleData:
         One row per event, columns :data:`EVENT_COLUMNS`: ``event_id`` (str, unique except
         for a few webhook retries), ``event_type`` (str, one of ``EVENT_TYPES``),
         ``timestamp`` (``datetime64[ms, UTC]``), ``campaign_id``, ``email_id``, ``lead_id``
-        (str), ``link`` (str, clicks only, else missing) and ``is_bot`` (bool). Sorted by
-        timestamp, then event_id.
+        (str), ``link`` (str, clicks only, else missing), ``is_bot`` (bool) and
+        ``user_agent`` (str, opens and clicks only: Apple Mail, Gmail, Outlook, Yahoo and
+        Android readers, a third of Apple Mail's opens Apple Mail Privacy Protection's
+        machine opens, bot clicks a link scanner's). Sorted by timestamp, then event_id.
     campaigns : pandas.DataFrame
         ``campaign_id, campaign_name, program, status`` (``"active"`` / ``"archived"``).
     emails : pandas.DataFrame
@@ -1138,8 +1141,103 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> pd.api.extensions.Exte
     return pd.array(pc.binary_join_element_wise(prefix, digits, ""), dtype="str")
 
 
+#: Where the sample's leads read their email: (share of leads, user agent of an open, user
+#: agent of a click, whether it is Apple Mail). Apple Mail users' opens are a third machine
+#: opens (Apple Mail Privacy Protection's bare user agent), as ESPs reported since 2021.
+_READERS: Final[tuple[tuple[float, str, str, bool], ...]] = (
+    (
+        0.36,
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Mobile/15E148",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        True,
+    ),
+    (
+        0.08,
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like "
+        "Gecko) Version/17.5 Safari/605.1.15",
+        True,
+    ),
+    (
+        0.03,
+        "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Mobile/15E148",
+        "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.5 Mobile/15E148 Safari/604.1",
+        True,
+    ),
+    (
+        0.27,
+        "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Safari/537.36",
+        False,
+    ),
+    (
+        0.14,
+        "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17726; Pro)",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0",
+        False,
+    ),
+    (
+        0.04,
+        "Outlook-iOS/709.2189947.prod.iphone (4.2424.0)",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+        False,
+    ),
+    (
+        0.04,
+        "YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like "
+        "Gecko) Chrome/126.0.0.0 Safari/537.36",
+        False,
+    ),
+    (
+        0.04,
+        "Mozilla/5.0 (Linux; Android 14; SM-S918B Build/UP1A; wv) AppleWebKit/537.36 (KHTML, "
+        "like Gecko) Version/4.0 Chrome/126.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Mobile Safari/537.36",
+        False,
+    ),
+)
+#: The user agent of a security scanner that follows links (the sample's bot clicks).
+_SCANNER = "Mozilla/5.0 (compatible; Barracuda Sentinel (EE))"
+#: Apple Mail Privacy Protection's fetch (see :mod:`campaign_perf.clients`).
+_MPP = "Mozilla/5.0"
+
+
+def _user_agents(
+    leads: _Leads, rec: _Records, arrays: tuple[np.ndarray, ...], rng: np.random.Generator
+) -> np.ndarray:
+    """The user agent of each open and click (None for other events): each lead reads on
+    one of :data:`_READERS`; a third of Apple Mail's opens are machine opens; bot clicks are
+    a link scanner's."""
+    r, et, _ts, _link, bot, number = arrays
+    shares = np.array([x[0] for x in _READERS])
+    reader = rng.choice(len(_READERS), size=len(leads.table), p=shares / shares.sum())
+    machine = rng.random(int(number.max(initial=0)) + 1) < 1 / 3  # per event: retries agree
+    who = reader[rec.lead[r]]
+    opens, clicks = et == _OPEN, et == _CLICK
+    out = np.full(len(r), None, dtype=object)
+    out[opens] = np.array([x[1] for x in _READERS], dtype=object)[who[opens]]
+    out[clicks] = np.array([x[2] for x in _READERS], dtype=object)[who[clicks]]
+    apple = np.array([x[3] for x in _READERS])[who]
+    out[opens & apple & machine[number]] = _MPP
+    out[clicks & bot] = _SCANNER
+    return out
+
+
 def _events_frame(
-    plan: _Plan, leads: _Leads, rec: _Records, arrays: tuple[np.ndarray, ...]
+    plan: _Plan,
+    leads: _Leads,
+    rec: _Records,
+    arrays: tuple[np.ndarray, ...],
+    rng: np.random.Generator,
 ) -> pd.DataFrame:
     r, et, ts, link, bot, number = arrays
     return pd.DataFrame(
@@ -1154,6 +1252,7 @@ def _events_frame(
             "lead_id": _take(pd.Index(leads.table["lead_id"]), rec.lead[r]),
             "link": _take(_str_index(plan.links), link),
             "is_bot": bot,
+            "user_agent": pd.array(_user_agents(leads, rec, arrays, rng), dtype="str"),
         }
     )
 
@@ -1177,7 +1276,8 @@ def _rng(seq: np.random.SeedSequence) -> np.random.Generator:
 
 
 def _streams(seed: int) -> dict[str, np.random.SeedSequence]:
-    names = ("leads", "records", "events", "messy")
+    # A new stream goes last: spawned children keep their seeds, so the others do not move.
+    names = ("leads", "records", "events", "messy", "agents")
     return dict(zip(names, np.random.SeedSequence(seed).spawn(len(names)), strict=True))
 
 
@@ -1271,7 +1371,8 @@ def generate_sample(
     if n_leads < 500:
         raise ValueError(f"n_leads must be at least 500, not {n_leads}")
     plan = _build_plan(_end_date(end))
-    leads, rec, arrays = _calibrated(plan, n_events, n_leads, _streams(seed))
+    streams = _streams(seed)
+    leads, rec, arrays = _calibrated(plan, n_events, n_leads, streams)
     campaigns = pd.DataFrame(
         {
             "campaign_id": [c.campaign_id for c in plan.campaigns],
@@ -1292,7 +1393,7 @@ def generate_sample(
         dtype="str",
     )
     return SampleData(
-        events=_events_frame(plan, leads, rec, arrays),
+        events=_events_frame(plan, leads, rec, arrays, _rng(streams["agents"])),
         campaigns=campaigns,
         emails=emails,
         leads=leads.table,
@@ -1371,6 +1472,7 @@ def messy_events(sample: SampleData, *, seed: int = 7, n_rows: int = 200) -> pd.
             "lead_id": rows["lead_id"],
             "link": rows["link"].fillna(""),
             "is_bot": np.where(rows["is_bot"], "true", "false"),
+            "user_agent": rows["user_agent"].fillna(""),
         },
         dtype="str",
     )

@@ -13,6 +13,10 @@ REPORTS = {
     "by lead attribute, activity basis, New York": lambda r: (
         r.by("segment").with_basis("activity").with_tz("America/New_York")
     ),
+    "machine opens excluded, bot list": lambda r: r.with_machine_opens("exclude").with_bot_list(
+        ["barracuda", "192.0.2.0/24", "2001:db8::/32"]
+    ),
+    "by recipient domain": lambda r: r.by("recipient_domain"),
 }
 
 

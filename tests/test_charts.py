@@ -145,7 +145,26 @@ def test_chart_kinds_are_the_documented_ones() -> None:
         "engagement",
         "heatmap",
         "links",
+        "machine_opens",
     ]
+
+
+def test_machine_opens_chart_is_machine_opened_over_opened_per_send_day() -> None:
+    ua = "Mozilla/5.0"  # Apple Mail Privacy Protection
+    rows = []
+    for day, machine, human in (("2026-03-02", 1, 3), ("2026-03-03", 2, 2)):
+        for i in range(machine + human):
+            lead = f"{day}-{i}"
+            base = {"campaign_id": "C1", "email_id": "E1", "lead_id": lead}
+            rows.append({**base, "event_type": "sent", "timestamp": f"{day} 09:00"})
+            agent = ua if i < machine else "Microsoft Office/16.0 (Windows NT 10.0; Pro)"
+            rows.append(
+                {**base, "event_type": "open", "timestamp": f"{day} 10:00", "user_agent": agent}
+            )
+    log = cp.load_events(pd.DataFrame(rows), warn=False)
+    fig = cp.Report(log).chart("machine_opens")
+    assert list(fig.data[0].y) == pytest.approx([1 / 4, 2 / 4])
+    assert "Machine Opened %" in fig.layout.title.text
 
 
 @pytest.mark.parametrize("kind", list(CHART_KINDS))

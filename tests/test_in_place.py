@@ -34,16 +34,16 @@ def _without_source(df: pd.DataFrame) -> pd.DataFrame:
 
 #: Rows messier still, as text: ids to trim, blank ids, event types to normalise, unknown
 #: types and flags, duplicates without an id, activity without a send.
-EXTRA = """event_id,event_type,timestamp,campaign_id,email_id,lead_id,link,is_bot
-x1,sent,2026-06-01 10:00:00,C9, E9,L9 ,,false
-x2, Open ,2026-06-01 11:00:00,C9,E9,L9,,no
-x3,CLICK,2026-06-01 11:01:00,C9,E9, L9,https://x.com/a,yes
-x4,click,2026-06-01 11:02:00,,E9,L9,https://x.com/a,false
-x5,bounced,2026-06-01 11:03:00,C9,E9,L9,,false
-x6,open,2026-06-01 11:04:00,C9,E9,L9,,maybe
-,open,2026-06-01 12:00:00,C9,E9,L9,,false
-,open,2026-06-01 12:00:00,C9,E9,L9,,false
-x7,hard-bounce,2026-06-01 12:30:00,C9,E8,L9,,false
+EXTRA = """event_id,event_type,timestamp,campaign_id,email_id,lead_id,link,is_bot,user_agent
+x1,sent,2026-06-01 10:00:00,C9, E9,L9 ,,false,
+x2, Open ,2026-06-01 11:00:00,C9,E9,L9,,no,
+x3,CLICK,2026-06-01 11:01:00,C9,E9, L9,https://x.com/a,yes,
+x4,click,2026-06-01 11:02:00,,E9,L9,https://x.com/a,false,
+x5,bounced,2026-06-01 11:03:00,C9,E9,L9,,false,
+x6,open,2026-06-01 11:04:00,C9,E9,L9,,maybe,
+,open,2026-06-01 12:00:00,C9,E9,L9,,false,
+,open,2026-06-01 12:00:00,C9,E9,L9,,false,
+x7,hard-bounce,2026-06-01 12:30:00,C9,E8,L9,,false,
 """
 
 

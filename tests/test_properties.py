@@ -223,8 +223,12 @@ def test_machine_open_identities_hold_on_every_row(rows: list[dict], s: dict) ->
     machine_opened; excluding them takes exactly machine_opened off opened."""
     counted = _report(rows, {**s, "machine_opens": "count"})
     excluded = counted.with_machine_opens("exclude")
+    key = ["campaign_id", "email_id"]
     for basis in ("sent", "activity"):
-        c, x = counted.with_basis(basis).table(), excluded.with_basis(basis).table()
+        c = counted.with_basis(basis).table().set_index(key)
+        # on the activity basis a row of only machine opens has no events left: zeros
+        x = excluded.with_basis(basis).table().set_index(key)[list(COUNTS)]
+        x = x.reindex(c.index, fill_value=0)
         assert (c["machine_opened"] <= c["opened"]).all()
         assert (x["opened"] == c["opened"] - c["machine_opened"]).all()
         assert (x["machine_opened"] == 0).all()

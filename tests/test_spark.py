@@ -89,6 +89,23 @@ def test_sample_reports_are_identical_on_spark(sample, name: str) -> None:
     pd.testing.assert_series_equal(got.total(), expected.total())
 
 
+def test_where_emails_were_read_and_bots_per_reason_are_identical_on_spark(sample) -> None:
+    duck, spark_log = sample
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected, got = (
+            cp.Report(log, time_frame="past 30 days", today="as_of", proximity_seconds=1)
+            .with_bot_list(["outlook-ios"])  # the scanner's clicks are the source's bots already
+            .by("campaign", "device")
+            for log in (duck, spark_log)
+        )
+    table = got.table()
+    assert table["opened"].sum() > 0
+    pd.testing.assert_frame_equal(table, expected.table())
+    assert got.bot_counts() == expected.bot_counts()
+    assert set(got.bot_counts()) == {"source", "list", "proximity"}
+
+
 def test_records_and_events_of_a_slice_are_identical_on_spark(sample) -> None:
     duck, spark_log = sample
     expected, got = (

@@ -611,7 +611,8 @@ class ReportCore:
         keys: list[str] = []
         for g in self.group_by:
             if g == "week":
-                shift = (c["send_day"].dt.day_of_week.astype("int64") - self.week_start) % 7
+                # (NaN for a record without a send up to as-of, on the activity basis)
+                shift = (c["send_day"].dt.day_of_week - self.week_start) % 7
                 c = c.assign(send_week=c["send_day"] - pd.to_timedelta(shift, unit="D"))
             elif g == "month":
                 c = c.assign(send_month=c["send_day"].dt.to_period("M").dt.start_time)

@@ -116,7 +116,7 @@ GROUP_LABELS: dict[str, str] = {
     "client": "Client",
     "os": "OS",
     "device": "Device",
-    "country": "Country",
+    # no label for "country": a lead attribute of that name keeps showing as it is named
     SHARE_OF_OPENED: "Share of Opened",
 }
 

@@ -135,6 +135,8 @@ CHART_KINDS: dict[str, str] = {
     "engagement": "Opens and clicks by hours since the send (0–72 h and later).",
     "heatmap": "Opens by weekday and hour of day in the report's time zone.",
     "links": "Top links by clicks and by people (unsubscribe links not counted).",
+    "machine_opens": "Machine Opened % (records opened only by a privacy proxy, of Opened) per "
+    "send day, week or month (line).",
 }
 
 #: How each metric format shows a value: ``scale`` (multiply first), ``truncate`` (to a
@@ -668,18 +670,35 @@ def _volume(rep: ReportCore, period: str = "day") -> dict[str, Any]:
 def _rates_over_time(
     rep: ReportCore, period: str = "day", columns: Sequence[str] | None = None
 ) -> dict[str, Any]:
-    period = _check_period(period)
     metrics = _rate_metrics(rep, columns or ("opened_pct", "clicked_pct"), ())
+    return _over_time(rep, "rates_over_time", period, metrics)
+
+
+def _machine_opens(rep: ReportCore, period: str = "day") -> dict[str, Any]:
+    """How much of Opened is machines (RULES.md section 9), per send day, week or month."""
+    notes = ["0 with machine opens excluded"] if rep.machine_opens == "exclude" else []
+    return _over_time(rep, "machine_opens", period, [METRICS["machine_opened_pct"]], notes)
+
+
+def _over_time(
+    rep: ReportCore,
+    kind: str,
+    period: str,
+    metrics: Sequence[Metric],
+    notes: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Rates as lines over send periods, from the cube."""
+    period = _check_period(period)
     return _spec(
         rep,
-        "rates_over_time",
+        kind,
         source="cube",
         by="period",
         period=period,
         periods=_periods(rep),
         max_points=MAX_POINTS,
         title=what([m.label for m in metrics]) + " by {{period}}",
-        notes=["periods without sends are gaps"],
+        notes=["periods without sends are gaps", *notes],
         series=[metric_series(m) for m in metrics],
         trace={
             "type": "scatter",
@@ -875,6 +894,7 @@ _SPECS = {
     "engagement": _engagement,
     "heatmap": _heatmap,
     "links": _links,
+    "machine_opens": _machine_opens,
 }
 assert tuple(_SPECS) == tuple(CHART_KINDS)
 

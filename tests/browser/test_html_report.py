@@ -25,7 +25,7 @@ from campaign_perf.views.export import write_report
 from campaign_perf.views.html.report import write_html
 from campaign_perf.views.kpi_strip import against_text, settling_note, strip_items
 from campaign_perf.views.performers_panel import performers_panel
-from campaign_perf.views.specs import MAX_POINTS, PANELS, TOP_ROWS, shorten
+from campaign_perf.views.specs import CHART_KINDS, MAX_POINTS, PANELS, TOP_ROWS, shorten
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"
@@ -215,7 +215,7 @@ def test_opens_offline_draws_everything_and_asks_for_nothing(
     assert view.dialogs == []
     # every chart drawn by plotly, with marks on it
     kinds = page.eval_on_selector_all(".cp-chart", "fs => fs.map(f => f.dataset.kind)")
-    assert len(kinds) == 7
+    assert kinds == list(CHART_KINDS)
     for kind in kinds:
         drawn = page.eval_on_selector(
             f"#cp-chart-{kind}",
