@@ -32,6 +32,7 @@ import pyarrow as pa
 from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.dialects import PG_SESSION_FUNCTIONS, transpile
 from campaign_perf.engine.queries import (
+    RECIPIENT_DOMAIN,
     Bounds,
     bots_sql,
     counted_events_sql,
@@ -501,7 +502,9 @@ class PostgresEngine:
         """
 
         def make() -> pd.DataFrame:
-            leads = self._leads_table(lead_attrs) if lead_attrs else "leads"
+            # The recipient domain is read off the lead id, not the leads table.
+            joined = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
+            leads = self._leads_table(joined) if joined else "leads"
             sql = cube_sql(params, self.records_table(params), tz, lead_attrs, leads)
             out = self.db.frame(pg_sql(sql))
             out["send_day"] = pd.to_datetime(out["send_day"])
