@@ -438,16 +438,7 @@ class ReportCore:
 
     # -- computing --------------------------------------------------------------------
     def _lead_dims(self) -> tuple[str, ...]:
-        lead_attrs = self.log.dims.lead_attributes
-        # A lead attribute named like a grouping by where emails were read ("country") keeps
-        # its meaning; every other built-in name ("email") is the built-in grouping.
-        attrs = [
-            g
-            for g in self.group_by
-            if g not in GROUPS
-            or g == RECIPIENT_DOMAIN
-            or (g in ENGAGEMENT_GROUPS and g in lead_attrs)
-        ]
+        attrs = list(self.record_groups)
         attrs += [a for a in self.filters.lead_attrs() if a not in attrs]
         return tuple(sorted(attrs))
 
@@ -499,7 +490,10 @@ class ReportCore:
         """The report's groups that are lead attributes of the log (a lead attribute named
         like a grouping of RULES.md section 9, such as ``country``, is the lead attribute)."""
         attrs = self.log.dims.lead_attributes
-        return tuple(g for g in self.group_by if g in attrs or g not in GROUPS)
+        # Every other built-in name ("email") is the built-in grouping.
+        return tuple(
+            g for g in self.group_by if g not in GROUPS or (g in ENGAGEMENT_GROUPS and g in attrs)
+        )
 
     @property
     def record_groups(self) -> tuple[str, ...]:
