@@ -71,7 +71,7 @@ FROM (
               event_type = 'open'
               AND (
                 COALESCE(is_machine_open, FALSE)
-                OR COALESCE(TRIM(user_agent) IN ('Mozilla/5.0'), FALSE)
+                OR COALESCE(user_agent IN ('Mozilla/5.0'), FALSE)
               )
             ) AS is_machine_open,
             user_agent,
@@ -126,7 +126,7 @@ FROM (
           event_type = 'open'
           AND (
             COALESCE(is_machine_open, FALSE)
-            OR COALESCE(TRIM(user_agent) IN ('Mozilla/5.0'), FALSE)
+            OR COALESCE(user_agent IN ('Mozilla/5.0'), FALSE)
           )
         ) AS is_machine_open,
         user_agent,

@@ -70,7 +70,7 @@ FROM (
               event_type = 'open'
               AND (
                 COALESCE(is_machine_open, FALSE)
-                OR COALESCE(TRIM(user_agent) IN ('Mozilla/5.0'), FALSE)
+                OR COALESCE(user_agent IN ('Mozilla/5.0'), FALSE)
               )
             ) AS is_machine_open,
             user_agent,
@@ -125,7 +125,7 @@ FROM (
           event_type = 'open'
           AND (
             COALESCE(is_machine_open, FALSE)
-            OR COALESCE(TRIM(user_agent) IN ('Mozilla/5.0'), FALSE)
+            OR COALESCE(user_agent IN ('Mozilla/5.0'), FALSE)
           )
         ) AS is_machine_open,
         user_agent,

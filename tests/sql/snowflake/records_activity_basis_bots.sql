@@ -97,7 +97,7 @@ WITH agg AS (
                   event_type = 'open'
                   AND (
                     COALESCE(is_machine_open, FALSE)
-                    OR COALESCE(TRIM(user_agent) IN ('Mozilla/5.0'), FALSE)
+                    OR COALESCE(user_agent IN ('Mozilla/5.0'), FALSE)
                   )
                 ) AS is_machine_open,
                 user_agent,
@@ -152,7 +152,7 @@ WITH agg AS (
               event_type = 'open'
               AND (
                 COALESCE(is_machine_open, FALSE)
-                OR COALESCE(TRIM(user_agent) IN ('Mozilla/5.0'), FALSE)
+                OR COALESCE(user_agent IN ('Mozilla/5.0'), FALSE)
               )
             ) AS is_machine_open,
             user_agent,
