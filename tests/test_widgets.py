@@ -437,9 +437,12 @@ def test_the_sort_direction_says_the_order_it_gives(dash: Dashboard) -> None:
 
 def test_the_status_line_speaks_plainly(dash: Dashboard) -> None:
     text = re.sub("<[^>]+>", "", dash.status.value)
+    bots = dash.report.bot_counts()  # the sample's bots, per reason (RULES.md section 9)
+    assert bots
     assert text == (
         f"{_records(dash):,} records sent · 500,727 events loaded · no rows rejected · "
-        "data as of 2026-10-31 23:59 UTC"
+        "data as of 2026-10-31 23:59 UTC · bots: "
+        + ", ".join(f"{n:,} {reason}" for reason, n in bots.items())
     )
     with pytest.warns(cp.RejectedRowsWarning):
         messy = cp.load_events(SAMPLE / "messy_events.csv")

@@ -163,7 +163,10 @@ def why_not_grouping(leads: pd.DataFrame, attr: str) -> str | None:
         The reason in a few words, for people.
     """
     name = attr.strip().lower()
-    if name in GROUPS or name in GROUP_ALIASES:
+    # A lead attribute named like a grouping by where emails were read ("country") is the
+    # lead attribute when grouped by (see ReportCore.lead_groups); other built-in names
+    # ("email") are the built-in grouping.
+    if (name in GROUPS or name in GROUP_ALIASES) and attr not in ENGAGEMENT_GROUPS:
         return f"named like the built-in grouping {name!r}"
     column = leads[attr]
     if pd.api.types.is_datetime64_any_dtype(column) or pd.api.types.is_timedelta64_dtype(column):
