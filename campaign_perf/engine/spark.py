@@ -72,8 +72,9 @@ def local_spark(cores: int = 2, *, app_name: str = "campaign_perf", **conf: str)
     -------
     pyspark.sql.SparkSession
         The session (the active one, if a session already runs in this process): UTC
-        session time zone, 4 shuffle partitions, Arrow transfers to pandas, no web UI, and
-        the driver bound to the loopback interface.
+        session time zone, 4 shuffle partitions, Arrow transfers to pandas, no web UI, the
+        records of only the last few queries kept, and the driver bound to the loopback
+        interface.
     """
     settings = {
         "spark.sql.session.timeZone": "UTC",
@@ -83,6 +84,14 @@ def local_spark(cores: int = 2, *, app_name: str = "campaign_perf", **conf: str)
         "spark.driver.host": "127.0.0.1",
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # Spark keeps the plans and metrics of its last 1,000 queries, jobs and stages in
+        # the driver's memory even without a web UI; a notebook that reslices a report runs
+        # many queries, and those records filled a 1 GB driver (queries then failed with
+        # AGGREGATE_OUT_OF_MEMORY). Keep a few.
+        "spark.sql.ui.retainedExecutions": "20",
+        "spark.ui.retainedJobs": "50",
+        "spark.ui.retainedStages": "50",
+        "spark.ui.retainedTasks": "1000",
         **conf,
     }
     # Bind to the loopback interface from the start (no warning about the host name).
