@@ -402,3 +402,26 @@ def test_the_cli_reports_from_a_database(pg_server, db: str, sample, tmp_path: P
     )
     missing = runner.invoke(app, ["report", url], env={"PGPASSWORD": ANALYST_PASSWORD})
     assert missing.exit_code == 2 and "--table" in missing.output
+
+
+def test_a_pushed_down_load_shows_its_progress_in_statements(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL cannot say how far a query is: the bar moves a step per statement."""
+    from test_progress import Recorder
+
+    from campaign_perf.engine import progress
+
+    monkeypatch.setattr(progress, "DELAY_SECONDS", 0.0)
+    monkeypatch.setattr(progress, "POLL_SECONDS", 0.001)
+    Recorder.made.clear()
+    with progress.shown_by(Recorder):
+        log = cp.load_events(db, table="email_events", order_by="line", progress=True)
+    (bar,) = Recorder.made
+    assert bar.closed
+    assert {u.what for u in bar.updates} == {"Loading email_events"}
+    shown = [u.percent for u in bar.updates]
+    assert shown == sorted(shown), "the bar went back"
+    assert shown[0] >= 0 and shown[-1] < 100
+    assert shown[-1] >= 50, "the load sent far fewer statements than the bar expects"
+    log.close()

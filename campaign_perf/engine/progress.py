@@ -2,13 +2,15 @@
 
 One meaning for every surface. A load or a report still running after :data:`DELAY_SECONDS`
 shows a bar fed by the engine's own progress: DuckDB's ``query_progress()``, polled from a
-thread while the engine works. Each query of the work is a *pass* (a load reads its input
-more than once); the bar shows the current pass's percentage and the rows it goes through
-per second. In a notebook the bar is a widget (tqdm's notebook bar); in a terminal, a rich
-bar on stderr, which the CLI draws in place of its spinner; when stderr is not a terminal
-(a pipe, cron, a test) nothing is shown. ``load_events(..., progress=False)`` or the
-environment variable ``CAMPAIGN_PERF_PROGRESS=0`` turns it off; ``progress=True`` or
-``CAMPAIGN_PERF_PROGRESS=1`` shows it even where nobody seems to watch.
+thread while the engine works (an engine that cannot say how far a query is, PostgreSQL,
+tells its progress in statements: :class:`Statements`). Each query of the work is a *pass*
+(a load reads its input more than once); the bar shows the current pass's percentage and
+the rows it goes through per second. In a notebook the bar is a widget (tqdm's notebook
+bar); in a terminal, a rich bar on stderr, which the CLI draws in place of its spinner;
+when stderr is not a terminal (a pipe, cron, a test) nothing is shown.
+``load_events(..., progress=False)`` or the environment variable ``CAMPAIGN_PERF_PROGRESS=0``
+turns it off; ``progress=True`` or ``CAMPAIGN_PERF_PROGRESS=1`` shows it even where nobody
+seems to watch.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ __all__ = [
     "ENV_VAR",
     "Bar",
     "NotebookBar",
+    "Progressing",
     "RichBar",
+    "Statements",
     "Update",
     "rate_text",
     "shown_by",
@@ -190,6 +194,40 @@ class NotebookBar:
         self._bar.close()
 
 
+class Progressing(Protocol):
+    """What tells how far its work is: a DuckDB connection, or :class:`Statements`."""
+
+    def query_progress(self) -> float:
+        """The current query's progress, 0 to 100 (-1 when it cannot say)."""
+        ...
+
+
+class Statements:
+    """Progress told by the statements a piece of work has sent, of those it will send.
+
+    For an engine that cannot say how far a query is (PostgreSQL has no progress for a
+    ``SELECT`` or a ``CREATE TABLE AS``): a load sends about ``total`` statements, so the
+    percentage moves a step per statement and stops short of 100 until the work ends.
+
+    Parameters
+    ----------
+    sent : callable
+        How many statements the session has sent so far.
+    total : int
+        How many statements the work sends.
+    """
+
+    def __init__(self, sent: Callable[[], int], total: int) -> None:
+        self._sent = sent
+        self._start = sent()
+        self._total = max(int(total), 1)
+
+    def query_progress(self) -> float:
+        """The share of the statements already done (the one running is not), in percent."""
+        done = max(self._sent() - self._start - 1, 0)
+        return min(100.0 * done / self._total, 99.0)
+
+
 _shown_by: contextvars.ContextVar[Callable[[], Bar] | None] = contextvars.ContextVar(
     "campaign_perf_progress_bar", default=None
 )
@@ -238,7 +276,7 @@ def _bar_for(progress: bool | None) -> Callable[[], Bar] | None:
 
 @contextlib.contextmanager
 def watching(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | Progressing,
     what: str,
     *,
     rows: int | Callable[[], int | None] | None = None,
@@ -248,8 +286,9 @@ def watching(
 
     Parameters
     ----------
-    con : duckdb.DuckDBPyConnection
-        The connection whose queries the block runs.
+    con : duckdb.DuckDBPyConnection or Progressing
+        The connection whose queries the block runs, or what else tells their progress
+        (:class:`Statements`).
     what : str
         The work, as the bar names it.
     rows : int or callable, optional
@@ -276,7 +315,7 @@ def watching(
 
 
 def _poll(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | Progressing,
     what: str,
     rows: int | Callable[[], int | None] | None,
     make: Callable[[], Bar],

@@ -17,6 +17,7 @@ id column), else in the table's physical order, or in the query's result for ``q
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -35,6 +36,7 @@ from campaign_perf.engine.postgres import (
     plain_arrow,
     table_sql,
 )
+from campaign_perf.engine.progress import Statements, watching
 from campaign_perf.engine.queries import (
     agent_counts_sql,
     duplicates_sql,
@@ -219,6 +221,7 @@ def load_events_db(
     source_options: Mapping[str, Any] | None = None,
     engine: str = "pushdown",
     warn: bool = True,
+    progress: bool | None = None,
 ) -> EventLog:
     """Load events from a database: see :func:`campaign_perf.load_events`."""
     if engine not in ENGINES:
@@ -233,7 +236,8 @@ def load_events_db(
             for what, value in (("campaigns", campaigns), ("emails", emails), ("leads", leads))
         }
         if source == "fivetran_marketo" and engine == "pushdown":
-            log = _fivetran(db, table, tz=tz, columns=dict(columns or {}), dims=dims)
+            with _watching(db, table, progress):
+                log = _fivetran(db, table, tz=tz, columns=dict(columns or {}), dims=dims)
             if log is not None:
                 if warn:
                     warn_rejected(log)
@@ -249,16 +253,32 @@ def load_events_db(
                 source=source,
                 source_options=source_options,
                 warn=warn,
+                progress=progress,
                 **dims,
             )
         assert not isinstance(table, list)
-        log = _Pushdown(db, tz=tz, columns=dict(columns or {})).load(table, query, order_by, **dims)
+        with _watching(db, table, progress):
+            loader = _Pushdown(db, tz=tz, columns=dict(columns or {}))
+            log = loader.load(table, query, order_by, **dims)
     except BaseException:
         db.close()
         raise
     if warn:
         warn_rejected(log)
     return log
+
+
+#: About how many statements a pushed-down load sends (its progress moves one per statement).
+LOAD_STATEMENTS = 24
+
+
+def _watching(
+    db: Database, table: str | list[str] | None, progress: bool | None
+) -> contextlib.AbstractContextManager[None]:
+    """A bar for a pushed-down load that takes a while, told in statements: PostgreSQL
+    cannot say how far a query is."""
+    what = f"Loading {table if isinstance(table, str) else 'the query'}"
+    return watching(Statements(lambda: db.statements, LOAD_STATEMENTS), what, progress=progress)
 
 
 def _copied(db: Database, table: str | list[str] | None, query: str | None, order_by: Any) -> Any:

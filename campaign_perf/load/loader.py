@@ -156,6 +156,7 @@ def load_events(
             source_options=source_options,
             engine=engine,
             warn=warn,
+            progress=progress,
         )
     if table is not None or query is not None or order_by is not None:
         raise LoadError("table=, query= and order_by= read a database: give its postgresql:// URL")
