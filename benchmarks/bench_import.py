@@ -3,7 +3,8 @@
 Each import runs in a fresh process (``python -X importtime``), alternating the two so that
 both see the same machine; the figure is the cumulative time the interpreter reports for the
 imported modules, medians over ``--runs``. plotly, ipywidgets, jinja2, openpyxl and scipy are
-imported by the views and statistics that use them, the first time they are used.
+imported by the views and statistics that use them, the first time they are used, and
+ua-parser by the first user agent parsed.
 
     python benchmarks/bench_import.py --runs 15
 """

@@ -25,7 +25,6 @@ from collections.abc import Iterable
 from typing import Final
 
 import pandas as pd
-import ua_parser
 
 from campaign_perf.schema import DEVICES
 
@@ -138,6 +137,8 @@ def _one(ua: str) -> tuple[str | None, str | None, str]:
     """Client, OS and device of one user agent."""
     if ua.strip() in MACHINE_OPEN_USER_AGENTS:
         return "Apple Mail", None, "proxy"
+    import ua_parser  # on first use: ``import campaign_perf`` leaves its rules unloaded
+
     parsed = ua_parser.parse(ua)
     family = parsed.user_agent.family if parsed.user_agent else None
     if family in IMAGE_PROXIES:

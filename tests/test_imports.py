@@ -6,7 +6,17 @@ from __future__ import annotations
 import subprocess
 import sys
 
-VIEW_ONLY = ("plotly", "ipywidgets", "anywidget", "jinja2", "openpyxl", "scipy", "httpx", "sqlglot")
+VIEW_ONLY = (
+    "plotly",
+    "ipywidgets",
+    "anywidget",
+    "jinja2",
+    "openpyxl",
+    "scipy",
+    "httpx",
+    "sqlglot",
+    "ua_parser",
+)
 
 
 def modules_after(code: str) -> set[str]:
@@ -33,3 +43,13 @@ def test_a_view_method_imports_its_module_when_first_used() -> None:
     )
     assert "plotly" in loaded
     assert "ipywidgets" not in loaded
+
+
+def test_parsing_a_user_agent_imports_the_parser_when_first_used() -> None:
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"
+    loaded = modules_after(
+        "import campaign_perf as cp\n"
+        f"got = cp.classify_user_agents([{iphone!r}]).iloc[0].tolist()\n"
+        "assert got[2:] == ['iOS', 'mobile'], got"
+    )
+    assert "ua_parser" in loaded

@@ -5,5 +5,6 @@ duplicate and orphan search, the cube, records and events a report reads), both 
 dialect; ``embedded`` runs them in DuckDB as they are, ``spark`` in Spark (transpiled by
 sqlglot); ``cache`` is the one cache the engines keep their results in; ``session`` opens and
 budgets the DuckDB connection; ``progress`` shows the engine's progress while a long load or
-report runs; ``sql`` quotes. Nothing here knows of reports or views.
+report runs; ``sql`` quotes; ``frames`` gives every engine's results the embedded engine's
+pandas types. Nothing here knows of reports or views.
 """

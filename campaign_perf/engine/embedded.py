@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from campaign_perf.engine.cache import Cache, results_cache
+from campaign_perf.engine.frames import text_as_strings
 from campaign_perf.engine.progress import watching
 from campaign_perf.engine.queries import (
     Bounds,
@@ -252,8 +253,5 @@ class DuckDBEngine:
             rel = self.con.sql(sql)
             out = rel.df()
         out["send_day"] = pd.to_datetime(out["send_day"])
-        # Text as pandas' string dtype even when every value is missing (as Spark gives it).
-        for name, kind in zip(rel.columns, rel.types, strict=True):
-            if str(kind) == "VARCHAR" and out[name].dtype == object:
-                out[name] = out[name].astype("str")
-        return out
+        text = (n for n, k in zip(rel.columns, rel.types, strict=True) if str(k) == "VARCHAR")
+        return text_as_strings(out, text)

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.dialects import PG_SESSION_FUNCTIONS, transpile
+from campaign_perf.engine.frames import text_as_strings
 from campaign_perf.engine.queries import (
     RECIPIENT_DOMAIN,
     Bounds,
@@ -395,10 +396,6 @@ def _key(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:12]
 
 
-def _is_text(value: object) -> bool:
-    return value is None or isinstance(value, str)
-
-
 class PostgresEngine:
     """The rules' SQL, transpiled to PostgreSQL, run in the database; results as pandas.
 
@@ -525,11 +522,7 @@ class PostgresEngine:
         sql = counted_events_sql(params, self.events_table, table, tz, sent_between, event_types)
         out = self.db.frame(pg_sql(sql))
         out["send_day"] = pd.to_datetime(out["send_day"])
-        # Text as pandas' string dtype even when every value is missing (as DuckDB gives it).
-        for name in out.columns:
-            if out[name].dtype == object and out[name].map(_is_text).all():
-                out[name] = out[name].astype("str")
-        return out
+        return text_as_strings(out)
 
     def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
         """Engagement split by where it happened (see :meth:`DuckDBEngine.engagement

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from campaign_perf.engine.cache import Cache, results_cache
+from campaign_perf.engine.frames import text_as_strings
 from campaign_perf.engine.queries import (
     RECIPIENT_DOMAIN,
     Bounds,
@@ -160,12 +161,7 @@ def to_pandas(df: DataFrame) -> pd.DataFrame:
         out[c] = pd.to_datetime(micros, unit="us", utc=True).astype("datetime64[us, UTC]")
     for c in days:
         out[c] = pd.to_datetime(out[c].astype("Int64"), unit="D").astype("datetime64[us]")
-    # Text as the embedded engine returns it (pandas' string dtype), even when every value
-    # is missing (Arrow would give such a column as objects).
-    for c, k in kinds.items():
-        if k is T.StringType and out[c].dtype == object:
-            out[c] = out[c].astype("str")
-    return out
+    return text_as_strings(out, (c for c, k in kinds.items() if k is T.StringType))
 
 
 # ---------------------------------------------------------------------------------
