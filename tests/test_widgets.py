@@ -579,7 +579,7 @@ def test_machine_opens_toggle(dash: Dashboard, rep: Report) -> None:
 
 
 # -- chart, empty state ---------------------------------------------------------------------
-@pytest.mark.parametrize("kind", ["funnel", "volume", "heatmap"])
+@pytest.mark.parametrize("kind", ["funnel", "volume", "heatmap", "clients", "domains"])
 def test_chart_kind(dash: Dashboard, rep: Report, kind: str) -> None:
     figure = dash.figure
     dash.chart_kind.value = kind

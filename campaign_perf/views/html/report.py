@@ -497,11 +497,19 @@ def _emails(rep: ReportCore, emails: pd.DataFrame) -> tuple[list[str | None], li
     return subjects, previews
 
 
+#: The chart kinds a shared report does not draw yet (their aggregates are not embedded).
+_NOT_SHARED: tuple[str, ...] = ("clients", "domains")
+
+
 def _chart_kinds(charts: Sequence[str] | None) -> tuple[str, ...]:
     if charts is None:
-        return tuple(CHART_KINDS)
+        return tuple(k for k in CHART_KINDS if k not in _NOT_SHARED)
     kinds = (charts,) if isinstance(charts, str) else tuple(charts)
-    return tuple(dict.fromkeys(chart_kind(k) for k in kinds))
+    out = tuple(dict.fromkeys(chart_kind(k) for k in kinds))
+    refused = [k for k in out if k in _NOT_SHARED]
+    if refused:
+        raise ReportError(f"a shared report cannot draw the {', '.join(refused)} chart yet")
+    return out
 
 
 def _chart_base(rep: ReportCore) -> dict[str, Any]:
