@@ -43,6 +43,7 @@ from campaign_perf.report.groups import (
     GROUP_ALIASES,
     GROUPS,
     RECIPIENT_DOMAIN,
+    SHARE,
     SHARE_OF_OPENED,
     Filters,
     lead_groupings,
@@ -335,6 +336,12 @@ class ReportCore:
     def metrics(self) -> list[Metric]:
         """The metrics of the report's columns."""
         return [METRICS[c] for c in self.columns]
+
+    @property
+    def table_metrics(self) -> list[Metric]:
+        """The value columns of :meth:`table`, as metrics (their labels and formats): the
+        report's metrics, and in a grouping by where emails were read ``share_of_opened``."""
+        return [*self.metrics, *([SHARE] if self.engagement_dims else [])]
 
     @property
     def description(self) -> str:
@@ -660,10 +667,15 @@ class ReportCore:
         return out.reset_index(drop=True)
 
     def total(self) -> pd.Series:
-        """The metrics over every record of the report (the total row)."""
+        """The metrics over every record of the report (the total row); in a grouping by
+        where emails were read also ``share_of_opened`` (1: everyone who opened)."""
         c = self.cube()
         sums = c[list(self.count_columns)].sum().to_frame().T.astype("int64")
-        return self._with_metrics(sums).iloc[0]
+        out = self._with_metrics(sums).iloc[0]
+        if self.engagement_dims:  # the total's share of opened: every person who opened
+            opened = out["opened"]
+            out[SHARE_OF_OPENED] = opened / opened if opened else np.nan
+        return out
 
     def records(self) -> pd.DataFrame:
         """The records behind the report: one row per (campaign, email, lead) with its
@@ -721,5 +733,7 @@ class ReportCore:
             body = "<p><i>No emails were sent in this time frame.</i></p>"
         else:
             body = t.to_html(index=False, escape=True, border=0, classes="campaign-perf-table")
+            if self.grouping_note:
+                body += f"<p><i>{html.escape(self.grouping_note)}</i></p>"
         title = f"<b>Campaign Email Performance</b> — {html.escape(self.description)}"
         return f"<div><p>{title}</p>{body}</div>"

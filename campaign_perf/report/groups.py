@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from campaign_perf.metrics import Metric
+
 __all__ = [
     "DATE_COLUMNS",
     "ENGAGEMENT_COUNTS",
@@ -25,6 +27,7 @@ __all__ = [
     "GROUP_LABELS",
     "MAX_LEAD_GROUPS",
     "RECIPIENT_DOMAIN",
+    "SHARE",
     "SHARE_OF_OPENED",
     "Filters",
     "Grouping",
@@ -73,6 +76,17 @@ ENGAGEMENT_GROUPS: tuple[str, ...] = tuple(n for n, g in GROUPINGS.items() if g.
 ENGAGEMENT_COUNTS: tuple[str, ...] = ("opened", "clicked", "total_opens", "total_clicks")
 #: The column of an engagement grouping: opened under the value / opened in total.
 SHARE_OF_OPENED = "share_of_opened"
+#: Its label and format, as a metric's (every view shows it as it shows a metric column).
+#: It is not in the metric catalogue: it divides by the report's total, not by a count of
+#: its own row, so it exists only in the table of an engagement grouping.
+SHARE = Metric(
+    SHARE_OF_OPENED,
+    "Share of Opened",
+    "pct",
+    None,
+    "People who opened under this value, of those who opened in total (a person who "
+    "opened on two clients or devices counts under both).",
+)
 #: What an engagement grouping's table says under it.
 ENGAGEMENT_NOTE = (
     "Split by where emails were read: a person who opened on two clients or devices counts "
@@ -117,7 +131,6 @@ GROUP_LABELS: dict[str, str] = {
     "os": "OS",
     "device": "Device",
     # no label for "country": a lead attribute of that name keeps showing as it is named
-    SHARE_OF_OPENED: "Share of Opened",
 }
 
 

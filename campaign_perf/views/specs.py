@@ -32,7 +32,7 @@ from campaign_perf.report.groups import (
     GROUP_LABELS,
     GROUPINGS,
     RECIPIENT_DOMAIN,
-    SHARE_OF_OPENED,
+    SHARE,
     Filters,
 )
 from campaign_perf.report.rows import ROW_KINDS, SORT_MODES
@@ -598,7 +598,7 @@ def _clients(rep: ReportCore, top: int = 12) -> dict[str, Any]:
     ``rep.by("device")`` (engagement-only groupings; a person counts under each value they
     opened with, so the bars of a part can add up to more than 100 %)."""
     top = _whole(top, "top", "")
-    share = GROUP_LABELS[SHARE_OF_OPENED]
+    share = SHARE.label
     colors = (_ORANGE, _BLUE)
     traces: list[dict[str, Any]] = []
     parts: list[dict[str, Any]] = []

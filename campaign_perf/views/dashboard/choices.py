@@ -75,7 +75,7 @@ def group_options(rep: ReportCore) -> list[tuple[str, str]]:
 def sort_options(rep: ReportCore, rows: pd.DataFrame) -> list[tuple[str, str]]:
     """The columns to sort by: the report's order, then the columns of the table's rows
     (:func:`~campaign_perf.report.rows.table_rows`): the group names and the metrics."""
-    metrics = {m.id: m.label for m in rep.metrics}
+    metrics = {m.id: m.label for m in rep.table_metrics}
     return [
         ("Report order", ""),
         *(

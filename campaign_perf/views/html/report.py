@@ -765,7 +765,7 @@ def _table_rows(
     first one shows."""
     table = rep.table_of(folds.apply(rep.cube())) if folds.folding else None
     rows = table_rows(rep, table=table)
-    metrics = rep.metrics
+    metrics = rep.table_metrics
     shown = [c for c in rows.columns if c not in {m.id for m in metrics} | {"kind", "block"}]
     spec = table_spec(rep)
     header = [spec["labels"].get(k, k) for k in shown] + [m.label for m in metrics]
