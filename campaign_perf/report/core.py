@@ -640,26 +640,34 @@ class ReportCore:
         pandas.DataFrame
         """
         if self.engagement_dims:
-            out = self.table_of(self.engagement_cube())
-            opened = self.total()["opened"]
-            out[SHARE_OF_OPENED] = out["opened"] / opened if opened else np.nan
+            sums, keys = self._sums(self.engagement_cube())
+            out = self._table(sums, keys)
+            # "opened" need not be a column of the report: its count is in every cube row
+            opened = self.cube()["opened"].sum()
+            out[SHARE_OF_OPENED] = sums["opened"] / opened if opened else np.nan
             return out
         return self.table_of(self.cube())
 
     def table_of(self, cube: pd.DataFrame) -> pd.DataFrame:
         """:meth:`table` summing these rows of :meth:`cube` (the shared HTML report sums
         them with the small groups of a lead attribute folded)."""
+        return self._table(*self._sums(cube))
+
+    def _sums(self, cube: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+        """The counts of ``cube`` summed by the report's groups, and the group columns."""
         c, keys = self._group_columns(cube)
         if c.empty:
             cols = [*keys, *self.count_columns]
-            sums = pd.DataFrame({k: pd.Series(dtype="int64") for k in cols})
-        else:
-            # min_count: a count an engagement grouping does not split stays missing
-            sums = (
-                c.groupby(keys, sort=True, dropna=False)[list(self.count_columns)]
-                .sum(min_count=1)
-                .reset_index()
-            )
+            return pd.DataFrame({k: pd.Series(dtype="int64") for k in cols}), keys
+        # min_count: a count an engagement grouping does not split stays missing
+        sums = (
+            c.groupby(keys, sort=True, dropna=False)[list(self.count_columns)]
+            .sum(min_count=1)
+            .reset_index()
+        )
+        return sums, keys
+
+    def _table(self, sums: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         out = pd.concat([sums[keys], self._with_metrics(sums)], axis=1)
         for k in keys:
             if k.startswith("send_"):
@@ -673,7 +681,7 @@ class ReportCore:
         sums = c[list(self.count_columns)].sum().to_frame().T.astype("int64")
         out = self._with_metrics(sums).iloc[0]
         if self.engagement_dims:  # the total's share of opened: every person who opened
-            opened = out["opened"]
+            opened = sums["opened"].iloc[0]
             out[SHARE_OF_OPENED] = opened / opened if opened else np.nan
         return out
 

@@ -46,9 +46,6 @@ class Grouping:
     columns: tuple[str, ...]
     #: Splits engagement, not sends (RULES.md section 9): where an open or a click was read.
     engagement: bool = False
-    #: Offered in the dashboard's and the shared report's menus (the groupings of section 9
-    #: are not drawn there yet: use ``rep.by(...)`` and the CLI).
-    offered: bool = True
 
 
 #: The groupings people choose from, by name, in the order they are offered (a report can
@@ -63,11 +60,11 @@ GROUPINGS: dict[str, Grouping] = {
     "day": Grouping("Send day", ("send_day",)),
     "week": Grouping("Send week", ("send_week",)),
     "month": Grouping("Send month", ("send_month",)),
-    "recipient_domain": Grouping("Recipient domain", ("recipient_domain",), offered=False),
-    "client": Grouping("Client", ("client",), engagement=True, offered=False),
-    "os": Grouping("OS", ("os",), engagement=True, offered=False),
-    "device": Grouping("Device", ("device",), engagement=True, offered=False),
-    "country": Grouping("Country", ("country",), engagement=True, offered=False),
+    "recipient_domain": Grouping("Recipient domain", ("recipient_domain",)),
+    "client": Grouping("Client", ("client",), engagement=True),
+    "os": Grouping("OS", ("os",), engagement=True),
+    "device": Grouping("Device", ("device",), engagement=True),
+    "country": Grouping("Country", ("country",), engagement=True),
 }
 #: The groupings that split engagement, not sends (RULES.md section 9).
 ENGAGEMENT_GROUPS: tuple[str, ...] = tuple(n for n, g in GROUPINGS.items() if g.engagement)
@@ -101,7 +98,7 @@ GROUPS: dict[str, tuple[str, ...]] = {name: g.columns for name, g in GROUPINGS.i
 #: The group columns that hold a day (a send day, the first day of a send week or month).
 DATE_COLUMNS: tuple[str, ...] = tuple(c for g in ("day", "week", "month") for c in GROUPS[g])
 #: Group names and their labels, as people choose them.
-GROUP_CHOICES: dict[str, str] = {name: g.label for name, g in GROUPINGS.items() if g.offered}
+GROUP_CHOICES: dict[str, str] = {name: g.label for name, g in GROUPINGS.items()}
 GROUP_ALIASES = {
     "campaign×email": "campaign_email",
     "campaign x email": "campaign_email",
