@@ -827,6 +827,15 @@ def test_clients_chart_says_why_not_with_a_lead_filter(sample_rep: cp.Report) ->
     assert "cannot yet be combined with a lead filter" in fig.layout.annotations[0].text
 
 
+def test_rates_by_client_name_each_client_once(sample_rep: cp.Report) -> None:
+    grouped = sample_rep.by("client")
+    fig = chart(grouped, "rates", columns=["click_to_open_pct"])
+    table = grouped.table()
+    assert bars(fig, "Clicked to Opened %") == pytest.approx(
+        dict(zip(table["client"], table["click_to_open_pct"], strict=True))
+    )
+
+
 def _domain_log() -> cp.EventLog:
     """Sends to 12 domains: domain i gets i + 1 sends, i % 3 of them hard bounced."""
     rows = []

@@ -215,6 +215,17 @@ def test_no_lead_ids_or_addresses_in_the_file(page_text: str, log: cp.EventLog) 
     assert leads["email"].iloc[0] not in page_text  # the search above finds addresses
 
 
+def test_no_user_agent_of_the_sample_in_the_file(rep: cp.Report, page_text: str) -> None:
+    # the bare "Mozilla/5.0" (Apple's proxy) is part of every other one; plotly.js has it too
+    agents = set(pd.read_parquet(SAMPLE / "events.parquet", columns=["user_agent"])["user_agent"])
+    agents = {a for a in agents if isinstance(a, str) and a != "Mozilla/5.0"}
+    assert len(agents) > 10
+    by_client = to_html(rep.by("client"), plotlyjs="cdn")
+    for text in (page_text, by_client):
+        assert not [a for a in agents if a in text or html.escape(a) in text]
+        assert "Apple Mail" in by_client  # the names of clients are aggregates
+
+
 def _sends(data: dict[str, Any], name: str) -> pd.DataFrame:
     """An embedded aggregate as a frame, with each row's campaign, email and send day."""
     agg = data["aggregates"][name]
@@ -619,6 +630,53 @@ def test_a_recipient_domain_of_fewer_than_five_recipients_is_other_in_a_shared_f
     assert "Other (groups under 5 people)" in page
 
 
-def test_a_shared_file_refuses_a_grouping_by_where_emails_were_read() -> None:
-    with pytest.raises(cp.ReportError, match="cannot yet be grouped by device"):
-        cp.Report(_domain_log()).by("device").to_html()
+OUTLOOK = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.4266; Pro)"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148"
+)
+
+
+def _read_on_log() -> cp.EventLog:
+    """Two emails to p0..p7: p0-p5 open both in Outlook; p6 opens E1 on an iPhone and E2
+    in Outlook, p7 opens E2 on an iPhone; every open from one IP address."""
+    rows = []
+    for email, day in (("E1", "02"), ("E2", "03")):
+        for i in range(8):
+            base = {"campaign_id": "C1", "email_id": email, "lead_id": f"p{i}@x.example"}
+            rows.append({**base, "event_type": "sent", "timestamp": f"2026-03-{day} 09:00"})
+            agent = IPHONE if (i, email) in ((6, "E1"), (7, "E2")) else OUTLOOK
+            if i < 6 or i == 6 or (i == 7 and email == "E2"):
+                rows.append(
+                    {**base, "event_type": "open", "timestamp": f"2026-03-{day} 10:00"}
+                    | {"user_agent": agent, "ip": "203.0.113.77"}
+                )
+    return cp.load_events(pd.DataFrame(rows), warn=False)
+
+
+def test_a_client_of_fewer_than_five_people_in_an_email_is_other_in_a_shared_file() -> None:
+    rep = cp.Report(_read_on_log(), today="2026-03-10").by("client")
+    text = to_html(rep, charts=("rates",))
+    page = Page(text)
+    data = page.payload()
+    other = "Other (groups under 5 people)"
+    # Apple Mail: 1 person in each email (2 in all, but the file cannot tell 2 from 1)
+    assert data["aggregates"]["engagement"]["labels"]["client"] == [other, "Outlook"]
+    assert '"Apple Mail"' not in text and ">Apple Mail<" not in text  # not as a name
+    assert data["table"]["share"]["label"] == "Share of Opened"
+    assert data["table"]["source"] == "engagement"
+    # the first paint: opened and its share per client, sends missing, the total's sends
+    assert page.header[-1] == "Share of Opened"
+    assert [r[1][0] for r in page.rows] == [other, "Outlook", "Total"]
+    # 15 records opened: Outlook 6 of E1's and 7 of E2's, Apple Mail one of each
+    assert [r[1][-1] for r in page.rows] == ["13.3%", "86.7%", "100.0%"]
+    assert [r[1][1] for r in page.rows] == ["–", "–", "16"]  # sent
+    assert "groups of fewer than 5 people are folded" in html.unescape(text)
+    assert rep.grouping_note in html.unescape(text)
+    # nothing of an event: no user agent, no IP
+    for secret in (OUTLOOK, IPHONE, "Microsoft Office", "iPhone OS", "203.0.113.77"):
+        assert secret not in text, secret
+    # a lower minimum shows Apple Mail; the notebook's table is unchanged
+    low = Page(to_html(rep, charts=(), min_group_size=1)).payload()
+    assert low["aggregates"]["engagement"]["labels"]["client"] == ["Apple Mail", "Outlook"]
+    assert rep.table()["client"].tolist() == ["Apple Mail", "Outlook"]

@@ -639,19 +639,19 @@ class ReportCore:
         -------
         pandas.DataFrame
         """
+        return self.table_of(self.engagement_cube() if self.engagement_dims else self.cube())
+
+    def table_of(self, cube: pd.DataFrame) -> pd.DataFrame:
+        """:meth:`table` summing these rows of :meth:`cube` (or of :meth:`engagement_cube`
+        in a grouping by where emails were read; the shared HTML report sums them with its
+        small groups folded)."""
+        sums, keys = self._sums(cube)
+        out = self._table(sums, keys)
         if self.engagement_dims:
-            sums, keys = self._sums(self.engagement_cube())
-            out = self._table(sums, keys)
             # "opened" need not be a column of the report: its count is in every cube row
             opened = self.cube()["opened"].sum()
             out[SHARE_OF_OPENED] = sums["opened"] / opened if opened else np.nan
-            return out
-        return self.table_of(self.cube())
-
-    def table_of(self, cube: pd.DataFrame) -> pd.DataFrame:
-        """:meth:`table` summing these rows of :meth:`cube` (the shared HTML report sums
-        them with the small groups of a lead attribute folded)."""
-        return self._table(*self._sums(cube))
+        return out
 
     def _sums(self, cube: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         """The counts of ``cube`` summed by the report's groups, and the group columns."""

@@ -541,7 +541,8 @@ def _by_rows(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, A
     table = _table(rep, columns, known)
     if table.empty:
         return {"message": spec["empty"]}
-    keys = [c for c in table.columns if c not in columns]
+    values = {*columns, *(m.id for m in rep.table_metrics)}  # share_of_opened is no name
+    keys = [c for c in table.columns if c not in values]
     counts = [c for c in columns if METRICS[c].is_count]
     total = table[counts].sum().to_frame().T
     others: list[str] = []

@@ -497,7 +497,13 @@ def _rates(rep: ReportCore, columns: Sequence[str] | None = None) -> dict[str, A
         notes=["a dot per row, highest first; the dashed line is the total"],
         join=_JOIN,
         fallback=list(_FALLBACK_RATES),
-        top={"n": TOP_ROWS, "by": "sent", "other": "Other ({{n}} rows)"},
+        # the rows with most sends (by where emails were read, which splits no sends:
+        # with most opened)
+        top={
+            "n": TOP_ROWS,
+            "by": "opened" if rep.engagement_dims else "sent",
+            "other": "Other ({{n}} rows)",
+        },
     )
 
 
@@ -1107,7 +1113,8 @@ def _keys(rep: ReportCore) -> dict[str, list[str]]:
 
 def table_spec(rep: ReportCore) -> dict[str, Any]:
     """The table's shape as data: its group columns and labels, row kinds, labels of the
-    subtotal and total rows, the sort modes and the page size.
+    subtotal and total rows, the aggregate its rows sum (and in a grouping by where emails
+    were read, its share of opened and its note), the sort modes and the page size.
 
     Parameters
     ----------
@@ -1128,6 +1135,20 @@ def table_spec(rep: ReportCore) -> dict[str, Any]:
         # a campaign of one email has no subtotal: its row is its subtotal
         "subtotal_rows": 2,
         "total_label": "Total",
+        # a grouping by where emails were read: its rows sum the engagement aggregate
+        # (the counts it splits; the others are missing), the total the cube; its share
+        # of opened is the row's opened / the total's
+        "source": "engagement" if rep.engagement_dims else "cube",
+        "share": None
+        if not rep.engagement_dims
+        else {
+            "id": SHARE.id,
+            "label": SHARE.label,
+            "fmt": SHARE.fmt,
+            "description": SHARE.description,
+            "of": "opened",
+        },
+        "note": rep.grouping_note,
         "sort_modes": dict(SORT_MODES),
         "page_size": 100,
         "page_text": "Rows {{first}}–{{last}} of {{n}}",

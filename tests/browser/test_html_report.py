@@ -389,9 +389,10 @@ def python_rows(rep: cp.Report, sort: tuple[str, bool, str] | None = None) -> li
     rows = table_rows(rep)
     if sort is not None:
         rows = sort_rows(rows, sort[0], ascending=sort[1], mode=sort[2])
-    shown = [c for c in rows.columns if c not in {*rep.columns, "kind", "block"}]
+    metrics = rep.table_metrics  # share_of_opened too, in its groupings
+    shown = [c for c in rows.columns if c not in {*(m.id for m in metrics), "kind", "block"}]
     return [
-        [str(r[k]) for k in shown] + [format_value(r[m.id], m.fmt) for m in rep.metrics]
+        [str(r[k]) for k in shown] + [format_value(r[m.id], m.fmt) for m in metrics]
         for _, r in rows.iterrows()
     ]
 
@@ -434,6 +435,25 @@ def test_csv_download_is_pythons_csv(sample: Opened, rep: cp.Report, tmp_path: P
     pd.testing.assert_frame_equal(got, pd.read_csv(want, keep_default_na=False, na_values=[""]))
     # the same text, apart from how a number is written (1.0 or 1; 1e-05 or 0.00001)
     assert Path(info.value.path()).read_text().splitlines()[0] == want.read_text().splitlines()[0]
+
+
+def test_by_client_table_csv_and_sort_are_pythons(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
+) -> None:
+    grouped = rep.by("client")
+    view = opened(write_html(grouped, tmp_path / "client.html", charts=()))
+    assert_same_table(view, grouped)
+    assert view.page.text_content("#cp-table-note") == grouped.grouping_note
+    with view.page.expect_download() as info:
+        view.page.click("#cp-download")
+    got = pd.read_csv(info.value.path(), keep_default_na=False, na_values=[""])
+    want = pd.read_csv(write_report(grouped, tmp_path / "want.csv"))
+    assert list(got.columns) == list(want.columns)  # share_of_opened last
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    # sorted by its share, highest first (the one rule of report/rows.py)
+    view.page.click('#cp-table th[data-col="share_of_opened"] button')
+    assert view.table() == python_rows(grouped, ("share_of_opened", False, "campaign"))
+    assert view.page.console_errors == []
 
 
 def test_preview_opens_in_an_inert_frame(sample: Opened, log: cp.EventLog) -> None:
@@ -493,7 +513,17 @@ def test_a_report_of_custom_dates_opens_on_them(
     assert_same_table(view, small.with_time_frame("all time"))
 
 
-@pytest.mark.parametrize("groups", [("program", "week"), ("country",), ("email",), ("month",)])
+@pytest.mark.parametrize(
+    "groups",
+    [
+        ("program", "week"),
+        ("country",),
+        ("email",),
+        ("month",),
+        ("client",),
+        ("campaign", "device"),
+    ],
+)
 def test_other_groupings_recompute_like_python(
     opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path, groups: tuple[str, ...]
 ) -> None:

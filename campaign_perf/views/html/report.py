@@ -42,6 +42,7 @@ from campaign_perf.errors import MetricError, ReportError, TimeFrameError
 from campaign_perf.files import atomic_path
 from campaign_perf.load.ledger import reason_kind
 from campaign_perf.metrics import METRICS, Format, expression_tree, format_value, proportion
+from campaign_perf.report.groups import ENGAGEMENT_COUNTS
 from campaign_perf.report.kpis import kpi_columns
 from campaign_perf.report.rows import table_rows
 from campaign_perf.report.stats import critical_z
@@ -351,6 +352,14 @@ def _aggregates(
         )
     }
     out["cube"]["labels"] = {a: labels for a, (labels, _) in dims.items()}
+    if rep.engagement_dims:  # the table's rows: engagement by where emails were read
+        engaged = folds.apply(rep.engagement_cube(all_days=True))
+        ranks = {d: _ranks(engaged[d]) for d in rep.engagement_dims}
+        counts = [c for c in ENGAGEMENT_COUNTS if c in rep.count_columns]
+        out["engagement"] = _aggregate(
+            engaged, send_index, {d: idx for d, (_, idx) in ranks.items()}, counts
+        )
+        out["engagement"]["labels"] = {d: labels for d, (labels, _) in ranks.items()}
     specs = [chart_spec(rep, k) for k in kinds]
 
     def measures(source: str) -> list[str]:
@@ -763,9 +772,12 @@ def _table_rows(
     """The table's first page for the page's first paint (before the script runs), its
     small lead groups folded, the total row, and when there are more pages, which rows the
     first one shows."""
-    table = rep.table_of(folds.apply(rep.cube())) if folds.folding else None
+    table = None
+    if folds.folding:
+        cube = rep.engagement_cube() if rep.engagement_dims else rep.cube()
+        table = rep.table_of(folds.apply(cube))
     rows = table_rows(rep, table=table)
-    metrics = rep.table_metrics
+    metrics = rep.table_metrics  # share_of_opened too, in its groupings
     shown = [c for c in rows.columns if c not in {m.id for m in metrics} | {"kind", "block"}]
     spec = table_spec(rep)
     header = [spec["labels"].get(k, k) for k in shown] + [m.label for m in metrics]
@@ -866,6 +878,7 @@ def to_html(
             title=title,
             description=rep.description,
             table_caption=rep.description,
+            table_note=rep.grouping_note,
             settling_note=settling_note(rep),
             settings=data["settings"],
             summary=summary,

@@ -50,6 +50,11 @@
   const FMT = DATA.formats;
   const METRIC = {};
   DATA.metrics.forEach(function (m) { METRIC[m.id] = m; });
+  // a grouping by where emails were read: its share of opened, shown and sorted like a
+  // metric (it divides by the total, so it has no tree over a row's counts)
+  if (T.share) METRIC[T.share.id] = T.share;
+  /** The table's value columns: the chosen metrics, then the share of opened. */
+  function valueColumns() { return T.share ? state.columns.concat([T.share.id]) : state.columns; }
   const C = DATA.campaigns, E = DATA.emails, SENDS = DATA.sends;
   const AGG = DATA.aggregates;
 
@@ -264,9 +269,10 @@
         const start = periodStart(SENDS.day[s], col.slice(5));
         return [start, isoOf(start)];
       }
-      default: { // a lead attribute, numbered in the order of its values
-        const v = AGG.cube.dims[col][i];
-        return [v, AGG.cube.labels[col][v]];
+      default: { // a lead attribute (or where emails were read), numbered in the order of its values
+        const agg = AGG[T.source];
+        const v = agg.dims[col][i];
+        return [v, agg.labels[col][v]];
       }
     }
   }
@@ -284,7 +290,7 @@
   /** The report for a state: detail rows in table order with subtotals, and the total. */
   function compute(st) {
     const mask = keptSends(st);
-    const groups = sum("cube", rowKey, mask);
+    const groups = sum(T.source, rowKey, mask);
     const details = [];
     groups.forEach(function (g) {
       const labels = {}, ranks = [];
@@ -303,8 +309,17 @@
       r.values = values(r.sums, st.columns);
       r.block = T.subtotals ? C.id[r.campaign] : i;
     });
-    const total = zeros("cube");
-    groups.forEach(function (g) { Object.keys(total).forEach(function (m) { total[m] += g.sums[m]; }); });
+    // the total of every record (a grouping by where emails were read splits no sends,
+    // and its rows can add up to more)
+    let total = zeros("cube");
+    if (T.source === "cube") groups.forEach(function (g) { Object.keys(total).forEach(function (m) { total[m] += g.sums[m]; }); });
+    else sum("cube", function () { return 0; }, mask).forEach(function (g) { total = g.sums; });
+    const totalValues = values(total, st.columns);
+    if (T.share) { // report.core: opened under the value / opened in total
+      const of = total[T.share.of];
+      details.forEach(function (r) { r.values[T.share.id] = of > 0 ? r.sums[T.share.of] / of : NaN; });
+      totalValues[T.share.id] = of > 0 ? of / of : NaN;
+    }
     const rows = [];
     if (T.subtotals) {
       const subs = sum("cube", function (i, s) { return SENDS.campaign[s]; }, mask);
@@ -328,7 +343,7 @@
     totalLabels[T.shown[0]] = T.total_label;
     return {
       rows: rows, details: details, mask: mask,
-      total: { kind: TOTAL, labels: totalLabels, sums: total, values: values(total, st.columns) },
+      total: { kind: TOTAL, labels: totalLabels, sums: total, values: totalValues },
     };
   }
 
@@ -400,7 +415,7 @@
   function renderTable(res) {
     const table = $("cp-table");
     const head = el("tr");
-    T.shown.concat(state.columns).forEach(function (col) {
+    T.shown.concat(valueColumns()).forEach(function (col) {
       const metric = !!METRIC[col];
       const th = el("th", { scope: "col", className: metric ? "cp-metric" : "", "data-col": col });
       if (metric && METRIC[col].description) th.title = METRIC[col].description;
@@ -428,7 +443,7 @@
         }
         tr.appendChild(td);
       });
-      state.columns.forEach(function (col) {
+      valueColumns().forEach(function (col) {
         tr.appendChild(el("td", { className: "cp-metric", text: formatValue(row.values[col], METRIC[col].fmt) }));
       });
       body.appendChild(tr);
@@ -463,11 +478,11 @@
   }
   function csvField(v) { return /[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
   function csvText() {
-    const lines = [T.keys.concat(state.columns).map(function (h) { return csvField(neutralise(h)); }).join(",")];
+    const lines = [T.keys.concat(valueColumns()).map(function (h) { return csvField(neutralise(h)); }).join(",")];
     shownRows(result).forEach(function (r) {
       if (r.kind !== DETAIL) return;
       const cells = T.keys.map(function (k) { return csvField(neutralise(String(r.labels[k]))); });
-      state.columns.forEach(function (id) { cells.push(isNaN(r.values[id]) ? "" : String(r.values[id])); });
+      valueColumns().forEach(function (id) { cells.push(isNaN(r.values[id]) ? "" : String(r.values[id])); });
       lines.push(cells.join(","));
     });
     return lines.join("\r\n") + "\r\n";
