@@ -226,6 +226,24 @@ def test_no_user_agent_of_the_sample_in_the_file(rep: cp.Report, page_text: str)
         assert "Apple Mail" in by_client  # the names of clients are aggregates
 
 
+def test_the_file_holds_the_counts_of_both_machine_opens_settings(page: Page) -> None:
+    data = page.payload()
+    switch = data["machine_opens"]
+    assert (switch["mode"], switch["other"]) == ("count", "exclude")
+    assert switch["label"] == "Exclude machine opens (Apple Mail Privacy Protection)"
+    texts = switch["texts"]["exclude"]
+    assert list(texts["charts"]) == list(data["charts"])
+    assert all(
+        p["description"].endswith("machine opens excluded") for p in texts["frames"]["presets"]
+    )
+    # only the counts that machine opens change are sent twice: not the sends
+    alt = data["aggregates"]["cube"]["alt"]
+    assert {"opened", "machine_opened"} <= set(alt) and "sent" not in alt
+    cube = data["aggregates"]["cube"]
+    assert unpacked(alt["machine_opened"]).sum() == 0  # excluded: none left
+    assert unpacked(cube["measures"]["machine_opened"]).sum() > 0
+
+
 def _sends(data: dict[str, Any], name: str) -> pd.DataFrame:
     """An embedded aggregate as a frame, with each row's campaign, email and send day."""
     agg = data["aggregates"][name]

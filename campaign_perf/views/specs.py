@@ -48,6 +48,7 @@ __all__ = [
     "FIT",
     "FORMATS",
     "HEATMAP_COLORSCALE",
+    "MACHINE_OPENS",
     "MAX_POINTS",
     "PALETTE",
     "PANELS",
@@ -165,6 +166,13 @@ FORMATS: dict[str, Any] = {
     "int_change": {"decimals": 0, "thousands": True, "sign": True},
     "float_change": {"significant": 3, "exponent": [-4, 3], "thousands": True, "sign": True},
     "relative": {"scale": 100, "decimals": 1, "thousands": False, "suffix": "%", "sign": True},
+}
+
+#: The switch of machine opens (RULES.md section 9) in the dashboard and the shared report,
+#: and how each setting is said.
+MACHINE_OPENS: dict[str, Any] = {
+    "label": "Exclude machine opens (Apple Mail Privacy Protection)",
+    "said": {"count": "counted as opens", "exclude": "excluded"},
 }
 
 #: A chart says :data:`EMPTY_MESSAGE` unless one of these counts is above 0.

@@ -456,6 +456,44 @@ def test_by_client_table_csv_and_sort_are_pythons(
     assert view.page.console_errors == []
 
 
+def test_machine_opens_switch_recomputes_like_python(sample: Opened, rep: cp.Report) -> None:
+    view = sample
+    excluded = rep.with_machine_opens("exclude")
+    assert excluded.total()["opened"] < rep.total()["opened"]  # the sample has some
+    view.page.check("#cp-machine-opens")
+    assert_same_table(view, excluded)
+    for kind in [*KINDS, "machine_opens"]:
+        assert_same_figure(view, kind, excluded)
+    assert view.page.text_content("#cp-description") == excluded.description
+    assert view.page.text_content("#cp-machine-opens-said") == "excluded"
+    # and with another frame, and back
+    view.choose_frame("last month")
+    assert_same_table(view, excluded.with_time_frame("last month"))
+    view.page.uncheck("#cp-machine-opens")
+    assert_same_table(view, rep.with_time_frame("last month"))
+    assert_same_figure(view, "engagement", rep.with_time_frame("last month"))
+    view.page.check("#cp-machine-opens")
+    view.reset()  # the report's own setting again
+    assert not view.page.is_checked("#cp-machine-opens")
+    assert_same_table(view, rep)
+    assert view.page.console_errors == []
+
+
+def test_a_report_made_without_machine_opens_switches_them_back(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
+) -> None:
+    excluded = rep.with_machine_opens("exclude").by("client")
+    view = opened(write_html(excluded, tmp_path / "excluded.html", charts=("machine_opens",)))
+    assert view.page.is_checked("#cp-machine-opens")
+    assert_same_table(view, excluded)
+    assert_same_figure(view, "machine_opens", excluded)
+    view.page.uncheck("#cp-machine-opens")
+    counted = excluded.with_machine_opens("count")
+    assert_same_table(view, counted)  # by client: opened and its share per client
+    assert_same_figure(view, "machine_opens", counted)
+    assert view.page.console_errors == []
+
+
 def test_preview_opens_in_an_inert_frame(sample: Opened, log: cp.EventLog) -> None:
     view = sample
     page = view.page

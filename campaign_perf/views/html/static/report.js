@@ -38,6 +38,11 @@
       const agg = DATA.aggregates[name];
       each(agg.dims, Object.keys(agg.dims));
       each(agg.measures, Object.keys(agg.measures));
+      each(agg.alt, Object.keys(agg.alt));
+      // the measures with machine opens counted and excluded (alt: those that differ)
+      agg.byMode = {};
+      agg.byMode[DATA.machine_opens.mode] = agg.measures;
+      agg.byMode[DATA.machine_opens.other] = Object.assign({}, agg.measures, agg.alt);
       const n = agg.measures[Object.keys(agg.measures)[0]].length;
       if (agg.send === null) { agg.send = new Int32Array(n); agg.send.forEach(function (_, i) { agg.send[i] = i; }); } // a row per send
       else agg.send = unpack(agg.send);
@@ -45,8 +50,9 @@
   })();
   const S = DATA.settings;
   const T = DATA.table;
+  const MO = DATA.machine_opens;
   const [DETAIL, SUBTOTAL, TOTAL] = T.kinds; // the rows' kinds (campaign_perf.report.rows)
-  const FRAMES = DATA.frames;
+  let FRAMES = DATA.frames; // the texts of the reader's machine-opens setting (setMachineOpens)
   const FMT = DATA.formats;
   const METRIC = {};
   DATA.metrics.forEach(function (m) { METRIC[m.id] = m; });
@@ -401,11 +407,27 @@
       emails: new Set(ALL_EMAILS),
       sort: null,
       mode: Object.keys(T.sort_modes)[0],
+      machine: MO.mode,
       page: 0,
     };
   }
   let state = initialState();
   let result = null;
+
+  // -- machine opens, counted or excluded: the file holds both settings' counts and texts -----
+  const TEXTS = {};
+  TEXTS[MO.mode] = { frames: DATA.frames, charts: DATA.charts };
+  Object.keys(MO.texts).forEach(function (mode) { TEXTS[mode] = MO.texts[mode]; });
+  function setMachineOpens(mode) {
+    Object.keys(AGG).forEach(function (name) { AGG[name].measures = AGG[name].byMode[mode]; });
+    FRAMES = TEXTS[mode].frames;
+    DATA.charts = TEXTS[mode].charts;
+    state.machine = mode;
+    const f = state.frame; // the same days, said in this setting's words
+    state.frame = f.preset !== null ? presetFrame(f.preset) : customFrame(f.first, f.last);
+    $("cp-machine-opens").checked = mode === "exclude";
+    $("cp-machine-opens-said").textContent = MO.said[mode];
+  }
 
   // -- the table -------------------------------------------------------------------------
   function columnLabel(col) { return METRIC[col] ? METRIC[col].label : T.labels[col] || col; }
@@ -1280,6 +1302,7 @@
     setupPages();
     $("cp-reset").addEventListener("click", function () {
       state = initialState();
+      setMachineOpens(state.machine);
       showFrame();
       showMode();
       renderColumns();
@@ -1287,6 +1310,11 @@
       update();
     });
     $("cp-download").addEventListener("click", download);
+    $("cp-machine-opens").addEventListener("change", function () {
+      setMachineOpens($("cp-machine-opens").checked ? "exclude" : "count");
+      state.page = 0;
+      update();
+    });
     if ($("cp-performers-metric")) {
       $("cp-performers-metric").addEventListener("change", function () { drawPerformers(result); });
     }
@@ -1313,6 +1341,7 @@
     formatValue: formatValue,
     changeText: changeText,
     csv: function () { return csvText(); },
+    machineOpens: function () { return state.machine; },
     frame: function () { return { first: state.frame.first === null ? null : isoOf(state.frame.first), last: state.frame.last === null ? null : isoOf(state.frame.last) }; },
   };
 
