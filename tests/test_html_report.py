@@ -215,6 +215,23 @@ def test_no_lead_ids_or_addresses_in_the_file(page_text: str, log: cp.EventLog) 
     assert leads["email"].iloc[0] not in page_text  # the search above finds addresses
 
 
+def test_a_client_small_once_machine_opens_are_excluded_folds_too() -> None:
+    # five people's opens by Apple's proxy (client Apple Mail), two of them also read on
+    # an iPhone: five people with machine opens counted, two without
+    rows = []
+    for i in range(5):
+        base = {"campaign_id": "C1", "email_id": "E1", "lead_id": f"p{i}@x.example"}
+        rows.append({**base, "event_type": "sent", "timestamp": "2026-03-02 09:00"})
+        for agent in ["Mozilla/5.0", *([IPHONE] if i < 2 else [])]:
+            rows.append(
+                {**base, "event_type": "open", "timestamp": "2026-03-02 10:00", "user_agent": agent}
+            )
+    rep = cp.Report(cp.load_events(pd.DataFrame(rows), warn=False), today="2026-03-10")
+    assert rep.by("client").table()["opened"].tolist() == [5]
+    labels = Page(to_html(rep.by("client"), charts=())).payload()["aggregates"]["engagement"]
+    assert labels["labels"]["client"] == ["Other (groups under 5 people)"]
+
+
 def test_no_user_agent_of_the_sample_in_the_file(rep: cp.Report, page_text: str) -> None:
     # the bare "Mozilla/5.0" (Apple's proxy) is part of every other one; plotly.js has it too
     agents = set(pd.read_parquet(SAMPLE / "events.parquet", columns=["user_agent"])["user_agent"])

@@ -130,7 +130,8 @@ def _refuse_identifying(attr: str, values: pd.Series, shown: list[str]) -> None:
 def read_where(wide: ReportCore, dim: str, min_group_size: int) -> frozenset[str]:
     """The values of a grouping by where emails were read (``client``, ``os``, ``device``,
     ``country``) that a shared report shows: those at least ``min_group_size`` people
-    opened with in one email.
+    opened with in one email, with machine opens counted and excluded alike (the file
+    holds both settings' counts).
 
     Parameters
     ----------
@@ -145,10 +146,15 @@ def read_where(wide: ReportCore, dim: str, min_group_size: int) -> frozenset[str
     -------
     frozenset of str
     """
-    cube = wide.by(dim).engagement_cube(all_days=True)
-    per_email = cube.groupby(["campaign_id", "email_id", dim], sort=False)["opened"].sum()
-    most = per_email.groupby(level=dim).max()
-    return frozenset(str(v) for v in most.index[most >= min_group_size])
+    kept: frozenset[str] | None = None
+    for setting in ("count", "exclude"):  # the file holds both: the smaller decides
+        cube = wide.by(dim).with_machine_opens(setting).engagement_cube(all_days=True)
+        per_email = cube.groupby(["campaign_id", "email_id", dim], sort=False)["opened"].sum()
+        most = per_email.groupby(level=dim).max()
+        shown = frozenset(str(v) for v in most.index[most >= min_group_size])
+        kept = shown if kept is None else kept & shown
+    assert kept is not None
+    return kept
 
 
 def lead_folds(wide: ReportCore, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> Folds:
