@@ -281,7 +281,10 @@ def test_packed_columns_read_back(values: list[int], ordered: bool) -> None:
 
 def test_the_payload_is_aggregates_only(page: Page, rep: cp.Report, log: cp.EventLog) -> None:
     data = page.payload()
-    assert set(data["aggregates"]) == {"cube", "hours", "clock", "links"}
+    assert set(data["aggregates"]) == {
+        *("cube", "hours", "clock", "links"),
+        *("engagement:client", "engagement:device", "domains"),  # the clients and domains charts
+    }
     cube = data["aggregates"]["cube"]
     assert set(cube["measures"]) == set(rep.count_columns)
     python_cube = rep.cube(all_days=True)
@@ -304,6 +307,16 @@ def test_the_payload_is_aggregates_only(page: Page, rep: cp.Report, log: cp.Even
     )
     assert _sends(data, "clock")["opens"].sum() == want_events["open"]
     assert _sends(data, "links")["clicks"].sum() == want_events["click"]
+    # opened by client (every client of the sample has 5 people in an email: none folds)
+    whole = rep.with_time_frame("all time")
+    for dim in ("client", "device"):
+        agg = data["aggregates"][f"engagement:{dim}"]
+        frame = _sends(data, f"engagement:{dim}")
+        frame[dim] = [agg["labels"][dim][i] for i in frame[dim]]
+        opened = frame.groupby(dim)["opened"].sum()
+        assert opened.to_dict() == whole.by(dim).table().set_index(dim)["opened"].to_dict()
+    domains = _sends(data, "domains")
+    assert domains["sent"].sum() == whole.total()["sent"]
     # links are pages: no query strings, so no tokens
     assert not [x for x in data["aggregates"]["links"]["labels"]["key"] if "?" in x]
     # every email of the cube has its preview, and only those
@@ -421,16 +434,19 @@ def test_the_header_says_what_the_report_shows(page_text: str, rep: cp.Report) -
 
 def test_every_chart_is_defined_once_for_both_renderers(page: Page, rep: cp.Report) -> None:
     from campaign_perf.views.charts import CHART_KINDS
-    from campaign_perf.views.html.report import _NOT_SHARED
     from campaign_perf.views.specs import chart_spec
 
-    kinds = [k for k in CHART_KINDS if k not in _NOT_SHARED]
+    kinds = list(CHART_KINDS)
     charts = page.payload()["charts"]
     assert list(charts) == kinds
     for kind, spec in charts.items():
         # the very definition Python draws from, and the aggregate it reads is embedded
         assert spec == json.loads(json.dumps(chart_spec(rep, kind))), kind
-        assert spec["source"] in page.payload()["aggregates"], kind
+        aggregates = page.payload()["aggregates"]
+        if "parts" in spec:  # the clients chart: an aggregate per part
+            assert all(f"{spec['source']}:{p['group']}" in aggregates for p in spec["parts"])
+        else:
+            assert spec["source"] in aggregates, kind
     figures = [a["id"] for t, a in page.tags if t == "figure"]
     assert figures == [f"cp-chart-{k}" for k in kinds]
 

@@ -22,7 +22,7 @@ from campaign_perf.metrics import format_value
 from campaign_perf.report.rows import SORT_MODES, sort_rows, table_rows
 from campaign_perf.views.charts import chart
 from campaign_perf.views.export import write_report
-from campaign_perf.views.html.report import _NOT_SHARED, write_html
+from campaign_perf.views.html.report import write_html
 from campaign_perf.views.kpi_strip import against_text, settling_note, strip_items
 from campaign_perf.views.performers_panel import performers_panel
 from campaign_perf.views.specs import CHART_KINDS, MAX_POINTS, PANELS, TOP_ROWS, shorten
@@ -215,7 +215,7 @@ def test_opens_offline_draws_everything_and_asks_for_nothing(
     assert view.dialogs == []
     # every chart drawn by plotly, with marks on it
     kinds = page.eval_on_selector_all(".cp-chart", "fs => fs.map(f => f.dataset.kind)")
-    assert kinds == [k for k in CHART_KINDS if k not in _NOT_SHARED]
+    assert kinds == list(CHART_KINDS)
     for kind in kinds:
         drawn = page.eval_on_selector(
             f"#cp-chart-{kind}",
@@ -308,7 +308,8 @@ def assert_same_figure(view: Opened, kind: str, rep: cp.Report) -> dict[str, Any
     return got
 
 
-KINDS = ["rates", "funnel", "volume", "rates_over_time", "engagement", "heatmap", "links"]
+KINDS = ["rates", "funnel", "volume", "rates_over_time", "engagement", "heatmap", "links",
+         "clients", "domains"]  # fmt: skip
 
 
 def test_every_chart_follows_the_time_frame(sample: Opened, rep: cp.Report) -> None:
@@ -462,7 +463,7 @@ def test_machine_opens_switch_recomputes_like_python(sample: Opened, rep: cp.Rep
     assert excluded.total()["opened"] < rep.total()["opened"]  # the sample has some
     view.page.check("#cp-machine-opens")
     assert_same_table(view, excluded)
-    for kind in [*KINDS, "machine_opens"]:
+    for kind in [*KINDS, "machine_opens"]:  # the clients chart without Apple's proxy
         assert_same_figure(view, kind, excluded)
     assert view.page.text_content("#cp-description") == excluded.description
     assert view.page.text_content("#cp-machine-opens-said") == "excluded"
@@ -491,6 +492,46 @@ def test_a_report_made_without_machine_opens_switches_them_back(
     counted = excluded.with_machine_opens("count")
     assert_same_table(view, counted)  # by client: opened and its share per client
     assert_same_figure(view, "machine_opens", counted)
+    assert view.page.console_errors == []
+
+
+def _domains_log() -> cp.EventLog:
+    """Sends to 12 domains, domain i to 5 + i people (i % 3 of them hard bounced), and
+    two to a domain of its own."""
+    rows = []
+    people = [(f"d{i:02d}.example", 5 + i, i % 3) for i in range(12)] + [("solo.example", 2, 1)]
+    for domain, n, bounced in people:
+        for j in range(n):
+            base = {"campaign_id": "C1", "email_id": "E1", "lead_id": f"p{j}@{domain}"}
+            rows.append({**base, "event_type": "sent", "timestamp": "2026-03-02 09:00"})
+            kind = "hard_bounce" if j < bounced else "delivered"
+            rows.append({**base, "event_type": kind, "timestamp": "2026-03-02 09:01"})
+    return cp.load_events(pd.DataFrame(rows), warn=False)
+
+
+def test_domains_chart_is_pythons(opened: Callable[[Path], Opened], tmp_path: Path) -> None:
+    rep = cp.Report(_domains_log(), today="2026-03-10")
+    everyone = write_html(rep, tmp_path / "d1.html", charts=("domains",), min_group_size=1)
+    view = opened(everyone)
+    got = assert_same_figure(view, "domains", rep)
+    assert got["data"][0]["y"][-1] == "Other (3 domains)"  # the top 10 by sent, then Other
+    # by default the small domain folds: it is in no name, only in the "Other" of the file
+    text = write_html(rep, tmp_path / "d5.html", charts=("domains",)).read_text()
+    assert "solo.example" not in text
+    view = opened(tmp_path / "d5.html")
+    names = view.figure("domains")["data"][0]["y"]
+    assert "Other (groups under 5 people)" not in names  # among the 3 with fewest sends
+    assert names[-1] == "Other (3 domains)"
+    assert view.page.console_errors == []
+
+
+def test_clients_chart_says_why_not_with_a_lead_filter(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
+) -> None:
+    filtered = rep.where(leads={"segment": ["SMB", "Mid-Market"]})
+    view = opened(write_html(filtered, tmp_path / "filtered.html", charts=("clients",)))
+    got = assert_same_figure(view, "clients", filtered)  # Python's message, no bars
+    assert got["data"] == [] and "cannot yet be combined with a lead filter" in got["notes"][0]
     assert view.page.console_errors == []
 
 
@@ -876,6 +917,10 @@ def test_a_report_of_10000_emails_is_small_paged_and_capped(
     rows = python_rows(other)
     assert view.table() == rows[:100] + rows[-1:]
     for kind in KINDS:
+        if kind in ("clients", "domains"):  # 3 people in all, 1 opens: they fold into Other
+            names = view.figure(kind)["data"][0]["y"]
+            assert names == ["Other (groups under 5 people)"]
+            continue
         assert_same_figure(view, kind, other)
     page.click("#cp-email-details summary")
     expect(page.locator("#cp-email-list li")).to_have_count(10_000)

@@ -42,14 +42,19 @@ from campaign_perf.errors import MetricError, ReportError, TimeFrameError
 from campaign_perf.files import atomic_path
 from campaign_perf.load.ledger import reason_kind
 from campaign_perf.metrics import METRICS, Format, expression_tree, format_value, proportion
-from campaign_perf.report.groups import ENGAGEMENT_COUNTS
+from campaign_perf.report.groups import ENGAGEMENT_COUNTS, RECIPIENT_DOMAIN
 from campaign_perf.report.kpis import kpi_columns
 from campaign_perf.report.rows import table_rows
 from campaign_perf.report.stats import critical_z
 from campaign_perf.spreadsheet import FORMULA_PREFIXES
 from campaign_perf.timeframes import PAST_DAYS, DateRange, TimeFrame, preset_choices
 from campaign_perf.views import aggregates
-from campaign_perf.views.html.lead_groups import DEFAULT_MIN_GROUP_SIZE, Folds, lead_folds
+from campaign_perf.views.html.lead_groups import (
+    DEFAULT_MIN_GROUP_SIZE,
+    Folds,
+    lead_folds,
+    read_where,
+)
 from campaign_perf.views.kpi_strip import (
     AGAINST,
     SETTLING_NOTE,
@@ -423,6 +428,22 @@ def _aggregates(
             "key": [plotly_text(x) for x in labels],
             "tick": [plotly_text(short_link(x)) for x in labels],
         }
+    size = folds.min_group_size
+    for spec in specs:
+        if spec["source"] == "engagement" and not rep.filters.leads:
+            # the clients chart: a grouping by where emails were read per part, small
+            # values folded (with a lead filter the chart says it cannot be drawn)
+            for part in spec["parts"]:
+                dim = part["group"]
+                fold = Folds(size, {dim: read_where(wide, dim, size)})
+                this, that = (fold.apply(r.by(dim).engagement_cube(all_days=True)) for r in
+                              (rep, other))  # fmt: skip
+                grouped(f"engagement:{dim}", this, that, [dim], spec["measures"])
+        elif spec["source"] == "domains":  # the domains chart: the cube by recipient domain
+            fold = lead_folds(wide.by(RECIPIENT_DOMAIN), size)
+            this, that = (fold.apply(r.by(RECIPIENT_DOMAIN).cube(all_days=True)) for r in
+                          (rep, other))  # fmt: skip
+            grouped("domains", this, that, [RECIPIENT_DOMAIN], spec["measures"])
     return out, sends, campaigns, emails
 
 
@@ -549,19 +570,11 @@ def _emails(rep: ReportCore, emails: pd.DataFrame) -> tuple[list[str | None], li
     return subjects, previews
 
 
-#: The chart kinds a shared report does not draw yet (their aggregates are not embedded).
-_NOT_SHARED: tuple[str, ...] = ("clients", "domains")
-
-
 def _chart_kinds(charts: Sequence[str] | None) -> tuple[str, ...]:
     if charts is None:
-        return tuple(k for k in CHART_KINDS if k not in _NOT_SHARED)
+        return tuple(CHART_KINDS)
     kinds = (charts,) if isinstance(charts, str) else tuple(charts)
-    out = tuple(dict.fromkeys(chart_kind(k) for k in kinds))
-    refused = [k for k in out if k in _NOT_SHARED]
-    if refused:
-        raise ReportError(f"a shared report cannot draw the {', '.join(refused)} chart yet")
-    return out
+    return tuple(dict.fromkeys(chart_kind(k) for k in kinds))
 
 
 def _chart_base(rep: ReportCore) -> dict[str, Any]:
@@ -608,9 +621,12 @@ def report_data(
         label, format, the expression as a tree over counts, how a rate is drawn),
         ``formats``, ``table`` (the table's definition), ``counts``, ``campaigns`` and
         ``emails`` (sorted by id), ``programs``, ``sends`` (campaign and email positions,
-        send day, week and month as days since 1970-01-01), ``aggregates`` (``cube``,
-        and ``hours``, ``clock``, ``links`` for the charts that read them: each row's
-        send position, dimensions and measures), ``charts`` (the charts' definitions),
+        send day, week and month as days since 1970-01-01), ``aggregates`` (``cube``;
+        ``engagement`` in a grouping by where emails were read; and ``hours``, ``clock``,
+        ``links``, ``engagement:client``, ``engagement:device``, ``domains`` for the charts
+        that read them: each row's send position, dimensions and measures, and in ``alt``
+        the measures that differ with machine opens switched), ``charts`` (the charts'
+        definitions), ``machine_opens`` (the reader's switch and the other setting's texts),
         ``chart_base`` and ``chart_empty`` (the layout of every chart, and of a chart
         without data), ``chart_fit`` and ``chart_width`` (how titles fit a width, and the
         width a chart is laid out for when its box has none), ``palette``, ``previews``,
@@ -878,12 +894,17 @@ def to_html(
     day); columns and filters still work.
 
     Only aggregates are embedded: counts per campaign, email and send day (and the lead
-    attributes the report groups by; the hours since the send, weekday and hour, or page
-    of opens and clicks), names, settings, the emails' HTML, rejected rows counted by the
-    kind of their reason. No lead ids, addresses, events, raw values of rejected rows,
+    attributes, recipient domain, client, OS, device or country the report groups by; the
+    hours since the send, weekday and hour, or page of opens and clicks; opened by client
+    and by device; sends and bounces by recipient domain), each with machine opens
+    counted and excluded (a switch on the page), names, settings, the emails' HTML,
+    rejected rows counted by the kind of their reason. No user agents or IP addresses, no
+    lead ids, addresses, events, raw values of rejected rows,
     link query strings or personal-looking parts of links (see
     :func:`~campaign_perf.views.aggregates.link_page`). A group of a lead attribute with
-    fewer than ``min_group_size`` people folds into one "Other" group, as the page says;
+    fewer than ``min_group_size`` people folds into one "Other" group, as the page says
+    (so does a recipient domain, and a client, OS, device or country that fewer people
+    opened with in one email);
     an attribute that identifies people (most have a value of their own, or its values are
     addresses) cannot be grouped or filtered by.
 

@@ -594,17 +594,17 @@
   }
   /** charts._row_names: each row's name (made unique with the ids) and its tick, one line
    * per name cut to `chars` characters; both escaped for plotly. */
-  function rowNames(rows, chars) {
+  function rowNames(rows, chars, shown, ids) {
     const parts = function (r, cols) {
       return cols.map(function (c) { const v = r.labels[c]; return v === undefined || v === null ? FMT.missing : String(v); });
     };
-    const names = rows.map(function (r) { return parts(r, T.shown); });
+    const names = rows.map(function (r) { return parts(r, shown); });
     const labels = names.map(function (p) { return p.join(T.label_sep); });
     const seen = {};
     labels.forEach(function (l) { seen[l] = (seen[l] || 0) + 1; });
     labels.forEach(function (l, i) {
-      if (!T.ids.length || seen[l] < 2) return;
-      const suffix = " (" + parts(rows[i], T.ids).join(T.label_sep) + ")";
+      if (!ids.length || seen[l] < 2) return;
+      const suffix = " (" + parts(rows[i], ids).join(T.label_sep) + ")";
       labels[i] = l + suffix;
       names[i][names[i].length - 1] += suffix;
     });
@@ -662,9 +662,19 @@
     entry.value = pick(v);
     if (entry.customdata) entry.customdata = pick(entry.customdata);
   }
+  /** The rows of a chart that regroups the report (spec.group: the domains chart), in the
+   * order of Python's table (its values sorted), each with its sums and name. */
+  function regrouped(spec, res) {
+    const agg = AGG[spec.source], g = spec.group[0];
+    const groups = sum(spec.source, function (i) { return agg.dims[g][i]; }, res.mask);
+    const rows = [];
+    groups.forEach(function (x, v) { const labels = {}; labels[g] = agg.labels[g][v]; rows.push({ sums: x.sums, labels: labels, v: v }); });
+    return rows.sort(function (a, b) { return a.v - b.v; });
+  }
   const REDUCE = {
     rows: function (spec, res) {
-      let rows = res.details;
+      let rows = spec.group ? regrouped(spec, res) : res.details;
+      const shown = spec.group || T.shown, ids = spec.group ? [] : T.ids;
       const others = [];
       if (rows.length > spec.top.n) {
         const by = spec.top.by;
@@ -672,7 +682,7 @@
           .sort(function (a, b) { return rows[b].sums[by] - rows[a].sums[by]; }); // stable
         const kept = order.slice(0, spec.top.n).sort(function (a, b) { return a - b; });
         const keep = new Set(kept);
-        const other = zeros("cube");
+        const other = zeros(spec.source);
         rows.forEach(function (r, i) {
           if (!keep.has(i)) Object.keys(other).forEach(function (m) { other[m] += r.sums[m]; });
         });
@@ -680,11 +690,44 @@
         rows = kept.map(function (i) { return rows[i]; }).concat([{ sums: other }]);
       }
       const named = rows.length - others.length;
-      const names = rowNames(rows.slice(0, named), spec.panels.label_chars);
+      const names = rowNames(rows.slice(0, named), spec.panels.label_chars, shown, ids);
       const key = names.key.concat(others), tick = names.tick.concat(others);
       const out = series(spec, rows, res.total.sums);
       out.forEach(function (entry) { sortedPanel(entry, key, tick, named); });
-      return { key: key, lines: T.shown.length, series: out };
+      return { key: key, lines: shown.length, series: out };
+    },
+    shares: function (spec, res) { // charts._by_share, from the file's folded aggregates
+      const name = function (part) { return "engagement:" + part.group; };
+      if (!AGG[name(spec.parts[0])]) return { message: spec.refused.lead_filters };
+      const opened = res.total.sums.opened;
+      if (!(opened > 0)) return { message: spec.no_data.message };
+      const parts = spec.parts.map(function (part) {
+        const agg = AGG[name(part)], items = [];
+        sum(name(part), function (i) { return agg.dims[part.group][i]; }, res.mask).forEach(function (g, v) {
+          items.push({ v: v, opened: g.sums.opened });
+        });
+        // most opened first; a tie in the table's order (its values sorted)
+        items.sort(function (a, b) { return b.opened - a.opened || a.v - b.v; });
+        return { part: part, labels: agg.labels[part.group], shown: items.slice(0, spec.top.n), every: items.length };
+      });
+      const rows = parts.reduce(function (n, p) { return n + p.shown.length; }, 0);
+      const room = 1 - spec.gap * (parts.length - 1);
+      const out = { key: [] };
+      let top = 1.0;
+      parts.forEach(function (p) {
+        const g = p.part.group;
+        const key = p.shown.map(function (x) { return plotlyText(p.labels[x.v]); });
+        const height = rows ? room * p.shown.length / rows : room / parts.length;
+        out.key = out.key.concat(key);
+        out[g + "_key"] = key;
+        out[g + "_share"] = p.shown.map(function (x) { return x.opened / opened; });
+        out[g + "_opened"] = p.shown.map(function (x) { return x.opened; });
+        out[g + "_domain"] = [Math.max(0, top - height), top];
+        out[g + "_title"] = p.shown.length === p.every ? p.part.axis
+          : fill(p.part.cut, { n: formatValue(p.shown.length, "int"), all: formatValue(p.every, "int") });
+        top -= height + spec.gap;
+      });
+      return out;
     },
     total: function (spec, res) { // charts._total
       const sums = res.total.sums;
