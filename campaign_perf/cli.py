@@ -538,7 +538,7 @@ def _print_table(rep: cp.Report, table: pd.DataFrame, rows: pd.DataFrame) -> Non
     _print_headline(console, rep)
     if len(table) == 0:
         console.print(Text("No records in this time frame with these filters.", style="italic"))
-    labels = {m.label for m in rep.metrics}
+    labels = {m.label for m in rep.table_metrics}
     if terminal:
         layouts: Sequence[Mapping[str, int | None]] = _layout(formatted, labels, console.width)
     else:
@@ -558,6 +558,8 @@ def _print_table(rep: cp.Report, table: pd.DataFrame, rows: pd.DataFrame) -> Non
                 *map(str, row), style=style, end_section=kind == "subtotal" or after == "total"
             )
         console.print(t)
+    if rep.grouping_note:  # a grouping by where emails were read: what its rows mean
+        console.print(Text(rep.grouping_note, style="dim"))
 
 
 # -- commands -----------------------------------------------------------------------------

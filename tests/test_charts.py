@@ -146,6 +146,8 @@ def test_chart_kinds_are_the_documented_ones() -> None:
         "heatmap",
         "links",
         "machine_opens",
+        "clients",
+        "domains",
     ]
 
 
@@ -762,6 +764,117 @@ def test_links_top_n(rep: cp.Report) -> None:
     fig = chart(rep, "links", top=1)
     assert list(fig.data[0].y) == [A]
     assert fig.layout.title.text.startswith("Top 1 links")
+
+
+# -- clients and devices (RULES.md section 9) --------------------------------------------------
+def bars(fig: go.Figure, name: str) -> dict[str, float]:
+    t = trace(fig, name)
+    return dict(zip(t.y, t.x, strict=True))
+
+
+@pytest.mark.parametrize("machine_opens", ["count", "exclude"])
+def test_clients_chart_is_share_of_opened_of_the_client_and_device_tables(
+    sample_rep: cp.Report, machine_opens: str
+) -> None:
+    rep = sample_rep.with_machine_opens(machine_opens)
+    fig = chart(rep, "clients")
+    assert [t.name for t in fig.data] == ["Client", "Device"]
+    assert fig.layout.title.text.startswith("Share of Opened by client and by device")
+    for name, group in (("Client", "client"), ("Device", "device")):
+        table = rep.by(group).table()
+        drawn = bars(fig, name)
+        expected = dict(zip(table[group], table["share_of_opened"], strict=True))
+        assert drawn == pytest.approx(expected), group
+        # most opened first, and the hover's people are the table's opened
+        assert list(trace(fig, name).x) == sorted(drawn.values(), reverse=True)
+        opened = dict(zip(table[group], table["opened"], strict=True))
+        t = trace(fig, name)
+        assert {y: c[0] for y, c in zip(t.y, t.customdata, strict=True)} == opened
+    # a person who opened on two devices counts under both: the bars can add up to more
+    assert sum(bars(fig, "Device").values()) >= 1
+
+
+def test_clients_chart_machine_opens_follow_the_report(sample_rep: cp.Report) -> None:
+    counted = bars(chart(sample_rep, "clients"), "Device")
+    excluded = bars(chart(sample_rep.with_machine_opens("exclude"), "Clients"), "Device")
+    # Apple's proxy fetches are the device "proxy"; Gmail's and Yahoo's image proxies stay
+    assert excluded["proxy"] < counted["proxy"]
+    assert "machine opens excluded" in chart(
+        sample_rep.with_machine_opens("exclude"), "clients"
+    ).layout.title.subtitle.text.replace("<br>", " ")
+
+
+def test_clients_chart_top_cuts_the_clients_and_says_so(sample_rep: cp.Report) -> None:
+    table = sample_rep.by("client").table().sort_values("opened", ascending=False)
+    fig = chart(sample_rep, "clients", top=3)
+    assert list(trace(fig, "Client").y) == table["client"].head(3).tolist()
+    every = len(table)
+    assert fig.layout.yaxis.title.text == f"Client (the 3 of {every} with most opened)"
+    assert fig.layout.yaxis2.title.text == "Device (the 3 of 5 with most opened)"
+    # the parts are stacked, apart
+    assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]
+
+
+def test_clients_chart_without_user_agents_is_all_unknown(rep: cp.Report) -> None:
+    fig = chart(rep, "clients")
+    assert bars(fig, "Client") == {"unknown": 1.0}
+    assert bars(fig, "Device") == {"unknown": 1.0}
+
+
+def test_clients_chart_says_why_not_with_a_lead_filter(sample_rep: cp.Report) -> None:
+    fig = chart(sample_rep.where(leads={"country": ["SE"]}), "clients")
+    assert not fig.data
+    assert "cannot yet be combined with a lead filter" in fig.layout.annotations[0].text
+
+
+def test_rates_by_client_name_each_client_once(sample_rep: cp.Report) -> None:
+    grouped = sample_rep.by("client")
+    fig = chart(grouped, "rates", columns=["click_to_open_pct"])
+    table = grouped.table()
+    assert bars(fig, "Clicked to Opened %") == pytest.approx(
+        dict(zip(table["client"], table["click_to_open_pct"], strict=True))
+    )
+
+
+def _domain_log() -> cp.EventLog:
+    """Sends to 12 domains: domain i gets i + 1 sends, i % 3 of them hard bounced."""
+    rows = []
+    for i in range(12):
+        for j in range(i + 1):
+            base = {"campaign_id": "C1", "email_id": "E1", "lead_id": f"p{j}@d{i:02d}.example"}
+            rows.append({**base, "event_type": "sent", "timestamp": "2026-03-02 09:00"})
+            kind = "hard_bounce" if j < i % 3 else "delivered"
+            rows.append({**base, "event_type": kind, "timestamp": "2026-03-02 09:01"})
+    rows.append(
+        {"campaign_id": "C1", "email_id": "E1", "lead_id": "L-without-address"}
+        | {"event_type": "sent", "timestamp": "2026-03-02 09:00"}
+    )
+    return cp.load_events(pd.DataFrame(rows), warn=False)
+
+
+def test_domains_chart_is_bounced_and_delivered_of_the_recipient_domain_table() -> None:
+    rep = cp.Report(_domain_log(), today=TODAY)
+    fig = chart(rep, "domains", top=20)
+    assert [t.name for t in fig.data] == ["Bounced %", "Delivered %"]
+    assert fig.layout.title.text.startswith("Bounced % and Delivered % by recipient domain")
+    table = rep.by("recipient_domain").with_columns(["bounced_pct", "delivered_pct"]).table()
+    for name, metric in (("Bounced %", "bounced_pct"), ("Delivered %", "delivered_pct")):
+        expected = dict(zip(table["recipient_domain"], table[metric], strict=True))
+        assert bars(fig, name) == pytest.approx(expected), metric
+    assert "(unknown)" in bars(fig, "Bounced %")
+
+
+def test_domains_chart_keeps_the_top_domains_by_sent_and_the_rest_as_other() -> None:
+    rep = cp.Report(_domain_log(), today=TODAY)
+    fig = chart(rep, "domains", top=5)
+    table = rep.by("recipient_domain").table()
+    top = table.sort_values("sent", ascending=False, kind="stable").head(5)
+    rest = table[~table["recipient_domain"].isin(top["recipient_domain"])]
+    drawn = bars(fig, "Bounced %")
+    assert set(drawn) == {*top["recipient_domain"], f"Other ({len(rest)} domains)"}
+    other = (rest["hard_bounced"].sum() + rest["soft_bounced"].sum()) / rest["sent"].sum()
+    assert drawn[f"Other ({len(rest)} domains)"] == pytest.approx(other)
+    assert list(trace(fig, "Bounced %").y)[-1].startswith("Other")  # last
 
 
 # -- the sample -------------------------------------------------------------------------

@@ -539,3 +539,69 @@ def test_printed_report_starts_with_the_headline(data: dict[str, Path]) -> None:
     for item in strip_items(rep.kpis()):
         assert item["label"] in header
         assert item["text"] in res.stdout
+
+
+# -- a grouping by where emails were read (RULES.md section 9) --------------------------------
+OUTLOOK = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.4266; Pro)"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148"
+)
+
+
+@pytest.fixture
+def read_on(tmp_path: Path) -> Path:
+    """L1 opens on an iPhone (Apple Mail) and in Outlook, L2 in Outlook, L3 not at all."""
+    events = tmp_path / "read_on.csv"
+    rows = [("sent", "2026-03-02T09:00:00Z", lead, "") for lead in ("L1", "L2", "L3")]
+    rows += [
+        ("open", "2026-03-02T10:00:00Z", "L1", IPHONE),
+        ("open", "2026-03-02T11:00:00Z", "L1", OUTLOOK),
+        ("open", "2026-03-02T12:00:00Z", "L2", OUTLOOK),
+    ]
+    with events.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["event_type", "timestamp", "lead_id", "user_agent", "campaign_id", "email_id"])
+        w.writerows([*r, "C1", "E1"] for r in rows)
+    return events
+
+
+def test_printed_table_by_client_shows_share_of_opened_and_the_note(read_on: Path) -> None:
+    res = run("report", read_on, "--group-by", "client", "--columns", "sent,opened")
+    assert res.exit_code == 0, res.output
+    out = res.stdout
+    assert "Share of Opened" in out
+    lines = [[c.strip() for c in re.split("[│┃]", line)[1:-1]] for line in out.splitlines()]
+    table = [cells for cells in lines if cells]  # the headline's table, then the report's
+    header, *rows = table[next(i for i, c in enumerate(table) if c[0] == "Client") :]
+    assert header == ["Client", "Sent", "Opened", "Share of Opened"]
+    # Apple Mail: L1 of the 2 who opened; Outlook: L1 and L2; sends are not split (–)
+    assert rows == [
+        ["Apple Mail", "–", "1", "50.0%"],
+        ["Outlook", "–", "2", "100.0%"],
+        ["Total", "3", "2", "100.0%"],
+    ]
+    assert "counts under both" in " ".join(out.split())
+
+
+def test_csv_by_client_has_share_of_opened_as_the_library(read_on: Path) -> None:
+    out = read_on.parent / "by_client.csv"
+    res = run("report", read_on, "--group-by", "client", "-o", out)
+    assert res.exit_code == 0, res.output
+    written = pd.read_csv(out)
+    rep = cp.Report(cp.load_events(read_on, warn=False)).by("client")
+    assert list(written.columns) == list(rep.table().columns)
+    assert dict(zip(written["client"], written["share_of_opened"], strict=True)) == {
+        "Apple Mail": 0.5,
+        "Outlook": 1.0,
+    }
+
+
+def test_xlsx_by_client_formats_share_of_opened_as_a_percentage(read_on: Path) -> None:
+    out = read_on.parent / "by_client.xlsx"
+    res = run("report", read_on, "--group-by", "client", "-o", out)
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(out).active
+    header = [c.value for c in ws[1]]
+    col = header.index("Share of Opened") + 1
+    assert ws.cell(2, col).value == 0.5 and ws.cell(2, col).number_format == "0.0%"

@@ -215,6 +215,52 @@ def test_no_lead_ids_or_addresses_in_the_file(page_text: str, log: cp.EventLog) 
     assert leads["email"].iloc[0] not in page_text  # the search above finds addresses
 
 
+def test_a_client_small_once_machine_opens_are_excluded_folds_too() -> None:
+    # five people's opens by Apple's proxy (client Apple Mail), two of them also read on
+    # an iPhone: five people with machine opens counted, two without
+    rows = []
+    for i in range(5):
+        base = {"campaign_id": "C1", "email_id": "E1", "lead_id": f"p{i}@x.example"}
+        rows.append({**base, "event_type": "sent", "timestamp": "2026-03-02 09:00"})
+        for agent in ["Mozilla/5.0", *([IPHONE] if i < 2 else [])]:
+            rows.append(
+                {**base, "event_type": "open", "timestamp": "2026-03-02 10:00", "user_agent": agent}
+            )
+    rep = cp.Report(cp.load_events(pd.DataFrame(rows), warn=False), today="2026-03-10")
+    assert rep.by("client").table()["opened"].tolist() == [5]
+    labels = Page(to_html(rep.by("client"), charts=())).payload()["aggregates"]["engagement"]
+    assert labels["labels"]["client"] == ["Other (groups under 5 people)"]
+
+
+def test_no_user_agent_of_the_sample_in_the_file(rep: cp.Report, page_text: str) -> None:
+    # the bare "Mozilla/5.0" (Apple's proxy) is part of every other one; plotly.js has it too
+    agents = set(pd.read_parquet(SAMPLE / "events.parquet", columns=["user_agent"])["user_agent"])
+    agents = {a for a in agents if isinstance(a, str) and a != "Mozilla/5.0"}
+    assert len(agents) > 10
+    by_client = to_html(rep.by("client"), plotlyjs="cdn")
+    for text in (page_text, by_client):
+        assert not [a for a in agents if a in text or html.escape(a) in text]
+        assert "Apple Mail" in by_client  # the names of clients are aggregates
+
+
+def test_the_file_holds_the_counts_of_both_machine_opens_settings(page: Page) -> None:
+    data = page.payload()
+    switch = data["machine_opens"]
+    assert (switch["mode"], switch["other"]) == ("count", "exclude")
+    assert switch["label"] == "Exclude machine opens (Apple Mail Privacy Protection)"
+    texts = switch["texts"]["exclude"]
+    assert list(texts["charts"]) == list(data["charts"])
+    assert all(
+        p["description"].endswith("machine opens excluded") for p in texts["frames"]["presets"]
+    )
+    # only the counts that machine opens change are sent twice: not the sends
+    alt = data["aggregates"]["cube"]["alt"]
+    assert {"opened", "machine_opened"} <= set(alt) and "sent" not in alt
+    cube = data["aggregates"]["cube"]
+    assert unpacked(alt["machine_opened"]).sum() == 0  # excluded: none left
+    assert unpacked(cube["measures"]["machine_opened"]).sum() > 0
+
+
 def _sends(data: dict[str, Any], name: str) -> pd.DataFrame:
     """An embedded aggregate as a frame, with each row's campaign, email and send day."""
     agg = data["aggregates"][name]
@@ -235,7 +281,10 @@ def test_packed_columns_read_back(values: list[int], ordered: bool) -> None:
 
 def test_the_payload_is_aggregates_only(page: Page, rep: cp.Report, log: cp.EventLog) -> None:
     data = page.payload()
-    assert set(data["aggregates"]) == {"cube", "hours", "clock", "links"}
+    assert set(data["aggregates"]) == {
+        *("cube", "hours", "clock", "links"),
+        *("engagement:client", "engagement:device", "domains"),  # the clients and domains charts
+    }
     cube = data["aggregates"]["cube"]
     assert set(cube["measures"]) == set(rep.count_columns)
     python_cube = rep.cube(all_days=True)
@@ -258,6 +307,16 @@ def test_the_payload_is_aggregates_only(page: Page, rep: cp.Report, log: cp.Even
     )
     assert _sends(data, "clock")["opens"].sum() == want_events["open"]
     assert _sends(data, "links")["clicks"].sum() == want_events["click"]
+    # opened by client (every client of the sample has 5 people in an email: none folds)
+    whole = rep.with_time_frame("all time")
+    for dim in ("client", "device"):
+        agg = data["aggregates"][f"engagement:{dim}"]
+        frame = _sends(data, f"engagement:{dim}")
+        frame[dim] = [agg["labels"][dim][i] for i in frame[dim]]
+        opened = frame.groupby(dim)["opened"].sum()
+        assert opened.to_dict() == whole.by(dim).table().set_index(dim)["opened"].to_dict()
+    domains = _sends(data, "domains")
+    assert domains["sent"].sum() == whole.total()["sent"]
     # links are pages: no query strings, so no tokens
     assert not [x for x in data["aggregates"]["links"]["labels"]["key"] if "?" in x]
     # every email of the cube has its preview, and only those
@@ -377,14 +436,19 @@ def test_every_chart_is_defined_once_for_both_renderers(page: Page, rep: cp.Repo
     from campaign_perf.views.charts import CHART_KINDS
     from campaign_perf.views.specs import chart_spec
 
+    kinds = list(CHART_KINDS)
     charts = page.payload()["charts"]
-    assert list(charts) == list(CHART_KINDS)
+    assert list(charts) == kinds
     for kind, spec in charts.items():
         # the very definition Python draws from, and the aggregate it reads is embedded
         assert spec == json.loads(json.dumps(chart_spec(rep, kind))), kind
-        assert spec["source"] in page.payload()["aggregates"], kind
+        aggregates = page.payload()["aggregates"]
+        if "parts" in spec:  # the clients chart: an aggregate per part
+            assert all(f"{spec['source']}:{p['group']}" in aggregates for p in spec["parts"])
+        else:
+            assert spec["source"] in aggregates, kind
     figures = [a["id"] for t, a in page.tags if t == "figure"]
-    assert figures == [f"cp-chart-{k}" for k in CHART_KINDS]
+    assert figures == [f"cp-chart-{k}" for k in kinds]
 
 
 # -- options ---------------------------------------------------------------------------------
@@ -617,6 +681,53 @@ def test_a_recipient_domain_of_fewer_than_five_recipients_is_other_in_a_shared_f
     assert "Other (groups under 5 people)" in page
 
 
-def test_a_shared_file_refuses_a_grouping_by_where_emails_were_read() -> None:
-    with pytest.raises(cp.ReportError, match="cannot yet be grouped by device"):
-        cp.Report(_domain_log()).by("device").to_html()
+OUTLOOK = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.4266; Pro)"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148"
+)
+
+
+def _read_on_log() -> cp.EventLog:
+    """Two emails to p0..p7: p0-p5 open both in Outlook; p6 opens E1 on an iPhone and E2
+    in Outlook, p7 opens E2 on an iPhone; every open from one IP address."""
+    rows = []
+    for email, day in (("E1", "02"), ("E2", "03")):
+        for i in range(8):
+            base = {"campaign_id": "C1", "email_id": email, "lead_id": f"p{i}@x.example"}
+            rows.append({**base, "event_type": "sent", "timestamp": f"2026-03-{day} 09:00"})
+            agent = IPHONE if (i, email) in ((6, "E1"), (7, "E2")) else OUTLOOK
+            if i < 6 or i == 6 or (i == 7 and email == "E2"):
+                rows.append(
+                    {**base, "event_type": "open", "timestamp": f"2026-03-{day} 10:00"}
+                    | {"user_agent": agent, "ip": "203.0.113.77"}
+                )
+    return cp.load_events(pd.DataFrame(rows), warn=False)
+
+
+def test_a_client_of_fewer_than_five_people_in_an_email_is_other_in_a_shared_file() -> None:
+    rep = cp.Report(_read_on_log(), today="2026-03-10").by("client")
+    text = to_html(rep, charts=("rates",))
+    page = Page(text)
+    data = page.payload()
+    other = "Other (groups under 5 people)"
+    # Apple Mail: 1 person in each email (2 in all, but the file cannot tell 2 from 1)
+    assert data["aggregates"]["engagement"]["labels"]["client"] == [other, "Outlook"]
+    assert '"Apple Mail"' not in text and ">Apple Mail<" not in text  # not as a name
+    assert data["table"]["share"]["label"] == "Share of Opened"
+    assert data["table"]["source"] == "engagement"
+    # the first paint: opened and its share per client, sends missing, the total's sends
+    assert page.header[-1] == "Share of Opened"
+    assert [r[1][0] for r in page.rows] == [other, "Outlook", "Total"]
+    # 15 records opened: Outlook 6 of E1's and 7 of E2's, Apple Mail one of each
+    assert [r[1][-1] for r in page.rows] == ["13.3%", "86.7%", "100.0%"]
+    assert [r[1][1] for r in page.rows] == ["–", "–", "16"]  # sent
+    assert "groups of fewer than 5 people are folded" in html.unescape(text)
+    assert rep.grouping_note in html.unescape(text)
+    # nothing of an event: no user agent, no IP
+    for secret in (OUTLOOK, IPHONE, "Microsoft Office", "iPhone OS", "203.0.113.77"):
+        assert secret not in text, secret
+    # a lower minimum shows Apple Mail; the notebook's table is unchanged
+    low = Page(to_html(rep, charts=(), min_group_size=1)).payload()
+    assert low["aggregates"]["engagement"]["labels"]["client"] == ["Apple Mail", "Outlook"]
+    assert rep.table()["client"].tolist() == ["Apple Mail", "Outlook"]

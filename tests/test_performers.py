@@ -100,3 +100,14 @@ def test_the_panel_lists_both_sides_escaped() -> None:
     assert "Clicked %, among rows with at least 30 delivered (0 left out as too small)" in html
     empty = performers_panel(cp.Report(_log({"z": (3, 1)}), today="2026-03-10"))
     assert empty.count("No row has enough volume.") >= 2
+
+
+def test_a_grouping_by_where_emails_were_read_ranks_only_rates_it_splits(rep: cp.Report) -> None:
+    # Without user agents every click is under client "unknown": its clicks of opened can
+    # be ranked; clicks of delivered cannot (deliveries are not split by client).
+    by_client = rep.by("client")
+    of_opened = by_client.performers("click_to_open_pct", min_volume=1)
+    assert list(of_opened["name"]) == ["unknown"]
+    assert of_opened["value"].tolist() == [1.0]  # every click is an implied open
+    of_delivered = by_client.performers("clicked_pct", min_volume=1)
+    assert of_delivered.empty and of_delivered.attrs["too_small"] == 0

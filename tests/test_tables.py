@@ -197,3 +197,49 @@ def test_to_html_shows_given_rows_in_their_order(rep: cp.Report) -> None:
     assert [tr.findall("td")[1].text for tr in body] == ["Oops", "Reminder", "Hello"]
     assert [tr.get("class") for tr in body] == ["detail"] * 3
     assert [td.text for td in table.findall("tfoot/tr/td")][:3] == ["Total", None, "1,205"]
+
+
+# -- a grouping by where emails were read (RULES.md section 9) --------------------------------
+OUTLOOK = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.4266; Pro)"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148"
+)
+
+
+@pytest.fixture(scope="module")
+def by_device() -> cp.Report:
+    """Four sent; L1 opens on an iPhone and in Outlook, L2 and L3 in Outlook."""
+    base = {"campaign_id": "C1", "email_id": "E1"}
+    rows = [
+        {**base, "event_type": "sent", "timestamp": "2026-03-02 09:00", "lead_id": lead}
+        for lead in ("L1", "L2", "L3", "L4")
+    ]
+    for lead, agent in (("L1", IPHONE), ("L1", OUTLOOK), ("L2", OUTLOOK), ("L3", OUTLOOK)):
+        rows.append(
+            {**base, "event_type": "open", "timestamp": "2026-03-02 10:00", "lead_id": lead}
+            | {"user_agent": agent}
+        )
+    log = cp.load_events(pd.DataFrame(rows), warn=False)
+    return cp.Report(log, columns=["sent", "opened"]).by("device")
+
+
+def test_formatted_shows_share_of_opened_with_its_label_and_format(by_device: cp.Report) -> None:
+    t = by_device.formatted()
+    assert list(t.columns) == ["Device", "Sent", "Opened", "Share of Opened"]
+    assert t.values.tolist() == [
+        ["desktop", "–", "3", "100.0%"],
+        ["mobile", "–", "1", "33.3%"],
+        ["Total", "4", "3", "100.0%"],
+    ]
+    share = by_device.table().set_index("device")["share_of_opened"]
+    assert share.to_dict() == pytest.approx({"desktop": 1.0, "mobile": 1 / 3})
+
+
+def test_notebook_table_and_its_html_show_share_of_opened_and_the_note(
+    by_device: cp.Report,
+) -> None:
+    page = tables.to_html(by_device)
+    assert "Share of Opened" in page and "33.3%" in page
+    assert "counts under both" in by_device._repr_html_()
+    assert "Share of Opened" in tables.styled(by_device).to_html()

@@ -292,8 +292,9 @@ def test_group_choices_offer_the_categorical_lead_attributes(dash: Dashboard) ->
     # The built-in groupings as report/groups.py names them, then the lead attributes
     # whose values are categories. The sample's leads also have "email" (an address per
     # person, and the name of the built-in Email grouping) and "created_at" (a timestamp,
-    # 19,999 values): neither is offered.
-    builtin = [(label, name) for name, label in GROUP_CHOICES.items()]
+    # 19,999 values): neither is offered. Their "country" is the lead attribute (the report
+    # reads it so), not the country where emails were read.
+    builtin = [(label, name) for name, label in GROUP_CHOICES.items() if name != "country"]
     assert list(dash.group_by.options) == [
         *builtin,
         ("Lead: country", "country"),
@@ -578,8 +579,58 @@ def test_machine_opens_toggle(dash: Dashboard, rep: Report) -> None:
     assert dash.report.machine_opens == "count"
 
 
+# -- where emails were read (RULES.md section 9) -------------------------------------------------
+@pytest.mark.parametrize("group", ["client", "os", "device"])
+def test_group_by_where_emails_were_read(dash: Dashboard, rep: Report, group: str) -> None:
+    label = dict((v, k) for k, v in dash.group_by.options)[group]
+    assert label == GROUP_CHOICES[group]
+    dash.group_by.value = group
+    assert dash.error is None
+    want = rep.by(group)
+    assert dash.report.table().equals(want.table())
+    shown = _shown_table(dash)
+    # the table's rows, then its total: opened and its share; sends not split (–)
+    assert list(shown.iloc[:-1, 0]) == [str(v) for v in want.table()[group]]
+    assert "Share of Opened" in shown.columns
+    expected = [format_value(v, "pct") for v in want.table()["share_of_opened"]]
+    assert list(shown["Share of Opened"].iloc[:-1]) == expected
+    assert set(shown[METRICS["sent"].label].iloc[:-1]) == {"–"}
+    assert set(shown[METRICS["delivered_pct"].label].iloc[:-1]) == {"–"}
+    assert shown[METRICS["sent"].label].iloc[-1] == format_value(rep.total()["sent"], "int")
+    # the note says what the rows mean, and the status line keeps the records sent
+    assert want.grouping_note is not None
+    assert want.grouping_note in html.unescape(dash.table.value)
+    assert _records(dash) == int(rep.total()["sent"])
+
+
+def test_no_note_under_a_grouping_that_splits_sends(dash: Dashboard) -> None:
+    dash.group_by.value = "client"
+    assert "cp-table-note" in dash.table.value
+    dash.group_by.value = "campaign"
+    assert "cp-table-note" not in dash.table.value
+
+
+def test_group_by_recipient_domain_keeps_every_metric(dash: Dashboard, rep: Report) -> None:
+    dash.group_by.value = "recipient_domain"
+    want = rep.by("recipient_domain").table()
+    assert dash.report.table().equals(want)
+    shown = _shown_table(dash)
+    assert "–" not in set(shown[METRICS["sent"].label])
+    assert "Share of Opened" not in shown.columns
+    assert "cp-table-note" not in dash.table.value
+
+
+def test_group_by_client_with_a_lead_filter_says_why_not(rep: Report) -> None:
+    d = Dashboard(rep.where(leads={"segment": ["SMB"]}))  # a lead filter set in code
+    shown = d.table.value
+    d.group_by.value = "client"
+    assert d.error is not None and "lead attributes" in d.error
+    assert "lead attributes" in html.unescape(d.status.value)
+    assert d.table.value == shown  # the last view stays
+
+
 # -- chart, empty state ---------------------------------------------------------------------
-@pytest.mark.parametrize("kind", ["funnel", "volume", "heatmap"])
+@pytest.mark.parametrize("kind", ["funnel", "volume", "heatmap", "clients", "domains"])
 def test_chart_kind(dash: Dashboard, rep: Report, kind: str) -> None:
     figure = dash.figure
     dash.chart_kind.value = kind
@@ -788,6 +839,11 @@ def test_log_without_dimension_tables() -> None:
         "day",
         "week",
         "month",
+        "recipient_domain",
+        "client",
+        "os",
+        "device",
+        "country",
     ]
     assert {v for _, v in d.email_picker.options if v} == {"E1", "E2"}
     d.email_picker.value = "E2"

@@ -43,6 +43,7 @@ from campaign_perf.report.groups import (
     GROUP_ALIASES,
     GROUPS,
     RECIPIENT_DOMAIN,
+    SHARE,
     SHARE_OF_OPENED,
     Filters,
     lead_groupings,
@@ -335,6 +336,12 @@ class ReportCore:
     def metrics(self) -> list[Metric]:
         """The metrics of the report's columns."""
         return [METRICS[c] for c in self.columns]
+
+    @property
+    def table_metrics(self) -> list[Metric]:
+        """The value columns of :meth:`table`, as metrics (their labels and formats): the
+        report's metrics, and in a grouping by where emails were read ``share_of_opened``."""
+        return [*self.metrics, *([SHARE] if self.engagement_dims else [])]
 
     @property
     def description(self) -> str:
@@ -632,27 +639,35 @@ class ReportCore:
         -------
         pandas.DataFrame
         """
-        if self.engagement_dims:
-            out = self.table_of(self.engagement_cube())
-            opened = self.total()["opened"]
-            out[SHARE_OF_OPENED] = out["opened"] / opened if opened else np.nan
-            return out
-        return self.table_of(self.cube())
+        return self.table_of(self.engagement_cube() if self.engagement_dims else self.cube())
 
     def table_of(self, cube: pd.DataFrame) -> pd.DataFrame:
-        """:meth:`table` summing these rows of :meth:`cube` (the shared HTML report sums
-        them with the small groups of a lead attribute folded)."""
+        """:meth:`table` summing these rows of :meth:`cube` (or of :meth:`engagement_cube`
+        in a grouping by where emails were read; the shared HTML report sums them with its
+        small groups folded)."""
+        sums, keys = self._sums(cube)
+        out = self._table(sums, keys)
+        if self.engagement_dims:
+            # "opened" need not be a column of the report: its count is in every cube row
+            opened = self.cube()["opened"].sum()
+            out[SHARE_OF_OPENED] = sums["opened"] / opened if opened else np.nan
+        return out
+
+    def _sums(self, cube: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+        """The counts of ``cube`` summed by the report's groups, and the group columns."""
         c, keys = self._group_columns(cube)
         if c.empty:
             cols = [*keys, *self.count_columns]
-            sums = pd.DataFrame({k: pd.Series(dtype="int64") for k in cols})
-        else:
-            # min_count: a count an engagement grouping does not split stays missing
-            sums = (
-                c.groupby(keys, sort=True, dropna=False)[list(self.count_columns)]
-                .sum(min_count=1)
-                .reset_index()
-            )
+            return pd.DataFrame({k: pd.Series(dtype="int64") for k in cols}), keys
+        # min_count: a count an engagement grouping does not split stays missing
+        sums = (
+            c.groupby(keys, sort=True, dropna=False)[list(self.count_columns)]
+            .sum(min_count=1)
+            .reset_index()
+        )
+        return sums, keys
+
+    def _table(self, sums: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         out = pd.concat([sums[keys], self._with_metrics(sums)], axis=1)
         for k in keys:
             if k.startswith("send_"):
@@ -660,10 +675,15 @@ class ReportCore:
         return out.reset_index(drop=True)
 
     def total(self) -> pd.Series:
-        """The metrics over every record of the report (the total row)."""
+        """The metrics over every record of the report (the total row); in a grouping by
+        where emails were read also ``share_of_opened`` (1: everyone who opened)."""
         c = self.cube()
         sums = c[list(self.count_columns)].sum().to_frame().T.astype("int64")
-        return self._with_metrics(sums).iloc[0]
+        out = self._with_metrics(sums).iloc[0]
+        if self.engagement_dims:  # the total's share of opened: every person who opened
+            opened = sums["opened"].iloc[0]
+            out[SHARE_OF_OPENED] = opened / opened if opened else np.nan
+        return out
 
     def records(self) -> pd.DataFrame:
         """The records behind the report: one row per (campaign, email, lead) with its
@@ -721,5 +741,7 @@ class ReportCore:
             body = "<p><i>No emails were sent in this time frame.</i></p>"
         else:
             body = t.to_html(index=False, escape=True, border=0, classes="campaign-perf-table")
+            if self.grouping_note:
+                body += f"<p><i>{html.escape(self.grouping_note)}</i></p>"
         title = f"<b>Campaign Email Performance</b> — {html.escape(self.description)}"
         return f"<div><p>{title}</p>{body}</div>"

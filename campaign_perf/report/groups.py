@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from campaign_perf.metrics import Metric
+
 __all__ = [
     "DATE_COLUMNS",
     "ENGAGEMENT_COUNTS",
@@ -25,6 +27,7 @@ __all__ = [
     "GROUP_LABELS",
     "MAX_LEAD_GROUPS",
     "RECIPIENT_DOMAIN",
+    "SHARE",
     "SHARE_OF_OPENED",
     "Filters",
     "Grouping",
@@ -43,9 +46,6 @@ class Grouping:
     columns: tuple[str, ...]
     #: Splits engagement, not sends (RULES.md section 9): where an open or a click was read.
     engagement: bool = False
-    #: Offered in the dashboard's and the shared report's menus (the groupings of section 9
-    #: are not drawn there yet: use ``rep.by(...)`` and the CLI).
-    offered: bool = True
 
 
 #: The groupings people choose from, by name, in the order they are offered (a report can
@@ -60,11 +60,11 @@ GROUPINGS: dict[str, Grouping] = {
     "day": Grouping("Send day", ("send_day",)),
     "week": Grouping("Send week", ("send_week",)),
     "month": Grouping("Send month", ("send_month",)),
-    "recipient_domain": Grouping("Recipient domain", ("recipient_domain",), offered=False),
-    "client": Grouping("Client", ("client",), engagement=True, offered=False),
-    "os": Grouping("OS", ("os",), engagement=True, offered=False),
-    "device": Grouping("Device", ("device",), engagement=True, offered=False),
-    "country": Grouping("Country", ("country",), engagement=True, offered=False),
+    "recipient_domain": Grouping("Recipient domain", ("recipient_domain",)),
+    "client": Grouping("Client", ("client",), engagement=True),
+    "os": Grouping("OS", ("os",), engagement=True),
+    "device": Grouping("Device", ("device",), engagement=True),
+    "country": Grouping("Country", ("country",), engagement=True),
 }
 #: The groupings that split engagement, not sends (RULES.md section 9).
 ENGAGEMENT_GROUPS: tuple[str, ...] = tuple(n for n, g in GROUPINGS.items() if g.engagement)
@@ -73,6 +73,17 @@ ENGAGEMENT_GROUPS: tuple[str, ...] = tuple(n for n, g in GROUPINGS.items() if g.
 ENGAGEMENT_COUNTS: tuple[str, ...] = ("opened", "clicked", "total_opens", "total_clicks")
 #: The column of an engagement grouping: opened under the value / opened in total.
 SHARE_OF_OPENED = "share_of_opened"
+#: Its label and format, as a metric's (every view shows it as it shows a metric column).
+#: It is not in the metric catalogue: it divides by the report's total, not by a count of
+#: its own row, so it exists only in the table of an engagement grouping.
+SHARE = Metric(
+    SHARE_OF_OPENED,
+    "Share of Opened",
+    "pct",
+    None,
+    "People who opened under this value, of those who opened in total (a person who "
+    "opened on two clients or devices counts under both).",
+)
 #: What an engagement grouping's table says under it.
 ENGAGEMENT_NOTE = (
     "Split by where emails were read: a person who opened on two clients or devices counts "
@@ -87,7 +98,7 @@ GROUPS: dict[str, tuple[str, ...]] = {name: g.columns for name, g in GROUPINGS.i
 #: The group columns that hold a day (a send day, the first day of a send week or month).
 DATE_COLUMNS: tuple[str, ...] = tuple(c for g in ("day", "week", "month") for c in GROUPS[g])
 #: Group names and their labels, as people choose them.
-GROUP_CHOICES: dict[str, str] = {name: g.label for name, g in GROUPINGS.items() if g.offered}
+GROUP_CHOICES: dict[str, str] = {name: g.label for name, g in GROUPINGS.items()}
 GROUP_ALIASES = {
     "campaign×email": "campaign_email",
     "campaign x email": "campaign_email",
@@ -117,7 +128,6 @@ GROUP_LABELS: dict[str, str] = {
     "os": "OS",
     "device": "Device",
     # no label for "country": a lead attribute of that name keeps showing as it is named
-    SHARE_OF_OPENED: "Share of Opened",
 }
 
 

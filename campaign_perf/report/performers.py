@@ -86,7 +86,11 @@ def performers(
     wide = rep.with_columns(needed)
     rows = table_rows(wide, subtotals=False, total=False)
     rows = rows[rows["kind"] == ROW_KINDS[0]]
-    shown = [c for c in rows.columns if c not in {*needed, "kind", "block"}]
+    # a grouping by where emails were read does not split sends: a rate of delivered (or
+    # of sent) is missing in its rows, which are not ranked (nor counted as too small)
+    rows = rows[rows[prop.denominator].notna()]
+    values = {m.id for m in wide.table_metrics}  # share_of_opened too, in its groupings
+    shown = [c for c in rows.columns if c not in {*values, "kind", "block"}]
     names = [NAME_SEPARATOR.join(str(v) for v in r if str(v)) for r in rows[shown].to_numpy()]
     volume = rows[prop.denominator].to_numpy(dtype="int64")
     successes = rows[list(prop.numerator)].to_numpy(dtype="int64").sum(axis=1)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from campaign_perf.errors import ReportError
 from campaign_perf.metrics import Metric, format_value
-from campaign_perf.report.groups import GROUP_LABELS, SHARE_OF_OPENED
+from campaign_perf.report.groups import GROUP_LABELS
 
 __all__ = ["ROW_KINDS", "SORT_MODES", "Tabular", "as_text", "sort_rows", "table_rows"]
 
@@ -35,6 +35,9 @@ class Tabular(Protocol):
 
     @property
     def metrics(self) -> list[Metric]: ...
+
+    @property
+    def table_metrics(self) -> list[Metric]: ...
 
     def table(self) -> pd.DataFrame: ...
 
@@ -62,8 +65,8 @@ def _label(value: Any) -> str:
 
 def _shown_keys(rep: Tabular, table: pd.DataFrame) -> list[str]:
     """The group columns people see: the names, not the ids (ids when there is no name)."""
-    # share_of_opened (an engagement grouping's column of rep.table()) is no group key
-    keys = [k for k in table.columns if k not in rep.columns and k != SHARE_OF_OPENED]
+    values = {m.id for m in rep.table_metrics}  # share_of_opened too, in its groupings
+    keys = [k for k in table.columns if k not in values]
     return [k for k in keys if not k.endswith("_id")] or keys
 
 
@@ -94,7 +97,8 @@ def table_rows(
     -------
     pandas.DataFrame
         The group columns people see (names as text, "" when empty), the metric columns
-        by id (counts as integers, rates as fractions, missing rates NaN), ``kind`` (one
+        by id (counts as integers, rates as fractions, missing rates NaN; ``rep``'s
+        ``table_metrics``, so ``share_of_opened`` in its groupings), ``kind`` (one
         of :data:`ROW_KINDS`) and ``block``: the campaign id of a detail or subtotal row
         when grouped by campaign × email; for other groupings each detail row is its own
         block (its position in ``rep.table()``); None for the total. A row's kind is
@@ -109,7 +113,7 @@ def table_rows(
     """
     t = rep.table() if table is None else table
     shown = _shown_keys(rep, t)
-    ids = [m.id for m in rep.metrics]
+    ids = [m.id for m in rep.table_metrics]
     names = {k: [_label(v) for v in t[k].tolist()] for k in shown}
     take: list[int] = []  # rows of the pooled values: the table's, subtotals', the total's
     kinds: list[str] = []
@@ -162,7 +166,7 @@ def table_rows(
     values = {i: np.concatenate(pools[i])[take].astype("float64") for i in ids}
     # Counts are whole numbers, but a count an engagement grouping does not split stays
     # missing (float) in its rows.
-    whole = {m.id for m in rep.metrics if m.fmt == "int" and not np.isnan(values[m.id]).any()}
+    whole = {m.id for m in rep.table_metrics if m.fmt == "int" and not np.isnan(values[m.id]).any()}
     columns |= {i: v.astype("int64") if i in whole else v for i, v in values.items()}
     columns["kind"] = kinds
     columns["block"] = pd.Series(blocks, dtype=object)
@@ -187,7 +191,7 @@ def as_text(rep: Tabular, rows: pd.DataFrame) -> pd.DataFrame:
         The labels as columns (no ``kind`` nor ``block``); the rows in the same order and
         with the same index as ``rows``, so that ``rows["kind"]`` says what each row is.
     """
-    metrics = {m.id: m for m in rep.metrics}
+    metrics = {m.id: m for m in rep.table_metrics}
     shown = [c for c in rows.columns if c not in metrics and c not in ("kind", "block")]
     text = {GROUP_LABELS.get(k, k): rows[k].astype(object) for k in shown}
     for i, m in metrics.items():

@@ -39,6 +39,7 @@ from campaign_perf.metrics import (
     expression_tree,
     format_value,
 )
+from campaign_perf.report.groups import SHARE_OF_OPENED
 from campaign_perf.views import aggregates
 from campaign_perf.views.specs import (
     ACTIVITY,
@@ -130,6 +131,14 @@ def chart(
           tokens such as ``?email=``, ``uid=``, ``utm_*`` or ``mkt_tok``; True keeps the
           full URLs, for private use only — the HTML report never does). People are
           records: each campaign, email and person that clicked the link once.
+        * ``machine_opens``: ``period`` as above.
+        * ``clients``: ``top`` (default 12): Share of Opened by client and by device,
+          the tables of ``rep.by("client")`` and ``rep.by("device")`` (RULES.md section
+          9: a person counts under each client they opened with), most opened first, at
+          most ``top`` bars a part. Machine opens follow the report's ``machine_opens``.
+        * ``domains``: ``top`` (default 10): Bounced % and Delivered % of
+          ``rep.by("recipient_domain")``, a panel each; the ``top`` domains by sent, the
+          others as one "Other" dot.
 
     Returns
     -------
@@ -150,6 +159,9 @@ def chart(
     """
     spec = chart_spec(rep, kind, **options)
     known = Known(rep, table, total)
+    if spec.get("group"):  # a chart of the report grouped its own way (by recipient domain)
+        rep = rep.by(*spec["group"])
+        known = Known(rep)
     empty = _nothing_sent(rep, known)
     reduced = {"message": spec["empty"]} if empty else _REDUCE[spec["by"]](rep, spec, known)
     base = chart_base(rep)
@@ -529,7 +541,8 @@ def _by_rows(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, A
     table = _table(rep, columns, known)
     if table.empty:
         return {"message": spec["empty"]}
-    keys = [c for c in table.columns if c not in columns]
+    values = {*columns, *(m.id for m in rep.table_metrics)}  # share_of_opened is no name
+    keys = [c for c in table.columns if c not in values]
     counts = [c for c in columns if METRICS[c].is_count]
     total = table[counts].sum().to_frame().T
     others: list[str] = []
@@ -726,8 +739,45 @@ def _by_link(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, A
     }
 
 
+def _by_share(rep: ReportCore, spec: dict[str, Any], known: Known) -> dict[str, Any]:
+    """Each part's table (``rep.by(group).table()``): its values with the most opened
+    first, at most ``top`` of them, their share of opened and the people who opened; the
+    parts stacked, each as tall as its bars."""
+    if rep.filters.leads:
+        return {"message": spec["refused"]["lead_filters"]}
+    opened = _funnel_counts(rep, known)["opened"]
+    if not opened > 0:
+        return {"message": spec["no_data"]["message"]}
+    out: dict[str, Any] = {"key": []}
+    tables = []
+    for part in spec["parts"]:
+        t = rep.by(part["group"]).table()
+        t = t.sort_values("opened", ascending=False, kind="stable")
+        shares = t[SHARE_OF_OPENED] if SHARE_OF_OPENED in t else t["opened"] / opened
+        tables.append((part, t.head(spec["top"]["n"]), shares.head(spec["top"]["n"]), len(t)))
+    rows = sum(len(t) for _, t, _, _ in tables)
+    room = 1 - spec["gap"] * (len(tables) - 1)
+    top = 1.0
+    for part, t, shares, every in tables:
+        group = part["group"]
+        key = [plotly_text("–" if pd.isna(v) else v) for v in t[group].tolist()]
+        height = room * len(t) / rows if rows else room / len(tables)
+        slots = {"n": format_value(len(t), "int"), "all": format_value(every, "int")}
+        out["key"] += key
+        out |= {
+            f"{group}_key": key,
+            f"{group}_share": _finite(shares),
+            f"{group}_opened": t["opened"].to_numpy(dtype=float),
+            f"{group}_domain": [max(0.0, top - height), top],
+            f"{group}_title": part["axis"] if len(t) == every else fill_slots(part["cut"], slots),
+        }
+        top -= height + spec["gap"]
+    return out
+
+
 _REDUCE = {
     "rows": _by_rows,
+    "shares": _by_share,
     "total": _total,
     "period": _by_period,
     "bin": _by_bin,

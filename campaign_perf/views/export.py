@@ -321,7 +321,7 @@ def column_labels(rep: ReportCore, table: pd.DataFrame | None = None) -> dict[st
     from campaign_perf.report.groups import GROUP_LABELS as group_labels
 
     out = dict(group_labels)
-    out.update({m.id: m.label for m in rep.metrics})
+    out.update({m.id: m.label for m in rep.table_metrics})
     if table is not None:
         out = {str(c): out.get(str(c), str(c)) for c in table.columns}
     return out
@@ -340,7 +340,7 @@ def column_formats(rep: ReportCore) -> dict[str, Format]:
     dict of str to {"int", "pct", "float"}
         Metric id -> format.
     """
-    return {m.id: m.fmt for m in rep.metrics}
+    return {m.id: m.fmt for m in rep.table_metrics}
 
 
 def write_report(rep: ReportCore, path: str | Path, *, table: pd.DataFrame | None = None) -> Path:

@@ -28,7 +28,13 @@ import numpy as np
 
 from campaign_perf.errors import ReportError
 from campaign_perf.metrics import METRICS, Metric, get_metric
-from campaign_perf.report.groups import GROUP_LABELS, Filters
+from campaign_perf.report.groups import (
+    GROUP_LABELS,
+    GROUPINGS,
+    RECIPIENT_DOMAIN,
+    SHARE,
+    Filters,
+)
 from campaign_perf.report.rows import ROW_KINDS, SORT_MODES
 
 if TYPE_CHECKING:
@@ -42,6 +48,7 @@ __all__ = [
     "FIT",
     "FORMATS",
     "HEATMAP_COLORSCALE",
+    "MACHINE_OPENS",
     "MAX_POINTS",
     "PALETTE",
     "PANELS",
@@ -137,6 +144,10 @@ CHART_KINDS: dict[str, str] = {
     "links": "Top links by clicks and by people (unsubscribe links not counted).",
     "machine_opens": "Machine Opened % (records opened only by a privacy proxy, of Opened) per "
     "send day, week or month (line).",
+    "clients": "Share of Opened by mail client and by device (bars): opened under each / "
+    "opened in total; a person who opened on two clients counts under both.",
+    "domains": "Bounced % and Delivered % by recipient domain (mailbox provider): the domains "
+    'with the most sends, the rest as one "Other" dot.',
 }
 
 #: How each metric format shows a value: ``scale`` (multiply first), ``truncate`` (to a
@@ -155,6 +166,13 @@ FORMATS: dict[str, Any] = {
     "int_change": {"decimals": 0, "thousands": True, "sign": True},
     "float_change": {"significant": 3, "exponent": [-4, 3], "thousands": True, "sign": True},
     "relative": {"scale": 100, "decimals": 1, "thousands": False, "suffix": "%", "sign": True},
+}
+
+#: The switch of machine opens (RULES.md section 9) in the dashboard and the shared report,
+#: and how each setting is said.
+MACHINE_OPENS: dict[str, Any] = {
+    "label": "Exclude machine opens (Apple Mail Privacy Protection)",
+    "said": {"count": "counted as opens", "exclude": "excluded"},
 }
 
 #: A chart says :data:`EMPTY_MESSAGE` unless one of these counts is above 0.
@@ -222,6 +240,7 @@ _GROUP_PHRASES: dict[str, str] = {
     "day": "send day",
     "week": "send week",
     "month": "send month",
+    RECIPIENT_DOMAIN: "recipient domain",
 }
 #: How a list of words is said ("a, b and c"), and what stands for more than ``max``.
 _JOIN: dict[str, Any] = {"sep": ", ", "last": " and ", "max": 3, "many": "Rates"}
@@ -478,20 +497,68 @@ def _whole(value: object, name: str, unit: str) -> int:
 # -- the charts ------------------------------------------------------------------------------
 def _rates(rep: ReportCore, columns: Sequence[str] | None = None) -> dict[str, Any]:
     metrics = _rate_metrics(rep, columns, _FALLBACK_RATES)
+    return _dots(
+        rep,
+        "rates",
+        metrics,
+        rep.group_by,
+        notes=["a dot per row, highest first; the dashed line is the total"],
+        join=_JOIN,
+        fallback=list(_FALLBACK_RATES),
+        # the rows with most sends (by where emails were read, which splits no sends:
+        # with most opened)
+        top={
+            "n": TOP_ROWS,
+            "by": "opened" if rep.engagement_dims else "sent",
+            "other": "Other ({{n}} rows)",
+        },
+    )
+
+
+def _domains(rep: ReportCore, top: int = 10) -> dict[str, Any]:
+    """Deliverability by mailbox provider: the rates chart of the report grouped by
+    recipient domain (RULES.md section 9), its ``top`` domains by sent."""
+    top = _whole(top, "top", "")
+    return _dots(
+        rep,
+        "domains",
+        [METRICS["bounced_pct"], METRICS["delivered_pct"]],
+        (RECIPIENT_DOMAIN,),
+        notes=[
+            f"the {top} domains with the most sends, a dot each, highest first; the others "
+            "as one dot; the dashed line is the total; lead ids that are not addresses count "
+            "under (unknown)"
+        ],
+        source="domains",
+        group=[RECIPIENT_DOMAIN],
+        measures=["sent", "delivered", "hard_bounced", "soft_bounced"],
+        top={"n": top, "by": "sent", "other": "Other ({{n}} domains)"},
+    )
+
+
+def _dots(
+    rep: ReportCore,
+    kind: str,
+    metrics: Sequence[Metric],
+    groups: Sequence[str],
+    *,
+    notes: Sequence[str],
+    source: str = "cube",
+    **more: Any,
+) -> dict[str, Any]:
+    """Rates as small multiples: a panel per rate, a dot per row of the table grouped by
+    ``groups`` (the report's own, or ``group`` when the chart regroups it)."""
     # deliverability first, then engagement: a panel each (sorted is stable)
     metrics = sorted(metrics, key=lambda m: rate_family(m)[0])
     return _spec(
         rep,
-        "rates",
-        source="cube",
+        kind,
+        source=source,
         by="rows",
-        title="{{what}} by " + " and ".join(_GROUP_PHRASES.get(g, g) for g in rep.group_by),
-        notes=["a dot per row, highest first; the dashed line is the total"],
-        join=_JOIN,
+        title="{{what}} by " + " and ".join(_GROUP_PHRASES.get(g, g) for g in groups),
+        notes=notes,
         slots={"what": what([m.label for m in metrics])},
         series=[metric_series(m) for m in metrics],
-        fallback=list(_FALLBACK_RATES),
-        top={"n": TOP_ROWS, "by": "sent", "other": "Other ({{n}} rows)"},
         trace={
             "type": "scatter",
             "mode": "markers",
@@ -531,6 +598,94 @@ def _rates(rep: ReportCore, columns: Sequence[str] | None = None) -> dict[str, A
             # the total's value, across the panel
             "reference": {"line": {"color": "#555555", "width": 1, "dash": "dash"}},
         },
+        **more,
+    )
+
+
+#: The parts of the clients chart, top to bottom: a grouping by where emails were read
+#: (RULES.md section 9) each.
+_CLIENT_PARTS: tuple[str, ...] = ("client", "device")
+
+
+def _clients(rep: ReportCore, top: int = 12) -> dict[str, Any]:
+    """Share of Opened by client and by device: the tables of ``rep.by("client")`` and
+    ``rep.by("device")`` (engagement-only groupings; a person counts under each value they
+    opened with, so the bars of a part can add up to more than 100 %)."""
+    top = _whole(top, "top", "")
+    share = SHARE.label
+    colors = (_ORANGE, _BLUE)
+    traces: list[dict[str, Any]] = []
+    parts: list[dict[str, Any]] = []
+    layout: dict[str, Any] = {"showlegend": False, "bargap": 0.3}
+    fill: dict[str, str] = {}
+    for i, group in enumerate(_CLIENT_PARTS):
+        n = "" if i == 0 else str(i + 1)
+        label = GROUPINGS[group].label
+        parts.append(
+            {
+                "group": group,
+                "label": label,
+                "axis": plotly_text(label),
+                "cut": plotly_text(f"{label} (the {{{{n}}}} of {{{{all}}}} with most opened)"),
+            }
+        )
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": plotly_text(label),
+                "x": f"@{group}_share",
+                "y": f"@{group}_key",
+                "xaxis": f"x{n}",
+                "yaxis": f"y{n}",
+                "marker": {"color": colors[i % len(colors)]},
+                "customdata": [f"@{group}_opened"],
+                "hovertemplate": f"%{{y}}<br>{hover_text(share)}: %{{x:.1%}}<br>"
+                "%{customdata[0]:,} people opened<extra></extra>",
+            }
+        )
+        layout[f"xaxis{n}"] = _axis(
+            f"{share} ({label.lower()})",
+            tickformat=".0%",
+            rangemode="tozero",
+            anchor=f"y{n}",
+        )
+        layout[f"yaxis{n}"] = _axis(
+            label,
+            type="category",
+            categoryorder="array",
+            autorange="reversed",
+            anchor=f"x{n}",
+        )
+        fill |= {
+            f"yaxis{n}.categoryarray": f"@{group}_key",
+            f"yaxis{n}.domain": f"@{group}_domain",
+            f"yaxis{n}.title.text": f"@{group}_title",
+        }
+    return _spec(
+        rep,
+        "clients",
+        source="engagement",
+        by="shares",
+        title=f"{share} by client and by device",
+        notes=[
+            "people who opened under each, of those who opened; a person who opened on two "
+            "clients counts under both; opens without the attribute count under unknown"
+        ],
+        no_data={"message": "No opens in this time frame", "measures": ["opened"]},
+        measures=["opened"],
+        parts=parts,
+        top={"n": top},
+        # the parts stacked, each as tall as its bars, this fraction of the plot apart
+        gap=0.14,
+        refused={
+            "lead_filters": "Opens by client and device cannot yet be combined with a lead "
+            "filter: clear it to see them"
+        },
+        traces=traces,
+        layout=layout,
+        fill=fill,
+        height={"min": 450, "base": 200, "per": 26},
     )
 
 
@@ -895,6 +1050,8 @@ _SPECS = {
     "heatmap": _heatmap,
     "links": _links,
     "machine_opens": _machine_opens,
+    "clients": _clients,
+    "domains": _domains,
 }
 assert tuple(_SPECS) == tuple(CHART_KINDS)
 
@@ -964,7 +1121,8 @@ def _keys(rep: ReportCore) -> dict[str, list[str]]:
 
 def table_spec(rep: ReportCore) -> dict[str, Any]:
     """The table's shape as data: its group columns and labels, row kinds, labels of the
-    subtotal and total rows, the sort modes and the page size.
+    subtotal and total rows, the aggregate its rows sum (and in a grouping by where emails
+    were read, its share of opened and its note), the sort modes and the page size.
 
     Parameters
     ----------
@@ -985,6 +1143,20 @@ def table_spec(rep: ReportCore) -> dict[str, Any]:
         # a campaign of one email has no subtotal: its row is its subtotal
         "subtotal_rows": 2,
         "total_label": "Total",
+        # a grouping by where emails were read: its rows sum the engagement aggregate
+        # (the counts it splits; the others are missing), the total the cube; its share
+        # of opened is the row's opened / the total's
+        "source": "engagement" if rep.engagement_dims else "cube",
+        "share": None
+        if not rep.engagement_dims
+        else {
+            "id": SHARE.id,
+            "label": SHARE.label,
+            "fmt": SHARE.fmt,
+            "description": SHARE.description,
+            "of": "opened",
+        },
+        "note": rep.grouping_note,
         "sort_modes": dict(SORT_MODES),
         "page_size": 100,
         "page_text": "Rows {{first}}–{{last}} of {{n}}",

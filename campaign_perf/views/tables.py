@@ -45,7 +45,7 @@ ROW_CSS: dict[str, str] = {
 
 
 def _headers(rep: ReportCore, shown: list[str]) -> dict[str, str]:
-    return {k: GROUP_LABELS.get(k, k) for k in shown} | {m.id: m.label for m in rep.metrics}
+    return {k: GROUP_LABELS.get(k, k) for k in shown} | {m.id: m.label for m in rep.table_metrics}
 
 
 def styled(rep: ReportCore, *, subtotals: bool = True, total: bool = True) -> Styler:
@@ -75,14 +75,14 @@ def styled(rep: ReportCore, *, subtotals: bool = True, total: bool = True) -> St
     rows = table_rows(rep, subtotals=subtotals, total=total)
     kinds = rows.pop("kind")
     rows = rows.drop(columns="block")
-    shown = [c for c in rows.columns if c not in {m.id for m in rep.metrics}]
+    shown = [c for c in rows.columns if c not in {m.id for m in rep.table_metrics}]
     headers = _headers(rep, shown)
     data = rows.rename(columns=headers)
     labels: list[Hashable] = [headers[k] for k in shown]
-    numbers = [m.label for m in rep.metrics]
+    numbers = [m.label for m in rep.table_metrics]
 
     st = data.style.format(escape="html", na_rep="", subset=labels)
-    for m in rep.metrics:
+    for m in rep.table_metrics:
         st = st.format(partial(format_value, fmt=m.fmt), subset=[m.label])
     st = st.format_index(escape="html", axis=1)
     styles: list[CSSDict] = [
@@ -187,7 +187,7 @@ def to_html(
     """
     if rows is None:
         rows = table_rows(rep, subtotals=subtotals, total=total)
-    metrics = {m.id: m for m in rep.metrics}
+    metrics = {m.id: m for m in rep.table_metrics}
     shown = [c for c in rows.columns if c not in metrics and c not in ("kind", "block")]
     headers = _headers(rep, shown)
     columns = [

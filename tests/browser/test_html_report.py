@@ -308,7 +308,8 @@ def assert_same_figure(view: Opened, kind: str, rep: cp.Report) -> dict[str, Any
     return got
 
 
-KINDS = ["rates", "funnel", "volume", "rates_over_time", "engagement", "heatmap", "links"]
+KINDS = ["rates", "funnel", "volume", "rates_over_time", "engagement", "heatmap", "links",
+         "clients", "domains"]  # fmt: skip
 
 
 def test_every_chart_follows_the_time_frame(sample: Opened, rep: cp.Report) -> None:
@@ -389,9 +390,10 @@ def python_rows(rep: cp.Report, sort: tuple[str, bool, str] | None = None) -> li
     rows = table_rows(rep)
     if sort is not None:
         rows = sort_rows(rows, sort[0], ascending=sort[1], mode=sort[2])
-    shown = [c for c in rows.columns if c not in {*rep.columns, "kind", "block"}]
+    metrics = rep.table_metrics  # share_of_opened too, in its groupings
+    shown = [c for c in rows.columns if c not in {*(m.id for m in metrics), "kind", "block"}]
     return [
-        [str(r[k]) for k in shown] + [format_value(r[m.id], m.fmt) for m in rep.metrics]
+        [str(r[k]) for k in shown] + [format_value(r[m.id], m.fmt) for m in metrics]
         for _, r in rows.iterrows()
     ]
 
@@ -434,6 +436,103 @@ def test_csv_download_is_pythons_csv(sample: Opened, rep: cp.Report, tmp_path: P
     pd.testing.assert_frame_equal(got, pd.read_csv(want, keep_default_na=False, na_values=[""]))
     # the same text, apart from how a number is written (1.0 or 1; 1e-05 or 0.00001)
     assert Path(info.value.path()).read_text().splitlines()[0] == want.read_text().splitlines()[0]
+
+
+def test_by_client_table_csv_and_sort_are_pythons(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
+) -> None:
+    grouped = rep.by("client")
+    view = opened(write_html(grouped, tmp_path / "client.html", charts=()))
+    assert_same_table(view, grouped)
+    assert view.page.text_content("#cp-table-note") == grouped.grouping_note
+    with view.page.expect_download() as info:
+        view.page.click("#cp-download")
+    got = pd.read_csv(info.value.path(), keep_default_na=False, na_values=[""])
+    want = pd.read_csv(write_report(grouped, tmp_path / "want.csv"))
+    assert list(got.columns) == list(want.columns)  # share_of_opened last
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    # sorted by its share, highest first (the one rule of report/rows.py)
+    view.page.click('#cp-table th[data-col="share_of_opened"] button')
+    assert view.table() == python_rows(grouped, ("share_of_opened", False, "campaign"))
+    assert view.page.console_errors == []
+
+
+def test_machine_opens_switch_recomputes_like_python(sample: Opened, rep: cp.Report) -> None:
+    view = sample
+    excluded = rep.with_machine_opens("exclude")
+    assert excluded.total()["opened"] < rep.total()["opened"]  # the sample has some
+    view.page.check("#cp-machine-opens")
+    assert_same_table(view, excluded)
+    for kind in [*KINDS, "machine_opens"]:  # the clients chart without Apple's proxy
+        assert_same_figure(view, kind, excluded)
+    assert view.page.text_content("#cp-description") == excluded.description
+    assert view.page.text_content("#cp-machine-opens-said") == "excluded"
+    # and with another frame, and back
+    view.choose_frame("last month")
+    assert_same_table(view, excluded.with_time_frame("last month"))
+    view.page.uncheck("#cp-machine-opens")
+    assert_same_table(view, rep.with_time_frame("last month"))
+    assert_same_figure(view, "engagement", rep.with_time_frame("last month"))
+    view.page.check("#cp-machine-opens")
+    view.reset()  # the report's own setting again
+    assert not view.page.is_checked("#cp-machine-opens")
+    assert_same_table(view, rep)
+    assert view.page.console_errors == []
+
+
+def test_a_report_made_without_machine_opens_switches_them_back(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
+) -> None:
+    excluded = rep.with_machine_opens("exclude").by("client")
+    view = opened(write_html(excluded, tmp_path / "excluded.html", charts=("machine_opens",)))
+    assert view.page.is_checked("#cp-machine-opens")
+    assert_same_table(view, excluded)
+    assert_same_figure(view, "machine_opens", excluded)
+    view.page.uncheck("#cp-machine-opens")
+    counted = excluded.with_machine_opens("count")
+    assert_same_table(view, counted)  # by client: opened and its share per client
+    assert_same_figure(view, "machine_opens", counted)
+    assert view.page.console_errors == []
+
+
+def _domains_log() -> cp.EventLog:
+    """Sends to 12 domains, domain i to 5 + i people (i % 3 of them hard bounced), and
+    two to a domain of its own."""
+    rows = []
+    people = [(f"d{i:02d}.example", 5 + i, i % 3) for i in range(12)] + [("solo.example", 2, 1)]
+    for domain, n, bounced in people:
+        for j in range(n):
+            base = {"campaign_id": "C1", "email_id": "E1", "lead_id": f"p{j}@{domain}"}
+            rows.append({**base, "event_type": "sent", "timestamp": "2026-03-02 09:00"})
+            kind = "hard_bounce" if j < bounced else "delivered"
+            rows.append({**base, "event_type": kind, "timestamp": "2026-03-02 09:01"})
+    return cp.load_events(pd.DataFrame(rows), warn=False)
+
+
+def test_domains_chart_is_pythons(opened: Callable[[Path], Opened], tmp_path: Path) -> None:
+    rep = cp.Report(_domains_log(), today="2026-03-10")
+    everyone = write_html(rep, tmp_path / "d1.html", charts=("domains",), min_group_size=1)
+    view = opened(everyone)
+    got = assert_same_figure(view, "domains", rep)
+    assert got["data"][0]["y"][-1] == "Other (3 domains)"  # the top 10 by sent, then Other
+    # by default the small domain folds: it is in no name, only in the "Other" of the file
+    text = write_html(rep, tmp_path / "d5.html", charts=("domains",)).read_text()
+    assert "solo.example" not in text
+    view = opened(tmp_path / "d5.html")
+    names = view.figure("domains")["data"][0]["y"]
+    assert "Other (groups under 5 people)" not in names  # among the 3 with fewest sends
+    assert names[-1] == "Other (3 domains)"
+    assert view.page.console_errors == []
+
+
+def test_clients_chart_says_why_not_with_a_lead_filter(
+    opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path
+) -> None:
+    filtered = rep.where(leads={"segment": ["SMB", "Mid-Market"]})
+    view = opened(write_html(filtered, tmp_path / "filtered.html", charts=("clients",)))
+    got = assert_same_figure(view, "clients", filtered)  # Python's message, no bars
+    assert got["data"] == [] and "cannot yet be combined with a lead filter" in got["notes"][0]
+    assert view.page.console_errors == []
 
 
 def test_preview_opens_in_an_inert_frame(sample: Opened, log: cp.EventLog) -> None:
@@ -493,7 +592,17 @@ def test_a_report_of_custom_dates_opens_on_them(
     assert_same_table(view, small.with_time_frame("all time"))
 
 
-@pytest.mark.parametrize("groups", [("program", "week"), ("country",), ("email",), ("month",)])
+@pytest.mark.parametrize(
+    "groups",
+    [
+        ("program", "week"),
+        ("country",),
+        ("email",),
+        ("month",),
+        ("client",),
+        ("campaign", "device"),
+    ],
+)
 def test_other_groupings_recompute_like_python(
     opened: Callable[[Path], Opened], rep: cp.Report, tmp_path: Path, groups: tuple[str, ...]
 ) -> None:
@@ -808,6 +917,10 @@ def test_a_report_of_10000_emails_is_small_paged_and_capped(
     rows = python_rows(other)
     assert view.table() == rows[:100] + rows[-1:]
     for kind in KINDS:
+        if kind in ("clients", "domains"):  # 3 people in all, 1 opens: they fold into Other
+            names = view.figure(kind)["data"][0]["y"]
+            assert names == ["Other (groups under 5 people)"]
+            continue
         assert_same_figure(view, kind, other)
     page.click("#cp-email-details summary")
     expect(page.locator("#cp-email-list li")).to_have_count(10_000)

@@ -443,7 +443,9 @@ class Dashboard(Controls):
             self.sort_ascending.value,
             self.sort_mode.value,
         )
-        self.table.value = markup.table(to_html(shown.report, rows=rows), self._table_height)
+        self.table.value = markup.table(
+            to_html(shown.report, rows=rows), self._table_height, note=shown.report.grouping_note
+        )
 
     def _show_preview(self) -> None:
         email = self.email_picker.value
@@ -499,8 +501,9 @@ def _inputs(rep: ReportCore) -> tuple[Any, ...]:
 
 def _records_sent(rep: ReportCore, table: pd.DataFrame) -> int:
     """The report's records (its sent count): the sum of the table's "sent" column when it
-    has one (each record is in exactly one row), else the report's total."""
-    if "sent" in table.columns:
+    has one (each record is in exactly one row), else the report's total (also in a
+    grouping by where emails were read, which does not split sends)."""
+    if "sent" in table.columns and not rep.engagement_dims:
         return int(table["sent"].sum())
     return int(rep.total()["sent"])
 

@@ -18,6 +18,7 @@ from campaign_perf.metrics import METRICS
 from campaign_perf.report.core import ReportCore
 from campaign_perf.report.groups import (
     DATE_COLUMNS,
+    ENGAGEMENT_GROUPS,
     GROUP_CHOICES,
     GROUP_LABELS,
     GROUPINGS,
@@ -61,8 +62,10 @@ def group_options(rep: ReportCore) -> list[tuple[str, str]]:
     """The groupings to choose from: the built-ins, the lead attributes that make readable
     groups (:func:`~campaign_perf.report.groups.lead_groupings`, each labelled "Lead: ..."),
     and the report's own grouping when it is none of those (several groups, or a lead
-    attribute chosen in code)."""
-    options = [(label, g) for g, label in GROUP_CHOICES.items()]
+    attribute chosen in code). A grouping by where emails were read that a lead attribute
+    of its name replaces (the report reads ``country`` as the lead attribute) is left out."""
+    replaced = set(ENGAGEMENT_GROUPS) & set(rep.log.dims.lead_attributes)
+    options = [(label, g) for g, label in GROUP_CHOICES.items() if g not in replaced]
     options += [(lead_group_label(a), a) for a in lead_groupings(rep.log.dims.leads)]
     current = ",".join(rep.group_by)
     if current not in {v for _, v in options}:
@@ -75,7 +78,7 @@ def group_options(rep: ReportCore) -> list[tuple[str, str]]:
 def sort_options(rep: ReportCore, rows: pd.DataFrame) -> list[tuple[str, str]]:
     """The columns to sort by: the report's order, then the columns of the table's rows
     (:func:`~campaign_perf.report.rows.table_rows`): the group names and the metrics."""
-    metrics = {m.id: m.label for m in rep.metrics}
+    metrics = {m.id: m.label for m in rep.table_metrics}
     return [
         ("Report order", ""),
         *(

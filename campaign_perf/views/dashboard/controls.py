@@ -32,6 +32,7 @@ from campaign_perf.views.dashboard.choices import (
     sort_directions,
     sort_options,
 )
+from campaign_perf.views.specs import MACHINE_OPENS
 
 __all__ = ["CONTROL_NAMES", "Controls"]
 
@@ -206,7 +207,7 @@ class Controls:
         )
         self.exclude_machine_opens = w.Checkbox(
             value=rep.machine_opens == "exclude",
-            description="Exclude machine opens (Apple Mail Privacy Protection)",
+            description=MACHINE_OPENS["label"],
             indent=False,
         )
 

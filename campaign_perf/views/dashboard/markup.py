@@ -50,11 +50,12 @@ def section(title: str) -> str:
     return str(_macros().section(title))
 
 
-def table(html: str, height: str) -> str:
+def table(html: str, height: str, *, note: str | None = None) -> str:
     """The table's HTML (from :func:`campaign_perf.views.tables.to_html`, escaped already)
     in a box that scrolls beyond ``height`` (a CSS length) with its header, first column and
-    total row in view, with the dashboard's table styles."""
-    return str(_macros().table(Markup(html), height, TABLE_CLASS, ROW_CSS))
+    total row in view, with the dashboard's table styles; ``note`` under it (what the
+    rows of a grouping by where emails were read mean)."""
+    return str(_macros().table(Markup(html), height, TABLE_CLASS, ROW_CSS, note))
 
 
 def empty() -> str:

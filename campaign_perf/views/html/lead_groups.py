@@ -8,7 +8,10 @@ an id it has a row per person. The notebook is private and shows them all; a sha
 An attribute whose values mostly belong to one person each, or that shows an address, is
 refused, for grouping and for filtering alike. The recipient domain folds the same way (a
 domain of fewer than ``min_group_size`` recipients would single a small company out) but is
-never refused: a domain is an aggregate.
+never refused: a domain is an aggregate. So do the values of a grouping by where emails
+were read (client, OS, device, country; RULES.md section 9): a value shows when at least
+``min_group_size`` people opened with it in one email (the people of one email are
+distinct; across emails the file cannot tell one person from two, so this is the safe side).
 
 People are counted among the records the file holds: every send day of the report, after
 its filters.
@@ -28,7 +31,7 @@ from campaign_perf.report.groups import RECIPIENT_DOMAIN
 if TYPE_CHECKING:
     from campaign_perf.report.core import ReportCore
 
-__all__ = ["DEFAULT_MIN_GROUP_SIZE", "Folds", "lead_folds"]
+__all__ = ["DEFAULT_MIN_GROUP_SIZE", "Folds", "lead_folds", "read_where"]
 
 #: The fewest people a group of a lead attribute shows in a shared report.
 DEFAULT_MIN_GROUP_SIZE = 5
@@ -47,8 +50,9 @@ class Folds:
     min_group_size : int
         The fewest people a group shows.
     kept : dict
-        Per lead attribute of the grouping, the values of groups of ``min_group_size``
-        people or more (any other value folds, also one not counted: the safe side).
+        Per lead attribute (or recipient domain, client, OS, device, country) of the
+        grouping, the values of groups of ``min_group_size`` people or more (any other
+        value folds, also one not counted: the safe side).
     """
 
     min_group_size: int
@@ -63,15 +67,18 @@ class Folds:
     def note(self) -> str:
         """What the file says about the folding."""
         return (
-            f"Grouped by a lead attribute or the recipient domain: groups of fewer than "
-            f"{self.min_group_size} people are folded into “{self.label}”."
+            f"Grouped by a lead attribute, the recipient domain or where emails were read: "
+            f"groups of fewer than {self.min_group_size} people are folded into "
+            f"“{self.label}”."
         )
 
     def apply(self, cube: pd.DataFrame) -> pd.DataFrame:
-        """``cube`` (rows of :meth:`ReportCore.cube`) with the folded values renamed."""
+        """``cube`` (rows of :meth:`ReportCore.cube` or of its ``engagement_cube``) with
+        the folded values of the columns it has renamed."""
         out = cube.copy(deep=False)
         for attr, values in self.kept.items():
-            out[attr] = out[attr].where(out[attr].isin(values), self.label)
+            if attr in out.columns:
+                out[attr] = out[attr].where(out[attr].isin(values), self.label)
         return out
 
     @property
@@ -120,6 +127,36 @@ def _refuse_identifying(attr: str, values: pd.Series, shown: list[str]) -> None:
         )
 
 
+def read_where(wide: ReportCore, dim: str, min_group_size: int) -> frozenset[str]:
+    """The values of a grouping by where emails were read (``client``, ``os``, ``device``,
+    ``country``) that a shared report shows: those at least ``min_group_size`` people
+    opened with in one email, with machine opens counted and excluded alike (the file
+    holds both settings' counts).
+
+    Parameters
+    ----------
+    wide : Report
+        The report over every send day the file holds.
+    dim : str
+        One of the groupings of RULES.md section 9.
+    min_group_size : int
+        The fewest people a value shows.
+
+    Returns
+    -------
+    frozenset of str
+    """
+    kept: frozenset[str] | None = None
+    for setting in ("count", "exclude"):  # the file holds both: the smaller decides
+        cube = wide.by(dim).with_machine_opens(setting).engagement_cube(all_days=True)
+        per_email = cube.groupby(["campaign_id", "email_id", dim], sort=False)["opened"].sum()
+        most = per_email.groupby(level=dim).max()
+        shown = frozenset(str(v) for v in most.index[most >= min_group_size])
+        kept = shown if kept is None else kept & shown
+    assert kept is not None
+    return kept
+
+
 def lead_folds(wide: ReportCore, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> Folds:
     """Check the report's lead attributes for sharing, and the groups that fold.
 
@@ -141,19 +178,13 @@ def lead_folds(wide: ReportCore, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -
         that selects fewer than ``min_group_size`` people.
     """
     size = _check_size(min_group_size)
-    if wide.engagement_dims:
-        raise ReportError(
-            f"a shared report cannot yet be grouped by {', '.join(wide.engagement_dims)} "
-            "(where emails were read): group the notebook's table by it, or share another "
-            "grouping"
-        )
+    kept = {dim: read_where(wide, dim, size) for dim in wide.engagement_dims}
     grouped = list(wide.record_groups)
     filtered = wide.filters.lead_attrs()
     attrs = list(dict.fromkeys([*grouped, *filtered]))
     if not attrs:
-        return Folds(size)
+        return Folds(size, kept)
     people = _people(wide, attrs)
-    kept: dict[str, frozenset[str]] = {}
     for attr in grouped:
         counts = people[attr].value_counts()
         kept[attr] = frozenset(counts.index[counts >= size])

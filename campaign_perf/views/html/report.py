@@ -42,13 +42,19 @@ from campaign_perf.errors import MetricError, ReportError, TimeFrameError
 from campaign_perf.files import atomic_path
 from campaign_perf.load.ledger import reason_kind
 from campaign_perf.metrics import METRICS, Format, expression_tree, format_value, proportion
+from campaign_perf.report.groups import ENGAGEMENT_COUNTS, RECIPIENT_DOMAIN
 from campaign_perf.report.kpis import kpi_columns
 from campaign_perf.report.rows import table_rows
 from campaign_perf.report.stats import critical_z
 from campaign_perf.spreadsheet import FORMULA_PREFIXES
 from campaign_perf.timeframes import PAST_DAYS, DateRange, TimeFrame, preset_choices
 from campaign_perf.views import aggregates
-from campaign_perf.views.html.lead_groups import DEFAULT_MIN_GROUP_SIZE, Folds, lead_folds
+from campaign_perf.views.html.lead_groups import (
+    DEFAULT_MIN_GROUP_SIZE,
+    Folds,
+    lead_folds,
+    read_where,
+)
 from campaign_perf.views.kpi_strip import (
     AGAINST,
     SETTLING_NOTE,
@@ -64,6 +70,7 @@ from campaign_perf.views.specs import (
     EMPTY_LAYOUT,
     FIT,
     FORMATS,
+    MACHINE_OPENS,
     PALETTE,
     PANELS,
     chart_base,
@@ -303,38 +310,68 @@ def _aggregate(
     measures: Sequence[str],
 ) -> dict[str, Any]:
     """An aggregate in columnar form, its rows in the order of their sends: the position of
-    each row's send (None: the row's own position), its dimensions and measures."""
+    each row's send (None: the row's own position), its dimensions and measures, and in
+    ``alt`` the measures that differ with machine opens switched (the ``alt:`` columns of
+    :func:`_both`)."""
     send = sends.get_indexer(_send_keys(frame))
     assert (send >= 0).all(), "every aggregate row is of a send of the cube"
     order = np.argsort(send, kind="stable")
     own = len(send) == len(sends) and bool((send[order] == np.arange(len(send))).all())
+    alt = {
+        m: packed(frame[f"alt:{m}"].to_numpy()[order])
+        for m in measures
+        if f"alt:{m}" in frame.columns and not frame[m].equals(frame[f"alt:{m}"])
+    }
     return {
         "send": None if own else packed(send[order]),
         "dims": {name: packed(np.asarray(values)[order]) for name, values in dims.items()},
         "measures": {m: packed(frame[m].to_numpy()[order]) for m in measures},
+        "alt": alt,
     }
+
+
+def _switched(rep: ReportCore) -> ReportCore:
+    """The report with machine opens the other way (counted, or excluded): the file holds
+    both, for the reader's switch."""
+    return rep.with_machine_opens("exclude" if rep.machine_opens == "count" else "count")
+
+
+def _both(
+    this: pd.DataFrame, other: pd.DataFrame, keys: Sequence[str], measures: Sequence[str]
+) -> pd.DataFrame:
+    """An aggregate's rows in both machine-opens settings: ``this`` setting's measures, the
+    other's as ``alt:<measure>``, summed by ``keys`` (folded groups become one row), 0 where
+    a setting has no such row."""
+    by = list(keys)
+    a = this.groupby(by, sort=True, dropna=False)[list(measures)].sum()
+    b = other.groupby(by, sort=True, dropna=False)[list(measures)].sum().add_prefix("alt:")
+    return a.join(b, how="outer").fillna(0).astype("int64").reset_index()
 
 
 def _aggregates(
     rep: ReportCore, kinds: Sequence[str], folds: Folds
 ) -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """The aggregates the page sums (the cube, its small lead groups folded, and those the
-    charts shown read, with the measures they show), the sends they refer to (each
-    campaign, email and send day once), and the campaigns and emails they hold."""
-    wide = _wide(rep)
-    cube = folds.apply(rep.cube(all_days=True))
+    charts shown read, with the measures they show), each with machine opens counted and
+    excluded, the sends they refer to (each campaign, email and send day once), and the
+    campaigns and emails they hold."""
+    other = _switched(rep)
+    wide, wide_other = _wide(rep), _wide(other)
+    named = pd.concat(
+        [folds.apply(rep.cube(all_days=True)), folds.apply(other.cube(all_days=True))]
+    )
     campaigns = (
-        cube[["campaign_id", "campaign_name", "program", "status"]]
+        named[["campaign_id", "campaign_name", "program", "status"]]
         .drop_duplicates("campaign_id")
         .sort_values("campaign_id", ignore_index=True)
     )
     emails = (
-        cube[["email_id", "email_name"]]
+        named[["email_id", "email_name"]]
         .drop_duplicates("email_id")
         .sort_values("email_id", ignore_index=True)
     )
-    keys = cube[["campaign_id", "email_id", "send_day"]].drop_duplicates()
-    keys = keys.sort_values(["campaign_id", "email_id", "send_day"], ignore_index=True)
+    keys = named[aggregates.KEYS].drop_duplicates()
+    keys = keys.sort_values(aggregates.KEYS, ignore_index=True)
     c_index = {v: i for i, v in enumerate(campaigns["campaign_id"])}
     e_index = {v: i for i, v in enumerate(emails["email_id"])}
     sends = {
@@ -343,34 +380,70 @@ def _aggregates(
         "day": packed(_day_number(keys["send_day"])),
     }
     send_index = _send_keys(keys)
+    counts = list(rep.count_columns)
+
+    def grouped(
+        name: str, this: pd.DataFrame, that: pd.DataFrame, dims: Sequence[str], measures: Any
+    ) -> None:
+        """Embed an aggregate by its dimensions, numbered in the order of their values."""
+        both = _both(this, that, [*aggregates.KEYS, *dims], measures)
+        ranks = {d: _ranks(both[d]) for d in dims}
+        out[name] = _aggregate(both, send_index, {d: i for d, (_, i) in ranks.items()}, measures)
+        out[name]["labels"] = {d: labels for d, (labels, _) in ranks.items()}
+
+    out: dict[str, Any] = {}
     attrs = list(rep.record_groups)
-    dims = {a: _ranks(cube[a]) for a in attrs}
-    out: dict[str, Any] = {
-        "cube": _aggregate(
-            cube, send_index, {a: idx for a, (_, idx) in dims.items()}, rep.count_columns
-        )
-    }
-    out["cube"]["labels"] = {a: labels for a, (labels, _) in dims.items()}
+    grouped(
+        "cube",
+        folds.apply(rep.cube(all_days=True)),
+        folds.apply(other.cube(all_days=True)),
+        attrs,
+        counts,
+    )
+    if rep.engagement_dims:  # the table's rows: engagement by where emails were read
+        dims = list(rep.engagement_dims)
+        engaged = [c for c in ENGAGEMENT_COUNTS if c in counts]
+        this, that = (folds.apply(r.engagement_cube(all_days=True)) for r in (rep, other))
+        grouped("engagement", this, that, dims, engaged)
     specs = [chart_spec(rep, k) for k in kinds]
 
     def measures(source: str) -> list[str]:
         return list(dict.fromkeys(m for s in specs if s["source"] == source for m in s["measures"]))
 
     if measures("hours"):
-        hours = aggregates.hours_since_send(wide)
-        out["hours"] = _aggregate(hours, send_index, {"bin": hours["bin"]}, measures("hours"))
+        this, that = (aggregates.hours_since_send(w) for w in (wide, wide_other))
+        both = _both(this, that, [*aggregates.KEYS, "bin"], measures("hours"))
+        out["hours"] = _aggregate(both, send_index, {"bin": both["bin"]}, measures("hours"))
     if measures("clock"):
-        clock = aggregates.clock(wide)
-        cell = clock["weekday"].to_numpy() * 24 + clock["hour"].to_numpy()
-        out["clock"] = _aggregate(clock, send_index, {"cell": cell}, measures("clock"))
+        this, that = (aggregates.clock(w) for w in (wide, wide_other))
+        both = _both(this, that, [*aggregates.KEYS, "weekday", "hour"], measures("clock"))
+        cell = both["weekday"].to_numpy() * 24 + both["hour"].to_numpy()
+        out["clock"] = _aggregate(both, send_index, {"cell": cell}, measures("clock"))
     if measures("links"):
-        links = aggregates.links(wide)
-        labels, idx = _ranks(links["link"])
-        out["links"] = _aggregate(links, send_index, {"link": idx}, measures("links"))
+        this, that = (aggregates.links(w) for w in (wide, wide_other))
+        both = _both(this, that, [*aggregates.KEYS, "link"], measures("links"))
+        labels, idx = _ranks(both["link"])
+        out["links"] = _aggregate(both, send_index, {"link": idx}, measures("links"))
         out["links"]["labels"] = {
             "key": [plotly_text(x) for x in labels],
             "tick": [plotly_text(short_link(x)) for x in labels],
         }
+    size = folds.min_group_size
+    for spec in specs:
+        if spec["source"] == "engagement" and not rep.filters.leads:
+            # the clients chart: a grouping by where emails were read per part, small
+            # values folded (with a lead filter the chart says it cannot be drawn)
+            for part in spec["parts"]:
+                dim = part["group"]
+                fold = Folds(size, {dim: read_where(wide, dim, size)})
+                this, that = (fold.apply(r.by(dim).engagement_cube(all_days=True)) for r in
+                              (rep, other))  # fmt: skip
+                grouped(f"engagement:{dim}", this, that, [dim], spec["measures"])
+        elif spec["source"] == "domains":  # the domains chart: the cube by recipient domain
+            fold = lead_folds(wide.by(RECIPIENT_DOMAIN), size)
+            this, that = (fold.apply(r.by(RECIPIENT_DOMAIN).cube(all_days=True)) for r in
+                          (rep, other))  # fmt: skip
+            grouped("domains", this, that, [RECIPIENT_DOMAIN], spec["measures"])
     return out, sends, campaigns, emails
 
 
@@ -548,9 +621,12 @@ def report_data(
         label, format, the expression as a tree over counts, how a rate is drawn),
         ``formats``, ``table`` (the table's definition), ``counts``, ``campaigns`` and
         ``emails`` (sorted by id), ``programs``, ``sends`` (campaign and email positions,
-        send day, week and month as days since 1970-01-01), ``aggregates`` (``cube``,
-        and ``hours``, ``clock``, ``links`` for the charts that read them: each row's
-        send position, dimensions and measures), ``charts`` (the charts' definitions),
+        send day, week and month as days since 1970-01-01), ``aggregates`` (``cube``;
+        ``engagement`` in a grouping by where emails were read; and ``hours``, ``clock``,
+        ``links``, ``engagement:client``, ``engagement:device``, ``domains`` for the charts
+        that read them: each row's send position, dimensions and measures, and in ``alt``
+        the measures that differ with machine opens switched), ``charts`` (the charts'
+        definitions), ``machine_opens`` (the reader's switch and the other setting's texts),
         ``chart_base`` and ``chart_empty`` (the layout of every chart, and of a chart
         without data), ``chart_fit`` and ``chart_width`` (how titles fit a width, and the
         width a chart is laid out for when its box has none), ``palette``, ``previews``,
@@ -580,6 +656,7 @@ def report_data(
             "basis": rep.basis,
             "as_of": f"{rep.as_of:%Y-%m-%d %H:%M}",
             "exclude_bots": rep.exclude_bots,
+            "machine_opens": rep.machine_opens,
             "proximity_seconds": rep.proximity_seconds,
             "description": rep.description,
             "time_frame": _time_frame(rep.time_frame),
@@ -614,6 +691,7 @@ def report_data(
         "sends": sends,
         "aggregates": aggs,
         "charts": {kind: chart_spec(rep, kind) for kind in kinds},
+        "machine_opens": _machine_opens(rep, kinds),
         "chart_base": _chart_base(rep),
         "chart_empty": EMPTY_LAYOUT,
         "chart_fit": FIT,
@@ -624,6 +702,24 @@ def report_data(
         "privacy": folds.note if folds.folding else None,
         "kpis": _kpis(rep),
         "performers": panel_data(),
+    }
+
+
+def _machine_opens(rep: ReportCore, kinds: Sequence[str]) -> dict[str, Any]:
+    """The reader's switch of machine opens: the report's setting, the other, the switch's
+    label, how each is said, and what the texts of the other setting read (the time frames'
+    descriptions and the charts' definitions; the aggregates hold both settings' counts)."""
+    other = _switched(rep)
+    return {
+        "mode": rep.machine_opens,
+        "other": other.machine_opens,
+        **MACHINE_OPENS,
+        "texts": {
+            other.machine_opens: {
+                "frames": _frames(other),
+                "charts": {kind: chart_spec(other, kind) for kind in kinds},
+            }
+        },
     }
 
 
@@ -755,9 +851,12 @@ def _table_rows(
     """The table's first page for the page's first paint (before the script runs), its
     small lead groups folded, the total row, and when there are more pages, which rows the
     first one shows."""
-    table = rep.table_of(folds.apply(rep.cube())) if folds.folding else None
+    table = None
+    if folds.folding:
+        cube = rep.engagement_cube() if rep.engagement_dims else rep.cube()
+        table = rep.table_of(folds.apply(cube))
     rows = table_rows(rep, table=table)
-    metrics = rep.metrics
+    metrics = rep.table_metrics  # share_of_opened too, in its groupings
     shown = [c for c in rows.columns if c not in {m.id for m in metrics} | {"kind", "block"}]
     spec = table_spec(rep)
     header = [spec["labels"].get(k, k) for k in shown] + [m.label for m in metrics]
@@ -795,12 +894,17 @@ def to_html(
     day); columns and filters still work.
 
     Only aggregates are embedded: counts per campaign, email and send day (and the lead
-    attributes the report groups by; the hours since the send, weekday and hour, or page
-    of opens and clicks), names, settings, the emails' HTML, rejected rows counted by the
-    kind of their reason. No lead ids, addresses, events, raw values of rejected rows,
+    attributes, recipient domain, client, OS, device or country the report groups by; the
+    hours since the send, weekday and hour, or page of opens and clicks; opened by client
+    and by device; sends and bounces by recipient domain), each with machine opens
+    counted and excluded (a switch on the page), names, settings, the emails' HTML,
+    rejected rows counted by the kind of their reason. No user agents or IP addresses, no
+    lead ids, addresses, events, raw values of rejected rows,
     link query strings or personal-looking parts of links (see
     :func:`~campaign_perf.views.aggregates.link_page`). A group of a lead attribute with
-    fewer than ``min_group_size`` people folds into one "Other" group, as the page says;
+    fewer than ``min_group_size`` people folds into one "Other" group, as the page says
+    (so does a recipient domain, and a client, OS, device or country that fewer people
+    opened with in one email);
     an attribute that identifies people (most have a value of their own, or its values are
     addresses) cannot be grouped or filtered by.
 
@@ -858,6 +962,7 @@ def to_html(
             title=title,
             description=rep.description,
             table_caption=rep.description,
+            table_note=rep.grouping_note,
             settling_note=settling_note(rep),
             settings=data["settings"],
             summary=summary,
@@ -870,6 +975,7 @@ def to_html(
             page_size=data["table"]["page_size"],
             chart_kinds=list(data["charts"]),
             chart_titles=dict(CHART_KINDS),
+            machine_opens=MACHINE_OPENS,
             filters=data["settings"]["filters"],
             privacy=data["privacy"],
             inline_plotlyjs=_plotlyjs() if plotlyjs == "inline" else None,

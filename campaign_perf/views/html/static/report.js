@@ -38,6 +38,11 @@
       const agg = DATA.aggregates[name];
       each(agg.dims, Object.keys(agg.dims));
       each(agg.measures, Object.keys(agg.measures));
+      each(agg.alt, Object.keys(agg.alt));
+      // the measures with machine opens counted and excluded (alt: those that differ)
+      agg.byMode = {};
+      agg.byMode[DATA.machine_opens.mode] = agg.measures;
+      agg.byMode[DATA.machine_opens.other] = Object.assign({}, agg.measures, agg.alt);
       const n = agg.measures[Object.keys(agg.measures)[0]].length;
       if (agg.send === null) { agg.send = new Int32Array(n); agg.send.forEach(function (_, i) { agg.send[i] = i; }); } // a row per send
       else agg.send = unpack(agg.send);
@@ -45,11 +50,17 @@
   })();
   const S = DATA.settings;
   const T = DATA.table;
+  const MO = DATA.machine_opens;
   const [DETAIL, SUBTOTAL, TOTAL] = T.kinds; // the rows' kinds (campaign_perf.report.rows)
-  const FRAMES = DATA.frames;
+  let FRAMES = DATA.frames; // the texts of the reader's machine-opens setting (setMachineOpens)
   const FMT = DATA.formats;
   const METRIC = {};
   DATA.metrics.forEach(function (m) { METRIC[m.id] = m; });
+  // a grouping by where emails were read: its share of opened, shown and sorted like a
+  // metric (it divides by the total, so it has no tree over a row's counts)
+  if (T.share) METRIC[T.share.id] = T.share;
+  /** The table's value columns: the chosen metrics, then the share of opened. */
+  function valueColumns() { return T.share ? state.columns.concat([T.share.id]) : state.columns; }
   const C = DATA.campaigns, E = DATA.emails, SENDS = DATA.sends;
   const AGG = DATA.aggregates;
 
@@ -264,9 +275,10 @@
         const start = periodStart(SENDS.day[s], col.slice(5));
         return [start, isoOf(start)];
       }
-      default: { // a lead attribute, numbered in the order of its values
-        const v = AGG.cube.dims[col][i];
-        return [v, AGG.cube.labels[col][v]];
+      default: { // a lead attribute (or where emails were read), numbered in the order of its values
+        const agg = AGG[T.source];
+        const v = agg.dims[col][i];
+        return [v, agg.labels[col][v]];
       }
     }
   }
@@ -284,7 +296,7 @@
   /** The report for a state: detail rows in table order with subtotals, and the total. */
   function compute(st) {
     const mask = keptSends(st);
-    const groups = sum("cube", rowKey, mask);
+    const groups = sum(T.source, rowKey, mask);
     const details = [];
     groups.forEach(function (g) {
       const labels = {}, ranks = [];
@@ -303,8 +315,17 @@
       r.values = values(r.sums, st.columns);
       r.block = T.subtotals ? C.id[r.campaign] : i;
     });
-    const total = zeros("cube");
-    groups.forEach(function (g) { Object.keys(total).forEach(function (m) { total[m] += g.sums[m]; }); });
+    // the total of every record (a grouping by where emails were read splits no sends,
+    // and its rows can add up to more)
+    let total = zeros("cube");
+    if (T.source === "cube") groups.forEach(function (g) { Object.keys(total).forEach(function (m) { total[m] += g.sums[m]; }); });
+    else sum("cube", function () { return 0; }, mask).forEach(function (g) { total = g.sums; });
+    const totalValues = values(total, st.columns);
+    if (T.share) { // report.core: opened under the value / opened in total
+      const of = total[T.share.of];
+      details.forEach(function (r) { r.values[T.share.id] = of > 0 ? r.sums[T.share.of] / of : NaN; });
+      totalValues[T.share.id] = of > 0 ? of / of : NaN;
+    }
     const rows = [];
     if (T.subtotals) {
       const subs = sum("cube", function (i, s) { return SENDS.campaign[s]; }, mask);
@@ -328,7 +349,7 @@
     totalLabels[T.shown[0]] = T.total_label;
     return {
       rows: rows, details: details, mask: mask,
-      total: { kind: TOTAL, labels: totalLabels, sums: total, values: values(total, st.columns) },
+      total: { kind: TOTAL, labels: totalLabels, sums: total, values: totalValues },
     };
   }
 
@@ -386,11 +407,27 @@
       emails: new Set(ALL_EMAILS),
       sort: null,
       mode: Object.keys(T.sort_modes)[0],
+      machine: MO.mode,
       page: 0,
     };
   }
   let state = initialState();
   let result = null;
+
+  // -- machine opens, counted or excluded: the file holds both settings' counts and texts -----
+  const TEXTS = {};
+  TEXTS[MO.mode] = { frames: DATA.frames, charts: DATA.charts };
+  Object.keys(MO.texts).forEach(function (mode) { TEXTS[mode] = MO.texts[mode]; });
+  function setMachineOpens(mode) {
+    Object.keys(AGG).forEach(function (name) { AGG[name].measures = AGG[name].byMode[mode]; });
+    FRAMES = TEXTS[mode].frames;
+    DATA.charts = TEXTS[mode].charts;
+    state.machine = mode;
+    const f = state.frame; // the same days, said in this setting's words
+    state.frame = f.preset !== null ? presetFrame(f.preset) : customFrame(f.first, f.last);
+    $("cp-machine-opens").checked = mode === "exclude";
+    $("cp-machine-opens-said").textContent = MO.said[mode];
+  }
 
   // -- the table -------------------------------------------------------------------------
   function columnLabel(col) { return METRIC[col] ? METRIC[col].label : T.labels[col] || col; }
@@ -400,7 +437,7 @@
   function renderTable(res) {
     const table = $("cp-table");
     const head = el("tr");
-    T.shown.concat(state.columns).forEach(function (col) {
+    T.shown.concat(valueColumns()).forEach(function (col) {
       const metric = !!METRIC[col];
       const th = el("th", { scope: "col", className: metric ? "cp-metric" : "", "data-col": col });
       if (metric && METRIC[col].description) th.title = METRIC[col].description;
@@ -428,7 +465,7 @@
         }
         tr.appendChild(td);
       });
-      state.columns.forEach(function (col) {
+      valueColumns().forEach(function (col) {
         tr.appendChild(el("td", { className: "cp-metric", text: formatValue(row.values[col], METRIC[col].fmt) }));
       });
       body.appendChild(tr);
@@ -463,11 +500,11 @@
   }
   function csvField(v) { return /[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
   function csvText() {
-    const lines = [T.keys.concat(state.columns).map(function (h) { return csvField(neutralise(h)); }).join(",")];
+    const lines = [T.keys.concat(valueColumns()).map(function (h) { return csvField(neutralise(h)); }).join(",")];
     shownRows(result).forEach(function (r) {
       if (r.kind !== DETAIL) return;
       const cells = T.keys.map(function (k) { return csvField(neutralise(String(r.labels[k]))); });
-      state.columns.forEach(function (id) { cells.push(isNaN(r.values[id]) ? "" : String(r.values[id])); });
+      valueColumns().forEach(function (id) { cells.push(isNaN(r.values[id]) ? "" : String(r.values[id])); });
       lines.push(cells.join(","));
     });
     return lines.join("\r\n") + "\r\n";
@@ -557,17 +594,17 @@
   }
   /** charts._row_names: each row's name (made unique with the ids) and its tick, one line
    * per name cut to `chars` characters; both escaped for plotly. */
-  function rowNames(rows, chars) {
+  function rowNames(rows, chars, shown, ids) {
     const parts = function (r, cols) {
       return cols.map(function (c) { const v = r.labels[c]; return v === undefined || v === null ? FMT.missing : String(v); });
     };
-    const names = rows.map(function (r) { return parts(r, T.shown); });
+    const names = rows.map(function (r) { return parts(r, shown); });
     const labels = names.map(function (p) { return p.join(T.label_sep); });
     const seen = {};
     labels.forEach(function (l) { seen[l] = (seen[l] || 0) + 1; });
     labels.forEach(function (l, i) {
-      if (!T.ids.length || seen[l] < 2) return;
-      const suffix = " (" + parts(rows[i], T.ids).join(T.label_sep) + ")";
+      if (!ids.length || seen[l] < 2) return;
+      const suffix = " (" + parts(rows[i], ids).join(T.label_sep) + ")";
       labels[i] = l + suffix;
       names[i][names[i].length - 1] += suffix;
     });
@@ -625,9 +662,19 @@
     entry.value = pick(v);
     if (entry.customdata) entry.customdata = pick(entry.customdata);
   }
+  /** The rows of a chart that regroups the report (spec.group: the domains chart), in the
+   * order of Python's table (its values sorted), each with its sums and name. */
+  function regrouped(spec, res) {
+    const agg = AGG[spec.source], g = spec.group[0];
+    const groups = sum(spec.source, function (i) { return agg.dims[g][i]; }, res.mask);
+    const rows = [];
+    groups.forEach(function (x, v) { const labels = {}; labels[g] = agg.labels[g][v]; rows.push({ sums: x.sums, labels: labels, v: v }); });
+    return rows.sort(function (a, b) { return a.v - b.v; });
+  }
   const REDUCE = {
     rows: function (spec, res) {
-      let rows = res.details;
+      let rows = spec.group ? regrouped(spec, res) : res.details;
+      const shown = spec.group || T.shown, ids = spec.group ? [] : T.ids;
       const others = [];
       if (rows.length > spec.top.n) {
         const by = spec.top.by;
@@ -635,7 +682,7 @@
           .sort(function (a, b) { return rows[b].sums[by] - rows[a].sums[by]; }); // stable
         const kept = order.slice(0, spec.top.n).sort(function (a, b) { return a - b; });
         const keep = new Set(kept);
-        const other = zeros("cube");
+        const other = zeros(spec.source);
         rows.forEach(function (r, i) {
           if (!keep.has(i)) Object.keys(other).forEach(function (m) { other[m] += r.sums[m]; });
         });
@@ -643,11 +690,44 @@
         rows = kept.map(function (i) { return rows[i]; }).concat([{ sums: other }]);
       }
       const named = rows.length - others.length;
-      const names = rowNames(rows.slice(0, named), spec.panels.label_chars);
+      const names = rowNames(rows.slice(0, named), spec.panels.label_chars, shown, ids);
       const key = names.key.concat(others), tick = names.tick.concat(others);
       const out = series(spec, rows, res.total.sums);
       out.forEach(function (entry) { sortedPanel(entry, key, tick, named); });
-      return { key: key, lines: T.shown.length, series: out };
+      return { key: key, lines: shown.length, series: out };
+    },
+    shares: function (spec, res) { // charts._by_share, from the file's folded aggregates
+      const name = function (part) { return "engagement:" + part.group; };
+      if (!AGG[name(spec.parts[0])]) return { message: spec.refused.lead_filters };
+      const opened = res.total.sums.opened;
+      if (!(opened > 0)) return { message: spec.no_data.message };
+      const parts = spec.parts.map(function (part) {
+        const agg = AGG[name(part)], items = [];
+        sum(name(part), function (i) { return agg.dims[part.group][i]; }, res.mask).forEach(function (g, v) {
+          items.push({ v: v, opened: g.sums.opened });
+        });
+        // most opened first; a tie in the table's order (its values sorted)
+        items.sort(function (a, b) { return b.opened - a.opened || a.v - b.v; });
+        return { part: part, labels: agg.labels[part.group], shown: items.slice(0, spec.top.n), every: items.length };
+      });
+      const rows = parts.reduce(function (n, p) { return n + p.shown.length; }, 0);
+      const room = 1 - spec.gap * (parts.length - 1);
+      const out = { key: [] };
+      let top = 1.0;
+      parts.forEach(function (p) {
+        const g = p.part.group;
+        const key = p.shown.map(function (x) { return plotlyText(p.labels[x.v]); });
+        const height = rows ? room * p.shown.length / rows : room / parts.length;
+        out.key = out.key.concat(key);
+        out[g + "_key"] = key;
+        out[g + "_share"] = p.shown.map(function (x) { return x.opened / opened; });
+        out[g + "_opened"] = p.shown.map(function (x) { return x.opened; });
+        out[g + "_domain"] = [Math.max(0, top - height), top];
+        out[g + "_title"] = p.shown.length === p.every ? p.part.axis
+          : fill(p.part.cut, { n: formatValue(p.shown.length, "int"), all: formatValue(p.every, "int") });
+        top -= height + spec.gap;
+      });
+      return out;
     },
     total: function (spec, res) { // charts._total
       const sums = res.total.sums;
@@ -1265,6 +1345,7 @@
     setupPages();
     $("cp-reset").addEventListener("click", function () {
       state = initialState();
+      setMachineOpens(state.machine);
       showFrame();
       showMode();
       renderColumns();
@@ -1272,6 +1353,11 @@
       update();
     });
     $("cp-download").addEventListener("click", download);
+    $("cp-machine-opens").addEventListener("change", function () {
+      setMachineOpens($("cp-machine-opens").checked ? "exclude" : "count");
+      state.page = 0;
+      update();
+    });
     if ($("cp-performers-metric")) {
       $("cp-performers-metric").addEventListener("change", function () { drawPerformers(result); });
     }
@@ -1298,6 +1384,7 @@
     formatValue: formatValue,
     changeText: changeText,
     csv: function () { return csvText(); },
+    machineOpens: function () { return state.machine; },
     frame: function () { return { first: state.frame.first === null ? null : isoOf(state.frame.first), last: state.frame.last === null ? null : isoOf(state.frame.last) }; },
   };
 
