@@ -731,3 +731,27 @@ def test_a_client_of_fewer_than_five_people_in_an_email_is_other_in_a_shared_fil
     low = Page(to_html(rep, charts=(), min_group_size=1)).payload()
     assert low["aggregates"]["engagement"]["labels"]["client"] == ["Apple Mail", "Outlook"]
     assert rep.table()["client"].tolist() == ["Apple Mail", "Outlook"]
+
+
+def test_a_small_group_with_volume_enough_to_rank_is_never_named_in_the_shared_file() -> None:
+    """One person sent 40 emails: enough records to top the performers panel, too few
+    people to be shown. The file's first paint ranks the folded groups, as its script does."""
+    segments = ["big"] * 6 + ["lonely"]
+    leads = pd.DataFrame({"lead_id": [f"L{i}" for i in range(7)], "segment": segments})
+    rows = []
+    for lead, segment in zip(leads["lead_id"], segments, strict=True):
+        for e in range(40):
+            sent = pd.Timestamp("2026-03-02 09:00") + pd.Timedelta(hours=e)
+            kinds = ("sent", "delivered") + (("open", "click") if segment == "lonely" else ())
+            rows += [
+                {"event_type": kind, "timestamp": sent + pd.Timedelta(minutes=i),
+                 "campaign_id": "C1", "email_id": f"E{e}", "lead_id": lead}
+                for i, kind in enumerate(kinds)
+            ]  # fmt: skip
+    log = cp.load_events(pd.DataFrame(rows), leads=leads, warn=False)
+    grouped = cp.Report(log, today="2026-03-10").by("segment")
+    assert grouped.performers()["name"].iloc[0] == "lonely"  # the notebook names it
+    text = to_html(grouped)
+    assert "lonely" not in text
+    best = re.search(r'id="cp-best".*?class="cp-p-name"[^>]*>([^<]*)<', text, re.S)
+    assert best is not None and best.group(1) == "Other (groups under 5 people)"

@@ -9,6 +9,7 @@ its Wilson interval, so a reader sees how sure it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,6 +40,7 @@ def performers(
     n: int = PERFORMERS,
     min_volume: int = MIN_TRIALS,
     confidence: float = 0.95,
+    fold: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """The ``n`` best and ``n`` worst rows of the report for a rate, with enough volume.
 
@@ -58,6 +60,9 @@ def performers(
         ranked.
     confidence : float, default 0.95
         The level of the Wilson intervals.
+    fold : callable, optional
+        Folds the report's cube before it is ranked (a shared file folds groups too small
+        to share into one, so that none of them is named).
 
     Returns
     -------
@@ -84,7 +89,10 @@ def performers(
             raise StatsError(f"{name} must be a whole number of at least 1, not {given!r}")
     needed = list(dict.fromkeys([m.id, *prop.numerator, prop.denominator]))
     wide = rep.with_columns(needed)
-    rows = table_rows(wide, subtotals=False, total=False)
+    table = None
+    if fold is not None:
+        table = wide.table_of(fold(wide.engagement_cube() if wide.engagement_dims else wide.cube()))
+    rows = table_rows(wide, subtotals=False, total=False, table=table)
     rows = rows[rows["kind"] == ROW_KINDS[0]]
     # a grouping by where emails were read does not split sends: a rate of delivered (or
     # of sent) is missing in its rows, which are not ranked (nor counted as too small)

@@ -9,7 +9,7 @@ the shared report, whose script redraws the lists for the reader's choices from
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +91,7 @@ def performers_panel(
     style: bool = True,
     choices: bool = False,
     min_volume: int = MIN_TRIALS,
+    fold: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> str:
     """The best and worst rows of the report for a rate, as HTML.
 
@@ -106,13 +107,15 @@ def performers_panel(
         Include a menu of the rates (the shared report's script makes it work).
     min_volume : int, default 30
         The fewest records in the rate's denominator a row needs to be ranked.
+    fold : callable, optional
+        Folds the report's cube first (see :func:`~campaign_perf.report.performers.performers`).
 
     Returns
     -------
     str
         An HTML fragment; every name is escaped.
     """
-    table = performers(rep, metric, min_volume=min_volume)
+    table = performers(rep, metric, min_volume=min_volume, fold=fold)
     m = METRICS[table.attrs["metric"]]
     denominator = METRICS[table.attrs["denominator"]].label.lower()
     sides = {

@@ -983,7 +983,11 @@ def to_html(
             integrity=integrity,
             css="\n".join((_static("report.css"), strip_css(), panel_css())),
             kpi_strip=Markup(kpi_strip(rep, style=False)),
-            performers=Markup(performers_panel(rep, style=False, choices=True)),
+            performers=Markup(
+                performers_panel(
+                    rep, style=False, choices=True, fold=folds.apply if folds.folding else None
+                )
+            ),
             js=_static("report.js"),
             generator=data["generator"],
         )
