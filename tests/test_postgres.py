@@ -15,7 +15,7 @@ import pytest
 from _parity import REPORTS, normalised
 from _postgres import DATA, ingest, load_sample, sql, text_table, with_line
 from hypothesis import HealthCheck, given, settings
-from test_properties import _frame, event_rows, settings_
+from test_properties import event_rows, report_of, settings_
 
 import campaign_perf as cp
 
@@ -240,29 +240,13 @@ def test_random_logs_give_identical_reports(db: str, rows: list[dict], s: dict) 
 
 def _same_reports(duck: cp.EventLog, pushed: DatabaseEventLog, s: dict) -> None:
     assert _without_inputs(pushed.summary()) == _without_inputs(duck.summary())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        expected, got = (
-            cp.Report(
-                log,
-                time_frame=_frame(s["first_day"], s["last_day"]),
-                tz=s["tz"],
-                as_of=s["as_of"],
-                basis=s["basis"],
-                exclude_bots=s["exclude_bots"],
-                proximity_seconds=s["proximity"],
-                columns=cp.COUNT_COLUMNS,
-                machine_opens=s["machine_opens"],
-                bot_list={"user_agents": s["bot_list"][0], "networks": s["bot_list"][1]},
-            )
-            for log in (duck, pushed)
+    expected, got = (report_of(log, s, cp.COUNT_COLUMNS) for log in (duck, pushed))
+    pd.testing.assert_frame_equal(got.table(), expected.table())
+    assert got.bot_counts() == expected.bot_counts()
+    for group in ("client", "device", "country"):
+        pd.testing.assert_frame_equal(
+            got.by(group).table(), expected.by(group).table(), check_dtype=False
         )
-        pd.testing.assert_frame_equal(got.table(), expected.table())
-        assert got.bot_counts() == expected.bot_counts()
-        for group in ("client", "device", "country"):
-            pd.testing.assert_frame_equal(
-                got.by(group).table(), expected.by(group).table(), check_dtype=False
-            )
 
 
 FIVETRAN_REPORTS = {

@@ -120,10 +120,9 @@ def _frame(first: dt.date | None, last: dt.date | None) -> str:
     return f"{first or ''}..{last or ''}"
 
 
-def _report(rows: list[dict], s: dict) -> cp.Report:
-    # A DataFrame is copied into the engine; an Arrow table is read in place (like Parquet).
-    data = pd.DataFrame(rows)
-    log = cp.load_events(pa.Table.from_pandas(data) if s["arrow"] else data, warn=False)
+def report_of(log: cp.EventLog, s: dict, columns: list[str] | None = None) -> cp.Report:
+    """The report of ``log`` with the settings ``settings_()`` drew (its warnings, such as
+    a frame beyond the data, silenced)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return cp.Report(
@@ -134,10 +133,18 @@ def _report(rows: list[dict], s: dict) -> cp.Report:
             basis=s["basis"],
             exclude_bots=s["exclude_bots"],
             proximity_seconds=s["proximity"],
-            columns=COUNTS,
+            columns=COUNTS if columns is None else columns,
             machine_opens=s["machine_opens"],
             bot_list={"user_agents": s["bot_list"][0], "networks": s["bot_list"][1]},
         )
+
+
+def _report(rows: list[dict], s: dict) -> cp.Report:
+    # A DataFrame is copied into the engine; an Arrow table is read in place (like Parquet).
+    data = pd.DataFrame(rows)
+    return report_of(
+        cp.load_events(pa.Table.from_pandas(data) if s["arrow"] else data, warn=False), s
+    )
 
 
 PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

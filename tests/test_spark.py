@@ -17,7 +17,7 @@ from _parity import REPORTS
 from _parity import normalised as _normalised
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_properties import _frame, event_rows, settings_
+from test_properties import event_rows, report_of, settings_
 
 import campaign_perf as cp
 
@@ -179,21 +179,7 @@ def test_random_logs_give_identical_reports(spark, rows: list[dict], s: dict, sp
     try:
         for attr in ("rows_read", "events", "duplicates", "orphaned", "first_event", "last_event"):
             assert getattr(spark_log.summary(), attr) == getattr(duck.summary(), attr), attr
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            expected, got = (
-                cp.Report(
-                    log,
-                    time_frame=_frame(s["first_day"], s["last_day"]),
-                    tz=s["tz"],
-                    as_of=s["as_of"],
-                    basis=s["basis"],
-                    exclude_bots=s["exclude_bots"],
-                    proximity_seconds=s["proximity"],
-                    columns=cp.COUNT_COLUMNS,
-                )
-                for log in (duck, spark_log)
-            )
+        expected, got = (report_of(log, s, cp.COUNT_COLUMNS) for log in (duck, spark_log))
         pd.testing.assert_frame_equal(got.table(), expected.table())
     finally:
         spark_log.close()  # a failing example releases what it persisted
