@@ -639,7 +639,12 @@ class ReportCore:
         -------
         pandas.DataFrame
         """
-        return self.table_of(self.engagement_cube() if self.engagement_dims else self.cube())
+        return self.table_of(self.table_cube())
+
+    def table_cube(self) -> pd.DataFrame:
+        """The cube :meth:`table` sums: :meth:`engagement_cube` in a grouping by where
+        emails were read, else :meth:`cube`."""
+        return self.engagement_cube() if self.engagement_dims else self.cube()
 
     def table_of(self, cube: pd.DataFrame) -> pd.DataFrame:
         """:meth:`table` summing these rows of :meth:`cube` (or of :meth:`engagement_cube`

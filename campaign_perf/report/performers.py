@@ -91,7 +91,7 @@ def performers(
     wide = rep.with_columns(needed)
     table = None
     if fold is not None:
-        table = wide.table_of(fold(wide.engagement_cube() if wide.engagement_dims else wide.cube()))
+        table = wide.table_of(fold(wide.table_cube()))
     rows = table_rows(wide, subtotals=False, total=False, table=table)
     rows = rows[rows["kind"] == ROW_KINDS[0]]
     # a grouping by where emails were read does not split sends: a rate of delivered (or

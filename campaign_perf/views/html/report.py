@@ -853,8 +853,7 @@ def _table_rows(
     first one shows."""
     table = None
     if folds.folding:
-        cube = rep.engagement_cube() if rep.engagement_dims else rep.cube()
-        table = rep.table_of(folds.apply(cube))
+        table = rep.table_of(folds.apply(rep.table_cube()))
     rows = table_rows(rep, table=table)
     metrics = rep.table_metrics  # share_of_opened too, in its groupings
     shown = [c for c in rows.columns if c not in {m.id for m in metrics} | {"kind", "block"}]
