@@ -48,8 +48,11 @@ class Engine(Protocol):
         """The result kept under ``key``, or ``make()``'s, kept (see :mod:`.cache`)."""
         ...
 
-    def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
-        """Counts by campaign_id, email_id, send_day (datetime64), lead attributes."""
+    def cube(
+        self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = (), *, days: bool = True
+    ) -> pd.DataFrame:
+        """Counts by campaign_id, email_id, send_day (datetime64; not with ``days=False``),
+        lead attributes."""
         ...
 
     def records(self, params: RuleParams, tz: str) -> pd.DataFrame:
@@ -169,7 +172,9 @@ class DuckDBEngine:
         out["send_day"] = pd.to_datetime(out["send_day"])
         return out
 
-    def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
+    def cube(
+        self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = (), *, days: bool = True
+    ) -> pd.DataFrame:
         """The counts of the records summed by campaign, email, send day and lead attributes.
 
         Parameters
@@ -180,22 +185,26 @@ class DuckDBEngine:
             The zone of the send days.
         lead_attrs : tuple of str
             Lead attributes to keep as dimensions (for grouping or filtering by them).
+        days : bool, default True
+            Sum by send day; False: every send day of a campaign and email in one row.
 
         Returns
         -------
         pandas.DataFrame
             ``campaign_id, email_id, send_day`` (datetime64, the local day of the first
-            send), the lead attributes, then the counts of ``params.count_columns``.
+            send; not with ``days=False``), the lead attributes, then the counts of
+            ``params.count_columns``.
         """
 
         def make() -> pd.DataFrame:
-            sql = cube_sql(params, self.records_table(params), tz, lead_attrs)
+            sql = cube_sql(params, self.records_table(params), tz, lead_attrs, days=days)
             with self._watching():
                 out = self.con.execute(sql).df()
-            out["send_day"] = pd.to_datetime(out["send_day"])
+            if days:
+                out["send_day"] = pd.to_datetime(out["send_day"])
             return out
 
-        return self._cubes.get((params, tz, lead_attrs), make)
+        return self._cubes.get((params, tz, lead_attrs, days), make)
 
     def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
         """Opened, clicked, total opens and clicks split by where they happened.

@@ -494,7 +494,9 @@ class PostgresEngine:
 
         return self._leads.get(attrs, make)
 
-    def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
+    def cube(
+        self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = (), *, days: bool = True
+    ) -> pd.DataFrame:
         """The counts of the records summed by campaign, email, send day and lead attributes.
 
         A group-by in the database; only the (small) cube comes back, as
@@ -505,12 +507,13 @@ class PostgresEngine:
             # The recipient domain is read off the lead id, not the leads table.
             joined = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
             leads = self._leads_table(joined) if joined else "leads"
-            sql = cube_sql(params, self.records_table(params), tz, lead_attrs, leads)
+            sql = cube_sql(params, self.records_table(params), tz, lead_attrs, leads, days=days)
             out = self.db.frame(pg_sql(sql))
-            out["send_day"] = pd.to_datetime(out["send_day"])
+            if days:
+                out["send_day"] = pd.to_datetime(out["send_day"])
             return out
 
-        return self._cubes.get((params, tz, lead_attrs), make)
+        return self._cubes.get((params, tz, lead_attrs, days), make)
 
     def events(
         self,

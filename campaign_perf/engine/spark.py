@@ -250,7 +250,9 @@ class SparkEngine:
 
         return self._leads.get(attrs, make)[0]
 
-    def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
+    def cube(
+        self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = (), *, days: bool = True
+    ) -> pd.DataFrame:
         """The counts of the records summed by campaign, email, send day and lead attributes.
 
         A Spark group-by; only the (small) cube is collected, as
@@ -261,9 +263,10 @@ class SparkEngine:
             attrs = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
             leads = self._leads_view(attrs) if attrs else ""
             view = self.records_view(params)
-            return to_pandas(self._sql(cube_sql(params, view, tz, lead_attrs, leads)))
+            sql = cube_sql(params, view, tz, lead_attrs, leads, days=days)
+            return to_pandas(self._sql(sql))
 
-        return self._cubes.get((params, tz, lead_attrs), make)
+        return self._cubes.get((params, tz, lead_attrs, days), make)
 
     def events(
         self,

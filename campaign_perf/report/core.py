@@ -37,6 +37,7 @@ from campaign_perf.metrics import (
     get_metric,
 )
 from campaign_perf.report.groups import (
+    DATE_COLUMNS,
     ENGAGEMENT_COUNTS,
     ENGAGEMENT_GROUPS,
     ENGAGEMENT_NOTE,
@@ -475,6 +476,24 @@ class ReportCore:
 
         return self.log.engine.memo(key, make).copy(deep=False)
 
+    def _summed(self) -> pd.DataFrame:
+        """The rows :meth:`table` and :meth:`total` sum: the cube's rows of the frame, or,
+        when neither the frame nor the grouping asks for send days (all time, or the
+        activity basis, not by day, week or month), the counts of each campaign and email
+        summed over every send day, with names joined and the filters applied."""
+        sent_frame = self.basis == "sent" and (self.frame.first, self.frame.last) != (None, None)
+        by_date = any(c in DATE_COLUMNS for g in self.group_by for c in GROUPS.get(g, ()))
+        if sent_frame or by_date:
+            return self.cube()
+        params, attrs = self.rule_params, self._lead_dims()
+
+        def make() -> pd.DataFrame:
+            c = self.log.engine.cube(params, self.tz, attrs, days=False)
+            return self._filter(self._named(c))
+
+        key = ("all days", params, self.tz, attrs, self.filters)
+        return self.log.engine.memo(key, make).copy(deep=False)
+
     def bot_counts(self) -> dict[str, int]:
         """The opens and clicks of the log's records that count as bots, per reason
         (``source``, ``list``, ``proximity``; RULES.md section 9), up to as-of (on the
@@ -637,7 +656,7 @@ class ReportCore:
             opened = self.total()["opened"]
             out[SHARE_OF_OPENED] = out["opened"] / opened if opened else np.nan
             return out
-        return self.table_of(self.cube())
+        return self.table_of(self._summed())
 
     def table_of(self, cube: pd.DataFrame) -> pd.DataFrame:
         """:meth:`table` summing these rows of :meth:`cube` (the shared HTML report sums
@@ -661,7 +680,7 @@ class ReportCore:
 
     def total(self) -> pd.Series:
         """The metrics over every record of the report (the total row)."""
-        c = self.cube()
+        c = self._summed()
         sums = c[list(self.count_columns)].sum().to_frame().T.astype("int64")
         return self._with_metrics(sums).iloc[0]
 
