@@ -25,6 +25,8 @@ from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.progress import watching
 from campaign_perf.engine.queries import (
     Bounds,
+    activity_events_sql,
+    activity_sql,
     bots_sql,
     counted_events_sql,
     cube_sql,
@@ -72,6 +74,19 @@ class Engine(Protocol):
 
     def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
         """Engagement by campaign_id, email_id, send_day and where it happened (dims)."""
+        ...
+
+    def activity(
+        self,
+        params: RuleParams,
+        tz: str,
+        kind: str,
+        sent_between: Bounds | None = None,
+        lead_attrs: tuple[str, ...] = (),
+        hours: int = 72,
+    ) -> pd.DataFrame:
+        """Opens and clicks by campaign_id, email_id, send_day, lead attributes and the
+        dimension of ``kind`` (see :func:`~campaign_perf.engine.queries.activity_sql`)."""
         ...
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
@@ -126,6 +141,7 @@ class DuckDBEngine:
         self._guard = guard or (lambda: None)
         self._records: Cache[RuleParams, str] = Cache(_MAX_CACHED, on_evict=self._drop)
         self._cubes: Cache[Hashable, pd.DataFrame] = Cache(_MAX_CACHED)
+        self._activity: Cache[Hashable, str] = Cache(2, on_evict=self._drop_activity)
         self._results = results_cache()
 
     def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -139,6 +155,9 @@ class DuckDBEngine:
     def _drop(self, params: RuleParams, name: str) -> None:
         kind = "VIEW" if name.startswith("records_view_") else "TABLE"
         self.con.execute(f"DROP {kind} IF EXISTS {name}")
+
+    def _drop_activity(self, key: object, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def _reuses_aggregates(self, params: RuleParams) -> bool:
         """Whether the load's aggregates hold these settings' records (defaults, late as_of)."""
@@ -222,6 +241,42 @@ class DuckDBEngine:
             return out
 
         return self._cubes.get(("engagement", params, tz, dims), make)
+
+    def activity(
+        self,
+        params: RuleParams,
+        tz: str,
+        kind: str,
+        sent_between: Bounds | None = None,
+        lead_attrs: tuple[str, ...] = (),
+        hours: int = 72,
+    ) -> pd.DataFrame:
+        """Opens and clicks by campaign, email, send day, lead attributes and the dimension
+        of ``kind``: ``hours`` since the send, ``clock`` (weekday and hour) or ``clicks`` (by
+        link and person); see :func:`~campaign_perf.engine.queries.activity_sql`.
+
+        The events are joined with their records once for every kind (a table kept while
+        the same settings are asked for), then summed per kind.
+        """
+        shared = (params, tz, sent_between, lead_attrs)
+
+        def table() -> str:
+            records = self.records_table(params)
+            self._guard()
+            name = f"activity_{_key(*shared)}"
+            sql = activity_events_sql(params, "events", records, tz, sent_between, lead_attrs)
+            with within_budget(self.con), self._watching():
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+            return name
+
+        def make() -> pd.DataFrame:
+            source = self._activity.get(shared, table)
+            sql = activity_sql(source, kind, lead_attrs, hours=hours)
+            out = self.con.execute(sql).df()
+            out["send_day"] = pd.to_datetime(out["send_day"])
+            return out
+
+        return self._cubes.get(("activity", kind, hours, *shared), make)
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
         """The opens and clicks of the records flagged as bots, per reason (``reason, n``),

@@ -34,6 +34,8 @@ from campaign_perf.engine.dialects import PG_SESSION_FUNCTIONS, transpile
 from campaign_perf.engine.queries import (
     RECIPIENT_DOMAIN,
     Bounds,
+    activity_events_sql,
+    activity_sql,
     bots_sql,
     counted_events_sql,
     cube_sql,
@@ -549,6 +551,35 @@ class PostgresEngine:
             return out
 
         return self._cubes.get(("engagement", params, tz, dims), make)
+
+    def activity(
+        self,
+        params: RuleParams,
+        tz: str,
+        kind: str,
+        sent_between: Bounds | None = None,
+        lead_attrs: tuple[str, ...] = (),
+        hours: int = 72,
+    ) -> pd.DataFrame:
+        """Opens and clicks by one more dimension (see :meth:`DuckDBEngine.activity
+        <campaign_perf.engine.embedded.DuckDBEngine.activity>`); a group-by in the
+        database."""
+
+        def make() -> pd.DataFrame:
+            joined = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
+            leads = self._leads_table(joined) if joined else "leads"
+            table = self.records_table(params)
+            events = activity_events_sql(
+                params, self.events_table, table, tz, sent_between, lead_attrs, leads
+            )
+            sql = activity_sql(f"({events})", kind, lead_attrs, hours=hours)
+            out = self.db.frame(pg_sql(sql))
+            out["send_day"] = pd.to_datetime(out["send_day"])
+            return out
+
+        return self._cubes.get(
+            ("activity", kind, hours, params, tz, sent_between, lead_attrs), make
+        )
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
         """The opens and clicks of the records flagged as bots, per reason (``reason, n``)."""

@@ -26,6 +26,8 @@ from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.queries import (
     RECIPIENT_DOMAIN,
     Bounds,
+    activity_events_sql,
+    activity_sql,
     bots_sql,
     counted_events_sql,
     cube_sql,
@@ -293,6 +295,31 @@ class SparkEngine:
             return to_pandas(self._sql(engagement_cube_sql(params, events, view, tz, dims)))
 
         return self._cubes.get(("engagement", params, tz, dims), make)
+
+    def activity(
+        self,
+        params: RuleParams,
+        tz: str,
+        kind: str,
+        sent_between: Bounds | None = None,
+        lead_attrs: tuple[str, ...] = (),
+        hours: int = 72,
+    ) -> pd.DataFrame:
+        """Opens and clicks by one more dimension (see :meth:`DuckDBEngine.activity
+        <campaign_perf.engine.embedded.DuckDBEngine.activity>`); a Spark group-by."""
+
+        def make() -> pd.DataFrame:
+            attrs = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
+            leads = self._leads_view(attrs) if attrs else ""
+            view = self.records_view(params)
+            events = activity_events_sql(
+                params, self.events_view, view, tz, sent_between, lead_attrs, leads
+            )
+            return to_pandas(self._sql(activity_sql(f"({events})", kind, lead_attrs, hours=hours)))
+
+        return self._cubes.get(
+            ("activity", kind, hours, params, tz, sent_between, lead_attrs), make
+        )
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
         """The opens and clicks of the records flagged as bots, per reason (``reason, n``)."""

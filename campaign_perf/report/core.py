@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from campaign_perf.botlist import BotList, BotListLike, bot_list
+from campaign_perf.engine.queries import ACTIVITY_KINDS
 from campaign_perf.engine.rules import (
     DEFAULT_UNSUBSCRIBE_LINK_PATTERN,
     MACHINE_OPENS,
@@ -561,6 +562,43 @@ class ReportCore:
                 c = c[self._in_frame(c["send_day"])]
             c = c.assign(**{k: np.nan for k in self.count_columns if k not in ENGAGEMENT_COUNTS})
             return self._filter(self._named(c))
+
+        return self.log.engine.memo(key, make).copy(deep=False)
+
+    def activity(self, kind: str, *, hours: int = 72, all_days: bool = False) -> pd.DataFrame:
+        """The report's opens and counted clicks summed by campaign, email, send day and one
+        more dimension (what :mod:`campaign_perf.views.aggregates` draws from).
+
+        Parameters
+        ----------
+        kind : {"hours", "clock", "clicks"}
+            By the whole hours since the record's first send (``bin``), by the weekday and
+            hour of the open in the report's zone, or by link and person (see
+            :func:`~campaign_perf.engine.queries.activity_sql`).
+        hours : int, default 72
+            (``hours``) The last bin: everything later.
+        all_days : bool, default False
+            Keep every send day, not only the frame's (sent basis).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``campaign_id, email_id, send_day``, the kind's dimensions and its counts, of
+            the report's records (frame and filters).
+        """
+        dims, counts = ACTIVITY_KINDS[kind]
+        params, attrs, f = self.rule_params, tuple(sorted(self.filters.lead_attrs())), self.filters
+        sent = self.basis == "sent" and not all_days
+        between = self.frame.bounds_utc(self.tz) if sent else None
+        key = ("activity", kind, hours, params, self.tz, attrs, f, between)
+
+        def make() -> pd.DataFrame:
+            a = self.log.engine.activity(params, self.tz, kind, between, attrs, hours)
+            if not (f.campaigns or f.programs or f.emails or f.campaign_status or f.leads):
+                return a
+            a = self._filter(self._named(a))
+            keys = ["campaign_id", "email_id", "send_day", *dims]
+            return a.groupby(keys, sort=True, dropna=False)[list(counts)].sum().reset_index()
 
         return self.log.engine.memo(key, make).copy(deep=False)
 
