@@ -20,6 +20,7 @@ from typing import Protocol
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.progress import watching
@@ -152,6 +153,16 @@ class DuckDBEngine:
         """A bar with the engine's progress while a report's query runs long."""
         return watching(self.con, "Counting", rows=self._rows, progress=self.progress)
 
+    def _frame(self, sql: str) -> pd.DataFrame:
+        """A query's result as pandas, through Arrow (text stays Arrow's: twice as fast as
+        ``.df()`` on a cube's rows), dates as ``datetime64[us]`` midnights."""
+        table = self.con.sql(sql).to_arrow_table()
+        out = table.to_pandas(date_as_object=False)
+        for field in table.schema:
+            if pa.types.is_date(field.type):
+                out[field.name] = out[field.name].astype("datetime64[us]")
+        return out
+
     def _drop(self, params: RuleParams, name: str) -> None:
         kind = "VIEW" if name.startswith("records_view_") else "TABLE"
         self.con.execute(f"DROP {kind} IF EXISTS {name}")
@@ -218,10 +229,7 @@ class DuckDBEngine:
         def make() -> pd.DataFrame:
             sql = cube_sql(params, self.records_table(params), tz, lead_attrs, days=days)
             with self._watching():
-                out = self.con.execute(sql).df()
-            if days:
-                out["send_day"] = pd.to_datetime(out["send_day"])
-            return out
+                return self._frame(sql)
 
         return self._cubes.get((params, tz, lead_attrs, days), make)
 
@@ -271,10 +279,7 @@ class DuckDBEngine:
 
         def make() -> pd.DataFrame:
             source = self._activity.get(shared, table)
-            sql = activity_sql(source, kind, lead_attrs, hours=hours)
-            out = self.con.execute(sql).df()
-            out["send_day"] = pd.to_datetime(out["send_day"])
-            return out
+            return self._frame(activity_sql(source, kind, lead_attrs, hours=hours))
 
         return self._cubes.get(("activity", kind, hours, *shared), make)
 

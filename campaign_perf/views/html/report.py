@@ -245,7 +245,9 @@ class Packer:
         self._parts: list[bytes] = []
         self._size = 0
 
-    def add(self, values: Any, groups: np.ndarray | None = None) -> dict[str, Any]:
+    def add(
+        self, values: Any, groups: np.ndarray | None = None, *, steps: bool = True
+    ) -> dict[str, Any]:
         """Put a column in the buffer; the JSON that stands for it.
 
         Parameters
@@ -254,6 +256,8 @@ class Packer:
         groups : numpy.ndarray, optional
             Each row's group, rows of a group together: the column may be stored as its
             steps within each group.
+        steps : bool, default True
+            Whether to try storing steps (False for counts, which are in no order).
         """
         a = np.asarray(values, dtype=np.int64)
         if len(a) == 0 or a.min() == a.max():
@@ -263,16 +267,16 @@ class Packer:
             raise ReportError(f"a count of {int(a.max()):,} is too large for the HTML report")
         out: dict[str, Any] = {}
         starts = np.ones(len(a), dtype=bool)
-        steps = np.diff(a, prepend=0)
-        if (steps[1:] >= 0).all() and _int_type(steps) < kind:
-            out["delta"], a, kind = True, steps, _int_type(steps)
+        diff = np.diff(a, prepend=0) if steps else a
+        if steps and (diff[1:] >= 0).all() and _int_type(diff) < kind:
+            out["delta"], a, kind = True, diff, _int_type(diff)
             starts = np.arange(len(a)) == 0
-        elif groups is not None:
+        elif steps and groups is not None:
             first = np.diff(groups, prepend=groups[:1] - 1) != 0
-            if (steps[~first] >= 0).all():
-                steps[first] = a[first]
-                if _int_type(steps) <= kind:
-                    out["delta"], a, kind, starts = "within", steps, _int_type(steps), first
+            if (diff[~first] >= 0).all():
+                diff[first] = a[first]
+                if _int_type(diff) <= kind:
+                    out["delta"], a, kind, starts = "within", diff, _int_type(diff), first
         base = int(a[starts].min())
         if base:
             moved = a.copy()
@@ -466,9 +470,11 @@ class _Sends:
         self.emails = pd.Index(np.sort(cube["email_id"].astype(str).unique()))
         c, e, d = self._codes(cube)
         self._first = int(d.min()) if len(d) else 0
-        keys = np.sort(self._key(c, e, d))
+        of_cube = self._key(c, e, d)
+        keys = np.sort(of_cube)
         keys = keys[np.diff(keys, prepend=-1) != 0]  # (np.unique hashes: slower)
         self.keys = keys
+        self.of_cube = np.searchsorted(keys, of_cube)  # each cube row's send
         span = self._span
         self.campaign = keys // (len(self.emails) * span)
         self.email = keys // span % len(self.emails)
@@ -508,7 +514,7 @@ def _measures(packer: Packer, columns: dict[str, np.ndarray]) -> dict[str, Any]:
             diff = values - columns[other]
             if np.count_nonzero(diff) < 0.6 * np.count_nonzero(best):
                 best, base_name = diff, other
-        out[name] = packer.add(best) | ({"plus": base_name} if base_name else {})
+        out[name] = packer.add(best, steps=False) | ({"plus": base_name} if base_name else {})
     return out
 
 
@@ -534,14 +540,26 @@ def _aggregate(
     send = sends.of(frame) if send is None else send
     values = {name: np.asarray(v) for name, v in dims.items()}
     within = [values[next(iter(values))]] if len(values) == 1 else []
-    order = np.lexsort((*within, send))
-    send = send[order]
-    own = len(send) == len(sends.keys) and bool((send == np.arange(len(send))).all())
+    if _ordered(send, *within):  # (the engine's rows come in this order)
+        columns = {m: frame[m].to_numpy() for m in measures}
+    else:
+        order = np.lexsort((*within, send))
+        send, values = send[order], {name: v[order] for name, v in values.items()}
+        columns = {m: frame[m].to_numpy()[order] for m in measures}
+    own = len(send) == len(sends.keys) and bool((np.diff(send) == 1).all())
     return {
         "send": None if own else _send_column(packer, send, len(sends.keys)),
-        "dims": {name: packer.add(v[order], send) for name, v in values.items()},
-        "measures": _measures(packer, {m: frame[m].to_numpy()[order] for m in measures}),
+        "dims": {name: packer.add(v, send) for name, v in values.items()},
+        "measures": _measures(packer, columns),
     }
+
+
+def _ordered(send: np.ndarray, *within: np.ndarray) -> bool:
+    """Whether the rows are in the order of their sends (and of ``within`` in a send)."""
+    step = np.diff(send)
+    if (step < 0).any():
+        return False
+    return all(bool((np.diff(w)[step == 0] >= 0).all()) for w in within)
 
 
 def _aggregates(
@@ -577,7 +595,12 @@ def _aggregates(
     dims = {a: _ranks(cube[a]) for a in attrs}
     out: dict[str, Any] = {
         "cube": _aggregate(
-            packer, cube, index, {a: idx for a, (_, idx) in dims.items()}, rep.count_columns
+            packer,
+            cube,
+            index,
+            {a: idx for a, (_, idx) in dims.items()},
+            rep.count_columns,
+            index.of_cube,
         )
     }
     out["cube"]["labels"] = {a: labels for a, (labels, _) in dims.items()}
