@@ -8,7 +8,9 @@ fresh process that loads the file and then measures:
 * **HTML export, first**: ``Report(log, time_frame=<last month>).write_html(...)`` on a
   report whose table was asked for (as a notebook would), the first time;
 * **HTML export, again**: the same call twice more (median): what the engine keeps helps;
-* **HTML file**: its size, and with ``plotlyjs="cdn"`` (the data without plotly.js).
+* **HTML file**: its size, and with ``plotlyjs="cdn"`` (the data without plotly.js);
+* **file → table**: ``load_events`` and the last month's table, in a process of its own
+  (the end-to-end measure of ``bench_scale.py``).
 
 The baselines are measured in the same run, interleaved with this tree's runs:
 
@@ -105,6 +107,7 @@ def child(code: str, path: Path, tree: Path) -> dict:
 
 
 MEASURES = (
+    ("file_table_s", "file → table of the last month (as `bench_scale.py`)", "s"),
     ("table_s", "`Report(log).table()` after the load", "s"),
     ("html_first_s", "HTML export, first", "s"),
     ("html_again_s", "HTML export, again", "s"),
@@ -159,6 +162,7 @@ def main() -> None:
     for i in range(args.runs):
         for name, tree in trees.items():
             r = child(CHILD, path, tree)
+            r["file_table_s"] = child(CHILDREN["campaign_perf"], path, tree)["seconds"]
             got[name].append(r)
             print(f"  run {i + 1} {name}: {r}", file=sys.stderr)
         r = child(CHILDREN["duckdb_sql"], path, HERE.parent)  # reads benchmarks/

@@ -47,15 +47,29 @@ class Engine(Protocol):
     """What a Report needs from an engine: records, cube and events, as pandas, and a
     cache for what the report computes from them."""
 
+    #: Whether a small query costs less than keeping the per-send-day cube at hand (the
+    #: embedded engine); else a report asks for the cube once and reslices it locally.
+    cheap_queries: bool
+
     def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """The result kept under ``key``, or ``make()``'s, kept (see :mod:`.cache`)."""
         ...
 
+    def has(self, key: Hashable) -> bool:
+        """Whether a result is kept under ``key``."""
+        ...
+
     def cube(
-        self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = (), *, days: bool = True
+        self,
+        params: RuleParams,
+        tz: str,
+        lead_attrs: tuple[str, ...] = (),
+        *,
+        days: bool = True,
+        sent_between: Bounds | None = None,
     ) -> pd.DataFrame:
         """Counts by campaign_id, email_id, send_day (datetime64; not with ``days=False``),
-        lead attributes."""
+        lead attributes, of the records first sent between the bounds (if given)."""
         ...
 
     def records(self, params: RuleParams, tz: str) -> pd.DataFrame:
@@ -122,6 +136,8 @@ class DuckDBEngine:
         The events of the log, for the bar's rows per second.
     """
 
+    cheap_queries = True
+
     def __init__(
         self,
         con: duckdb.DuckDBPyConnection,
@@ -148,6 +164,10 @@ class DuckDBEngine:
     def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A result a report computed from this engine's output, kept by its key."""
         return self._results.get(key, make)
+
+    def has(self, key: Hashable) -> bool:
+        """Whether a result is kept under ``key``."""
+        return key in self._results
 
     def _watching(self) -> contextlib.AbstractContextManager[None]:
         """A bar with the engine's progress while a report's query runs long."""
@@ -203,7 +223,13 @@ class DuckDBEngine:
         return out
 
     def cube(
-        self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = (), *, days: bool = True
+        self,
+        params: RuleParams,
+        tz: str,
+        lead_attrs: tuple[str, ...] = (),
+        *,
+        days: bool = True,
+        sent_between: Bounds | None = None,
     ) -> pd.DataFrame:
         """The counts of the records summed by campaign, email, send day and lead attributes.
 
@@ -217,6 +243,8 @@ class DuckDBEngine:
             Lead attributes to keep as dimensions (for grouping or filtering by them).
         days : bool, default True
             Sum by send day; False: every send day of a campaign and email in one row.
+        sent_between : (Timestamp or None, Timestamp or None), optional
+            Only the records first sent in these half-open UTC bounds.
 
         Returns
         -------
@@ -227,11 +255,18 @@ class DuckDBEngine:
         """
 
         def make() -> pd.DataFrame:
-            sql = cube_sql(params, self.records_table(params), tz, lead_attrs, days=days)
+            sql = cube_sql(
+                params,
+                self.records_table(params),
+                tz,
+                lead_attrs,
+                days=days,
+                sent_between=sent_between,
+            )
             with self._watching():
                 return self._frame(sql)
 
-        return self._cubes.get((params, tz, lead_attrs, days), make)
+        return self._cubes.get((params, tz, lead_attrs, days, sent_between), make)
 
     def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
         """Opened, clicked, total opens and clicks split by where they happened.

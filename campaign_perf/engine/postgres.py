@@ -423,6 +423,8 @@ class PostgresEngine:
         The latest event of the log.
     """
 
+    cheap_queries = False  # a reslice never goes back to it
+
     def __init__(
         self,
         db: Database,
@@ -447,6 +449,10 @@ class PostgresEngine:
     def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A result a report computed from this engine's output, kept by its key."""
         return self._results.get(key, make)
+
+    def has(self, key: Hashable) -> bool:
+        """Whether a result is kept under ``key``."""
+        return key in self._results
 
     def _drop(self, key: object, name: str) -> None:
         self.db.drop(name, "VIEW" if "_recview_" in name else "TABLE")
@@ -497,7 +503,13 @@ class PostgresEngine:
         return self._leads.get(attrs, make)
 
     def cube(
-        self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = (), *, days: bool = True
+        self,
+        params: RuleParams,
+        tz: str,
+        lead_attrs: tuple[str, ...] = (),
+        *,
+        days: bool = True,
+        sent_between: Bounds | None = None,
     ) -> pd.DataFrame:
         """The counts of the records summed by campaign, email, send day and lead attributes.
 
@@ -509,13 +521,21 @@ class PostgresEngine:
             # The recipient domain is read off the lead id, not the leads table.
             joined = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
             leads = self._leads_table(joined) if joined else "leads"
-            sql = cube_sql(params, self.records_table(params), tz, lead_attrs, leads, days=days)
+            sql = cube_sql(
+                params,
+                self.records_table(params),
+                tz,
+                lead_attrs,
+                leads,
+                days=days,
+                sent_between=sent_between,
+            )
             out = self.db.frame(pg_sql(sql))
             if days:
                 out["send_day"] = pd.to_datetime(out["send_day"])
             return out
 
-        return self._cubes.get((params, tz, lead_attrs, days), make)
+        return self._cubes.get((params, tz, lead_attrs, days, sent_between), make)
 
     def events(
         self,

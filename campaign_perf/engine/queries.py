@@ -296,6 +296,7 @@ def cube_sql(
     leads: str = "leads",
     *,
     days: bool = True,
+    sent_between: Bounds | None = None,
 ) -> str:
     """The counts of the records summed by campaign, email, send day and lead attributes.
 
@@ -316,6 +317,8 @@ def cube_sql(
         Sum by send day; False sums every send day of a campaign and email into one row
         (no ``send_day``): a table of all time needs no more, and the records hold a
         hundred times fewer groups.
+    sent_between : (Timestamp or None, Timestamp or None), optional
+        Only the records first sent in these half-open UTC bounds (a frame's days).
 
     Returns
     -------
@@ -332,8 +335,17 @@ def cube_sql(
     keys = ", ".join(str(i) for i in range(1, 3 + bool(days) + len(lead_attrs)))
     return (
         f"SELECT r.campaign_id, r.email_id{day}"
-        f"{attrs}, {sums} FROM {records} r{join} GROUP BY {keys} ORDER BY {keys}"
+        f"{attrs}, {sums} FROM {records} r{join}{_sent_between(sent_between)} "
+        f"GROUP BY {keys} ORDER BY {keys}"
     )
+
+
+def _sent_between(bounds: Bounds | None) -> str:
+    """`` WHERE`` the record's first send is in the half-open UTC bounds (or nothing)."""
+    lo, hi = bounds or (None, None)
+    where = [f"r.first_sent_at >= {instant_literal(lo)}"] if lo is not None else []
+    where += [f"r.first_sent_at < {instant_literal(hi)}"] if hi is not None else []
+    return f" WHERE {' AND '.join(where)}" if where else ""
 
 
 def engagement_cube_sql(

@@ -183,6 +183,8 @@ class SparkEngine:
         The Spark view of the log's parsed user agents (client, OS, device per user agent).
     """
 
+    cheap_queries = False  # a reslice never goes back to it
+
     def __init__(
         self, spark: SparkSession, events_view: str, con: Any, *, agents: str | None = None
     ) -> None:
@@ -202,6 +204,10 @@ class SparkEngine:
     def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A result a report computed from this engine's output, kept by its key."""
         return self._results.get(key, make)
+
+    def has(self, key: Hashable) -> bool:
+        """Whether a result is kept under ``key``."""
+        return key in self._results
 
     def _release(self, key: object, view: tuple[str, DataFrame | None]) -> None:
         name, df = view
@@ -253,7 +259,13 @@ class SparkEngine:
         return self._leads.get(attrs, make)[0]
 
     def cube(
-        self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = (), *, days: bool = True
+        self,
+        params: RuleParams,
+        tz: str,
+        lead_attrs: tuple[str, ...] = (),
+        *,
+        days: bool = True,
+        sent_between: Bounds | None = None,
     ) -> pd.DataFrame:
         """The counts of the records summed by campaign, email, send day and lead attributes.
 
@@ -265,10 +277,12 @@ class SparkEngine:
             attrs = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
             leads = self._leads_view(attrs) if attrs else ""
             view = self.records_view(params)
-            sql = cube_sql(params, view, tz, lead_attrs, leads, days=days)
+            sql = cube_sql(
+                params, view, tz, lead_attrs, leads, days=days, sent_between=sent_between
+            )
             return to_pandas(self._sql(sql))
 
-        return self._cubes.get((params, tz, lead_attrs, days), make)
+        return self._cubes.get((params, tz, lead_attrs, days, sent_between), make)
 
     def events(
         self,

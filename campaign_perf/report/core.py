@@ -3,6 +3,8 @@
 Every ``with_*``/``by``/``where`` method returns a new Report; nothing is recomputed that
 the change does not need: a new time frame, filter, column set or grouping reslices the
 cached cube (milliseconds), and only new rule settings (as-of, bots, basis) rebuild records.
+The first table of a rule setting is summed by the embedded engine without the cube (see
+``_summed``); the cube is built when a second frame or a view needs it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from campaign_perf.engine.rules import (
     MachineOpens,
     RuleParams,
 )
-from campaign_perf.errors import ReportError
+from campaign_perf.errors import ReportError, TimeFrameError
 from campaign_perf.load.eventlog import EventLog
 from campaign_perf.metrics import (
     DEFAULT_COLUMNS,
@@ -478,22 +480,33 @@ class ReportCore:
         return self.log.engine.memo(key, make).copy(deep=False)
 
     def _summed(self) -> pd.DataFrame:
-        """The rows :meth:`table` and :meth:`total` sum: the cube's rows of the frame, or,
-        when neither the frame nor the grouping asks for send days (all time, or the
-        activity basis, not by day, week or month), the counts of each campaign and email
-        summed over every send day, with names joined and the filters applied."""
-        sent_frame = self.basis == "sent" and (self.frame.first, self.frame.last) != (None, None)
+        """The rows :meth:`table` and :meth:`total` sum, with names joined and the filters
+        applied: the counts of each campaign and email over the frame's send days, summed
+        by the engine, unless the grouping asks for send days or the per-send-day cube is
+        there to slice (it is built for the second frame of the same settings, so that
+        moving the frame after that is a slice). An engine whose queries are not cheap (a
+        database, Spark) always gives the cube: a reslice never goes back to it."""
         by_date = any(c in DATE_COLUMNS for g in self.group_by for c in GROUPS.get(g, ()))
-        if sent_frame or by_date:
+        if by_date or not self.log.engine.cheap_queries:  # (a database: one query, kept)
             return self.cube()
-        params, attrs = self.rule_params, self._lead_dims()
+        engine, params, attrs = self.log.engine, self.rule_params, self._lead_dims()
+        bounded = self.basis == "sent" and (self.frame.first, self.frame.last) != (None, None)
+        try:
+            between = self.frame.bounds_utc(self.tz) if bounded else None
+        except TimeFrameError:  # days near year 1 or 9999: the cube's days hold them
+            return self.cube()
+        key = ("frame sums", params, self.tz, attrs, self.filters, between)
+        if bounded and not engine.has(key):
+            summed_once = ("a frame summed", params, self.tz, attrs)
+            if engine.has(("named cube", params, self.tz, attrs)) or engine.has(summed_once):
+                return self.cube()
+            engine.memo(summed_once, pd.DataFrame)
 
         def make() -> pd.DataFrame:
-            c = self.log.engine.cube(params, self.tz, attrs, days=False)
+            c = engine.cube(params, self.tz, attrs, days=False, sent_between=between)
             return self._filter(self._named(c))
 
-        key = ("all days", params, self.tz, attrs, self.filters)
-        return self.log.engine.memo(key, make).copy(deep=False)
+        return engine.memo(key, make).copy(deep=False)
 
     def bot_counts(self) -> dict[str, int]:
         """The opens and clicks of the log's records that count as bots, per reason
