@@ -58,15 +58,18 @@ def sample_file(work: Path, n_events: int, seed: int = 11) -> tuple[Path, float]
     return files["events"], seconds
 
 
-def run_child(code: str, *args: str, timeout: float | None = None) -> dict:
-    """Run ``code`` in a fresh Python process; it prints one JSON object as its last line."""
+def run_child(code: str, *args: str, timeout: float | None = None, cwd: Path | None = None) -> dict:
+    """Run ``code`` in a fresh Python process; it prints one JSON object as its last line.
+
+    The process runs in ``cwd`` (default the repository), whose ``campaign_perf`` it imports.
+    """
     out = subprocess.run(
         [sys.executable, "-c", code, *args],
         check=False,
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=HERE.parent,
+        cwd=cwd or HERE.parent,
     )
     if out.returncode != 0:
         raise RuntimeError(f"child failed ({out.returncode}):\n{out.stderr[-3000:]}")

@@ -591,7 +591,7 @@ def report(
         PlotlyJS | None,
         typer.Option(
             "--plotlyjs",
-            help="For -o report.html: 'inline' puts plotly.js in the file (about 5 MB, opens "
+            help="For -o report.html: 'inline' puts plotly.js in the file (1.9 MB, opens "
             "offline); 'cdn' loads it from cdn.plot.ly (a small file for readers who are "
             "online).  [default: inline]",
             show_default=False,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from campaign_perf.views import aggregates
+
 REPORTS = {
     "sent basis, past 30 days": lambda r: r,
     "activity basis, last month": lambda r: r.with_basis("activity").with_time_frame("last month"),
@@ -24,3 +26,14 @@ def normalised(df: pd.DataFrame) -> pd.DataFrame:
     """Missing values as None and plain object columns: engines store "no value"
     differently (None or NaN, object or string dtype); the values must be the same."""
     return df.astype(object).where(df.notna(), None)
+
+
+def chart_aggregates(rep) -> dict[str, pd.DataFrame]:  # any engine's Report
+    """The aggregates the charts and the shared report draw from, in a normal form."""
+    out = {
+        "hours": aggregates.hours_since_send(rep),
+        "clock": aggregates.clock(rep),
+        "links": aggregates.links(rep),
+    }
+    return {k: normalised(v.astype({c: "int64" for c in v.columns if v[c].dtype.kind in "iu"}))
+            for k, v in out.items()}  # fmt: skip

@@ -84,3 +84,28 @@ def test_reports_never_write_into_their_event_log() -> None:
     rep.chart("engagement")
     assert vars(log).keys() == before.keys()
     assert all(vars(log)[k] is v for k, v in before.items())
+
+
+def test_a_first_frame_is_summed_by_the_engine_and_a_second_is_a_slice_of_the_cube() -> None:
+    """The first table of a frame needs no per-send-day cube (the engine sums the frame's
+    records); moving the frame builds the cube once, and every table equals the cube's."""
+
+    def report(frame: str) -> cp.Report:
+        log = cp.load_events(DATA / "events.parquet", campaigns=DATA / "campaigns.csv")
+        return cp.Report(log, time_frame=frame, today="as_of", tz="Europe/Stockholm")
+
+    frames = ["2026-10-27..2026-10-30", "last month", "2026-09-15..", "all time"]
+    sliced = report("all time")
+    sliced.cube()  # the cube is there: every frame below is a slice of it
+    for frame in frames:
+        first = report(frame)  # a fresh log: the engine sums the frame
+        table, total = first.table(), first.total()
+        assert not first.log.engine.has(("named cube", first.rule_params, first.tz, ()))
+        other = sliced.with_time_frame(frame)
+        assert table["sent"].sum() > 0
+        pd.testing.assert_frame_equal(other.table(), table)
+        pd.testing.assert_series_equal(other.total(), total)
+        # a second frame of the same settings builds the cube; the tables stay the same
+        moved = first.with_time_frame("all time" if frame != "all time" else "last month")
+        moved.with_time_frame("2026-10-01..2026-10-05").table()
+        pd.testing.assert_frame_equal(first.table(), table)

@@ -58,8 +58,11 @@ def run(*args: Any) -> Any:
 def payload(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     found = re.search(r'<script type="application/json" id="cp-data">(.*?)</script>', text, re.S)
-    assert found, "no payload"
-    return json.loads(found.group(1))
+    packed = re.search(
+        r'<script type="application/octet-stream" id="cp-buffer">(.*?)</script>', text
+    )
+    assert found and packed, "no payload"
+    return json.loads(found.group(1)) | {"buffer": packed.group(1)}
 
 
 def test_writes_the_interactive_report(files: dict[str, Path]) -> None:
@@ -85,7 +88,7 @@ def test_writes_the_interactive_report(files: dict[str, Path]) -> None:
     rep = cp.Report(log, time_frame="past 7 days", today="2026-03-10", tz="Europe/Stockholm")
     assert s["description"] == rep.description
     assert data["campaigns"]["name"] == ["Spring Sale", "<b>Fall</b> News"]
-    sent = unpacked(data["aggregates"]["cube"]["measures"]["sent"])
+    sent = unpacked(data["aggregates"]["cube"]["measures"]["sent"], data["buffer"])
     assert sent.sum() == rep.with_time_frame("all time").total()["sent"]
     assert [p and p["subject"] for p in data["previews"]] == ["Hello spring", "Hello fall"]
     text = out.read_text(encoding="utf-8")

@@ -26,6 +26,8 @@ from campaign_perf.engine.dialects import (
     transpile,
 )
 from campaign_perf.engine.queries import (
+    activity_events_sql,
+    activity_sql,
     counted_events_sql,
     cube_sql,
     duplicates_sql,
@@ -55,6 +57,14 @@ QUERIES = {
     "counted_events": counted_events_sql(
         ACTIVITY, "events", "records", "Europe/Stockholm", (AS_OF - pd.Timedelta(days=7), None)
     ),
+    "activity_by_hours_since_send": activity_sql(
+        "("
+        + activity_events_sql(ACTIVITY, "events", "records", "Europe/Stockholm", None, ("segment",))
+        + ")",
+        "hours",
+        ("segment",),
+    ),
+    "activity_by_weekday_and_hour": activity_sql("activity", "clock"),
     "duplicates_by_id": id_rows_sql("events"),
     "duplicates": duplicates_sql("events", "id_rows", rows_without_id=True),
     "orphans": orphans_sql("events", "aggregates"),

@@ -26,15 +26,21 @@ from hypothesis import strategies as st
 import campaign_perf as cp
 from campaign_perf.errors import ReportError
 from campaign_perf.report.rows import ROW_KINDS, table_rows
+from campaign_perf.views import aggregates
 from campaign_perf.views.html.report import (
+    Packer,
+    buffer_of,
     content_security_policy,
     packed,
+    read_aggregate,
     report_data,
     script_json,
+    text_of,
     to_html,
     unpacked,
     write_html,
 )
+from campaign_perf.views.specs import plotly_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -95,8 +101,10 @@ class Page(HTMLParser):
             self._cell.append(data)
 
     def payload(self) -> dict[str, Any]:
+        """The page's data, with its packed buffer (a script element of its own)."""
         (text,) = [t for a, t in self.scripts if a.get("id") == "cp-data"]
-        return json.loads(text)
+        (buffer,) = [t for a, t in self.scripts if a.get("id") == "cp-buffer"]
+        return json.loads(text) | {"buffer": buffer}
 
 
 # -- fixtures ------------------------------------------------------------------------------
@@ -165,6 +173,13 @@ def test_script_json_round_trips_and_cannot_end_the_element(data: Any) -> None:
         assert bad not in text
 
 
+@given(st.binary(max_size=300))
+def test_packed_text_round_trips_and_cannot_end_the_element(data: bytes) -> None:
+    text = text_of(data)
+    assert buffer_of(text) == data
+    assert "<" not in text and "/" not in text  # nor "</script", nor "<!--"
+
+
 def test_script_json_escapes_a_closing_tag() -> None:
     text = script_json({"name": HOSTILE_EMAIL})
     assert "</script" not in text.lower()
@@ -175,7 +190,10 @@ def test_script_json_escapes_a_closing_tag() -> None:
 def test_one_file_with_plotly_inlined_once(page_text: str, page: Page) -> None:
     from plotly.offline import get_plotlyjs
 
-    assert page_text.count(get_plotlyjs()) == 1
+    # plotly.js travels gzip-compressed, once; the page's script inflates it
+    (packed_js,) = [t for a, t in page.scripts if a.get("id") == "cp-plotly"]
+    assert buffer_of(packed_js).decode("utf-8") == get_plotlyjs()
+    assert page_text.count(packed_js) == 1
     payloads = [a for a, _ in page.scripts if a.get("id") == "cp-data"]
     assert payloads == [{"type": "application/json", "id": "cp-data"}]
     # nothing is loaded from anywhere: no external scripts, styles, images, frames, fonts
@@ -256,27 +274,73 @@ def test_the_file_holds_the_counts_of_both_machine_opens_settings(page: Page) ->
     # only the counts that machine opens change are sent twice: not the sends
     alt = data["aggregates"]["cube"]["alt"]
     assert {"opened", "machine_opened"} <= set(alt) and "sent" not in alt
-    cube = data["aggregates"]["cube"]
-    assert unpacked(alt["machine_opened"]).sum() == 0  # excluded: none left
-    assert unpacked(cube["measures"]["machine_opened"]).sum() > 0
+    cube = read_aggregate(data, "cube")
+    assert cube["alt:machine_opened"].sum() == 0  # excluded: none left
+    assert cube["machine_opened"].sum() > 0
+    assert (cube["alt:opened"] <= cube["opened"]).all() and (
+        cube["alt:opened"] < cube["opened"]
+    ).any()
 
 
 def _sends(data: dict[str, Any], name: str) -> pd.DataFrame:
     """An embedded aggregate as a frame, with each row's campaign, email and send day."""
-    agg = data["aggregates"][name]
-    frame = pd.DataFrame({k: unpacked(v) for k, v in {**agg["dims"], **agg["measures"]}.items()})
-    send = np.arange(len(frame)) if agg["send"] is None else unpacked(agg["send"])
-    sends = {k: unpacked(v) for k, v in data["sends"].items()}
-    frame["campaign_id"] = [data["campaigns"]["id"][sends["campaign"][s]] for s in send]
-    frame["email_id"] = [data["emails"]["id"][sends["email"][s]] for s in send]
-    frame["day"] = [sends["day"][s] for s in send]
+    frame = read_aggregate(data, name)
+    frame["campaign_id"] = [data["campaigns"]["id"][c] for c in frame["campaign"]]
+    frame["email_id"] = [data["emails"]["id"][e] for e in frame["email"]]
     return frame
 
 
 @given(st.lists(st.integers(-(2**31), 2**31 - 1), max_size=30), st.booleans())
 def test_packed_columns_read_back(values: list[int], ordered: bool) -> None:
     values = sorted(values) if ordered else values
-    assert unpacked(packed(values)).tolist() == values
+    column, buffer = packed(values)
+    assert unpacked(column, buffer).tolist() == values
+    # among other columns, each at its own place in one buffer
+    packer = Packer()
+    columns = [packer.add(v) for v in ([7, 7], values, [1, 300, 2], values[::-1])]
+    raw = buffer_of(packer.encoded())
+    got = [unpacked(c, raw).tolist() for c in columns]
+    assert got == [[7, 7], values, [1, 300, 2], values[::-1]]
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(-300, 300)), max_size=30))
+def test_columns_ordered_within_groups_read_back(rows: list[tuple[int, int]]) -> None:
+    rows = sorted(rows)  # each group's values in order, as an aggregate's dims within a send
+    groups = np.array([g for g, _ in rows], dtype=np.int64)
+    values = [v for _, v in rows]
+    packer = Packer()
+    column = packer.add(values, groups)
+    assert unpacked(column, packer.encoded(), groups).tolist() == values
+
+
+def test_the_embedded_aggregates_are_pythons(page: Page, rep: cp.Report) -> None:
+    """Every row of every aggregate reads back as Python computes it: send, dimension and
+    counts (the cells of the clock, sent turned by the send's weekday, too)."""
+    data = page.payload()
+    wide = rep.with_time_frame("all time")
+    clock = aggregates.clock(wide)
+    python = {
+        "cube": (wide.cube(all_days=True), []),
+        "hours": (aggregates.hours_since_send(wide), ["bin"]),
+        "clock": (clock.assign(cell=clock["weekday"] * 24 + clock["hour"]), ["cell"]),
+        "links": (aggregates.links(wide), ["link"]),
+    }
+    for name, (want, dims) in python.items():
+        got = _sends(data, name)
+        labels = data["aggregates"][name].get("labels", {}).get("key")
+        if labels:  # links: the page's labels are plotly text; compare their positions
+            got["link"] = [labels[i] for i in got["link"]]
+            want = want.assign(link=[plotly_text(x) for x in want["link"]])
+        measures = list(data["aggregates"][name]["measures"])
+        keys = ["campaign_id", "email_id", "day", *dims]
+        want = want.assign(day=_day_numbers(want["send_day"]))
+        a = got[keys + measures].sort_values(keys, ignore_index=True)
+        b = want[keys + measures].sort_values(keys, ignore_index=True)
+        assert a.astype(str).to_numpy().tolist() == b.astype(str).to_numpy().tolist(), name
+
+
+def _day_numbers(days: pd.Series) -> list[int]:
+    return [(d.date() - dt.date(1970, 1, 1)).days for d in pd.to_datetime(days)]
 
 
 def test_the_payload_is_aggregates_only(page: Page, rep: cp.Report, log: cp.EventLog) -> None:
@@ -509,7 +573,14 @@ def test_hostile_names_are_escaped_everywhere(tmp_path: Path) -> None:
     assert "<script>alert(1)" not in text  # the email's HTML is in the JSON, escaped
     assert "\u2028" not in text.split('id="cp-data">')[1].split("</script>")[0]
     page = Page(text)
-    assert len(page.scripts) == 4
+    # data, its packed buffer, plotly config, plotly.js packed, the report's script
+    assert [a.get("id") for a, _ in page.scripts] == [
+        "cp-data",
+        "cp-buffer",
+        None,
+        "cp-plotly",
+        None,
+    ]
     cells = [c for _, row in page.rows for c in row]
     assert HOSTILE_CAMPAIGN in cells and HOSTILE_EMAIL in cells and "Q&A <news>" in cells
     assert [t for t, _ in page.tags if t == "img"] == []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
-from _parity import REPORTS, normalised
+from _parity import REPORTS, chart_aggregates, normalised
 from _postgres import DATA, ingest, load_sample, sql, text_table, with_line
 from hypothesis import HealthCheck, given, settings
 from test_properties import event_rows, report_of, settings_
@@ -107,6 +107,23 @@ def test_sample_reports_pushed_down_are_identical(sample, name: str) -> None:
     assert table["sent"].sum() > 0
     pd.testing.assert_frame_equal(table, expected.table())
     pd.testing.assert_series_equal(got.total(), expected.total())
+
+
+@pytest.mark.parametrize("name", list(REPORTS))
+def test_chart_aggregates_pushed_down_are_identical(sample, name: str) -> None:
+    """Opens and clicks by hours since the send, weekday and hour, and link: summed in
+    PostgreSQL as in the embedded engine."""
+    duck, pushed = sample
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected, got = (
+            REPORTS[name](cp.Report(log, time_frame="past 30 days", today="as_of"))
+            for log in (duck, pushed)
+        )
+    got_aggs, expected_aggs = chart_aggregates(got), chart_aggregates(expected)
+    assert got_aggs["hours"]["opens"].sum() > 0
+    for kind, frame in got_aggs.items():
+        pd.testing.assert_frame_equal(frame, expected_aggs[kind], obj=kind)
 
 
 def test_records_and_events_of_a_slice_are_identical_pushed_down(sample) -> None:

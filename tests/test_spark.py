@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _parity import REPORTS
+from _parity import REPORTS, chart_aggregates
 from _parity import normalised as _normalised
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -128,6 +128,11 @@ def test_records_and_events_of_a_slice_are_identical_on_spark(sample) -> None:
     order = ["campaign_id", "email_id", "lead_id", "timestamp", "event_type", "link"]
     events = got.events().sort_values(order, ignore_index=True)
     pd.testing.assert_frame_equal(events, expected.events().sort_values(order, ignore_index=True))
+    # the charts' aggregates: hours since the send, weekday and hour (Stockholm), links
+    got_aggs, expected_aggs = chart_aggregates(got), chart_aggregates(expected)
+    assert got_aggs["hours"]["opens"].sum() > 0
+    for kind, frame in got_aggs.items():
+        pd.testing.assert_frame_equal(frame, expected_aggs[kind], obj=kind)
 
 
 def test_a_messy_csv_gives_the_same_ledger_and_report(spark) -> None:

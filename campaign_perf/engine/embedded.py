@@ -20,12 +20,15 @@ from typing import Protocol
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.frames import text_as_strings
 from campaign_perf.engine.progress import watching
 from campaign_perf.engine.queries import (
     Bounds,
+    activity_events_sql,
+    activity_sql,
     bots_sql,
     counted_events_sql,
     cube_sql,
@@ -45,12 +48,29 @@ class Engine(Protocol):
     """What a Report needs from an engine: records, cube and events, as pandas, and a
     cache for what the report computes from them."""
 
+    #: Whether a small query costs less than keeping the per-send-day cube at hand (the
+    #: embedded engine); else a report asks for the cube once and reslices it locally.
+    cheap_queries: bool
+
     def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """The result kept under ``key``, or ``make()``'s, kept (see :mod:`.cache`)."""
         ...
 
-    def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
-        """Counts by campaign_id, email_id, send_day (datetime64), lead attributes."""
+    def has(self, key: Hashable) -> bool:
+        """Whether a result is kept under ``key``."""
+        ...
+
+    def cube(
+        self,
+        params: RuleParams,
+        tz: str,
+        lead_attrs: tuple[str, ...] = (),
+        *,
+        days: bool = True,
+        sent_between: Bounds | None = None,
+    ) -> pd.DataFrame:
+        """Counts by campaign_id, email_id, send_day (datetime64; not with ``days=False``),
+        lead attributes, of the records first sent between the bounds (if given)."""
         ...
 
     def records(self, params: RuleParams, tz: str) -> pd.DataFrame:
@@ -70,6 +90,19 @@ class Engine(Protocol):
 
     def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
         """Engagement by campaign_id, email_id, send_day and where it happened (dims)."""
+        ...
+
+    def activity(
+        self,
+        params: RuleParams,
+        tz: str,
+        kind: str,
+        sent_between: Bounds | None = None,
+        lead_attrs: tuple[str, ...] = (),
+        hours: int = 72,
+    ) -> pd.DataFrame:
+        """Opens and clicks by campaign_id, email_id, send_day, lead attributes and the
+        dimension of ``kind`` (see :func:`~campaign_perf.engine.queries.activity_sql`)."""
         ...
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
@@ -104,6 +137,8 @@ class DuckDBEngine:
         The events of the log, for the bar's rows per second.
     """
 
+    cheap_queries = True
+
     def __init__(
         self,
         con: duckdb.DuckDBPyConnection,
@@ -124,19 +159,37 @@ class DuckDBEngine:
         self._guard = guard or (lambda: None)
         self._records: Cache[RuleParams, str] = Cache(_MAX_CACHED, on_evict=self._drop)
         self._cubes: Cache[Hashable, pd.DataFrame] = Cache(_MAX_CACHED)
+        self._activity: Cache[Hashable, str] = Cache(2, on_evict=self._drop_activity)
         self._results = results_cache()
 
     def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A result a report computed from this engine's output, kept by its key."""
         return self._results.get(key, make)
 
+    def has(self, key: Hashable) -> bool:
+        """Whether a result is kept under ``key``."""
+        return key in self._results
+
     def _watching(self) -> contextlib.AbstractContextManager[None]:
         """A bar with the engine's progress while a report's query runs long."""
         return watching(self.con, "Counting", rows=self._rows, progress=self.progress)
 
+    def _frame(self, sql: str) -> pd.DataFrame:
+        """A query's result as pandas, through Arrow (text stays Arrow's: twice as fast as
+        ``.df()`` on a cube's rows), dates as ``datetime64[us]`` midnights."""
+        table = self.con.sql(sql).to_arrow_table()
+        out = table.to_pandas(date_as_object=False)
+        for field in table.schema:
+            if pa.types.is_date(field.type):
+                out[field.name] = out[field.name].astype("datetime64[us]")
+        return out
+
     def _drop(self, params: RuleParams, name: str) -> None:
         kind = "VIEW" if name.startswith("records_view_") else "TABLE"
         self.con.execute(f"DROP {kind} IF EXISTS {name}")
+
+    def _drop_activity(self, key: object, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def _reuses_aggregates(self, params: RuleParams) -> bool:
         """Whether the load's aggregates hold these settings' records (defaults, late as_of)."""
@@ -170,7 +223,15 @@ class DuckDBEngine:
         out["send_day"] = pd.to_datetime(out["send_day"])
         return out
 
-    def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
+    def cube(
+        self,
+        params: RuleParams,
+        tz: str,
+        lead_attrs: tuple[str, ...] = (),
+        *,
+        days: bool = True,
+        sent_between: Bounds | None = None,
+    ) -> pd.DataFrame:
         """The counts of the records summed by campaign, email, send day and lead attributes.
 
         Parameters
@@ -181,22 +242,32 @@ class DuckDBEngine:
             The zone of the send days.
         lead_attrs : tuple of str
             Lead attributes to keep as dimensions (for grouping or filtering by them).
+        days : bool, default True
+            Sum by send day; False: every send day of a campaign and email in one row.
+        sent_between : (Timestamp or None, Timestamp or None), optional
+            Only the records first sent in these half-open UTC bounds.
 
         Returns
         -------
         pandas.DataFrame
             ``campaign_id, email_id, send_day`` (datetime64, the local day of the first
-            send), the lead attributes, then the counts of ``params.count_columns``.
+            send; not with ``days=False``), the lead attributes, then the counts of
+            ``params.count_columns``.
         """
 
         def make() -> pd.DataFrame:
-            sql = cube_sql(params, self.records_table(params), tz, lead_attrs)
+            sql = cube_sql(
+                params,
+                self.records_table(params),
+                tz,
+                lead_attrs,
+                days=days,
+                sent_between=sent_between,
+            )
             with self._watching():
-                out = self.con.execute(sql).df()
-            out["send_day"] = pd.to_datetime(out["send_day"])
-            return out
+                return self._frame(sql)
 
-        return self._cubes.get((params, tz, lead_attrs), make)
+        return self._cubes.get((params, tz, lead_attrs, days, sent_between), make)
 
     def engagement(self, params: RuleParams, tz: str, dims: tuple[str, ...]) -> pd.DataFrame:
         """Opened, clicked, total opens and clicks split by where they happened.
@@ -214,6 +285,39 @@ class DuckDBEngine:
             return out
 
         return self._cubes.get(("engagement", params, tz, dims), make)
+
+    def activity(
+        self,
+        params: RuleParams,
+        tz: str,
+        kind: str,
+        sent_between: Bounds | None = None,
+        lead_attrs: tuple[str, ...] = (),
+        hours: int = 72,
+    ) -> pd.DataFrame:
+        """Opens and clicks by campaign, email, send day, lead attributes and the dimension
+        of ``kind``: ``hours`` since the send, ``clock`` (weekday and hour) or ``clicks`` (by
+        link and person); see :func:`~campaign_perf.engine.queries.activity_sql`.
+
+        The events are joined with their records once for every kind (a table kept while
+        the same settings are asked for), then summed per kind.
+        """
+        shared = (params, tz, sent_between, lead_attrs)
+
+        def table() -> str:
+            records = self.records_table(params)
+            self._guard()
+            name = f"activity_{_key(*shared)}"
+            sql = activity_events_sql(params, "events", records, tz, sent_between, lead_attrs)
+            with within_budget(self.con), self._watching():
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+            return name
+
+        def make() -> pd.DataFrame:
+            source = self._activity.get(shared, table)
+            return self._frame(activity_sql(source, kind, lead_attrs, hours=hours))
+
+        return self._cubes.get(("activity", kind, hours, *shared), make)
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
         """The opens and clicks of the records flagged as bots, per reason (``reason, n``),

@@ -35,6 +35,8 @@ from campaign_perf.engine.frames import text_as_strings
 from campaign_perf.engine.queries import (
     RECIPIENT_DOMAIN,
     Bounds,
+    activity_events_sql,
+    activity_sql,
     bots_sql,
     counted_events_sql,
     cube_sql,
@@ -418,6 +420,8 @@ class PostgresEngine:
         The latest event of the log.
     """
 
+    cheap_queries = False  # a reslice never goes back to it
+
     def __init__(
         self,
         db: Database,
@@ -442,6 +446,10 @@ class PostgresEngine:
     def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A result a report computed from this engine's output, kept by its key."""
         return self._results.get(key, make)
+
+    def has(self, key: Hashable) -> bool:
+        """Whether a result is kept under ``key``."""
+        return key in self._results
 
     def _drop(self, key: object, name: str) -> None:
         self.db.drop(name, "VIEW" if "_recview_" in name else "TABLE")
@@ -491,7 +499,15 @@ class PostgresEngine:
 
         return self._leads.get(attrs, make)
 
-    def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
+    def cube(
+        self,
+        params: RuleParams,
+        tz: str,
+        lead_attrs: tuple[str, ...] = (),
+        *,
+        days: bool = True,
+        sent_between: Bounds | None = None,
+    ) -> pd.DataFrame:
         """The counts of the records summed by campaign, email, send day and lead attributes.
 
         A group-by in the database; only the (small) cube comes back, as
@@ -502,12 +518,21 @@ class PostgresEngine:
             # The recipient domain is read off the lead id, not the leads table.
             joined = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
             leads = self._leads_table(joined) if joined else "leads"
-            sql = cube_sql(params, self.records_table(params), tz, lead_attrs, leads)
+            sql = cube_sql(
+                params,
+                self.records_table(params),
+                tz,
+                lead_attrs,
+                leads,
+                days=days,
+                sent_between=sent_between,
+            )
             out = self.db.frame(pg_sql(sql))
-            out["send_day"] = pd.to_datetime(out["send_day"])
+            if days:
+                out["send_day"] = pd.to_datetime(out["send_day"])
             return out
 
-        return self._cubes.get((params, tz, lead_attrs), make)
+        return self._cubes.get((params, tz, lead_attrs, days, sent_between), make)
 
     def events(
         self,
@@ -539,6 +564,35 @@ class PostgresEngine:
             return out
 
         return self._cubes.get(("engagement", params, tz, dims), make)
+
+    def activity(
+        self,
+        params: RuleParams,
+        tz: str,
+        kind: str,
+        sent_between: Bounds | None = None,
+        lead_attrs: tuple[str, ...] = (),
+        hours: int = 72,
+    ) -> pd.DataFrame:
+        """Opens and clicks by one more dimension (see :meth:`DuckDBEngine.activity
+        <campaign_perf.engine.embedded.DuckDBEngine.activity>`); a group-by in the
+        database."""
+
+        def make() -> pd.DataFrame:
+            joined = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
+            leads = self._leads_table(joined) if joined else "leads"
+            table = self.records_table(params)
+            events = activity_events_sql(
+                params, self.events_table, table, tz, sent_between, lead_attrs, leads
+            )
+            sql = activity_sql(f"({events})", kind, lead_attrs, hours=hours)
+            out = self.db.frame(pg_sql(sql))
+            out["send_day"] = pd.to_datetime(out["send_day"])
+            return out
+
+        return self._cubes.get(
+            ("activity", kind, hours, params, tz, sent_between, lead_attrs), make
+        )
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
         """The opens and clicks of the records flagged as bots, per reason (``reason, n``)."""

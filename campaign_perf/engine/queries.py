@@ -25,9 +25,12 @@ from campaign_perf.engine.sql import quote_ident, quote_literal
 from campaign_perf.schema import CANONICAL_COLUMNS, RECORD_KEY
 
 __all__ = [
+    "ACTIVITY_KINDS",
     "PARSED_COLUMNS",
     "RECIPIENT_DOMAIN",
     "Bounds",
+    "activity_events_sql",
+    "activity_sql",
     "agent_counts_sql",
     "bots_sql",
     "counted_events_sql",
@@ -272,12 +275,28 @@ def with_agents_sql(events: str, agents: str) -> str:
 
 
 # -- reporting: cube, records, events -----------------------------------------------------
+def _lead_columns(lead_attrs: tuple[str, ...], leads: str) -> tuple[str, str]:
+    """The select list (``, <attr> AS name``...) of a record's lead attributes, as text
+    (``(unknown)`` for a lead without), and the join of the leads it needs (records ``r``)."""
+    attrs = "".join(
+        f", {recipient_domain_sql('r.lead_id')} AS {quote_ident(a)}"
+        if a == RECIPIENT_DOMAIN
+        else f", coalesce(CAST(l.{quote_ident(a)} AS VARCHAR), '(unknown)') AS {quote_ident(a)}"
+        for a in lead_attrs
+    )
+    joined = any(a != RECIPIENT_DOMAIN for a in lead_attrs)
+    return attrs, f" LEFT JOIN {leads} l ON l.lead_id = r.lead_id" if joined else ""
+
+
 def cube_sql(
     params: RuleParams,
     records: str,
     tz: str,
     lead_attrs: tuple[str, ...] = (),
     leads: str = "leads",
+    *,
+    days: bool = True,
+    sent_between: Bounds | None = None,
 ) -> str:
     """The counts of the records summed by campaign, email, send day and lead attributes.
 
@@ -294,29 +313,39 @@ def cube_sql(
         :data:`RECIPIENT_DOMAIN` is the domain of the lead id when it is an address.
     leads : str
         The leads' table or view (``lead_id`` and the attributes).
+    days : bool, default True
+        Sum by send day; False sums every send day of a campaign and email into one row
+        (no ``send_day``): a table of all time needs no more, and the records hold a
+        hundred times fewer groups.
+    sent_between : (Timestamp or None, Timestamp or None), optional
+        Only the records first sent in these half-open UTC bounds (a frame's days).
 
     Returns
     -------
     str
-        SQL returning ``campaign_id, email_id, send_day`` (a date), the lead attributes,
-        then the counts of ``params.count_columns``, ordered by the dimensions.
+        SQL returning ``campaign_id, email_id, send_day`` (a date; not with ``days=False``),
+        the lead attributes, then the counts of ``params.count_columns``, ordered by the
+        dimensions.
     """
-    attrs = "".join(
-        f", {recipient_domain_sql('r.lead_id')} AS {quote_ident(a)}"
-        if a == RECIPIENT_DOMAIN
-        else f", coalesce(CAST(l.{quote_ident(a)} AS VARCHAR), '(unknown)') AS {quote_ident(a)}"
-        for a in lead_attrs
-    )
-    joined = any(a != RECIPIENT_DOMAIN for a in lead_attrs)
-    join = f" LEFT JOIN {leads} l ON l.lead_id = r.lead_id" if joined else ""
+    attrs, join = _lead_columns(lead_attrs, leads)
     sums = ", ".join(
         f"CAST(sum(r.{quote_ident(c)}) AS BIGINT) AS {quote_ident(c)}" for c in params.count_columns
     )
-    keys = ", ".join(str(i) for i in range(1, 4 + len(lead_attrs)))
+    day = f", {_local_day('r.first_sent_at', tz)} AS send_day" if days else ""
+    keys = ", ".join(str(i) for i in range(1, 3 + bool(days) + len(lead_attrs)))
     return (
-        f"SELECT r.campaign_id, r.email_id, {_local_day('r.first_sent_at', tz)} AS send_day"
-        f"{attrs}, {sums} FROM {records} r{join} GROUP BY {keys} ORDER BY {keys}"
+        f"SELECT r.campaign_id, r.email_id{day}"
+        f"{attrs}, {sums} FROM {records} r{join}{_sent_between(sent_between)} "
+        f"GROUP BY {keys} ORDER BY {keys}"
     )
+
+
+def _sent_between(bounds: Bounds | None) -> str:
+    """`` WHERE`` the record's first send is in the half-open UTC bounds (or nothing)."""
+    lo, hi = bounds or (None, None)
+    where = [f"r.first_sent_at >= {instant_literal(lo)}"] if lo is not None else []
+    where += [f"r.first_sent_at < {instant_literal(hi)}"] if hi is not None else []
+    return f" WHERE {' AND '.join(where)}" if where else ""
 
 
 def engagement_cube_sql(
@@ -373,6 +402,125 @@ def engagement_cube_sql(
         "CAST(sum(x.clicks) AS BIGINT) AS total_clicks "
         f"FROM ({per_value}) x JOIN {records} r ON {on} "
         f"GROUP BY {keys} HAVING sum(x.opens) + sum(x.clicks) > 0 ORDER BY {keys}"
+    )
+
+
+#: The aggregates of opens and clicks by one more dimension than campaign, email and send
+#: day (:func:`activity_sql`): hours since the send, weekday and hour, link and person;
+#: each kind's dimensions and counts.
+ACTIVITY_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "hours": (("bin",), ("opens", "clicks", "opened", "clicked")),
+    "clock": (("weekday", "hour"), ("opens",)),
+    "clicks": (("link", "lead_id"), ("clicks",)),
+}
+_HOUR_US = 3_600_000_000
+
+
+def activity_events_sql(
+    params: RuleParams,
+    events: str,
+    records: str,
+    tz: str,
+    sent_between: Bounds | None = None,
+    lead_attrs: tuple[str, ...] = (),
+    leads: str = "leads",
+) -> str:
+    """The opens and counted clicks of the records, with what :func:`activity_sql` sums
+    them by: one row per event.
+
+    Parameters
+    ----------
+    params, events, records, tz, sent_between
+        As for :func:`counted_events_sql`.
+    lead_attrs : tuple of str
+        Lead attributes to carry (for a filter on them), as in :func:`cube_sql`.
+    leads : str
+        The leads' table or view.
+
+    Returns
+    -------
+    str
+        SQL returning ``campaign_id, email_id, lead_id, send_day`` (the record's), the lead
+        attributes, ``is_open``, ``is_first`` (the record's first open, or first counted
+        click, in time), ``since`` (microseconds from the record's first send; NULL
+        without one), ``weekday`` (Monday 0) and ``hour`` of the event in zone ``tz``, and
+        ``link``.
+    """
+    where = "e.f AND (e.event_type = 'open' OR (e.event_type = 'click' AND NOT e.unsub_link))"
+    if sent_between is not None:
+        lo, hi = sent_between
+        where += f" AND r.first_sent_at >= {instant_literal(lo)}" if lo is not None else ""
+        where += f" AND r.first_sent_at < {instant_literal(hi)}" if hi is not None else ""
+    attrs, join = _lead_columns(lead_attrs, leads)
+    local = f"e.timestamp AT TIME ZONE {quote_literal(tz)}"
+    # Days since a Monday, as days between dates (the same in every dialect).
+    weekday = f"date_diff('day', DATE '1970-01-05', {_local_day('e.timestamp', tz)})"
+    partition = ", ".join(f"e.{c}" for c in RECORD_KEY)
+    return (
+        f"SELECT e.campaign_id, e.email_id, e.lead_id, {_local_day('r.first_sent_at', tz)} "
+        f"AS send_day{attrs}, e.event_type = 'open' AS is_open, "
+        f"row_number() OVER (PARTITION BY {partition}, e.event_type ORDER BY e.timestamp) = 1 "
+        "AS is_first, date_diff('microsecond', r.first_sent_at, e.timestamp) AS since, "
+        f"CAST((({weekday} % 7) + 7) % 7 AS BIGINT) AS weekday, "
+        f"CAST(EXTRACT(HOUR FROM {local}) AS BIGINT) AS hour, e.link "
+        f"FROM ({filtered_events_sql(params, events)}) e JOIN {records} r ON {_ON_RECORD}"
+        f"{join} WHERE {where}"
+    )
+
+
+def activity_sql(
+    source: str, kind: str, lead_attrs: tuple[str, ...] = (), *, hours: int = 72
+) -> str:
+    """Opens and counted clicks summed by campaign, email, send day, lead attributes and one
+    more dimension. Each event counts under its record's send day, so every aggregate is
+    additive over send days, campaigns and emails.
+
+    Parameters
+    ----------
+    source : str
+        A table or parenthesised query of :func:`activity_events_sql`.
+    kind : {"hours", "clock", "clicks"}
+        ``hours``: by ``bin``, the whole hours since the record's first send (``0`` to
+        ``hours - 1``; ``hours`` for later, ``-1`` for before), of the records with a send,
+        with ``opens, clicks`` (events) and ``opened, clicked`` (records, at their first
+        open and first counted click); ``clock``: the ``opens`` by ``weekday`` (Monday 0)
+        and ``hour`` of the open in the zone; ``clicks``: the counted ``clicks`` by
+        ``link`` and ``lead_id`` (a link's people are counted from these rows).
+    lead_attrs : tuple of str
+        The lead attributes ``source`` carries.
+    hours : int, default 72
+        The last whole hour with a bin of its own (``hours``).
+
+    Returns
+    -------
+    str
+        SQL returning ``campaign_id, email_id, send_day``, the lead attributes, the
+        dimension and the counts, ordered by the dimensions.
+    """
+    if kind not in ACTIVITY_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(ACTIVITY_KINDS)}, not {kind!r}")
+    attrs = "".join(f", {quote_ident(a)}" for a in lead_attrs)
+    if kind == "hours":
+        h = int(hours)
+        dims = (
+            f"CAST(CASE WHEN since < 0 THEN -1 WHEN since >= {h * _HOUR_US} THEN {h} "
+            f"ELSE since // {_HOUR_US} END AS BIGINT) AS bin"
+        )
+        counts = (
+            "count(*) FILTER (WHERE is_open) AS opens, "
+            "count(*) FILTER (WHERE NOT is_open) AS clicks, "
+            "count(*) FILTER (WHERE is_open AND is_first) AS opened, "
+            "count(*) FILTER (WHERE NOT is_open AND is_first) AS clicked"
+        )
+        where, n = " WHERE since IS NOT NULL", 1
+    elif kind == "clock":
+        dims, counts, where, n = "weekday, hour", "count(*) AS opens", " WHERE is_open", 2
+    else:
+        dims, counts, where, n = "link, lead_id", "count(*) AS clicks", " WHERE NOT is_open", 2
+    keys = ", ".join(str(i) for i in range(1, 4 + len(lead_attrs) + n))
+    return (
+        f"SELECT campaign_id, email_id, send_day{attrs}, {dims}, {counts} FROM {source}"
+        f"{where} GROUP BY {keys} ORDER BY {keys}"
     )
 
 

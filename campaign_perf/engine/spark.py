@@ -27,6 +27,8 @@ from campaign_perf.engine.frames import text_as_strings
 from campaign_perf.engine.queries import (
     RECIPIENT_DOMAIN,
     Bounds,
+    activity_events_sql,
+    activity_sql,
     bots_sql,
     counted_events_sql,
     cube_sql,
@@ -186,6 +188,8 @@ class SparkEngine:
         The Spark view of the log's parsed user agents (client, OS, device per user agent).
     """
 
+    cheap_queries = False  # a reslice never goes back to it
+
     def __init__(
         self, spark: SparkSession, events_view: str, con: Any, *, agents: str | None = None
     ) -> None:
@@ -205,6 +209,10 @@ class SparkEngine:
     def memo(self, key: Hashable, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """A result a report computed from this engine's output, kept by its key."""
         return self._results.get(key, make)
+
+    def has(self, key: Hashable) -> bool:
+        """Whether a result is kept under ``key``."""
+        return key in self._results
 
     def _release(self, key: object, view: tuple[str, DataFrame | None]) -> None:
         name, df = view
@@ -255,7 +263,15 @@ class SparkEngine:
 
         return self._leads.get(attrs, make)[0]
 
-    def cube(self, params: RuleParams, tz: str, lead_attrs: tuple[str, ...] = ()) -> pd.DataFrame:
+    def cube(
+        self,
+        params: RuleParams,
+        tz: str,
+        lead_attrs: tuple[str, ...] = (),
+        *,
+        days: bool = True,
+        sent_between: Bounds | None = None,
+    ) -> pd.DataFrame:
         """The counts of the records summed by campaign, email, send day and lead attributes.
 
         A Spark group-by; only the (small) cube is collected, as
@@ -266,9 +282,12 @@ class SparkEngine:
             attrs = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
             leads = self._leads_view(attrs) if attrs else ""
             view = self.records_view(params)
-            return to_pandas(self._sql(cube_sql(params, view, tz, lead_attrs, leads)))
+            sql = cube_sql(
+                params, view, tz, lead_attrs, leads, days=days, sent_between=sent_between
+            )
+            return to_pandas(self._sql(sql))
 
-        return self._cubes.get((params, tz, lead_attrs), make)
+        return self._cubes.get((params, tz, lead_attrs, days, sent_between), make)
 
     def events(
         self,
@@ -295,6 +314,31 @@ class SparkEngine:
             return to_pandas(self._sql(engagement_cube_sql(params, events, view, tz, dims)))
 
         return self._cubes.get(("engagement", params, tz, dims), make)
+
+    def activity(
+        self,
+        params: RuleParams,
+        tz: str,
+        kind: str,
+        sent_between: Bounds | None = None,
+        lead_attrs: tuple[str, ...] = (),
+        hours: int = 72,
+    ) -> pd.DataFrame:
+        """Opens and clicks by one more dimension (see :meth:`DuckDBEngine.activity
+        <campaign_perf.engine.embedded.DuckDBEngine.activity>`); a Spark group-by."""
+
+        def make() -> pd.DataFrame:
+            attrs = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
+            leads = self._leads_view(attrs) if attrs else ""
+            view = self.records_view(params)
+            events = activity_events_sql(
+                params, self.events_view, view, tz, sent_between, lead_attrs, leads
+            )
+            return to_pandas(self._sql(activity_sql(f"({events})", kind, lead_attrs, hours=hours)))
+
+        return self._cubes.get(
+            ("activity", kind, hours, params, tz, sent_between, lead_attrs), make
+        )
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
         """The opens and clicks of the records flagged as bots, per reason (``reason, n``)."""

@@ -3,6 +3,8 @@
 Every ``with_*``/``by``/``where`` method returns a new Report; nothing is recomputed that
 the change does not need: a new time frame, filter, column set or grouping reslices the
 cached cube (milliseconds), and only new rule settings (as-of, bots, basis) rebuild records.
+The first table of a rule setting is summed by the embedded engine without the cube (see
+``_summed``); the cube is built when a second frame or a view needs it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from campaign_perf.botlist import BotList, BotListLike, bot_list
+from campaign_perf.engine.queries import ACTIVITY_KINDS
 from campaign_perf.engine.rules import (
     DEFAULT_UNSUBSCRIBE_LINK_PATTERN,
     MACHINE_OPENS,
@@ -26,7 +29,7 @@ from campaign_perf.engine.rules import (
     MachineOpens,
     RuleParams,
 )
-from campaign_perf.errors import ReportError
+from campaign_perf.errors import ReportError, TimeFrameError
 from campaign_perf.load.eventlog import EventLog
 from campaign_perf.metrics import (
     DEFAULT_COLUMNS,
@@ -37,6 +40,7 @@ from campaign_perf.metrics import (
     get_metric,
 )
 from campaign_perf.report.groups import (
+    DATE_COLUMNS,
     ENGAGEMENT_COUNTS,
     ENGAGEMENT_GROUPS,
     ENGAGEMENT_NOTE,
@@ -482,6 +486,35 @@ class ReportCore:
 
         return self.log.engine.memo(key, make).copy(deep=False)
 
+    def _summed(self) -> pd.DataFrame:
+        """The rows :meth:`table` and :meth:`total` sum, with names joined and the filters
+        applied: the counts of each campaign and email over the frame's send days, summed
+        by the engine, unless the grouping asks for send days or the per-send-day cube is
+        there to slice (it is built for the second frame of the same settings, so that
+        moving the frame after that is a slice). An engine whose queries are not cheap (a
+        database, Spark) always gives the cube: a reslice never goes back to it."""
+        by_date = any(c in DATE_COLUMNS for g in self.group_by for c in GROUPS.get(g, ()))
+        if by_date or not self.log.engine.cheap_queries:  # (a database: one query, kept)
+            return self.cube()
+        engine, params, attrs = self.log.engine, self.rule_params, self._lead_dims()
+        bounded = self.basis == "sent" and (self.frame.first, self.frame.last) != (None, None)
+        try:
+            between = self.frame.bounds_utc(self.tz) if bounded else None
+        except TimeFrameError:  # days near year 1 or 9999: the cube's days hold them
+            return self.cube()
+        key = ("frame sums", params, self.tz, attrs, self.filters, between)
+        if bounded and not engine.has(key):
+            summed_once = ("a frame summed", params, self.tz, attrs)
+            if engine.has(("named cube", params, self.tz, attrs)) or engine.has(summed_once):
+                return self.cube()
+            engine.memo(summed_once, pd.DataFrame)
+
+        def make() -> pd.DataFrame:
+            c = engine.cube(params, self.tz, attrs, days=False, sent_between=between)
+            return self._filter(self._named(c))
+
+        return engine.memo(key, make).copy(deep=False)
+
     def bot_counts(self) -> dict[str, int]:
         """The opens and clicks of the log's records that count as bots, per reason
         (``source``, ``list``, ``proximity``; RULES.md section 9), up to as-of (on the
@@ -549,6 +582,43 @@ class ReportCore:
                 c = c[self._in_frame(c["send_day"])]
             c = c.assign(**{k: np.nan for k in self.count_columns if k not in ENGAGEMENT_COUNTS})
             return self._filter(self._named(c))
+
+        return self.log.engine.memo(key, make).copy(deep=False)
+
+    def activity(self, kind: str, *, hours: int = 72, all_days: bool = False) -> pd.DataFrame:
+        """The report's opens and counted clicks summed by campaign, email, send day and one
+        more dimension (what :mod:`campaign_perf.views.aggregates` draws from).
+
+        Parameters
+        ----------
+        kind : {"hours", "clock", "clicks"}
+            By the whole hours since the record's first send (``bin``), by the weekday and
+            hour of the open in the report's zone, or by link and person (see
+            :func:`~campaign_perf.engine.queries.activity_sql`).
+        hours : int, default 72
+            (``hours``) The last bin: everything later.
+        all_days : bool, default False
+            Keep every send day, not only the frame's (sent basis).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``campaign_id, email_id, send_day``, the kind's dimensions and its counts, of
+            the report's records (frame and filters).
+        """
+        dims, counts = ACTIVITY_KINDS[kind]
+        params, attrs, f = self.rule_params, tuple(sorted(self.filters.lead_attrs())), self.filters
+        sent = self.basis == "sent" and not all_days
+        between = self.frame.bounds_utc(self.tz) if sent else None
+        key = ("activity", kind, hours, params, self.tz, attrs, f, between)
+
+        def make() -> pd.DataFrame:
+            a = self.log.engine.activity(params, self.tz, kind, between, attrs, hours)
+            if not (f.campaigns or f.programs or f.emails or f.campaign_status or f.leads):
+                return a
+            a = self._filter(self._named(a))
+            keys = ["campaign_id", "email_id", "send_day", *dims]
+            return a.groupby(keys, sort=True, dropna=False)[list(counts)].sum().reset_index()
 
         return self.log.engine.memo(key, make).copy(deep=False)
 
@@ -642,9 +712,10 @@ class ReportCore:
         return self.table_of(self.table_cube())
 
     def table_cube(self) -> pd.DataFrame:
-        """The cube :meth:`table` sums: :meth:`engagement_cube` in a grouping by where
-        emails were read, else :meth:`cube`."""
-        return self.engagement_cube() if self.engagement_dims else self.cube()
+        """The rows :meth:`table` sums: :meth:`engagement_cube` in a grouping by where
+        emails were read, else the counts of each campaign, email and lead group over the
+        frame (summed by the engine, or :meth:`cube`)."""
+        return self.engagement_cube() if self.engagement_dims else self._summed()
 
     def table_of(self, cube: pd.DataFrame) -> pd.DataFrame:
         """:meth:`table` summing these rows of :meth:`cube` (or of :meth:`engagement_cube`
@@ -654,7 +725,7 @@ class ReportCore:
         out = self._table(sums, keys)
         if self.engagement_dims:
             # "opened" need not be a column of the report: its count is in every cube row
-            opened = self.cube()["opened"].sum()
+            opened = self._summed()["opened"].sum()
             out[SHARE_OF_OPENED] = sums["opened"] / opened if opened else np.nan
         return out
 
@@ -682,7 +753,7 @@ class ReportCore:
     def total(self) -> pd.Series:
         """The metrics over every record of the report (the total row); in a grouping by
         where emails were read also ``share_of_opened`` (1: everyone who opened)."""
-        c = self.cube()
+        c = self._summed()
         sums = c[list(self.count_columns)].sum().to_frame().T.astype("int64")
         out = self._with_metrics(sums).iloc[0]
         if self.engagement_dims:  # the total's share of opened: every person who opened

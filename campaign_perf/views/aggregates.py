@@ -18,32 +18,31 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import numpy as np
 import pandas as pd
 
+from campaign_perf.engine.queries import ACTIVITY_KINDS
 from campaign_perf.timeframes import TimeFrame
 
 if TYPE_CHECKING:
     from campaign_perf.report.core import ReportCore
 
-__all__ = ["KEYS", "activity", "clock", "hours_since_send", "link_page", "links"]
+__all__ = ["KEYS", "clock", "hours_since_send", "link_page", "links"]
 
 #: The columns every aggregate is keyed by, before its own dimension.
 KEYS: list[str] = ["campaign_id", "email_id", "send_day"]
 
-#: The last opens and clicks read: (the log, what selects them, the events).
 
-
-_NO_EVENTS = pd.DataFrame(
-    {
-        **{c: pd.Series(dtype=object) for c in ("campaign_id", "email_id", "lead_id")},
-        "event_type": pd.Series(dtype=object),
-        "timestamp": pd.Series(dtype="datetime64[us, UTC]"),
-        "link": pd.Series(dtype=object),
-        "first_sent_at": pd.Series(dtype="datetime64[us, UTC]"),
-        "send_day": pd.Series(dtype="datetime64[us]"),
-    }
-)
+def _empty(kind: str) -> pd.DataFrame:
+    dims, counts = ACTIVITY_KINDS[kind]
+    return pd.DataFrame(
+        {
+            "campaign_id": pd.Series(dtype="str"),
+            "email_id": pd.Series(dtype="str"),
+            "send_day": pd.Series(dtype="datetime64[us]"),
+            **{d: pd.Series(dtype="str" if d in ("link", "lead_id") else "int64") for d in dims},
+            **{c: pd.Series(dtype="int64") for c in counts},
+        }
+    )
 
 
 def _in_data(rep: ReportCore) -> ReportCore | None:
@@ -65,25 +64,13 @@ def _in_data(rep: ReportCore) -> ReportCore | None:
     return rep.with_time_frame(TimeFrame(start=first, end=last))
 
 
-def activity(rep: ReportCore) -> pd.DataFrame:
-    """The report's opens and counted clicks, from :meth:`Report.events`.
-
-    The events come from :meth:`Report.events`, which the log's engine caches: the
-    dashboard draws several event charts of one report, and a change of columns or
-    grouping does not read them again.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``campaign_id, email_id, lead_id, event_type, timestamp, link, first_sent_at,
-        send_day``.
-    """
+def _activity(rep: ReportCore, kind: str, hours: int = 72) -> pd.DataFrame:
+    """The report's opens and counted clicks by ``kind`` (:meth:`Report.activity`: summed
+    by the engine, kept by it for the other charts of the report)."""
     source = _in_data(rep)
     if source is None:
-        return _NO_EVENTS.copy()
-    e = source.events(event_types=("open", "click"))  # cached by the log's engine
-    counted = (e["event_type"] == "open") | ((e["event_type"] == "click") & ~e["unsub_link"])
-    return e.loc[counted, list(_NO_EVENTS.columns)].reset_index(drop=True)
+        return _empty(kind)
+    return source.activity(kind, hours=hours)
 
 
 def hours_since_send(rep: ReportCore, hours: int = 72) -> pd.DataFrame:
@@ -103,19 +90,7 @@ def hours_since_send(rep: ReportCore, hours: int = 72) -> pd.DataFrame:
         :data:`KEYS`, ``bin``, ``opens`` and ``clicks`` (events), ``opened`` and
         ``clicked`` (records, at their first open and first counted click).
     """
-    e = activity(rep).sort_values("timestamp", kind="stable")
-    since = (e["timestamp"] - e["first_sent_at"]).to_numpy() / np.timedelta64(1, "h")
-    first = ~e.duplicated(["campaign_id", "email_id", "lead_id", "event_type"]).to_numpy()
-    is_open = (e["event_type"] == "open").to_numpy()
-    e = e[KEYS].assign(
-        bin=np.floor(since.astype(float)).clip(-1, hours).astype("int64"),
-        opens=is_open.astype("int64"),
-        clicks=(~is_open).astype("int64"),
-        opened=(is_open & first).astype("int64"),
-        clicked=(~is_open & first).astype("int64"),
-    )
-    measures = ["opens", "clicks", "opened", "clicked"]
-    return e.groupby([*KEYS, "bin"], sort=True)[measures].sum().reset_index()
+    return _activity(rep, "hours", hours)
 
 
 def clock(rep: ReportCore) -> pd.DataFrame:
@@ -126,11 +101,7 @@ def clock(rep: ReportCore) -> pd.DataFrame:
     pandas.DataFrame
         :data:`KEYS`, ``weekday``, ``hour``, ``opens``.
     """
-    e = activity(rep)
-    opens = e[e["event_type"] == "open"]
-    local = opens["timestamp"].dt.tz_convert(rep.tz)
-    opens = opens.assign(weekday=local.dt.day_of_week, hour=local.dt.hour)
-    return opens.groupby([*KEYS, "weekday", "hour"], sort=True).size().rename("opens").reset_index()
+    return _activity(rep, "clock")
 
 
 #: What stands for a masked segment of a link's path.
@@ -199,14 +170,11 @@ def links(rep: ReportCore, full_urls: bool = False) -> pd.DataFrame:
         :data:`KEYS`, ``link`` ("(no link)" when the click has none), ``clicks`` (events)
         and ``people`` (records: one per campaign, email and person).
     """
-    e = activity(rep)
-    clicks = e[e["event_type"] == "click"]
+    clicks = _activity(rep, "clicks")
     link = clicks["link"].fillna("(no link)")
     if not full_urls:
         link = link.map({x: link_page(x) for x in link.unique()})
     clicks = clicks.assign(link=link)
     by = [*KEYS, "link"]
-    out = clicks.groupby(by, sort=True).agg(
-        clicks=("lead_id", "size"), people=("lead_id", "nunique")
-    )
+    out = clicks.groupby(by, sort=True).agg(clicks=("clicks", "sum"), people=("lead_id", "nunique"))
     return out.reset_index().astype({"clicks": "int64", "people": "int64"})

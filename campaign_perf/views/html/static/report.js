@@ -13,39 +13,103 @@
  * with textContent or DOM properties, never parsed as HTML; chart text, which plotly reads
  * as a subset of HTML, has it escaped by plotlyText (like specs.plotly_text).
  */
-(function () {
+(async function () {
   "use strict";
 
   const DATA = JSON.parse(document.getElementById("cp-data").textContent);
-  /** Whole numbers sent as a typed array in base64 (views/html/report.py: packed). */
-  function unpack(col) {
+  /** The bytes of packed text: base85 digits (RFC 1924, "." for "<") of gzip-compressed
+   * bytes, inflated by the browser (views/html/report.py: text_of). */
+  async function inflate(text) {
+    if (typeof DecompressionStream === "undefined") {
+      const note = document.createElement("p");
+      note.className = "cp-note";
+      note.textContent = "This browser cannot open the report's data: it needs a browser " +
+        "from 2023 or later (Chrome 80, Edge 80, Firefox 113, Safari 16.4).";
+      document.body.insertBefore(note, document.body.firstChild);
+      throw new Error("no DecompressionStream");
+    }
+    const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;.=>?@^_`{|}~";
+    const value = new Uint8Array(128);
+    for (let i = 0; i < 85; i++) value[digits.charCodeAt(i)] = i;
+    const n = text.length, whole = Math.floor(n / 5), rest = n % 5;
+    const bytes = new Uint8Array(whole * 4 + (rest ? rest - 1 : 0));
+    let at = 0;
+    for (let g = 0; g <= whole; g++) {
+      const start = g * 5, size = g < whole ? 5 : rest; // a short last group: 84 pads it
+      if (!size) break;
+      let v = 0;
+      for (let k = 0; k < 5; k++) v = v * 85 + (k < size ? value[text.charCodeAt(start + k)] : 84);
+      for (let k = 0; k < size - 1; k++) bytes[at++] = (v >>> (24 - 8 * k)) & 255;
+    }
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).arrayBuffer();
+  }
+  const BUFFER = await inflate(document.getElementById("cp-buffer").textContent);
+  const PLOTLY = document.getElementById("cp-plotly"); // plotly.js, gzip-compressed (inline)
+  if (PLOTLY) {
+    const script = document.createElement("script");
+    script.textContent = new TextDecoder().decode(await inflate(PLOTLY.textContent));
+    document.head.appendChild(script);
+  }
+  /** Whole numbers packed as a typed array in the buffer (views/html/report.py: Packer);
+   * a column sent as its steps within groups restarts where `groups` changes. */
+  function unpack(col, groups) {
     if (col.fill !== undefined) { const a = new Array(col.n); a.fill(col.fill); return a; }
-    const text = atob(col.bdata), bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
     const Type = { u1: Uint8Array, i1: Int8Array, u2: Uint16Array, i2: Int16Array, u4: Uint32Array, i4: Int32Array }[col.dtype];
-    const values = new Type(bytes.buffer);
-    if (!col.delta) return values;
-    const sums = new Float64Array(values.length); // the column was sent as its steps
+    const values = new Type(BUFFER, col.at, col.n), add = col.add || 0;
+    if (!col.delta && !add) return values;
+    const out = new Float64Array(values.length); // the steps summed, `add` where one starts
     let total = 0;
-    for (let i = 0; i < values.length; i++) { total += values[i]; sums[i] = total; }
-    return sums;
+    for (let i = 0; i < values.length; i++) {
+      const starts = !col.delta || i === 0 || (col.delta === "within" && groups[i] !== groups[i - 1]);
+      total = starts ? values[i] + add : total + values[i];
+      out[i] = total;
+    }
+    return out;
+  }
+  /** A packed measure; one sent as its difference from another (`plus`) gets it added. */
+  function plus(col, measures) {
+    const values = unpack(col);
+    if (!col.plus) return values;
+    const base = measures[col.plus], out = new Float64Array(values.length);
+    for (let i = 0; i < out.length; i++) out[i] = values[i] + base[i];
+    return out;
   }
   (function unpackAll() {
     const each = function (obj, keys) { keys.forEach(function (k) { if (obj && obj[k]) obj[k] = unpack(obj[k]); }); };
-    each(DATA.sends, ["campaign", "email", "day"]);
+    each(DATA.sends, ["campaign", "email"]);
+    const nEmails = DATA.emails.id.length, pair = new Float64Array(DATA.sends.email.length);
+    for (let s = 0; s < pair.length; s++) pair[s] = DATA.sends.campaign[s] * nEmails + DATA.sends.email[s];
+    DATA.sends.day = unpack(DATA.sends.day, pair); // sent as steps within each campaign and email
     each(DATA.campaigns, ["program", "status"]);
     Object.keys(DATA.aggregates).forEach(function (name) {
       const agg = DATA.aggregates[name];
-      each(agg.dims, Object.keys(agg.dims));
-      each(agg.measures, Object.keys(agg.measures));
-      each(agg.alt, Object.keys(agg.alt));
-      // the measures with machine opens counted and excluded (alt: those that differ)
+      Object.keys(agg.measures).forEach(function (m) { // in order: a "plus" measure is before
+        agg.measures[m] = plus(agg.measures[m], agg.measures);
+      });
+      // the measures with machine opens counted and excluded (alt: those that differ,
+      // each sent as its difference from the measure)
+      const alt = {};
+      Object.keys(agg.alt || {}).forEach(function (m) { alt[m] = plus(agg.alt[m], agg.measures); });
       agg.byMode = {};
       agg.byMode[DATA.machine_opens.mode] = agg.measures;
-      agg.byMode[DATA.machine_opens.other] = Object.assign({}, agg.measures, agg.alt);
+      agg.byMode[DATA.machine_opens.other] = Object.assign({}, agg.measures, alt);
       const n = agg.measures[Object.keys(agg.measures)[0]].length;
       if (agg.send === null) { agg.send = new Int32Array(n); agg.send.forEach(function (_, i) { agg.send[i] = i; }); } // a row per send
-      else agg.send = unpack(agg.send);
+      else if (!agg.send.per_send) agg.send = unpack(agg.send);
+      else { // each send's number of rows, in the order of the sends
+        const counts = unpack(agg.send), send = new Int32Array(n);
+        for (let s = 0, i = 0; s < counts.length; s++) for (let k = 0; k < counts[s]; k++) send[i++] = s;
+        agg.send = send;
+      }
+      Object.keys(agg.dims).forEach(function (k) {
+        const col = agg.dims[k], values = unpack(col, agg.send);
+        if (col.turn) { // sent turned by the weekday of the send's day (1970-01-01: a Thursday)
+          const out = new Int32Array(n);
+          for (let i = 0; i < n; i++) out[i] = (values[i] + col.turn * mod(DATA.sends.day[agg.send[i]] + 3, 7)) % (7 * col.turn);
+          agg.dims[k] = out;
+        } else agg.dims[k] = values;
+      });
     });
   })();
   const S = DATA.settings;
@@ -1389,4 +1453,4 @@
   };
 
   main();
-})();
+})().catch(function (e) { setTimeout(function () { throw e; }); }); // an error as the page's own
