@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from dataclasses import replace
 
 import pandas as pd
 import pyarrow as pa
@@ -14,6 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import campaign_perf as cp
+from campaign_perf.engine.rules import (
+    RuleParams,
+    record_aggregates_sql,
+    records_from_aggregates_sql,
+    records_sql,
+)
 
 BASE = pd.Timestamp("2026-03-05 00:00", tz="UTC")
 # Anchors cluster events on a few instants (to exercise proximity and same-second rules)
@@ -241,6 +248,52 @@ def test_machine_open_identities_hold_on_every_row(rows: list[dict], s: dict) ->
         assert (x["machine_opened"] == 0).all()
         assert (x["total_opens"] <= c["total_opens"]).all()
         assert (x["sent"] == c["sent"]).all()
+
+
+@ORACLE
+@given(rows=event_rows(), tz=st.sampled_from(ZONES), first=st.sampled_from([None, 1, 3]))
+def test_machine_opens_excluded_from_aggregates_that_count_them(
+    rows: list[dict], tz: str, first: int | None
+) -> None:
+    """The records of a report excluding machine opens, read from record aggregates that
+    count them (the loader's own, kept for the session), are those of the rules run with
+    them excluded: on the sent basis and on the activity basis's frame."""
+    log = cp.load_events(pd.DataFrame(rows), warn=False)
+    con = log.engine.con  # type: ignore[attr-defined]
+    as_of = BASE + pd.Timedelta(days=30)
+    frame = None if first is None else (BASE + pd.Timedelta(days=first), None)
+    excluded = RuleParams(as_of=as_of, machine_opens="exclude", frame=frame)
+    counting = replace(excluded, as_of=None, machine_opens="count")
+    order = "ORDER BY campaign_id, email_id, lead_id"
+    aggregates = f"({record_aggregates_sql(counting)})"
+    derived = con.sql(
+        f"SELECT * FROM ({records_from_aggregates_sql(excluded, aggregates)}) {order}"
+    ).df()
+    direct = con.sql(f"SELECT * FROM ({records_sql(excluded)}) {order}").df()
+    pd.testing.assert_frame_equal(derived, direct)
+
+
+def test_a_report_excluding_machine_opens_reads_the_loads_aggregates() -> None:
+    """Switching machine opens off after a load reads no event again: its records are a
+    view over the loader's aggregates, and its counts are the literal rules'."""
+    rows = [
+        {"event_type": t, "timestamp": BASE + pd.Timedelta(seconds=s), "campaign_id": "C1",
+         "email_id": "E1", "lead_id": lead, "is_machine_open": machine}
+        for t, s, lead, machine in [
+            ("sent", 0, "L1", False), ("sent", 0, "L2", False), ("sent", 0, "L3", False),
+            ("open", 60, "L1", True), ("open", 90, "L2", True), ("open", 99, "L2", False),
+            ("click", 120, "L3", False),
+        ]
+    ]  # fmt: skip
+    log = cp.load_events(pd.DataFrame(rows), warn=False)
+    rep = cp.Report(log, time_frame="all time", machine_opens="exclude", columns=COUNTS)
+    total = rep.total()
+    assert (total["opened"], total["total_opens"], total["machine_opened"]) == (2, 1, 0)
+    counted = rep.with_machine_opens("count").total()
+    assert (counted["opened"], counted["total_opens"], counted["machine_opened"]) == (3, 3, 1)
+    engine = log.engine
+    names = [engine.records_table(r.rule_params) for r in (rep, rep.with_machine_opens("count"))]
+    assert all(n.startswith("records_view_") for n in names)
 
 
 @PROPS

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Hashable
-from dataclasses import replace
 from typing import Protocol
 
 import duckdb
@@ -36,7 +35,12 @@ from campaign_perf.engine.queries import (
     records_by_day_sql,
     with_agents_sql,
 )
-from campaign_perf.engine.rules import RuleParams, records_from_aggregates_sql, records_sql
+from campaign_perf.engine.rules import (
+    RuleParams,
+    records_from_aggregates_sql,
+    records_sql,
+    serves,
+)
 from campaign_perf.engine.session import within_budget
 
 __all__ = ["Bounds", "DuckDBEngine", "Engine"]
@@ -191,20 +195,11 @@ class DuckDBEngine:
     def _drop_activity(self, key: object, name: str) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
-    def _reuses_aggregates(self, params: RuleParams) -> bool:
-        """Whether the load's aggregates hold these settings' records (defaults, late as_of)."""
-        return (
-            self._aggregates is not None
-            and params.as_of is not None
-            and (self._last_event is None or params.as_of >= self._last_event)
-            and replace(params, as_of=None) == RuleParams(as_of=None)
-        )
-
     def records_table(self, params: RuleParams) -> str:
         """The name of the engine table (or view) holding the records of these settings."""
 
         def make() -> str:
-            if self._aggregates is not None and self._reuses_aggregates(params):
+            if self._aggregates is not None and serves(params, self._last_event):
                 name = f"records_view_{_key(params)}"
                 sql = records_from_aggregates_sql(params, self._aggregates)
                 self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")

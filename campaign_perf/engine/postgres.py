@@ -22,7 +22,6 @@ import itertools
 import re
 import urllib.parse
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -44,7 +43,12 @@ from campaign_perf.engine.queries import (
     records_by_day_sql,
     with_agents_sql,
 )
-from campaign_perf.engine.rules import RuleParams, records_from_aggregates_sql, records_sql
+from campaign_perf.engine.rules import (
+    RuleParams,
+    records_from_aggregates_sql,
+    records_sql,
+    serves,
+)
 from campaign_perf.engine.sql import is_database_url, quote_ident
 from campaign_perf.errors import CampaignPerfError, LoadError, SchemaError
 
@@ -458,13 +462,7 @@ class PostgresEngine:
         """The name of the session's table (or view) of the records of these settings."""
 
         def make() -> str:
-            reuse = (
-                self._aggregates is not None
-                and params.as_of is not None
-                and (self._last_event is None or params.as_of >= self._last_event)
-                and replace(params, as_of=None) == RuleParams(as_of=None)
-            )
-            if reuse and self._aggregates is not None:
+            if self._aggregates is not None and serves(params, self._last_event):
                 name = self.db.name(f"recview_{_key(params)}")
                 sql = records_from_aggregates_sql(params, self._aggregates)
                 self.db.execute(f"CREATE TEMP VIEW {name} AS {pg_sql(sql)}")

@@ -12,7 +12,7 @@ offset, and regular expressions whose flags are inline (``(?i)``).
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pandas as pd
@@ -34,6 +34,7 @@ __all__ = [
     "record_aggregates_sql",
     "records_from_aggregates_sql",
     "records_sql",
+    "serves",
 ]
 
 #: Clicks on links matching this (case-insensitive) pattern are not counted as clicks.
@@ -358,7 +359,8 @@ def records_from_aggregates_sql(p: RuleParams, aggregates: str) -> str:
     p : RuleParams
         The report's rule settings (``as_of`` set: it decides Pending from Aborted).
     aggregates : str
-        A table, view or parenthesised query of the record aggregates of ``p``.
+        A table, view or parenthesised query of the record aggregates of ``p``, or of
+        ``p`` with machine opens counted (see :func:`serves`).
 
     Returns
     -------
@@ -371,10 +373,17 @@ def records_from_aggregates_sql(p: RuleParams, aggregates: str) -> str:
     extra_cols = "".join(
         f", CAST(coalesce(x_{i}, false) AS INTEGER) AS {i}" for i, _ in p.extra_counts
     )
+    # Machine opens excluded: aggregates of these very settings hold none, and those of
+    # machine opens counted (the loader's) hold them apart, opens only: taking them away
+    # leaves what excluding them before the rules leaves.
+    excluded = p.machine_opens == "exclude"
+    opens = "total_opens - machine_opens" if excluded else "total_opens"
+    machines = "0" if excluded else "machine_opens"
     if p.frame is None:
         having, sent_in_frame = "first_sent_at IS NOT NULL", "first_sent_at"
     else:
-        having, sent_in_frame = "n_events > 0", "first_sent_in_frame"
+        events = "n_events - machine_opens" if excluded else "n_events"
+        having, sent_in_frame = f"{events} > 0", "first_sent_in_frame"
     hard, soft = has_kind("hard_bounce", "k"), has_kind("soft_bounce", "k")
     unsub, complaint = has_kind("unsubscribe", "k"), has_kind("complaint", "k")
     delivered = has_kind("delivered", "k")
@@ -386,7 +395,7 @@ def records_from_aggregates_sql(p: RuleParams, aggregates: str) -> str:
     # twice as slow on millions of records.
     return f"""
         WITH agg AS (SELECT *, coalesce(kinds, 0) AS k FROM {aggregates} WHERE {having}),
-        eng AS (SELECT *, (total_opens > 0 OR total_clicks > 0 OR {unsub}) AS is_opened FROM agg)
+        eng AS (SELECT *, ({opens} > 0 OR total_clicks > 0 OR {unsub}) AS is_opened FROM agg)
         SELECT campaign_id, email_id, lead_id, first_sent_at,
             CAST({sent_in_frame} IS NOT NULL AS INTEGER) AS sent,
             CAST(is_opened OR (NOT {hard} AND NOT {soft}
@@ -401,11 +410,30 @@ def records_from_aggregates_sql(p: RuleParams, aggregates: str) -> str:
             CAST(total_clicks > 0 AS INTEGER) AS clicked,
             CAST({unsub} AS INTEGER) AS unsubscribed,
             CAST({complaint} AS INTEGER) AS complained,
-            total_opens, total_clicks,
-            CAST(machine_opens > 0 AND machine_opens = total_opens AND total_clicks = 0
+            CAST({opens} AS INTEGER) AS total_opens, total_clicks,
+            CAST({machines} > 0 AND {machines} = {opens} AND total_clicks = 0
                 AND NOT {unsub} AS INTEGER) AS machine_opened{extra_cols}
         FROM eng
     """
+
+
+def serves(p: RuleParams, last_event: pd.Timestamp | None) -> bool:
+    """Whether the loader's record aggregates (:func:`record_aggregates_sql` with default
+    settings and no ``as_of``) hold the records of ``p``: default settings but for machine
+    opens, and an ``as_of`` at or after the last event.
+
+    Parameters
+    ----------
+    p : RuleParams
+        A report's rule settings.
+    last_event : pandas.Timestamp or None
+        The time of the log's last event (None: no event).
+    """
+    return (
+        p.as_of is not None
+        and (last_event is None or p.as_of >= last_event)
+        and replace(p, as_of=None, machine_opens="count") == RuleParams(as_of=None)
+    )
 
 
 def records_sql(p: RuleParams, events: str = "events") -> str:
