@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from campaign_perf.views import aggregates
+from campaign_perf.views.html.lead_groups import people
 
 REPORTS = {
     "sent basis, past 30 days": lambda r: r,
@@ -34,6 +35,11 @@ def chart_aggregates(rep) -> dict[str, pd.DataFrame]:  # any engine's Report
         "hours": aggregates.hours_since_send(rep),
         "clock": aggregates.clock(rep),
         "links": aggregates.links(rep),
+        # the people a shared report counts to fold small groups, over the days it holds
+        "people": people(
+            rep.with_time_frame("all time"),
+            list(dict.fromkeys(["segment", "recipient_domain", *rep.filters.lead_attrs()])),
+        ),
     }
     return {k: normalised(v.astype({c: "int64" for c in v.columns if v[c].dtype.kind in "iu"}))
             for k, v in out.items()}  # fmt: skip

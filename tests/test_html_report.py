@@ -13,6 +13,7 @@ import json
 import math
 import re
 import shutil
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ import campaign_perf as cp
 from campaign_perf.errors import ReportError
 from campaign_perf.report.rows import ROW_KINDS, table_rows
 from campaign_perf.views import aggregates
+from campaign_perf.views.html import lead_groups
 from campaign_perf.views.html.report import (
     Packer,
     buffer_of,
@@ -689,6 +691,34 @@ def test_small_lead_groups_fold_into_other_in_the_shared_file(people: cp.Report)
     assert grouped.table()["segment"].tolist() == ["big", "mid", "small", "solo"]
     with pytest.raises(ReportError, match="min_group_size"):
         to_html(grouped, min_group_size=0)
+
+
+@pytest.mark.parametrize(
+    "narrow",
+    [
+        lambda r: r,
+        lambda r: r.where(leads={"country": ["SE", "US"]}),
+        lambda r: r.where(programs="SMB Nurture"),  # (counted from the records)
+        lambda r: r.with_basis("activity"),
+    ],
+)
+def test_the_people_of_lead_groups_are_counted_as_the_records_say(
+    rep: cp.Report, narrow: Callable[[cp.Report], cp.Report]
+) -> None:
+    """A shared file folds small lead groups by their people, counted by the engine: the
+    same as from the records, after every filter."""
+    wide = narrow(rep.with_time_frame("all time"))
+    attrs = list(dict.fromkeys(["segment", "recipient_domain", *wide.filters.lead_attrs()]))
+    ids = wide.records()["lead_id"].drop_duplicates()
+    leads = wide.log.leads.set_index("lead_id").reindex(ids).reset_index()
+    leads = leads.fillna({a: "(unknown)" for a in attrs if a in leads}).astype(str)
+    leads["recipient_domain"] = [
+        i.rsplit("@", 1)[1].strip().lower() if "@" in i else "(unknown)" for i in ids
+    ]
+    want = leads.groupby(attrs).size().rename("people").reset_index()
+    got = lead_groups.people(wide, attrs)
+    assert got["people"].sum() == len(ids) > 0
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
 
 
 @pytest.mark.parametrize("attr", ["address", "name", "owner"])

@@ -32,6 +32,7 @@ from campaign_perf.engine.queries import (
     counted_events_sql,
     cube_sql,
     engagement_cube_sql,
+    people_sql,
     records_by_day_sql,
     with_agents_sql,
 )
@@ -79,6 +80,10 @@ class Engine(Protocol):
 
     def records(self, params: RuleParams, tz: str) -> pd.DataFrame:
         """One row per record with ``first_sent_at``, ``send_day`` and the counts."""
+        ...
+
+    def people(self, params: RuleParams, lead_attrs: tuple[str, ...]) -> pd.DataFrame:
+        """The people of the records counted by lead attributes (``people``)."""
         ...
 
     def events(
@@ -217,6 +222,15 @@ class DuckDBEngine:
         out = self.con.execute(records_by_day_sql(self.records_table(params), tz)).df()
         out["send_day"] = pd.to_datetime(out["send_day"])
         return out
+
+    def people(self, params: RuleParams, lead_attrs: tuple[str, ...]) -> pd.DataFrame:
+        """The people of the records counted by their lead attributes, as text
+        (:func:`~campaign_perf.engine.queries.people_sql`)."""
+
+        def make() -> pd.DataFrame:
+            return self._frame(people_sql(self.records_table(params), lead_attrs))
+
+        return self._cubes.get(("people", params, lead_attrs), make)
 
     def cube(
         self,

@@ -40,6 +40,7 @@ from campaign_perf.engine.queries import (
     counted_events_sql,
     cube_sql,
     engagement_cube_sql,
+    people_sql,
     records_by_day_sql,
     with_agents_sql,
 )
@@ -591,6 +592,18 @@ class PostgresEngine:
         return self._cubes.get(
             ("activity", kind, hours, params, tz, sent_between, lead_attrs), make
         )
+
+    def people(self, params: RuleParams, lead_attrs: tuple[str, ...]) -> pd.DataFrame:
+        """The people of the records counted by their lead attributes; a group-by in the
+        database (see :func:`~campaign_perf.engine.queries.people_sql`)."""
+
+        def make() -> pd.DataFrame:
+            joined = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
+            leads = self._leads_table(joined) if joined else "leads"
+            sql = people_sql(self.records_table(params), lead_attrs, leads)
+            return text_as_strings(self.db.frame(pg_sql(sql)))
+
+        return self._cubes.get(("people", params, lead_attrs), make)
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
         """The opens and clicks of the records flagged as bots, per reason (``reason, n``)."""

@@ -41,6 +41,7 @@ __all__ = [
     "id_rows_sql",
     "orphans_sql",
     "pairs_sql",
+    "people_sql",
     "recipient_domain_sql",
     "records_by_day_sql",
     "rows_as_text_sql",
@@ -337,6 +338,32 @@ def cube_sql(
         f"SELECT r.campaign_id, r.email_id{day}"
         f"{attrs}, {sums} FROM {records} r{join}{_sent_between(sent_between)} "
         f"GROUP BY {keys} ORDER BY {keys}"
+    )
+
+
+def people_sql(records: str, lead_attrs: tuple[str, ...], leads: str = "leads") -> str:
+    """The people of the records counted by their lead attributes (as :func:`cube_sql`
+    says them): how many people each combination of values has.
+
+    Parameters
+    ----------
+    records : str
+        The records' table or view.
+    lead_attrs : tuple of str
+        Lead attributes (or :data:`RECIPIENT_DOMAIN`), at least one.
+    leads : str
+        The leads' table or view.
+
+    Returns
+    -------
+    str
+        SQL returning the attributes, then ``people``.
+    """
+    attrs, join = _lead_columns(lead_attrs, leads)
+    keys = ", ".join(str(i) for i in range(1, 1 + len(lead_attrs)))
+    return (
+        f"SELECT {attrs.removeprefix(', ')}, count(*) AS people "
+        f"FROM (SELECT DISTINCT lead_id FROM {records}) r{join} GROUP BY {keys} ORDER BY {keys}"
     )
 
 

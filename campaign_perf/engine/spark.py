@@ -33,6 +33,7 @@ from campaign_perf.engine.queries import (
     counted_events_sql,
     cube_sql,
     engagement_cube_sql,
+    people_sql,
     records_by_day_sql,
     with_agents_sql,
 )
@@ -339,6 +340,17 @@ class SparkEngine:
         return self._cubes.get(
             ("activity", kind, hours, params, tz, sent_between, lead_attrs), make
         )
+
+    def people(self, params: RuleParams, lead_attrs: tuple[str, ...]) -> pd.DataFrame:
+        """The people of the records counted by their lead attributes; a Spark group-by
+        (see :func:`~campaign_perf.engine.queries.people_sql`)."""
+
+        def make() -> pd.DataFrame:
+            attrs = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
+            leads = self._leads_view(attrs) if attrs else ""
+            return to_pandas(self._sql(people_sql(self.records_view(params), lead_attrs, leads)))
+
+        return self._cubes.get(("people", params, lead_attrs), make)
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
         """The opens and clicks of the records flagged as bots, per reason (``reason, n``)."""

@@ -93,31 +93,50 @@ def _check_size(value: object) -> int:
     return value
 
 
-def _people(wide: ReportCore, attrs: list[str]) -> pd.DataFrame:
-    """Each person of the report's records once, with their attributes as the cube's text."""
+def people(wide: ReportCore, attrs: list[str]) -> pd.DataFrame:
+    """The people of the report's records counted by their attributes (as the cube's text):
+    the attributes, then ``people``; lead filters applied.
+
+    Counted by the engine (the people are never fetched) unless a campaign or email filter
+    or a time frame narrows the records: then from :meth:`ReportCore.records`.
+    """
+    f = wide.filters
+    narrowed = f.campaigns or f.programs or f.emails or f.campaign_status
+    everything = wide.basis == "sent" and wide.frame.first is None and wide.frame.last is None
+    if everything and not narrowed:
+        out = wide.log.engine.people(wide.rule_params, tuple(attrs))
+    else:
+        out = _counted(wide, attrs)
+    for attr, values in f.leads:
+        out = out[out[attr].isin({str(v) for v in values})]
+    return out.reset_index(drop=True)
+
+
+def _counted(wide: ReportCore, attrs: list[str]) -> pd.DataFrame:
+    """:func:`people` from the report's records, in Python."""
     leads = pd.Index(wide.records()["lead_id"].unique())
     table = wide.log.leads.drop_duplicates("lead_id").set_index("lead_id")
     lead_attrs = [a for a in attrs if a != RECIPIENT_DOMAIN]
     out = table.reindex(leads)[lead_attrs]
-    people = {a: [_UNKNOWN if pd.isna(v) else str(v) for v in out[a].tolist()] for a in lead_attrs}
+    each = {a: [_UNKNOWN if pd.isna(v) else str(v) for v in out[a].tolist()] for a in lead_attrs}
     if RECIPIENT_DOMAIN in attrs:  # the cube's rule (recipient_domain_sql), in Python
-        people[RECIPIENT_DOMAIN] = [
+        each[RECIPIENT_DOMAIN] = [
             d.strip().lower()
             if "@" in str(i) and (d := str(i).rsplit("@", 1)[1]).strip()
             else _UNKNOWN
             for i in leads
         ]
-    return pd.DataFrame(people, columns=attrs)
+    frame = pd.DataFrame(each, columns=attrs)
+    return frame.groupby(attrs, sort=True).size().rename("people").reset_index()
 
 
-def _refuse_identifying(attr: str, values: pd.Series, shown: list[str]) -> None:
-    """Refuse ``attr`` when most people have a value of their own, or a value ``shown``
-    in the file is an address."""
-    counts = values.value_counts()
-    own = int((counts == 1).sum())
+def _refuse_identifying(attr: str, counts: pd.Series, shown: list[str]) -> None:
+    """Refuse ``attr`` when most people have a value of their own (``counts``: the people
+    of each value), or a value ``shown`` in the file is an address."""
+    own, everyone = int((counts == 1).sum()), int(counts.sum())
     why = None
-    if len(values) and own / len(values) > 0.5:
-        why = f"{own:,} of {len(values):,} people have a value of their own"
+    if everyone and own / everyone > 0.5:
+        why = f"{own:,} of {everyone:,} people have a value of their own"
     elif any(_ADDRESS.fullmatch(v.strip()) for v in shown):
         why = "its values are email addresses"
     if why:
@@ -184,17 +203,18 @@ def lead_folds(wide: ReportCore, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -
     attrs = list(dict.fromkeys([*grouped, *filtered]))
     if not attrs:
         return Folds(size, kept)
-    people = _people(wide, attrs)
+    counted = people(wide, attrs)
     for attr in grouped:
-        counts = people[attr].value_counts()
+        counts = counted.groupby(attr)["people"].sum()
         kept[attr] = frozenset(counts.index[counts >= size])
         if attr != RECIPIENT_DOMAIN:
-            _refuse_identifying(attr, people[attr], sorted(kept[attr]))
+            _refuse_identifying(attr, counts, sorted(kept[attr]))
+    everyone = int(counted["people"].sum())
     for attr, chosen in wide.filters.leads:
-        _refuse_identifying(attr, people[attr], list(chosen))
-        if len(people) < size:
+        _refuse_identifying(attr, counted.groupby(attr)["people"].sum(), list(chosen))
+        if everyone < size:
             raise ReportError(
-                f"the filter on lead attribute {attr!r} selects {len(people):,} people: a "
+                f"the filter on lead attribute {attr!r} selects {everyone:,} people: a "
                 f"shared report shows no group of fewer than {size} people (min_group_size)"
             )
     return Folds(size, kept)
