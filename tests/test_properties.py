@@ -21,6 +21,7 @@ from campaign_perf.engine.rules import (
     records_from_aggregates_sql,
     records_sql,
 )
+from campaign_perf.views import aggregates
 
 BASE = pd.Timestamp("2026-03-05 00:00", tz="UTC")
 # Anchors cluster events on a few instants (to exercise proximity and same-second rules)
@@ -271,6 +272,39 @@ def test_machine_opens_excluded_from_aggregates_that_count_them(
     ).df()
     direct = con.sql(f"SELECT * FROM ({records_sql(excluded)}) {order}").df()
     pd.testing.assert_frame_equal(derived, direct)
+
+
+@PROPS
+@given(rows=event_rows(), s=settings_())
+def test_opens_and_clicks_by_hours_since_send_are_the_counted_events(
+    rows: list[dict], s: dict
+) -> None:
+    """The engagement chart's sums (one table of events serves both machine-opens
+    settings) are the report's counted events binned by hours since their record's send:
+    events, and people at their first open and first counted click."""
+    rep = _report(rows, s)
+    events = rep.events(event_types=("open", "click"))
+    events = events[(events["event_type"] == "open") | ~events["unsub_link"]]
+    events = events[events["first_sent_at"].notna()].sort_values("timestamp", kind="stable")
+    since = (events["timestamp"] - events["first_sent_at"]) / pd.Timedelta(hours=1)
+    events = events.assign(
+        bin=since.map(lambda h: -1 if h < 0 else min(int(h // 1), 72)),
+        first=~events.duplicated(["campaign_id", "email_id", "lead_id", "event_type"]),
+        is_open=events["event_type"] == "open",
+    )
+    want: dict = {}
+    for e in events.itertuples():
+        key = (e.campaign_id, e.email_id, pd.Timestamp(e.send_day), e.bin)
+        c = want.setdefault(key, {"opens": 0, "clicks": 0, "opened": 0, "clicked": 0})
+        c["opens" if e.is_open else "clicks"] += 1
+        c["opened" if e.is_open else "clicked"] += int(e.first)
+    got = {
+        (r.campaign_id, r.email_id, pd.Timestamp(r.send_day), r.bin): {
+            k: int(getattr(r, k)) for k in ("opens", "clicks", "opened", "clicked")
+        }
+        for r in aggregates.hours_since_send(rep).itertuples()
+    }
+    assert got == want
 
 
 def test_a_report_excluding_machine_opens_reads_the_loads_aggregates() -> None:

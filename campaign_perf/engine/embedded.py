@@ -32,6 +32,7 @@ from campaign_perf.engine.queries import (
     counted_events_sql,
     cube_sql,
     engagement_cube_sql,
+    engagement_of,
     people_sql,
     records_by_day_sql,
     with_agents_sql,
@@ -285,15 +286,18 @@ class DuckDBEngine:
         device of an event are its source's, else its parsed user agent's.
         """
 
+        counting = params.counting_machine_opens()
+
         def make() -> pd.DataFrame:
-            table = self.records_table(params)
+            table = self.records_table(counting)
             self._guard()
             events = f"({with_agents_sql('events', self.agents)})" if self.agents else "events"
-            out = self.con.execute(engagement_cube_sql(params, events, table, tz, dims)).df()
+            out = self.con.execute(engagement_cube_sql(counting, events, table, tz, dims)).df()
             out["send_day"] = pd.to_datetime(out["send_day"])
             return out
 
-        return self._cubes.get(("engagement", params, tz, dims), make)
+        both = self._cubes.get(("engagement", counting, tz, dims), make)
+        return engagement_of(both, params.machine_opens)
 
     def activity(
         self,
@@ -308,25 +312,30 @@ class DuckDBEngine:
         of ``kind``: ``hours`` since the send, ``clock`` (weekday and hour) or ``clicks`` (by
         link and person); see :func:`~campaign_perf.engine.queries.activity_sql`.
 
-        The events are joined with their records once for every kind (a table kept while
-        the same settings are asked for), then summed per kind.
+        The events are joined with their records once for every kind and both
+        machine-opens settings (a table kept while the same settings are asked for), then
+        summed per kind.
         """
-        shared = (params, tz, sent_between, lead_attrs)
+        counting = params.counting_machine_opens()
+        shared = (counting, tz, sent_between, lead_attrs)
 
         def table() -> str:
-            records = self.records_table(params)
+            records = self.records_table(counting)
             self._guard()
             name = f"activity_{_key(*shared)}"
-            sql = activity_events_sql(params, "events", records, tz, sent_between, lead_attrs)
+            sql = activity_events_sql(counting, "events", records, tz, sent_between, lead_attrs)
             with within_budget(self.con), self._watching():
                 self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
             return name
 
         def make() -> pd.DataFrame:
             source = self._activity.get(shared, table)
-            return self._frame(activity_sql(source, kind, lead_attrs, hours=hours))
+            sql = activity_sql(
+                source, kind, lead_attrs, hours=hours, machine_opens=params.machine_opens
+            )
+            return self._frame(sql)
 
-        return self._cubes.get(("activity", kind, hours, *shared), make)
+        return self._cubes.get(("activity", kind, hours, params, *shared[1:]), make)
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
         """The opens and clicks of the records flagged as bots, per reason (``reason, n``),

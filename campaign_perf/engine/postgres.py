@@ -40,6 +40,7 @@ from campaign_perf.engine.queries import (
     counted_events_sql,
     cube_sql,
     engagement_cube_sql,
+    engagement_of,
     people_sql,
     records_by_day_sql,
     with_agents_sql,
@@ -553,16 +554,19 @@ class PostgresEngine:
         <campaign_perf.engine.embedded.DuckDBEngine.engagement>`); a group-by in the
         database."""
 
+        counting = params.counting_machine_opens()
+
         def make() -> pd.DataFrame:
-            table = self.records_table(params)
+            table = self.records_table(counting)
             events = self.events_table
             if self.agents:
                 events = f"({with_agents_sql(self.events_table, self.agents)})"
-            out = self.db.frame(pg_sql(engagement_cube_sql(params, events, table, tz, dims)))
+            out = self.db.frame(pg_sql(engagement_cube_sql(counting, events, table, tz, dims)))
             out["send_day"] = pd.to_datetime(out["send_day"])
             return out
 
-        return self._cubes.get(("engagement", params, tz, dims), make)
+        both = self._cubes.get(("engagement", counting, tz, dims), make)
+        return engagement_of(both, params.machine_opens)
 
     def activity(
         self,
@@ -580,11 +584,14 @@ class PostgresEngine:
         def make() -> pd.DataFrame:
             joined = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
             leads = self._leads_table(joined) if joined else "leads"
-            table = self.records_table(params)
+            counting = params.counting_machine_opens()
+            table = self.records_table(counting)
             events = activity_events_sql(
-                params, self.events_table, table, tz, sent_between, lead_attrs, leads
+                counting, self.events_table, table, tz, sent_between, lead_attrs, leads
             )
-            sql = activity_sql(f"({events})", kind, lead_attrs, hours=hours)
+            sql = activity_sql(
+                f"({events})", kind, lead_attrs, hours=hours, machine_opens=params.machine_opens
+            )
             out = self.db.frame(pg_sql(sql))
             out["send_day"] = pd.to_datetime(out["send_day"])
             return out

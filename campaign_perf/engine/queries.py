@@ -37,6 +37,7 @@ __all__ = [
     "cube_sql",
     "duplicates_sql",
     "engagement_cube_sql",
+    "engagement_of",
     "id_conflicts_sql",
     "id_rows_sql",
     "orphans_sql",
@@ -382,7 +383,8 @@ def engagement_cube_sql(
     tz: str,
     dims: tuple[str, ...],
 ) -> str:
-    """Engagement split by where it happened (RULES.md section 9), per send day.
+    """Engagement split by where it happened (RULES.md section 9), per send day, with
+    machine opens counted and excluded (one pass for both settings).
 
     A record counts as opened under a value when it has an open or a counted click carrying
     it, as clicked under it when it has a counted click carrying it; opens and clicks
@@ -391,11 +393,12 @@ def engagement_cube_sql(
     Parameters
     ----------
     params : RuleParams
-        The rule settings (bots, machine opens, frame).
+        The rule settings (bots, frame); machine opens are counted whatever it says, and
+        apart (see :func:`engagement_of`).
     events : str
         The events with their client, OS, device and country (:func:`with_agents_sql`).
     records : str
-        The records of ``params``.
+        The records of ``params`` with machine opens counted.
     tz : str
         The zone of the send days.
     dims : tuple of str
@@ -405,15 +408,18 @@ def engagement_cube_sql(
     -------
     str
         SQL returning ``campaign_id, email_id, send_day``, the dims, then ``opened, clicked,
-        total_opens, total_clicks``.
+        total_opens, total_clicks`` with machine opens counted, and ``human_opened,
+        human_opens`` (opened and total opens without them).
     """
+    counting = params.counting_machine_opens()
     values = ", ".join(f"coalesce(e.{quote_ident(d)}, 'unknown') AS {quote_ident(d)}" for d in dims)
     n = len(dims)
     per_value = (
         f"SELECT e.campaign_id, e.email_id, e.lead_id, {values}, "
         "count(*) FILTER (WHERE e.event_type = 'open') AS opens, "
+        "count(*) FILTER (WHERE e.event_type = 'open' AND NOT e.is_machine_open) AS human, "
         "count(*) FILTER (WHERE e.event_type = 'click' AND NOT e.unsub_link) AS clicks "
-        f"FROM ({filtered_events_sql(params, events)}) e "
+        f"FROM ({filtered_events_sql(counting, events)}) e "
         "WHERE e.f AND e.event_type IN ('open', 'click') "
         f"GROUP BY {', '.join(str(i) for i in range(1, 4 + n))}"
     )
@@ -426,10 +432,33 @@ def engagement_cube_sql(
         "CAST(sum(CASE WHEN x.opens > 0 OR x.clicks > 0 THEN 1 ELSE 0 END) AS BIGINT) AS opened, "
         "CAST(sum(CASE WHEN x.clicks > 0 THEN 1 ELSE 0 END) AS BIGINT) AS clicked, "
         "CAST(sum(x.opens) AS BIGINT) AS total_opens, "
-        "CAST(sum(x.clicks) AS BIGINT) AS total_clicks "
+        "CAST(sum(x.clicks) AS BIGINT) AS total_clicks, "
+        "CAST(sum(CASE WHEN x.human > 0 OR x.clicks > 0 THEN 1 ELSE 0 END) AS BIGINT) "
+        "AS human_opened, CAST(sum(x.human) AS BIGINT) AS human_opens "
         f"FROM ({per_value}) x JOIN {records} r ON {on} "
         f"GROUP BY {keys} HAVING sum(x.opens) + sum(x.clicks) > 0 ORDER BY {keys}"
     )
+
+
+def engagement_of(both: pd.DataFrame, machine_opens: str) -> pd.DataFrame:
+    """The rows of :func:`engagement_cube_sql` in one machine-opens setting: ``opened,
+    clicked, total_opens, total_clicks``, only rows with an open or a click left.
+
+    Parameters
+    ----------
+    both : pandas.DataFrame
+        The query's result.
+    machine_opens : {"count", "exclude"}
+        The setting.
+    """
+    human = ["human_opened", "human_opens"]
+    if machine_opens == "count":
+        return both.drop(columns=human)
+    out = both.drop(columns=["opened", "total_opens"]).rename(
+        columns={"human_opened": "opened", "human_opens": "total_opens"}
+    )
+    out = out[(out["total_opens"] + out["total_clicks"]) > 0].reset_index(drop=True)
+    return out[list(both.columns.drop(human))]
 
 
 #: The aggregates of opens and clicks by one more dimension than campaign, email and send
@@ -455,10 +484,15 @@ def activity_events_sql(
     """The opens and counted clicks of the records, with what :func:`activity_sql` sums
     them by: one row per event.
 
+    Machine opens are kept and marked whatever ``params`` says: :func:`activity_sql` sums
+    them in or leaves them out, so one table serves both settings.
+
     Parameters
     ----------
-    params, events, records, tz, sent_between
+    params, events, tz, sent_between
         As for :func:`counted_events_sql`.
+    records : str
+        The records of ``params`` with machine opens counted.
     lead_attrs : tuple of str
         Lead attributes to carry (for a filter on them), as in :func:`cube_sql`.
     leads : str
@@ -469,10 +503,12 @@ def activity_events_sql(
     str
         SQL returning ``campaign_id, email_id, lead_id, send_day`` (the record's), the lead
         attributes, ``is_open``, ``is_first`` (the record's first open, or first counted
-        click, in time), ``since`` (microseconds from the record's first send; NULL
-        without one), ``weekday`` (Monday 0) and ``hour`` of the event in zone ``tz``, and
-        ``link``.
+        click, in time), ``is_machine_open``, ``is_first_human`` (first among the
+        record's opens that are not machine opens, or its first counted click), ``since``
+        (microseconds from the record's first send; NULL without one), ``weekday`` (Monday
+        0) and ``hour`` of the event in zone ``tz``, and ``link``.
     """
+    counting = params.counting_machine_opens()
     where = "e.f AND (e.event_type = 'open' OR (e.event_type = 'click' AND NOT e.unsub_link))"
     if sent_between is not None:
         lo, hi = sent_between
@@ -487,16 +523,23 @@ def activity_events_sql(
         f"SELECT e.campaign_id, e.email_id, e.lead_id, {_local_day('r.first_sent_at', tz)} "
         f"AS send_day{attrs}, e.event_type = 'open' AS is_open, "
         f"row_number() OVER (PARTITION BY {partition}, e.event_type ORDER BY e.timestamp) = 1 "
-        "AS is_first, date_diff('microsecond', r.first_sent_at, e.timestamp) AS since, "
+        "AS is_first, e.is_machine_open, row_number() OVER "
+        f"(PARTITION BY {partition}, e.event_type, e.is_machine_open ORDER BY e.timestamp) = 1 "
+        "AS is_first_human, date_diff('microsecond', r.first_sent_at, e.timestamp) AS since, "
         f"CAST((({weekday} % 7) + 7) % 7 AS BIGINT) AS weekday, "
         f"CAST(EXTRACT(HOUR FROM {local}) AS BIGINT) AS hour, e.link "
-        f"FROM ({filtered_events_sql(params, events)}) e JOIN {records} r ON {_ON_RECORD}"
+        f"FROM ({filtered_events_sql(counting, events)}) e JOIN {records} r ON {_ON_RECORD}"
         f"{join} WHERE {where}"
     )
 
 
 def activity_sql(
-    source: str, kind: str, lead_attrs: tuple[str, ...] = (), *, hours: int = 72
+    source: str,
+    kind: str,
+    lead_attrs: tuple[str, ...] = (),
+    *,
+    hours: int = 72,
+    machine_opens: str = "count",
 ) -> str:
     """Opens and counted clicks summed by campaign, email, send day, lead attributes and one
     more dimension. Each event counts under its record's send day, so every aggregate is
@@ -517,6 +560,9 @@ def activity_sql(
         The lead attributes ``source`` carries.
     hours : int, default 72
         The last whole hour with a bin of its own (``hours``).
+    machine_opens : {"count", "exclude"}
+        Sum machine opens in, or leave them out (and count a record opened at its first
+        open that is not one).
 
     Returns
     -------
@@ -527,6 +573,8 @@ def activity_sql(
     if kind not in ACTIVITY_KINDS:
         raise ValueError(f"kind must be one of {', '.join(ACTIVITY_KINDS)}, not {kind!r}")
     attrs = "".join(f", {quote_ident(a)}" for a in lead_attrs)
+    excluded = machine_opens == "exclude"
+    first = "is_first_human" if excluded else "is_first"
     if kind == "hours":
         h = int(hours)
         dims = (
@@ -536,14 +584,16 @@ def activity_sql(
         counts = (
             "count(*) FILTER (WHERE is_open) AS opens, "
             "count(*) FILTER (WHERE NOT is_open) AS clicks, "
-            "count(*) FILTER (WHERE is_open AND is_first) AS opened, "
-            "count(*) FILTER (WHERE NOT is_open AND is_first) AS clicked"
+            f"count(*) FILTER (WHERE is_open AND {first}) AS opened, "
+            f"count(*) FILTER (WHERE NOT is_open AND {first}) AS clicked"
         )
         where, n = " WHERE since IS NOT NULL", 1
     elif kind == "clock":
         dims, counts, where, n = "weekday, hour", "count(*) AS opens", " WHERE is_open", 2
     else:
         dims, counts, where, n = "link, lead_id", "count(*) AS clicks", " WHERE NOT is_open", 2
+    if excluded:
+        where = (where + " AND" if where else " WHERE") + " NOT is_machine_open"
     keys = ", ".join(str(i) for i in range(1, 4 + len(lead_attrs) + n))
     return (
         f"SELECT campaign_id, email_id, send_day{attrs}, {dims}, {counts} FROM {source}"

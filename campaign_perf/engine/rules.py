@@ -100,6 +100,11 @@ class RuleParams:
     machine_opens: MachineOpens = "count"
     bot_list: BotList | None = None
 
+    def counting_machine_opens(self) -> RuleParams:
+        """These settings with machine opens counted: the queries that keep machine opens
+        apart (to sum them in or leave them out later) run with these."""
+        return replace(self, machine_opens="count")
+
     @property
     def count_columns(self) -> tuple[str, ...]:
         """The built-in counts, then the custom counts."""
@@ -379,6 +384,7 @@ def records_from_aggregates_sql(p: RuleParams, aggregates: str) -> str:
     excluded = p.machine_opens == "exclude"
     opens = "total_opens - machine_opens" if excluded else "total_opens"
     machines = "0" if excluded else "machine_opens"
+    opens_out = f"CAST({opens} AS INTEGER) AS total_opens" if excluded else "total_opens"
     if p.frame is None:
         having, sent_in_frame = "first_sent_at IS NOT NULL", "first_sent_at"
     else:
@@ -410,7 +416,7 @@ def records_from_aggregates_sql(p: RuleParams, aggregates: str) -> str:
             CAST(total_clicks > 0 AS INTEGER) AS clicked,
             CAST({unsub} AS INTEGER) AS unsubscribed,
             CAST({complaint} AS INTEGER) AS complained,
-            CAST({opens} AS INTEGER) AS total_opens, total_clicks,
+            {opens_out}, total_clicks,
             CAST({machines} > 0 AND {machines} = {opens} AND total_clicks = 0
                 AND NOT {unsub} AS INTEGER) AS machine_opened{extra_cols}
         FROM eng
@@ -432,7 +438,7 @@ def serves(p: RuleParams, last_event: pd.Timestamp | None) -> bool:
     return (
         p.as_of is not None
         and (last_event is None or p.as_of >= last_event)
-        and replace(p, as_of=None, machine_opens="count") == RuleParams(as_of=None)
+        and replace(p.counting_machine_opens(), as_of=None) == RuleParams(as_of=None)
     )
 
 

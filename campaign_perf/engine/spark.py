@@ -33,6 +33,7 @@ from campaign_perf.engine.queries import (
     counted_events_sql,
     cube_sql,
     engagement_cube_sql,
+    engagement_of,
     people_sql,
     records_by_day_sql,
     with_agents_sql,
@@ -307,14 +308,17 @@ class SparkEngine:
         """Engagement split by where it happened (see :meth:`DuckDBEngine.engagement
         <campaign_perf.engine.embedded.DuckDBEngine.engagement>`); a Spark group-by."""
 
+        counting = params.counting_machine_opens()
+
         def make() -> pd.DataFrame:
-            view = self.records_view(params)
+            view = self.records_view(counting)
             events = self.events_view
             if self.agents:
                 events = f"({with_agents_sql(self.events_view, self.agents)})"
-            return to_pandas(self._sql(engagement_cube_sql(params, events, view, tz, dims)))
+            return to_pandas(self._sql(engagement_cube_sql(counting, events, view, tz, dims)))
 
-        return self._cubes.get(("engagement", params, tz, dims), make)
+        both = self._cubes.get(("engagement", counting, tz, dims), make)
+        return engagement_of(both, params.machine_opens)
 
     def activity(
         self,
@@ -331,11 +335,15 @@ class SparkEngine:
         def make() -> pd.DataFrame:
             attrs = tuple(a for a in lead_attrs if a != RECIPIENT_DOMAIN)
             leads = self._leads_view(attrs) if attrs else ""
-            view = self.records_view(params)
+            counting = params.counting_machine_opens()
+            view = self.records_view(counting)
             events = activity_events_sql(
-                params, self.events_view, view, tz, sent_between, lead_attrs, leads
+                counting, self.events_view, view, tz, sent_between, lead_attrs, leads
             )
-            return to_pandas(self._sql(activity_sql(f"({events})", kind, lead_attrs, hours=hours)))
+            sql = activity_sql(
+                f"({events})", kind, lead_attrs, hours=hours, machine_opens=params.machine_opens
+            )
+            return to_pandas(self._sql(sql))
 
         return self._cubes.get(
             ("activity", kind, hours, params, tz, sent_between, lead_attrs), make

@@ -30,6 +30,11 @@ FROM (
       PARTITION BY "e"."campaign_id", "e"."email_id", "e"."lead_id", "e"."event_type"
       ORDER BY "e"."timestamp"
     ) = 1 AS "is_first",
+    "e"."is_machine_open",
+    ROW_NUMBER() OVER (
+      PARTITION BY "e"."campaign_id", "e"."email_id", "e"."lead_id", "e"."event_type", "e"."is_machine_open"
+      ORDER BY "e"."timestamp"
+    ) = 1 AS "is_first_human",
     CAST(EXTRACT(epoch FROM DATE_TRUNC('MICROSECOND', CAST("e"."timestamp" AS TIMESTAMP)) - DATE_TRUNC('MICROSECOND', CAST("r"."first_sent_at" AS TIMESTAMP))) * 1000000 AS BIGINT) AS "since",
     CAST((
       (

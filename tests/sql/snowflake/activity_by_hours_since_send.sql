@@ -26,6 +26,11 @@ FROM (
       PARTITION BY e.campaign_id, e.email_id, e.lead_id, e.event_type
       ORDER BY e.timestamp
     ) = 1 AS is_first,
+    e.is_machine_open,
+    ROW_NUMBER() OVER (
+      PARTITION BY e.campaign_id, e.email_id, e.lead_id, e.event_type, e.is_machine_open
+      ORDER BY e.timestamp
+    ) = 1 AS is_first_human,
     DATEDIFF(MICROSECOND, r.first_sent_at, e.timestamp) AS since,
     CAST((
       (
