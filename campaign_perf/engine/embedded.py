@@ -25,6 +25,8 @@ from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.frames import text_as_strings
 from campaign_perf.engine.progress import watching
 from campaign_perf.engine.queries import (
+    ACTIVITY_KINDS,
+    ENGAGEMENT_COUNTS,
     Bounds,
     activity_events_sql,
     activity_sql,
@@ -32,7 +34,7 @@ from campaign_perf.engine.queries import (
     counted_events_sql,
     cube_sql,
     engagement_cube_sql,
-    engagement_of,
+    in_setting,
     people_sql,
     records_by_day_sql,
     with_agents_sql,
@@ -297,7 +299,7 @@ class DuckDBEngine:
             return out
 
         both = self._cubes.get(("engagement", counting, tz, dims), make)
-        return engagement_of(both, params.machine_opens)
+        return in_setting(both, params.machine_opens, ENGAGEMENT_COUNTS)
 
     def activity(
         self,
@@ -330,12 +332,10 @@ class DuckDBEngine:
 
         def make() -> pd.DataFrame:
             source = self._activity.get(shared, table)
-            sql = activity_sql(
-                source, kind, lead_attrs, hours=hours, machine_opens=params.machine_opens
-            )
-            return self._frame(sql)
+            return self._frame(activity_sql(source, kind, lead_attrs, hours=hours))
 
-        return self._cubes.get(("activity", kind, hours, params, *shared[1:]), make)
+        both = self._cubes.get(("activity", kind, hours, *shared), make)
+        return in_setting(both, params.machine_opens, ACTIVITY_KINDS[kind][1])
 
     def bots(self, params: RuleParams) -> pd.DataFrame:
         """The opens and clicks of the records flagged as bots, per reason (``reason, n``),

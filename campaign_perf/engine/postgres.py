@@ -32,6 +32,8 @@ from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.dialects import PG_SESSION_FUNCTIONS, transpile
 from campaign_perf.engine.frames import text_as_strings
 from campaign_perf.engine.queries import (
+    ACTIVITY_KINDS,
+    ENGAGEMENT_COUNTS,
     RECIPIENT_DOMAIN,
     Bounds,
     activity_events_sql,
@@ -40,7 +42,7 @@ from campaign_perf.engine.queries import (
     counted_events_sql,
     cube_sql,
     engagement_cube_sql,
-    engagement_of,
+    in_setting,
     people_sql,
     records_by_day_sql,
     with_agents_sql,
@@ -566,7 +568,7 @@ class PostgresEngine:
             return out
 
         both = self._cubes.get(("engagement", counting, tz, dims), make)
-        return engagement_of(both, params.machine_opens)
+        return in_setting(both, params.machine_opens, ENGAGEMENT_COUNTS)
 
     def activity(
         self,
@@ -589,16 +591,15 @@ class PostgresEngine:
             events = activity_events_sql(
                 counting, self.events_table, table, tz, sent_between, lead_attrs, leads
             )
-            sql = activity_sql(
-                f"({events})", kind, lead_attrs, hours=hours, machine_opens=params.machine_opens
-            )
+            sql = activity_sql(f"({events})", kind, lead_attrs, hours=hours)
             out = self.db.frame(pg_sql(sql))
             out["send_day"] = pd.to_datetime(out["send_day"])
             return out
 
-        return self._cubes.get(
-            ("activity", kind, hours, params, tz, sent_between, lead_attrs), make
-        )
+        counting = params.counting_machine_opens()
+        key = ("activity", kind, hours, counting, tz, sent_between, lead_attrs)
+        both = self._cubes.get(key, make)
+        return in_setting(both, params.machine_opens, ACTIVITY_KINDS[kind][1])
 
     def people(self, params: RuleParams, lead_attrs: tuple[str, ...]) -> pd.DataFrame:
         """The people of the records counted by their lead attributes; a group-by in the

@@ -11,6 +11,7 @@ joins, windows over named partitions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pandas as pd
@@ -26,6 +27,8 @@ from campaign_perf.schema import CANONICAL_COLUMNS, RECORD_KEY
 
 __all__ = [
     "ACTIVITY_KINDS",
+    "ENGAGEMENT_COUNTS",
+    "HUMAN",
     "PARSED_COLUMNS",
     "RECIPIENT_DOMAIN",
     "Bounds",
@@ -37,9 +40,9 @@ __all__ = [
     "cube_sql",
     "duplicates_sql",
     "engagement_cube_sql",
-    "engagement_of",
     "id_conflicts_sql",
     "id_rows_sql",
+    "in_setting",
     "orphans_sql",
     "pairs_sql",
     "people_sql",
@@ -376,6 +379,10 @@ def _sent_between(bounds: Bounds | None) -> str:
     return f" WHERE {' AND '.join(where)}" if where else ""
 
 
+#: The counts of :func:`engagement_cube_sql` (an engagement grouping splits these only).
+ENGAGEMENT_COUNTS: tuple[str, ...] = ("opened", "clicked", "total_opens", "total_clicks")
+
+
 def engagement_cube_sql(
     params: RuleParams,
     events: str,
@@ -394,7 +401,7 @@ def engagement_cube_sql(
     ----------
     params : RuleParams
         The rule settings (bots, frame); machine opens are counted whatever it says, and
-        apart (see :func:`engagement_of`).
+        apart.
     events : str
         The events with their client, OS, device and country (:func:`with_agents_sql`).
     records : str
@@ -409,7 +416,7 @@ def engagement_cube_sql(
     str
         SQL returning ``campaign_id, email_id, send_day``, the dims, then ``opened, clicked,
         total_opens, total_clicks`` with machine opens counted, and ``human_opened,
-        human_opens`` (opened and total opens without them).
+        human_total_opens`` (opened and total opens without them; see :func:`in_setting`).
     """
     counting = params.counting_machine_opens()
     values = ", ".join(f"coalesce(e.{quote_ident(d)}, 'unknown') AS {quote_ident(d)}" for d in dims)
@@ -434,15 +441,17 @@ def engagement_cube_sql(
         "CAST(sum(x.opens) AS BIGINT) AS total_opens, "
         "CAST(sum(x.clicks) AS BIGINT) AS total_clicks, "
         "CAST(sum(CASE WHEN x.human > 0 OR x.clicks > 0 THEN 1 ELSE 0 END) AS BIGINT) "
-        "AS human_opened, CAST(sum(x.human) AS BIGINT) AS human_opens "
+        "AS human_opened, CAST(sum(x.human) AS BIGINT) AS human_total_opens "
         f"FROM ({per_value}) x JOIN {records} r ON {on} "
         f"GROUP BY {keys} HAVING sum(x.opens) + sum(x.clicks) > 0 ORDER BY {keys}"
     )
 
 
-def engagement_of(both: pd.DataFrame, machine_opens: str) -> pd.DataFrame:
-    """The rows of :func:`engagement_cube_sql` in one machine-opens setting: ``opened,
-    clicked, total_opens, total_clicks``, only rows with an open or a click left.
+def in_setting(both: pd.DataFrame, machine_opens: str, measures: Sequence[str]) -> pd.DataFrame:
+    """The rows of a query that counts machine opens in and apart (each ``human_<m>``
+    beside ``<m>``: :func:`engagement_cube_sql`, :func:`activity_sql`) in one setting:
+    the counts of ``measures`` with machine opens counted, or left out (the rows that have
+    nothing left then go).
 
     Parameters
     ----------
@@ -450,15 +459,21 @@ def engagement_of(both: pd.DataFrame, machine_opens: str) -> pd.DataFrame:
         The query's result.
     machine_opens : {"count", "exclude"}
         The setting.
+    measures : sequence of str
+        The counts of a row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``both``'s columns but the ``human_`` ones.
     """
-    human = ["human_opened", "human_opens"]
+    human = [c for c in both.columns if c.startswith(HUMAN)]
+    columns = [c for c in both.columns if c not in human]
     if machine_opens == "count":
-        return both.drop(columns=human)
-    out = both.drop(columns=["opened", "total_opens"]).rename(
-        columns={"human_opened": "opened", "human_opens": "total_opens"}
-    )
-    out = out[(out["total_opens"] + out["total_clicks"]) > 0].reset_index(drop=True)
-    return out[list(both.columns.drop(human))]
+        return both[columns]
+    out = both.drop(columns=[h.removeprefix(HUMAN) for h in human])
+    out = out.rename(columns={h: h.removeprefix(HUMAN) for h in human})[columns]
+    return out[(out[list(measures)] != 0).any(axis=1)].reset_index(drop=True)
 
 
 #: The aggregates of opens and clicks by one more dimension than campaign, email and send
@@ -470,6 +485,10 @@ ACTIVITY_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "clicks": (("link", "lead_id"), ("clicks",)),
 }
 _HOUR_US = 3_600_000_000
+#: An event of the activity table that is not a machine open.
+_HUMAN = "NOT is_machine_open"
+#: A count without machine opens beside the count with them (``human_opens``...).
+HUMAN = "human_"
 
 
 def activity_events_sql(
@@ -539,7 +558,6 @@ def activity_sql(
     lead_attrs: tuple[str, ...] = (),
     *,
     hours: int = 72,
-    machine_opens: str = "count",
 ) -> str:
     """Opens and counted clicks summed by campaign, email, send day, lead attributes and one
     more dimension. Each event counts under its record's send day, so every aggregate is
@@ -556,13 +574,12 @@ def activity_sql(
         open and first counted click); ``clock``: the ``opens`` by ``weekday`` (Monday 0)
         and ``hour`` of the open in the zone; ``clicks``: the counted ``clicks`` by
         ``link`` and ``lead_id`` (a link's people are counted from these rows).
+        The opens also without machine opens (``human_opens``, ``human_opened``: at the
+        record's first open that is not one); see :func:`in_setting`.
     lead_attrs : tuple of str
         The lead attributes ``source`` carries.
     hours : int, default 72
         The last whole hour with a bin of its own (``hours``).
-    machine_opens : {"count", "exclude"}
-        Sum machine opens in, or leave them out (and count a record opened at its first
-        open that is not one).
 
     Returns
     -------
@@ -573,8 +590,6 @@ def activity_sql(
     if kind not in ACTIVITY_KINDS:
         raise ValueError(f"kind must be one of {', '.join(ACTIVITY_KINDS)}, not {kind!r}")
     attrs = "".join(f", {quote_ident(a)}" for a in lead_attrs)
-    excluded = machine_opens == "exclude"
-    first = "is_first_human" if excluded else "is_first"
     if kind == "hours":
         h = int(hours)
         dims = (
@@ -584,16 +599,17 @@ def activity_sql(
         counts = (
             "count(*) FILTER (WHERE is_open) AS opens, "
             "count(*) FILTER (WHERE NOT is_open) AS clicks, "
-            f"count(*) FILTER (WHERE is_open AND {first}) AS opened, "
-            f"count(*) FILTER (WHERE NOT is_open AND {first}) AS clicked"
+            "count(*) FILTER (WHERE is_open AND is_first) AS opened, "
+            "count(*) FILTER (WHERE NOT is_open AND is_first) AS clicked, "
+            f"count(*) FILTER (WHERE is_open AND {_HUMAN}) AS human_opens, "
+            f"count(*) FILTER (WHERE is_open AND {_HUMAN} AND is_first_human) AS human_opened"
         )
         where, n = " WHERE since IS NOT NULL", 1
     elif kind == "clock":
-        dims, counts, where, n = "weekday, hour", "count(*) AS opens", " WHERE is_open", 2
+        counts = f"count(*) AS opens, count(*) FILTER (WHERE {_HUMAN}) AS human_opens"
+        dims, where, n = "weekday, hour", " WHERE is_open", 2
     else:
         dims, counts, where, n = "link, lead_id", "count(*) AS clicks", " WHERE NOT is_open", 2
-    if excluded:
-        where = (where + " AND" if where else " WHERE") + " NOT is_machine_open"
     keys = ", ".join(str(i) for i in range(1, 4 + len(lead_attrs) + n))
     return (
         f"SELECT campaign_id, email_id, send_day{attrs}, {dims}, {counts} FROM {source}"

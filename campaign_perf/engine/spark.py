@@ -25,6 +25,8 @@ import pandas as pd
 from campaign_perf.engine.cache import Cache, results_cache
 from campaign_perf.engine.frames import text_as_strings
 from campaign_perf.engine.queries import (
+    ACTIVITY_KINDS,
+    ENGAGEMENT_COUNTS,
     RECIPIENT_DOMAIN,
     Bounds,
     activity_events_sql,
@@ -33,7 +35,7 @@ from campaign_perf.engine.queries import (
     counted_events_sql,
     cube_sql,
     engagement_cube_sql,
-    engagement_of,
+    in_setting,
     people_sql,
     records_by_day_sql,
     with_agents_sql,
@@ -318,7 +320,7 @@ class SparkEngine:
             return to_pandas(self._sql(engagement_cube_sql(counting, events, view, tz, dims)))
 
         both = self._cubes.get(("engagement", counting, tz, dims), make)
-        return engagement_of(both, params.machine_opens)
+        return in_setting(both, params.machine_opens, ENGAGEMENT_COUNTS)
 
     def activity(
         self,
@@ -340,14 +342,12 @@ class SparkEngine:
             events = activity_events_sql(
                 counting, self.events_view, view, tz, sent_between, lead_attrs, leads
             )
-            sql = activity_sql(
-                f"({events})", kind, lead_attrs, hours=hours, machine_opens=params.machine_opens
-            )
-            return to_pandas(self._sql(sql))
+            return to_pandas(self._sql(activity_sql(f"({events})", kind, lead_attrs, hours=hours)))
 
-        return self._cubes.get(
-            ("activity", kind, hours, params, tz, sent_between, lead_attrs), make
-        )
+        counting = params.counting_machine_opens()
+        key = ("activity", kind, hours, counting, tz, sent_between, lead_attrs)
+        both = self._cubes.get(key, make)
+        return in_setting(both, params.machine_opens, ACTIVITY_KINDS[kind][1])
 
     def people(self, params: RuleParams, lead_attrs: tuple[str, ...]) -> pd.DataFrame:
         """The people of the records counted by their lead attributes; a Spark group-by

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from campaign_perf.engine.queries import ENGAGEMENT_COUNTS
 from campaign_perf.metrics import Metric
 
 __all__ = [
@@ -68,9 +69,8 @@ GROUPINGS: dict[str, Grouping] = {
 }
 #: The groupings that split engagement, not sends (RULES.md section 9).
 ENGAGEMENT_GROUPS: tuple[str, ...] = tuple(n for n, g in GROUPINGS.items() if g.engagement)
-#: The counts an engagement grouping splits; the others (sent, delivered, bounces, pending,
-#: aborted, ...) are missing in it.
-ENGAGEMENT_COUNTS: tuple[str, ...] = ("opened", "clicked", "total_opens", "total_clicks")
+#: The counts an engagement grouping splits (ENGAGEMENT_COUNTS, from the engine's query);
+#: the others (sent, delivered, bounces, pending, aborted, ...) are missing in it.
 #: The column of an engagement grouping: opened under the value / opened in total.
 SHARE_OF_OPENED = "share_of_opened"
 #: Its label and format, as a metric's (every view shows it as it shows a metric column).

@@ -13,7 +13,9 @@ SELECT
   COUNTIF(is_open) AS opens,
   COUNTIF(NOT is_open) AS clicks,
   COUNTIF(is_open AND is_first) AS opened,
-  COUNTIF(NOT is_open AND is_first) AS clicked
+  COUNTIF(NOT is_open AND is_first) AS clicked,
+  COUNTIF(is_open AND NOT is_machine_open) AS human_opens,
+  COUNTIF(is_open AND NOT is_machine_open AND is_first_human) AS human_opened
 FROM (
   SELECT
     e.campaign_id,

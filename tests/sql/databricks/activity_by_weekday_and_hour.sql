@@ -4,7 +4,9 @@ SELECT
   send_day,
   weekday,
   hour,
-  COUNT(*) AS opens
+  COUNT(*) AS opens,
+  COUNT(*) FILTER(WHERE
+    NOT is_machine_open) AS human_opens
 FROM activity
 WHERE
   is_open

@@ -17,7 +17,11 @@ SELECT
   COUNT(*) FILTER(WHERE
     "is_open" AND "is_first") AS "opened",
   COUNT(*) FILTER(WHERE
-    NOT "is_open" AND "is_first") AS "clicked"
+    NOT "is_open" AND "is_first") AS "clicked",
+  COUNT(*) FILTER(WHERE
+    "is_open" AND NOT "is_machine_open") AS "human_opens",
+  COUNT(*) FILTER(WHERE
+    "is_open" AND NOT "is_machine_open" AND "is_first_human") AS "human_opened"
 FROM (
   SELECT
     "e"."campaign_id",

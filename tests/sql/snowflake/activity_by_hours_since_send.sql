@@ -13,7 +13,9 @@ SELECT
   COUNT_IF(is_open) AS opens,
   COUNT_IF(NOT is_open) AS clicks,
   COUNT_IF(is_open AND is_first) AS opened,
-  COUNT_IF(NOT is_open AND is_first) AS clicked
+  COUNT_IF(NOT is_open AND is_first) AS clicked,
+  COUNT_IF(is_open AND NOT is_machine_open) AS human_opens,
+  COUNT_IF(is_open AND NOT is_machine_open AND is_first_human) AS human_opened
 FROM (
   SELECT
     e.campaign_id,

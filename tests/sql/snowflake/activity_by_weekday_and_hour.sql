@@ -4,7 +4,8 @@ SELECT
   send_day,
   weekday,
   hour,
-  COUNT(*) AS opens
+  COUNT(*) AS opens,
+  COUNT_IF(NOT is_machine_open) AS human_opens
 FROM activity
 WHERE
   is_open
