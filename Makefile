@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    := out
 
-.PHONY: demo test lint typecheck contracts format lab sample bench bench-scale bench-postgres clean system-deps
+.PHONY: demo test lint typecheck contracts format lab sample bench bench-scale bench-cli bench-postgres clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,10 @@ bench: $(STAMP)
 ## bench-scale: 1M, 5M and 20M events, both shapes, against the DuckDB SQL and pandas baselines (minutes)
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py --shape blast,trigger --update-readme
+
+## bench-cli: the CLI on the sample, whole processes, against the hand-written query as a script
+bench-cli: $(STAMP)
+	$(BIN)/python benchmarks/bench_cli.py
 
 ## bench-postgres: 5M events in a throwaway PostgreSQL, pushed down against copied (minutes)
 bench-postgres: $(STAMP) system-deps
