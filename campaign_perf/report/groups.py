@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from campaign_perf.engine.queries import ENGAGEMENT_COUNTS
+from campaign_perf.engine.queries import ENGAGEMENT_COUNTS, RECIPIENT_DOMAIN
 from campaign_perf.metrics import Metric
 
 __all__ = [
@@ -61,7 +61,7 @@ GROUPINGS: dict[str, Grouping] = {
     "day": Grouping("Send day", ("send_day",)),
     "week": Grouping("Send week", ("send_week",)),
     "month": Grouping("Send month", ("send_month",)),
-    "recipient_domain": Grouping("Recipient domain", ("recipient_domain",)),
+    RECIPIENT_DOMAIN: Grouping("Recipient domain", (RECIPIENT_DOMAIN,)),
     "client": Grouping("Client", ("client",), engagement=True),
     "os": Grouping("OS", ("os",), engagement=True),
     "device": Grouping("Device", ("device",), engagement=True),
@@ -69,8 +69,9 @@ GROUPINGS: dict[str, Grouping] = {
 }
 #: The groupings that split engagement, not sends (RULES.md section 9).
 ENGAGEMENT_GROUPS: tuple[str, ...] = tuple(n for n, g in GROUPINGS.items() if g.engagement)
-#: The counts an engagement grouping splits (ENGAGEMENT_COUNTS, from the engine's query);
-#: the others (sent, delivered, bounces, pending, aborted, ...) are missing in it.
+# The engine's queries name the counts an engagement grouping splits (ENGAGEMENT_COUNTS; the
+# others, sent, delivered, bounces, pending, aborted..., are missing in it) and the record
+# attribute of the recipient's mailbox domain (RECIPIENT_DOMAIN): both are re-exported here.
 #: The column of an engagement grouping: opened under the value / opened in total.
 SHARE_OF_OPENED = "share_of_opened"
 #: Its label and format, as a metric's (every view shows it as it shows a metric column).
@@ -91,8 +92,6 @@ ENGAGEMENT_NOTE = (
     "bounces are not split by it (–). Opens and clicks without the attribute count under "
     "'unknown'."
 )
-#: The record attribute of the recipient's mailbox domain (the lead id's, when an address).
-RECIPIENT_DOMAIN = "recipient_domain"
 #: Group names and the columns they put in the table.
 GROUPS: dict[str, tuple[str, ...]] = {name: g.columns for name, g in GROUPINGS.items()}
 #: The group columns that hold a day (a send day, the first day of a send week or month).
