@@ -83,7 +83,7 @@ bench-scale: $(STAMP)
 
 ## bench-cli: the CLI on the sample, whole processes, against the hand-written query as a script
 bench-cli: $(STAMP)
-	$(BIN)/python benchmarks/bench_cli.py
+	$(BIN)/python benchmarks/bench_cli.py --runs 9
 
 ## bench-postgres: 5M events in a throwaway PostgreSQL, pushed down against copied (minutes)
 bench-postgres: $(STAMP) system-deps

@@ -8,7 +8,7 @@ do, through pandas. Each run is a fresh process, imports and start-up
 included, the two alternating so that both see the same machine; medians of ``--runs``.
 The two CSV files must hold the same sent total. Usage::
 
-    python benchmarks/bench_cli.py [--runs 7] [--out benchmarks/cli_results.md]
+    python benchmarks/bench_cli.py [--runs 9] [--out benchmarks/cli_results.md]
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _sent(path: Path) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--out", type=Path, default=HERE / "cli_results.md")
     args = ap.parse_args()
 

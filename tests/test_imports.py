@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "events.parquet"
 VIEW_ONLY = (
     "plotly",
     "ipywidgets",
@@ -51,5 +53,22 @@ def test_parsing_a_user_agent_imports_the_parser_when_first_used() -> None:
         "import campaign_perf as cp\n"
         f"got = cp.classify_user_agents([{iphone!r}]).iloc[0].tolist()\n"
         "assert got[2:] == ['iOS', 'mobile'], got"
+    )
+    assert "ua_parser" in loaded
+
+
+def test_user_agents_are_parsed_when_a_client_is_first_asked_for() -> None:
+    """A load counts the distinct user agents; the parser and its rules are loaded only
+    when a report groups by client, OS, device or country (or reads ``log.events``)."""
+    load = (
+        "import campaign_perf as cp\n"
+        f"log = cp.load_events({str(SAMPLE)!r}, warn=False)\n"
+        "assert log.summary().user_agents > 10\n"
+        "assert cp.Report(log, today='as_of').table()['sent'].sum() > 0\n"
+    )
+    assert "ua_parser" not in modules_after(load)
+    loaded = modules_after(
+        load + "t = cp.Report(log, today='as_of').by('device').table()\n"
+        "assert {'desktop', 'mobile'} <= set(t['device']), t['device'].tolist()"
     )
     assert "ua_parser" in loaded

@@ -141,8 +141,9 @@ class DuckDBEngine:
         The latest event of the log.
     guard : callable, optional
         Called before the events are read again; raises if an input changed since loading.
-    agents : str, optional
-        The table of the log's parsed user agents (client, OS, device per user agent).
+    agents : callable, optional
+        Gives the table of the log's parsed user agents (client, OS, device per user
+        agent), parsing them on its first call.
     progress : bool, optional
         Whether a report's queries that run long show a bar (see :mod:`.progress`).
     rows : int, optional
@@ -160,7 +161,7 @@ class DuckDBEngine:
         guard: Callable[[], None] | None = None,
         progress: bool | None = None,
         rows: int | None = None,
-        agents: str | None = None,
+        agents: Callable[[], str] | None = None,
     ) -> None:
         self.con = con
         self.progress = progress
@@ -293,7 +294,7 @@ class DuckDBEngine:
         def make() -> pd.DataFrame:
             table = self.records_table(counting)
             self._guard()
-            events = f"({with_agents_sql('events', self.agents)})" if self.agents else "events"
+            events = f"({with_agents_sql('events', self.agents())})" if self.agents else "events"
             out = self.con.execute(engagement_cube_sql(counting, events, table, tz, dims)).df()
             out["send_day"] = pd.to_datetime(out["send_day"])
             return out

@@ -193,7 +193,8 @@ class LoadSummary:
         carries too: ids that are not unique across the inputs (per-file counters), so
         their events are counted as distinct events, not merged.
     user_agents : int
-        Distinct user agents parsed (each once) into client, OS and device.
+        Distinct user agents (each parsed once into client, OS and device, the first time
+        one is asked for).
     machine_opens : int
         Opens fetched by a privacy proxy (the source's flag or Apple Mail Privacy
         Protection's signature).
@@ -254,7 +255,7 @@ class LoadSummary:
         """The lines on user agents, machine opens and bots (none when there are none)."""
         out = []
         if self.user_agents:
-            out.append(f"parsed {self.user_agents:,} distinct user agents")
+            out.append(f"{self.user_agents:,} distinct user agents")
         if self.machine_opens:
             out.append(
                 f"found {self.machine_opens:,} machine opens (fetched by a privacy proxy, "
@@ -301,7 +302,7 @@ class EventLog:
         *,
         engine: Engine | None = None,
         guard: Callable[[], None] | None = None,
-        agents: str | None = "agents",
+        agents: Callable[[], str] | None = None,
     ) -> None:
         self._con = con
         self._summary = summary
@@ -311,7 +312,7 @@ class EventLog:
         self._events: pd.DataFrame | None = None
         self.engine: Engine = engine if engine is not None else DuckDBEngine(con)
         self._guard = guard  # raises if a file read in place changed since loading
-        self._agents = agents  # the table of parsed user agents, if any
+        self._agents = agents  # gives the table of parsed user agents (made when first asked)
 
     # -- what was loaded -------------------------------------------------------------
     @property
@@ -322,7 +323,7 @@ class EventLog:
             if self._guard is not None:
                 self._guard()
             cols = ", ".join(quote_ident(c) for c in CANONICAL_COLUMNS)
-            source = f"({with_agents_sql('events', self._agents)})" if self._agents else "events"
+            source = f"({with_agents_sql('events', self._agents())})" if self._agents else "events"
             events = self._con.sql(f"SELECT {cols}, _seq FROM {source} ORDER BY _seq").df()
             self._events = with_source_rows(events, self._summary.inputs)
         return self._events

@@ -216,7 +216,7 @@ def _finish(
                 "SELECT min(timestamp), max(timestamp) FROM events"
             ).fetchall()[0]
     drop_search_tables(con)
-    agents = parse_user_agents(con, "events", "agents")
+    agents, parsed_agents = parse_user_agents(con, "events", "agents")
     rejected = combine_ledgers([*inputs.rejected, orphans])
     n_events = sum(c.rows - c.bad for c in parts) - n_excluded
     by_reason = rejected["reason"].value_counts().to_dict() if len(rejected) else {}
@@ -253,6 +253,8 @@ def _finish(
         guard=guard,
         progress=progress,
         rows=summary.events,
-        agents="agents",
+        agents=parsed_agents,
     )
-    return EventLog(con, summary, dims, rejected, duplicates, engine=engine, guard=guard)
+    return EventLog(
+        con, summary, dims, rejected, duplicates, engine=engine, guard=guard, agents=parsed_agents
+    )
