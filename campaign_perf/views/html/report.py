@@ -644,6 +644,15 @@ def _ranked(
     return labels, (idx[: len(this)], idx[len(this) :])
 
 
+def _names(
+    cubes: Sequence[pd.DataFrame], key: str, columns: Sequence[str], among: pd.Index
+) -> pd.DataFrame:
+    """Each id of ``among`` (as text) once, with the names its first row in ``cubes`` has."""
+    first = pd.concat([c.drop_duplicates(key)[[key, *columns]] for c in cubes])
+    first = first.drop_duplicates(key).astype({key: str}).set_index(key)
+    return first.reindex(among)[list(columns)].rename_axis(key).reset_index()
+
+
 def _aggregates(
     rep: ReportCore, kinds: Sequence[str], folds: Folds, packer: Packer
 ) -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame, pd.DataFrame]:
@@ -656,21 +665,9 @@ def _aggregates(
     cube = folds.apply(rep.cube(all_days=True))
     cube_other = folds.apply(other.cube(all_days=True))
     index = _Sends(pd.concat([cube[aggregates.KEYS], cube_other[aggregates.KEYS]]))
-    named = pd.concat([cube, cube_other])
-    first_c = named.drop_duplicates("campaign_id").astype({"campaign_id": str})
-    campaigns = (
-        first_c.set_index("campaign_id")
-        .reindex(index.campaigns)[["campaign_name", "program", "status"]]
-        .rename_axis("campaign_id")
-        .reset_index()
-    )
-    first_e = named.drop_duplicates("email_id").astype({"email_id": str})
-    emails = (
-        first_e.set_index("email_id")
-        .reindex(index.emails)[["email_name"]]
-        .rename_axis("email_id")
-        .reset_index()
-    )
+    campaigns = _names((cube, cube_other), "campaign_id", ("campaign_name", "program", "status"),
+                       index.campaigns)  # fmt: skip
+    emails = _names((cube, cube_other), "email_id", ("email_name",), index.emails)
     pair = index.campaign * len(index.emails) + index.email
     sends = {
         "campaign": packer.add(index.campaign),
