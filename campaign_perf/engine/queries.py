@@ -76,7 +76,7 @@ def _local_day(instant: str, tz: str) -> str:
 
 
 # -- loading: duplicates and orphans ------------------------------------------------------
-def id_rows_sql(events: str) -> str:
+def id_rows_sql(events: str, repeated: str | None = None) -> str:
     """The rows whose ``event_id`` another row carries too, each with the first row of its
     event and whether the id also names another record's event.
 
@@ -88,6 +88,11 @@ def id_rows_sql(events: str) -> str:
     ----------
     events : str
         A table or view of valid events with ``_seq`` (their order across inputs).
+    repeated : str, optional
+        A table of the hashes (column ``h``, the engine's ``hash(event_id)``) that more
+        than one row carries, when the caller found them another way (the embedded loader
+        sorts the hashes: see :func:`campaign_perf.load.duplicates.repeated_hashes`);
+        by default a group-by finds them.
 
     Returns
     -------
@@ -97,6 +102,12 @@ def id_rows_sql(events: str) -> str:
         same event (the same id, event type and record), ``_conflict`` whether a row of
         another record carries the id too.
     """
+    found = (
+        f"SELECT h FROM {repeated}"
+        if repeated
+        else f"SELECT hash(event_id) FROM {events} WHERE event_id IS NOT NULL "
+        "GROUP BY 1 HAVING count(*) > 1"
+    )
     by_id = "OVER (PARTITION BY event_id)"
     conflict = " OR ".join(f"min({c}) {by_id} <> max({c}) {by_id}" for c in RECORD_KEY)
     return f"""
@@ -105,9 +116,7 @@ def id_rows_sql(events: str) -> str:
             ({conflict}) AS _conflict,
             event_id, event_type, timestamp, campaign_id, email_id, lead_id
         FROM {events}
-        WHERE event_id IS NOT NULL AND hash(event_id) IN (
-            SELECT hash(event_id) FROM {events} WHERE event_id IS NOT NULL
-            GROUP BY 1 HAVING count(*) > 1)
+        WHERE event_id IS NOT NULL AND hash(event_id) IN ({found})
     """
 
 

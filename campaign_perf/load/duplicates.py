@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from campaign_perf.engine.queries import (
     duplicates_sql,
@@ -19,7 +21,7 @@ from campaign_perf.engine.queries import (
 from campaign_perf.engine.rules import RuleParams, record_aggregates_sql
 from campaign_perf.load.eventlog import with_source_rows
 
-__all__ = ["ORPHAN_REASON", "SetAside", "set_aside"]
+__all__ = ["ORPHAN_REASON", "SetAside", "repeated_hashes", "set_aside"]
 
 #: The ledger's reason for an orphaned row.
 ORPHAN_REASON = "orphaned: no 'sent' event for this campaign, email and lead"
@@ -52,6 +54,31 @@ def duplicates_frame(rows: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
     return with_source_rows(out, labels, "_keep", "duplicate_of_")
 
 
+def repeated_hashes(con: duckdb.DuckDBPyConnection, events: str) -> pa.Table:
+    """The hashes of ``event_id`` that more than one row of ``events`` carries.
+
+    The hashes (8 bytes a row) are sorted in NumPy and the repeated ones read off
+    neighbours: on millions of mostly distinct ids, three times faster than the engine's
+    group-by, whose hash table holds a group for every id. A hash shared by two different
+    ids only adds candidates, which :func:`~campaign_perf.engine.queries.id_rows_sql`
+    tells apart on the ids themselves.
+
+    Returns
+    -------
+    pyarrow.Table
+        One column ``h`` (UINT64), each repeated hash once.
+    """
+    reader = con.sql(
+        f"SELECT hash(event_id) AS h FROM {events} WHERE event_id IS NOT NULL"
+    ).to_arrow_reader(1 << 20)
+    batches = [b.column(0).to_numpy() for b in reader]
+    hashes = np.concatenate(batches) if batches else np.empty(0, np.uint64)
+    del batches
+    hashes.sort()
+    same = hashes[1:] == hashes[:-1]
+    return pa.table({"h": pa.array(np.unique(hashes[1:][same]), pa.uint64())})
+
+
 def set_aside(
     con: duckdb.DuckDBPyConnection, labels: list[str], *, rows_without_id: bool
 ) -> SetAside:
@@ -70,7 +97,10 @@ def set_aside(
     rows_without_id : bool
         Whether some rows have no ``event_id``.
     """
-    con.execute(f"CREATE TEMP TABLE id_rows AS {id_rows_sql('counted')}")
+    repeated = repeated_hashes(con, "counted")
+    con.register("repeated_ids", repeated)
+    con.execute(f"CREATE TEMP TABLE id_rows AS {id_rows_sql('counted', 'repeated_ids')}")
+    con.unregister("repeated_ids")
     con.execute(
         "CREATE TEMP TABLE dups AS "
         + duplicates_sql("counted", "id_rows", rows_without_id=rows_without_id)
