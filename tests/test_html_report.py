@@ -303,6 +303,11 @@ def test_packed_columns_read_back(values: list[int], ordered: bool) -> None:
     raw = buffer_of(packer.encoded())
     got = [unpacked(c, raw).tolist() for c in columns]
     assert got == [[7, 7], values, [1, 300, 2], values[::-1]]
+    # a column added again (two groupings with the same rows) reads back without its
+    # bytes being carried twice
+    again = packer.add(values)
+    assert unpacked(again, buffer_of(packer.encoded())).tolist() == values
+    assert len(buffer_of(packer.encoded())) == len(raw)
 
 
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(-300, 300)), max_size=30))

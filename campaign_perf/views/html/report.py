@@ -245,12 +245,15 @@ class Packer:
     stored; an aggregate's group is its send, the sends' is their campaign and email);
     ``"add": k`` when ``k`` was taken from each value that starts anew (every value, the
     first, or each run's first) to fit a smaller type; or ``{"fill": v, "n": n}`` when
-    every value is ``v``.
+    every value is ``v``. A column whose bytes are already in the buffer (two groupings
+    with the same rows, as client and device are when no user agent is known) points to
+    them instead of adding them again.
     """
 
     def __init__(self) -> None:
         self._parts: list[bytes] = []
         self._size = 0
+        self._at: dict[tuple[str, bytes], int] = {}
 
     def add(
         self, values: Any, groups: np.ndarray | None = None, *, steps: bool = True
@@ -291,12 +294,14 @@ class Packer:
             if _int_type(moved) < kind:
                 out["add"], a, kind = base, moved, _int_type(moved)
         dtype = _INT_TYPES[kind]
-        pad = -self._size % 4  # a typed array starts at a multiple of its item size
-        data = b"\0" * pad + a.astype(f"<{dtype}").tobytes()
-        self._parts.append(data)
-        out = {"dtype": dtype, "at": self._size + pad, "n": len(a)} | out
-        self._size += len(data)
-        return out
+        data = a.astype(f"<{dtype}").tobytes()
+        at = self._at.get((dtype, data))
+        if at is None:
+            pad = -self._size % 4  # a typed array starts at a multiple of its item size
+            at = self._at[dtype, data] = self._size + pad
+            self._parts.append(b"\0" * pad + data)
+            self._size += pad + len(data)
+        return {"dtype": dtype, "at": at, "n": len(a)} | out
 
     def encoded(self) -> str:
         """The buffer as the page carries it (:func:`text_of`)."""
