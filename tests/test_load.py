@@ -785,6 +785,53 @@ def test_per_file_id_counters_are_not_duplicates(tmp_path):
     ]
 
 
+def test_a_candidate_id_is_confirmed_on_the_ids(monkeypatch):
+    """Repeated ids are found by their 64-bit hashes, then confirmed on the ids: a hash
+    that collides makes a candidate of an id carried once. With every row a candidate, the
+    duplicates, the id conflicts and every count are those of the real search."""
+    df = events_frame(["2026-03-02 09:00"] * 3 + ["2026-03-02 10:00"] * 4)
+    df = df.assign(
+        event_type=["sent", "sent", "sent", "open", "open", "open", "click"],
+        lead_id=["L1", "L2", "L3", "L1", "L1", "L2", "L3"],
+        event_id=["s1", "s2", "s3", "o1", "o1", "s3", "c1"],
+    )  # o1 twice: a retry; s3 on L3's send and L2's open: an id conflict
+    real = load_clean(df)
+    assert (real.summary().duplicates, real.summary().id_conflicts) == (1, 2)
+    import campaign_perf.load.duplicates as duplicates
+
+    def every_hash(con, events):
+        return con.sql(f"SELECT DISTINCT hash(event_id) AS h FROM {events}").to_arrow_table()
+
+    monkeypatch.setattr(duplicates, "repeated_hashes", every_hash)
+    colliding = load_clean(df)
+    assert colliding.duplicates.drop(columns="source").equals(
+        real.duplicates.drop(columns="source")
+    )
+    assert colliding.summary().id_conflicts == real.summary().id_conflicts
+    pd.testing.assert_frame_equal(cp.Report(colliding).table(), cp.Report(real).table())
+
+
+def test_repeated_hashes_are_those_of_the_ids_carried_twice():
+    from campaign_perf.engine.session import connect
+    from campaign_perf.load.duplicates import repeated_hashes
+
+    con = connect()
+    con.execute(
+        "CREATE TABLE ev AS SELECT * FROM (VALUES ('a'), ('b'), ('a'), (NULL), (NULL), ('c'), "
+        "('b'), ('a')) t(event_id)"
+    )
+    got = set(repeated_hashes(con, "ev").column("h").to_pylist())
+    want = {
+        r[0]
+        for r in con.execute(
+            "SELECT hash(event_id) FROM ev WHERE event_id IN ('a', 'b')"
+        ).fetchall()
+    }
+    assert got == want and len(want) == 2
+    con.execute("CREATE TABLE none_ AS SELECT * FROM ev WHERE event_id = 'c'")
+    assert repeated_hashes(con, "none_").num_rows == 0
+
+
 def test_one_id_on_events_of_different_types_is_not_a_duplicate():
     """Only a repeat of the same event (id and type) merges; SendGrid's documentation
     payloads, for instance, all carry the placeholder id "sg_event_id"."""
