@@ -129,3 +129,66 @@ def test_a_parquet_file_changed_after_loading_is_named(tmp_path: Path) -> None:
     path.unlink()
     with pytest.raises(cp.LoadError, match="no longer there"):
         cp.Report(log, basis="activity").table()
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows as a canonical, typed file holds them (instants with their zone)."""
+    return df.assign(timestamp=pd.to_datetime(df["timestamp"], utc=True))
+
+
+@pytest.mark.parametrize("form", ["parquet", "arrow"])
+def test_keys_that_need_parsing_in_an_otherwise_canonical_file(form: str, tmp_path: Path) -> None:
+    """The check of a file read in place takes its record keys as they are and looks at
+    them once per record: a key with spaces around it, or empty, found there makes the
+    load check the file again fully, and the log is the one its copy gives."""
+    clean = pd.DataFrame(
+        {
+            "event_id": ["a1", "a2", "a3", "a4", "a5"],
+            "event_type": ["sent", "sent", "open", "click", "open"],
+            "timestamp": [
+                "2026-06-01 10:00Z",
+                "2026-06-01 10:00Z",
+                "2026-06-01 11:00Z",
+                "2026-06-01 11:05Z",
+                "2026-06-01 12:00Z",
+            ],
+            "campaign_id": "C1",
+            "email_id": "E1",
+            "lead_id": ["L1", "L2", "L1", "L2", "L2"],
+        }
+    )
+    dirty = pd.DataFrame(
+        {
+            "event_id": ["b1", "a3", "b3", "b4"],
+            "event_type": ["open", "open", "open", "click"],
+            "timestamp": [
+                "2026-06-02 09:00Z",
+                "2026-06-01 11:00Z",
+                "2026-06-02 10:00Z",
+                "2026-06-02 11:00Z",
+            ],
+            "campaign_id": ["C1", "C1", "C1 ", "C1"],
+            "email_id": ["E1", "E1", "E1", ""],
+            "lead_id": [" L1", "L1 ", "L2", "L2"],
+        }
+    )  # b1 and b3 are L1's and L2's opens, a3 repeats L1's open, b4 has no email
+    for name, rows in (("clean", clean), ("dirty", dirty)):
+        pq.write_table(pa.Table.from_pandas(_typed(rows)), tmp_path / f"{name}.parquet")
+    if form == "parquet":
+        in_place = _load([tmp_path / "clean.parquet", tmp_path / "dirty.parquet"])
+    else:
+        in_place = _load([pa.Table.from_pandas(_typed(rows)) for rows in (clean, dirty)])
+    copied = _load([_typed(clean), _typed(dirty)])  # DataFrames are copied and parsed
+    s = in_place.summary()
+    assert (s.events, s.duplicates, s.orphaned, s.rejected) == (7, 1, 0, 1)
+    assert s.rejected_by_reason == copied.summary().rejected_by_reason
+    pd.testing.assert_frame_equal(_without_source(copied.events), _without_source(in_place.events))
+    pd.testing.assert_frame_equal(
+        _without_source(copied.rejected), _without_source(in_place.rejected)
+    )
+    pd.testing.assert_frame_equal(
+        _without_source(copied.duplicates), _without_source(in_place.duplicates)
+    )
+    table = cp.Report(in_place, time_frame="all time").table()
+    assert table[["sent", "opened", "clicked"]].values.tolist() == [[2, 2, 1]]
+    pd.testing.assert_frame_equal(table, cp.Report(copied, time_frame="all time").table())

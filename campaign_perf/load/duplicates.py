@@ -19,6 +19,7 @@ from campaign_perf.engine.queries import (
     without_sql,
 )
 from campaign_perf.engine.rules import RuleParams, record_aggregates_sql
+from campaign_perf.load.check import keys_need_parsing_sql
 from campaign_perf.load.eventlog import with_source_rows
 
 __all__ = ["ORPHAN_REASON", "SetAside", "repeated_hashes", "set_aside"]
@@ -80,8 +81,12 @@ def repeated_hashes(con: duckdb.DuckDBPyConnection, events: str) -> pa.Table:
 
 
 def set_aside(
-    con: duckdb.DuckDBPyConnection, labels: list[str], *, rows_without_id: bool
-) -> SetAside:
+    con: duckdb.DuckDBPyConnection,
+    labels: list[str],
+    *,
+    rows_without_id: bool,
+    check_keys: bool = False,
+) -> SetAside | None:
     """Merge the exact duplicates of the ``counted`` events and set the orphans aside.
 
     Defines the view ``events`` (``counted`` without the rows set aside) and the table
@@ -96,6 +101,14 @@ def set_aside(
         The inputs' labels, by their number in ``_seq``.
     rows_without_id : bool
         Whether some rows have no ``event_id``.
+    check_keys : bool, default False
+        Whether record keys were taken unchecked (:attr:`~.check.Checked.recheck`): then
+        they are looked at in the record aggregates, and if one needs parsing nothing is
+        kept and None is returned (check the inputs fully, then search again).
+
+    Returns
+    -------
+    SetAside or None
     """
     repeated = repeated_hashes(con, "counted")
     con.register("repeated_ids", repeated)
@@ -112,6 +125,10 @@ def set_aside(
     con.execute(
         "CREATE TEMP TABLE load_agg AS " + record_aggregates_sql(RuleParams(as_of=None), events)
     )
+    if check_keys and con.execute(keys_need_parsing_sql("load_agg")).fetchall()[0][0]:
+        for table in ("id_rows", "dups", "excluded", "load_agg"):
+            con.execute(f"DROP TABLE {table}")
+        return None
     con.execute(f"CREATE TEMP TABLE orphan_rows AS {orphans_sql(events, 'load_agg')}")
     orphans = con.execute(rows_as_text_sql("orphan_rows", ORPHAN_REASON)).df()
     if len(orphans):

@@ -144,6 +144,7 @@ class Inputs:
         self.native_labels: list[str] = []
         self.inline_names = False  # did any input carry campaign/email/program names?
         self.window = TimeWindow.at_load()  # the plausible time of an event
+        self._ledger_at: dict[int, int] = {}  # unchecked keys: input -> place in the ledger
         create_staging(con)
 
     def add(self, item: Input) -> None:
@@ -344,6 +345,20 @@ class Inputs:
         self.checked.append(checked)
         if checked.ledger is not None:
             self.rejected.append(checked.ledger)
+        if checked.recheck is not None:  # its ledger, if the full check finds one, goes here
+            self._ledger_at[len(self.checked) - 1] = len(self.rejected)
+
+    def recheck(self) -> None:
+        """Check fully the inputs whose record keys were taken unchecked
+        (:attr:`~campaign_perf.load.check.Checked.recheck`), each rejected row in the
+        ledger where the input's own would have been."""
+        for i, at in sorted(self._ledger_at.items(), reverse=True):
+            recheck = self.checked[i].recheck
+            assert recheck is not None
+            self.checked[i] = checked = recheck()
+            if checked.ledger is not None:
+                self.rejected.insert(at, checked.ledger)
+        self._ledger_at.clear()
 
 
 def check_unchanged(files: Mapping[str, tuple[int, int]]) -> None:

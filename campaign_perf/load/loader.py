@@ -28,9 +28,9 @@ from campaign_perf.engine.progress import watching
 from campaign_perf.engine.session import connect, within_budget
 from campaign_perf.errors import LoadError
 from campaign_perf.load.agents import parse_user_agents
-from campaign_perf.load.check import staged
+from campaign_perf.load.check import Checked, staged
 from campaign_perf.load.dimensions import load_dimensions
-from campaign_perf.load.duplicates import drop_search_tables, set_aside
+from campaign_perf.load.duplicates import SetAside, drop_search_tables, set_aside
 from campaign_perf.load.eventlog import EventLog, LoadSummary
 from campaign_perf.load.inputs import (
     Input,
@@ -183,6 +183,20 @@ def _name(item: Any) -> str:
     return Path(item).name if isinstance(item, (str, Path)) else type(item).__name__
 
 
+def _set_aside(inputs: Inputs, parts: list[Checked]) -> SetAside | None:
+    """The view ``counted`` of every input's counted rows, then duplicates and orphans set
+    aside (:func:`~campaign_perf.load.duplicates.set_aside`; None: a record key taken
+    unchecked needs parsing)."""
+    counted = " UNION ALL ".join(c.counted for c in parts if c.counted is not None)
+    inputs.con.execute(f"CREATE OR REPLACE TEMP VIEW counted AS {counted}")
+    return set_aside(
+        inputs.con,
+        inputs.labels,
+        rows_without_id=any(c.no_id for c in parts),
+        check_keys=any(c.recheck is not None for c in parts),
+    )
+
+
 def _finish(
     inputs: Inputs, *, campaigns: Any, emails: Any, leads: Any, progress: bool | None = None
 ) -> EventLog:
@@ -194,12 +208,17 @@ def _finish(
     orphans are its records without a send, and reports reuse it.
     """
     con = inputs.con
-    parts = [c for c in inputs.checked if c.counted is not None]
-    if inputs.staged or not parts:  # (native inputs that gave no events: an empty table)
-        parts.append(staged(con, bad=any(c.bad for c in inputs.checked if c.counted is None)))
-    counted = [c.counted for c in parts if c.counted is not None]
-    con.execute(f"CREATE TEMP VIEW counted AS {' UNION ALL '.join(counted)}")
-    found = set_aside(con, inputs.labels, rows_without_id=any(c.no_id for c in parts))
+    in_place = [c for c in inputs.checked if c.counted is not None]
+    copied = []  # the staging table (also for native inputs that gave no events: empty)
+    if inputs.staged or not in_place:
+        copied = [staged(con, bad=any(c.bad for c in inputs.checked if c.counted is None))]
+    found = _set_aside(inputs, [*in_place, *copied])
+    if found is None:  # a record key taken unchecked needs parsing: check those inputs
+        inputs.recheck()  # fully, and search again
+        in_place = [c for c in inputs.checked if c.counted is not None]
+        found = _set_aside(inputs, [*in_place, *copied])
+    assert found is not None, "inputs checked fully take no key unchecked"
+    parts = [*in_place, *copied]
     duplicates, orphans = found.duplicates, found.orphans
     n_excluded = len(duplicates) + len(orphans)
     bounds = [t for c in parts for t in (c.first, c.last) if t is not None]
