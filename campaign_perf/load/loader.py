@@ -6,12 +6,13 @@ keeps the rows it cannot count in a ledger, each with its source, row number, re
 raw values (:mod:`.check`, :mod:`.ledger`).
 
 Parquet files and Arrow tables are read where they lie (a view; nothing is copied): one
-pass checks them, taking what it can from Parquet's statistics. CSV, JSON, DataFrames and
-provider exports are parsed once into a staging table. Duplicates are found by a 64-bit hash
-and confirmed on the ids; one aggregation per record (campaign, email, lead) then finds the
-orphans (records without a send) and holds the records of default rule settings, which
-reports reuse without reading the events again (:mod:`.duplicates`). The counted events are
-a view of the inputs without the small table of duplicates and orphans.
+pass checks them, taking what it can from Parquet's statistics (their record keys are looked
+at later, once per record). CSV, JSON, DataFrames and provider exports are parsed once into
+a staging table. Repeated event ids are found by sorting their 64-bit hashes and confirmed
+on the ids; one aggregation per record (campaign, email, lead) then finds the orphans
+(records without a send) and holds the records of default rule settings, which reports
+reuse without reading the events again (:mod:`.duplicates`). The counted events are a view
+of the inputs without the small table of duplicates and orphans.
 """
 
 from __future__ import annotations
