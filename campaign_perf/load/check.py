@@ -88,18 +88,12 @@ class Checked:
 KEY_COLUMNS = ("campaign_id", "email_id", "lead_id")
 
 
-def _needs_parsing_sql(column: str) -> str:
-    """SQL: this text value is not canonical (empty, or spaces around it)."""
-    c = quote_ident(column)
-    return f"{c} = '' OR {c} LIKE ' %' OR {c} LIKE '% '"
-
-
 def keys_need_parsing_sql(aggregates: str) -> str:
     """SQL: whether a record key (:data:`KEY_COLUMNS`) of ``aggregates``, one row per
     record, is not canonical; then the inputs whose keys were not checked are checked again
     (:attr:`Checked.recheck`). Every event's key is some record's key, so looking at the
     records (a third of the events, or fewer) is looking at every event's."""
-    dirty = " OR ".join(f"({_needs_parsing_sql(c)})" for c in KEY_COLUMNS)
+    dirty = " OR ".join(f"({_parse.untidy_text_sql(quote_ident(c))})" for c in KEY_COLUMNS)
     return f"SELECT coalesce(bool_or({dirty}), false) FROM {aggregates}"
 
 
@@ -272,7 +266,7 @@ def check_in_place(
         checks[c] = (
             f"{quote_ident(name)} NOT IN ({known})"
             if c == "event_type"
-            else _needs_parsing_sql(name)
+            else _parse.untidy_text_sql(quote_ident(name))
         )
     later = [c for c in KEY_COLUMNS if c in checks] if keys_later else []
     valid = f"coalesce({_parse.valid_sql('is_bot' in raw, window)}, false)"
@@ -309,23 +303,25 @@ def check_in_place(
         and all(c in checks for c in REQUIRED_COLUMNS if c != "timestamp")
         and window.holds(first, last)
     )
-    full = functools.partial(
-        check_in_place, con, view, label, raw, types, tz=tz, number=number, window=window,
-        keys_later=False,
-    )  # fmt: skip
-    if later and not canonical:  # the keys are parsed with the rest: look at them now
-        return full()
     if canonical:  # every row counts
         bad, no_id = 0, n - with_id
-    else:  # parse what needs it, and find the rows the rules cannot count
-        fast.update({c: exact[c] for c in parse})
+    else:  # parse what needs it, and find the rows the rules cannot count; the keys not
+        # looked at yet are parsed for that, and looked at on the way
+        fast.update({c: exact[c] for c in (*parse, *later)})
         cols = ", ".join(f"{fast[c]} AS {c}" for c in CANONICAL_COLUMNS)
-        n, bad, first, last, no_id = query(
+        keys = " | ".join(
+            f"CASE WHEN {checks[c]} THEN {1 << i} ELSE 0 END" for i, c in enumerate(later)
+        )
+        n, bad, first, last, no_id, untidy = query(
             "SELECT count(*), count(*) FILTER (WHERE NOT __valid), "
             "min(timestamp) FILTER (WHERE __valid), max(timestamp) FILTER (WHERE __valid), "
-            "count(*) FILTER (WHERE __valid AND event_id IS NULL) FROM "
-            f"(SELECT timestamp, event_id, {valid} AS __valid FROM (SELECT {cols} FROM {view}))"
+            "count(*) FILTER (WHERE __valid AND event_id IS NULL), bit_or(__keys) FROM "
+            f"(SELECT timestamp, event_id, {valid} AS __valid, __keys FROM "
+            f"(SELECT {cols}, {keys or 0} AS __keys FROM {view}))"
         )
+        untidy = untidy or 0  # (no row: no bit)
+        fast.update({c: quote_ident(raw[c]) for i, c in enumerate(later) if not untidy >> i & 1})
+        later = []
     if n == 0:
         raise LoadError(f"{label}: holds no rows")
     # The staging table's types (a no-op where the input has them already).
@@ -345,6 +341,12 @@ def check_in_place(
             f"SELECT _row, {_parse.reject_reason_sql(raw_names, window)} AS reason "
             f"FROM (SELECT _row, {cols}, {keep_raw} FROM {view}) WHERE NOT {valid}",
         )
+    recheck = None
+    if later:  # the keys taken as they are: the full check, should a record's need parsing
+        recheck = functools.partial(
+            check_in_place, con, view, label, raw, types, tz=tz, number=number, window=window,
+            keys_later=False,
+        )  # fmt: skip
     return Checked(
         rows=n,
         bad=bad,
@@ -353,5 +355,5 @@ def check_in_place(
         no_id=no_id,
         first=first,
         last=last,
-        recheck=full if later else None,
+        recheck=recheck,
     )

@@ -112,6 +112,12 @@ def timestamp_sql(col: str, sql_type: str, tz: str) -> str:
     )
 
 
+def untidy_text_sql(v: str) -> str:
+    """SQL: the text value ``v`` is not canonical, :func:`text_sql` changes it (it is
+    empty, or has spaces around it)."""
+    return f"{v} = '' OR {v} LIKE ' %' OR {v} LIKE '% '"
+
+
 def text_sql(col: str, sql_type: str) -> str:
     """An id or name column as trimmed text; empty strings become NULL.
 
@@ -135,10 +141,7 @@ def text_sql(col: str, sql_type: str) -> str:
     else:
         v = f"CAST({c} AS VARCHAR)"
     # Trim only where there is something to trim: most ids are clean, and trim copies.
-    return (
-        f"CASE WHEN {v} = '' THEN NULL WHEN {v} LIKE ' %' OR {v} LIKE '% ' "
-        f"THEN NULLIF(trim({v}), '') ELSE {v} END"
-    )
+    return f"CASE WHEN {untidy_text_sql(v)} THEN NULLIF(trim({v}), '') ELSE {v} END"
 
 
 def event_type_sql(col: str) -> str:

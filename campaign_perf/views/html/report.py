@@ -299,7 +299,7 @@ class Packer:
         if at is None:
             pad = -self._size % 4  # a typed array starts at a multiple of its item size
             at = self._at[dtype, data] = self._size + pad
-            self._parts.append(b"\0" * pad + data)
+            self._parts += [b"\0" * pad, data]
             self._size += pad + len(data)
         return {"dtype": dtype, "at": at, "n": len(a)} | out
 
