@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import campaign_perf as cp
 from campaign_perf.engine.cache import Cache
@@ -109,3 +110,76 @@ def test_a_first_frame_is_summed_by_the_engine_and_a_second_is_a_slice_of_the_cu
         moved = first.with_time_frame("all time" if frame != "all time" else "last month")
         moved.with_time_frame("2026-10-01..2026-10-05").table()
         pd.testing.assert_frame_equal(first.table(), table)
+
+
+def _log(lead_ids: list[str], machine_open: bool = False) -> cp.EventLog:
+    """Two emails sent to these leads on two days; each lead opens, the first also clicks
+    (its open a machine open when asked)."""
+    rows = []
+    for i, lead in enumerate(lead_ids):
+        day = f"2026-03-0{2 + i % 2}"
+        email = f"E{1 + i % 2}"
+        rows += [
+            ("sent", f"{day} 09:00", email, lead, False),
+            ("delivered", f"{day} 09:01", email, lead, False),
+            ("open", f"{day} 10:00", email, lead, machine_open and i == 0),
+        ]
+        if i == 0:
+            rows.append(("click", f"{day} 10:05", email, lead, False))
+    frame = pd.DataFrame(rows, columns=["event_type", "timestamp", "email_id", "lead_id", "m"])
+    frame = frame.assign(campaign_id="C1", is_machine_open=frame.pop("m"))
+    return cp.load_events(frame)
+
+
+def _calls(engine: object, method: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """Record the calls of an engine's method (the queries it runs)."""
+    calls: list[tuple] = []
+    real = getattr(engine, method)
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, method, recorded)
+    return calls
+
+
+@pytest.mark.parametrize("machine_open", [False, True])
+def test_without_a_machine_open_both_settings_share_their_queries(
+    machine_open: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log whose opens include no machine open counts the same whether they are excluded
+    or not: the second setting reuses the first's cube instead of counting again."""
+    log = _log(["L1", "L2", "L3"], machine_open=machine_open)
+    assert log.summary().machine_opens == int(machine_open)
+    calls = _calls(log.engine, "cube", monkeypatch)
+    rep = cp.Report(log, time_frame="2026-03-01..2026-03-31", today="as_of")
+    counted = rep.cube(all_days=True)
+    asked = len(calls)
+    excluded = rep.with_machine_opens("exclude").cube(all_days=True)
+    if machine_open:  # L1's open goes: it still clicked (opened), its open is not counted
+        assert len(calls) > asked
+        assert excluded["total_opens"].sum() == counted["total_opens"].sum() - 1
+    else:
+        assert len(calls) == asked
+        pd.testing.assert_frame_equal(excluded, counted)
+
+
+def test_a_lead_attribute_of_one_value_splits_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lead ids that are not addresses have one recipient domain, ``(unknown)``: the cube by
+    it is the cube without it, with that value; the same rows as the engine's own query."""
+    ids = ["1001", "1002", "1003", "1004"]
+    derived = cp.Report(_log(ids), time_frame="2026-03-03..2026-03-03", today="as_of")
+    calls = _calls(derived.log.engine, "cube", monkeypatch)
+    log = _log(ids)
+    people = log.engine.people  # told two domains, the engine counts by the domain itself
+    monkeypatch.setattr(log.engine, "people", lambda *a: pd.concat([people(*a)] * 2))
+    queried = cp.Report(log, time_frame="2026-03-03..2026-03-03", today="as_of")
+    for by in (("recipient_domain",), ("email", "recipient_domain")):
+        ours, theirs = derived.by(*by), queried.by(*by)
+        cube = ours.cube(all_days=True)
+        assert cube["recipient_domain"].tolist() == ["(unknown)"] * 2
+        pd.testing.assert_frame_equal(cube, theirs.cube(all_days=True))
+        pd.testing.assert_frame_equal(ours.table(), theirs.table())  # the frame's sums
+        assert ours.table()["sent"].sum() == 2
+    assert calls and all(attrs == () for _, _, attrs in calls)  # never grouped by the domain
