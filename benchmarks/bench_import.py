@@ -3,9 +3,9 @@
 Each import runs in a fresh process (``python -X importtime``), alternating the two so that
 both see the same machine; the figure is the cumulative time the interpreter reports for the
 imported modules, medians over ``--runs``. The package's bytecode is compiled first, as an
-installed wheel has it (pandas, duckdb and pyarrow have theirs). plotly, ipywidgets, jinja2,
-openpyxl and scipy are imported by the views and statistics that use them, the first time
-they are used, and ua-parser by the first user agent parsed.
+installed wheel has it (pandas, duckdb and pyarrow have theirs). plotly, ipywidgets, jinja2
+and openpyxl are imported by the views that use them, the first time they are used, and
+ua-parser by the first user agent parsed (the statistics need no scipy).
 
     python benchmarks/bench_import.py --runs 15
 """

@@ -72,3 +72,18 @@ def test_user_agents_are_parsed_when_a_client_is_first_asked_for() -> None:
         "assert {'desktop', 'mobile'} <= set(t['device']), t['device'].tolist()"
     )
     assert "ua_parser" in loaded
+
+
+def test_a_shared_report_needs_no_scipy(tmp_path: Path) -> None:
+    """The headline's critical value comes from the standard library: writing a shared
+    report (a fresh process, as the CLI's) does not import scipy (0.2-0.4 s)."""
+    out = tmp_path / "report.html"
+    loaded = modules_after(
+        "import campaign_perf as cp\n"
+        f"log = cp.load_events({str(SAMPLE)!r}, warn=False)\n"
+        "rep = cp.Report(log, time_frame='past 30 days', today='as_of')\n"
+        f"rep.write_html({str(out)!r})\n"
+        "assert len(rep.kpis()) > 0\n"
+    )
+    assert out.stat().st_size > 0
+    assert "scipy" not in loaded
