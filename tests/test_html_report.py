@@ -323,7 +323,38 @@ def test_columns_ordered_within_groups_read_back(rows: list[tuple[int, int]]) ->
 def test_the_embedded_aggregates_are_pythons(page: Page, rep: cp.Report) -> None:
     """Every row of every aggregate reads back as Python computes it: send, dimension and
     counts (the cells of the clock, sent turned by the send's weekday, too)."""
-    data = page.payload()
+    _assert_aggregates_are_pythons(page.payload(), rep)
+
+
+def test_without_machine_opens_the_file_holds_one_setting_that_reads_right(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A log without a machine open counts the same either way: each aggregate is read
+    once, none carries the other setting's counts, and each reads back as Python's (in
+    both settings: the switch changes nothing)."""
+    events = pd.read_parquet(SAMPLE / "events.parquet")
+    events = events[events["campaign_id"].isin(sorted(set(events["campaign_id"]))[:6])]
+    proxy = events["user_agent"] == "Mozilla/5.0"  # Apple's proxy: a machine open
+    events = events.assign(
+        is_machine_open=False, user_agent=events["user_agent"].where(~proxy, IPHONE)
+    )
+    log = cp.load_events(events, warn=False)
+    assert log.summary().machine_opens == 0
+    rep = cp.Report(log, time_frame="past 30 days", today="as_of")
+    read: list[cp.Report] = []
+    hours = aggregates.hours_since_send
+    monkeypatch.setattr(aggregates, "hours_since_send", lambda r: read.append(r) or hours(r))
+    data = Page(to_html(rep)).payload()
+    monkeypatch.undo()
+    assert len(read) == 1  # not once per setting
+    assert data["machine_opens"]["other"] == "exclude"
+    assert not [name for name, agg in data["aggregates"].items() if agg.get("alt")]
+    assert {"cube", "hours", "clock", "links", "engagement:client"} <= set(data["aggregates"])
+    for setting in ("count", "exclude"):
+        _assert_aggregates_are_pythons(data, rep.with_machine_opens(setting))
+
+
+def _assert_aggregates_are_pythons(data: dict[str, Any], rep: cp.Report) -> None:
     wide = rep.with_time_frame("all time")
     clock = aggregates.clock(wide)
     python = {

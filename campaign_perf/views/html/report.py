@@ -28,7 +28,7 @@ import gzip
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
@@ -592,7 +592,8 @@ class _Both:
     """An aggregate's rows in both machine-opens settings, summed by send and dimensions
     (folded groups become one row; 0 where a setting has no such row), sorted by send and
     dimensions: ``send``, ``dims`` (whole numbers), ``measures`` (this setting's) and
-    ``alt`` (the other setting's, only those that differ)."""
+    ``alt`` (the other setting's, only those that differ). The same frame for both (a log
+    without machine opens counts the same either way) is read once and has no ``alt``."""
 
     def __init__(
         self,
@@ -603,20 +604,21 @@ class _Both:
         send: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         this, other = frames
-        n = len(this)
-        row_send = np.concatenate(send if send is not None else (sends.of(this), sends.of(other)))
-        key = row_send.astype(np.int64)
+        n, halves = len(this), 1 if other is this else 2
+        if send is None:
+            send = (sends.of(this), sends.of(other) if halves == 2 else np.empty(0, np.int64))
+        key = np.concatenate(send[:halves]).astype(np.int64)
         radix: list[tuple[str, int, int]] = []
-        for name, (a, b) in dims.items():
-            values = np.concatenate((a, b)).astype(np.int64)
+        for name, pair in dims.items():
+            values = np.concatenate(pair[:halves]).astype(np.int64)
             lo = int(values.min(initial=0))
             size = int(values.max(initial=0)) - lo + 1
             radix.append((name, lo, size))
             key = key * size + (values - lo)
-        this_key, other_key = key[:n], key[n:]
+        this_key, other_key = key[:n], key[n:] if halves == 2 else key
         if (np.diff(this_key) > 0).all() and np.array_equal(this_key, other_key):
             # the same rows in both settings, in order (the engine's): nothing to merge
-            uniq, inverse = this_key, np.concatenate([np.arange(n), np.arange(n)])
+            uniq, inverse = this_key, np.tile(np.arange(n), halves)
         else:
             uniq, inverse = np.unique(key, return_inverse=True)
         self.dims: dict[str, np.ndarray] = {}
@@ -632,7 +634,7 @@ class _Both:
             return np.bincount(rows, weights=values, minlength=len(uniq)).astype(np.int64)
 
         self.measures = {m: summed(this, inverse[:n], m) for m in measures}
-        alt = {m: summed(other, inverse[n:], m) for m in measures}
+        alt = {m: summed(other, inverse[n:], m) for m in measures} if halves == 2 else {}
         self.alt = {m: v for m, v in alt.items() if not np.array_equal(v, self.measures[m])}
 
     def packed(self, packer: Packer, sends: _Sends) -> dict[str, Any]:
@@ -645,6 +647,9 @@ def _ranked(
 ) -> tuple[list[str], tuple[np.ndarray, np.ndarray]]:
     """A dimension of both settings' rows numbered in the order of its values (as text):
     the values, and each row's number in ``this`` and ``other``."""
+    if other is this:
+        labels, idx = _ranks(this[dim])
+        return labels, (idx, idx)
     labels, idx = _ranks(pd.concat([this[dim], other[dim]], ignore_index=True))
     return labels, (idx[: len(this)], idx[len(this) :])
 
@@ -666,10 +671,18 @@ def _aggregates(
     excluded, the sends they refer to (each campaign, email and send day once), and the
     campaigns and emails they hold."""
     other = _switched(rep)
-    wide, wide_other = _wide(rep), _wide(other)
-    cube = folds.apply(rep.cube(all_days=True))
-    cube_other = folds.apply(other.cube(all_days=True))
-    index = _Sends(pd.concat([cube[aggregates.KEYS], cube_other[aggregates.KEYS]]))
+    # A log without machine opens counts the same either way: each aggregate is read once.
+    same = other.rule_params == rep.rule_params
+    wide = _wide(rep)
+
+    def both_ways(read: Callable[[ReportCore], pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """An aggregate of this report and of its other setting (the same frame: read once)."""
+        this = read(rep)
+        return this, this if same else read(other)
+
+    cube, cube_other = both_ways(lambda r: folds.apply(r.cube(all_days=True)))
+    index = _Sends(cube[aggregates.KEYS] if same else
+                   pd.concat([cube[aggregates.KEYS], cube_other[aggregates.KEYS]]))  # fmt: skip
     campaigns = _names((cube, cube_other), "campaign_id", ("campaign_name", "program", "status"),
                        index.campaigns)  # fmt: skip
     emails = _names((cube, cube_other), "email_id", ("email_name",), index.emails)
@@ -682,21 +695,22 @@ def _aggregates(
     counts = list(rep.count_columns)
     out: dict[str, Any] = {}
 
-    def grouped(name: str, this: pd.DataFrame, that: pd.DataFrame, dims: Sequence[str],
+    def grouped(name: str, frames: tuple[pd.DataFrame, pd.DataFrame], dims: Sequence[str],
                 measures: Sequence[str], send: Any = None) -> None:  # fmt: skip
         """Embed an aggregate by its dimensions, numbered in the order of their values."""
+        this, that = frames
         ranked = {d: _ranked(this, that, d) for d in dims}
         both = _Both(index, (this, that), {d: r for d, (_, r) in ranked.items()}, measures, send)
         out[name] = both.packed(packer, index)
         out[name]["labels"] = {d: labels for d, (labels, _) in ranked.items()}
 
     n_cube = len(cube)
-    grouped("cube", cube, cube_other, list(rep.record_groups), counts,
+    grouped("cube", (cube, cube_other), list(rep.record_groups), counts,
             (index.of_cube[:n_cube], index.of_cube[n_cube:]))  # fmt: skip
     if rep.engagement_dims:  # the table's rows: engagement by where emails were read
         engaged = [c for c in ENGAGEMENT_COUNTS if c in counts]
-        this, that = (folds.apply(r.engagement_cube(all_days=True)) for r in (rep, other))
-        grouped("engagement", this, that, list(rep.engagement_dims), engaged)
+        grouped("engagement", both_ways(lambda r: folds.apply(r.engagement_cube(all_days=True))),
+                list(rep.engagement_dims), engaged)  # fmt: skip
     specs = [chart_spec(rep, k) for k in kinds]
 
     def measures(source: str) -> list[str]:
@@ -706,11 +720,11 @@ def _aggregates(
         return this[dim].to_numpy(), that[dim].to_numpy()
 
     if measures("hours"):
-        this, that = (aggregates.hours_since_send(w) for w in (wide, wide_other))
+        this, that = both_ways(lambda r: aggregates.hours_since_send(_wide(r)))
         both = _Both(index, (this, that), {"bin": raw(this, that, "bin")}, measures("hours"))
         out["hours"] = both.packed(packer, index)
     if measures("clock"):
-        this, that = (aggregates.clock(w) for w in (wide, wide_other))
+        this, that = both_ways(lambda r: aggregates.clock(_wide(r)))
         cells = tuple(f["weekday"].to_numpy() * 24 + f["hour"].to_numpy() for f in (this, that))
         both = _Both(index, (this, that), {"cell": cells}, measures("clock"))
         # The cell (weekday × 24 + hour) turned by the send's weekday: opens come soon
@@ -720,7 +734,7 @@ def _aggregates(
         out["clock"] = both.packed(packer, index)
         out["clock"]["dims"]["cell"]["turn"] = 24
     if measures("links"):
-        this, that = (aggregates.links(w) for w in (wide, wide_other))
+        this, that = both_ways(lambda r: aggregates.links(_wide(r)))
         labels, codes = _ranked(this, that, "link")
         both = _Both(index, (this, that), {"link": codes}, measures("links"))
         out["links"] = both.packed(packer, index)
@@ -736,14 +750,18 @@ def _aggregates(
             for part in spec["parts"]:
                 dim = part["group"]
                 fold = Folds(size, {dim: read_where(wide, dim, size)})
-                this, that = (fold.apply(r.by(dim).engagement_cube(all_days=True)) for r in
-                              (rep, other))  # fmt: skip
-                grouped(f"engagement:{dim}", this, that, [dim], spec["measures"])
+
+                def split(r: ReportCore, f: Folds = fold, d: str = dim) -> pd.DataFrame:
+                    return f.apply(r.by(d).engagement_cube(all_days=True))
+
+                grouped(f"engagement:{dim}", both_ways(split), [dim], spec["measures"])
         elif spec["source"] == "domains":  # the domains chart: the cube by recipient domain
             fold = lead_folds(wide.by(RECIPIENT_DOMAIN), size)
-            this, that = (fold.apply(r.by(RECIPIENT_DOMAIN).cube(all_days=True)) for r in
-                          (rep, other))  # fmt: skip
-            grouped("domains", this, that, [RECIPIENT_DOMAIN], spec["measures"])
+
+            def by_domain(r: ReportCore, f: Folds = fold) -> pd.DataFrame:
+                return f.apply(r.by(RECIPIENT_DOMAIN).cube(all_days=True))
+
+            grouped("domains", both_ways(by_domain), [RECIPIENT_DOMAIN], spec["measures"])
     return out, sends, campaigns, emails
 
 
