@@ -1102,6 +1102,14 @@ def fetch_marketo(
         float,
         typer.Option(min=0, help="Seconds between looks at the jobs (Marketo: once a minute)."),
     ] = 60.0,
+    max_wait: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Seconds a job may stay queued or processing before the fetch stops; the "
+            "next run takes it up.",
+        ),
+    ] = 6 * 3600.0,
     daily_quota_mb: Annotated[
         float,
         typer.Option(min=1, help="The subscription's daily export allocation, in MB."),
@@ -1159,6 +1167,7 @@ def fetch_marketo(
             config=config,
             max_jobs=max_jobs,
             poll_interval=poll_interval,
+            max_wait=max_wait,
             daily_quota_mb=daily_quota_mb,
             progress=show,
         )

@@ -222,6 +222,27 @@ def test_jobs_under_way_when_interrupted_are_taken_up_not_made_again(
     pd.testing.assert_frame_equal(events, expected(emu.activities))
 
 
+def test_a_job_that_never_finishes_stops_the_fetch_and_the_next_run_takes_it_up(
+    emu: MarketoEmulator, tmp_path: Path
+) -> None:
+    out = tmp_path / "marketo"
+    emu.queue_polls = 10**9  # Marketo's queue never moves
+    with pytest.raises(
+        cp.FetchError,
+        match=r"^Marketo's export job for 2025-01-01 – 2025-01-31 is still (Queued|Processing) "
+        r"after 0:00:0\d \(max_wait 0.3 s\); what was fetched is kept and the next run takes "
+        r"the job up$",
+    ):  # a look every 20 ms: under Marketo's rate limit, which the client waits out
+        fetch(emu, out, max_jobs=1, max_wait=0.3, poll_interval=0.02)
+    ids = set(emu.jobs)
+    assert len(ids) == 1 and not store.partitions(out)
+    emu.queue_polls = 1  # it moves again
+    assert fetch(emu, out, max_jobs=1).complete
+    assert len(emu.jobs) == 2 and ids <= set(emu.jobs)  # the first job taken up, not made again
+    _, events = loaded(out)
+    pd.testing.assert_frame_equal(events, expected(emu.activities))
+
+
 def test_a_crash_between_the_data_and_the_state_leaves_no_duplicate(
     emu: MarketoEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -552,3 +573,15 @@ def test_the_command_when_the_quota_runs_out_and_on_errors(
         app, ["fetch", "marketo", "--instance", emu.url, "-o", str(tmp_path / "new")]
     )
     assert res.exit_code == 3 and res.stderr.startswith("error: give --since")
+
+
+def test_the_command_stops_when_a_job_waits_too_long(emu: MarketoEmulator, tmp_path: Path) -> None:
+    emu.queue_polls = 10**9
+    args = ["fetch", "marketo", "--instance", emu.url, "--since", "2025-01-01", "--until",
+            "2025-02-01", "-o", str(tmp_path / "m"), "--poll-interval", "0.02",
+            "--max-wait", "0.3"]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    lines = res.stderr.strip().splitlines()
+    assert res.exit_code != 0 and len(lines) == 1
+    assert lines[0].startswith("error: Marketo's export job for 2025-01-01 – 2025-01-31 is still")
+    assert lines[0].endswith("the next run takes the job up")

@@ -15,7 +15,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -141,6 +141,7 @@ def fetch_marketo(
     config: str | os.PathLike[str] | None = None,
     max_jobs: int = 2,
     poll_interval: float = 60.0,
+    max_wait: float = 6 * 3600,
     daily_quota_mb: float = 500,
     retry_wait: float = 2.0,
     progress: Callable[[FetchProgress], None] | None = None,
@@ -173,6 +174,11 @@ def fetch_marketo(
         Export jobs under way at once (Marketo runs 2 at a time and queues at most 10).
     poll_interval : float, default 60.0
         Seconds between looks at the jobs' status (Marketo updates it once a minute).
+    max_wait : float, default 21600 (6 hours)
+        Seconds a job may stay unfinished (queued behind other integrations' jobs, or
+        processing) from its creation, or from being taken up again, in this run. Beyond
+        that the fetch stops with a :class:`FetchError` naming the job; what was fetched is
+        kept, and the next run takes the job up where it is.
     daily_quota_mb : float, default 500
         The subscription's daily export allocation, for the progress figures.
     retry_wait : float, default 2.0
@@ -234,6 +240,7 @@ def fetch_marketo(
             until=end,
             max_jobs=int(max_jobs),
             poll_interval=poll_interval,
+            max_wait=max_wait,
             quota_limit=int(daily_quota_mb * 1e6),
             progress=progress,
         )
@@ -246,6 +253,7 @@ class _Job:
     export_id: str | None = None
     status: str = "New"
     attempts: int = 0
+    since: float = field(default_factory=time.monotonic)  # created or taken up, this run
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -269,13 +277,14 @@ class _Run:
         until: dt.datetime,
         max_jobs: int,
         poll_interval: float,
+        max_wait: float,
         quota_limit: int,
         progress: Callable[[FetchProgress], None] | None,
     ) -> None:
         self.api, self.out, self.state = api, out, state
         self.now, self.until = now, until
         self.final = final_end(until, now)
-        self.max_jobs, self.poll_interval = max_jobs, poll_interval
+        self.max_jobs, self.poll_interval, self.max_wait = max_jobs, poll_interval, max_wait
         self.quota_limit, self.quota_used = quota_limit, 0
         self.callback = progress
         self.covered = [Window.from_json(p) for p in state.get("covered", [])]
@@ -435,7 +444,22 @@ class _Run:
             for job in list(self.jobs):
                 if job.status != "Created":
                     self.check(job, pending)
+            self.stop_if_stuck()
         return quota_spent
+
+    def stop_if_stuck(self) -> None:
+        """Stop (the jobs stay in the state, for the next run) when a job has been
+        unfinished for longer than ``max_wait``."""
+        now = time.monotonic()
+        for job in self.jobs:
+            if now - job.since > self.max_wait:
+                self.save()
+                waited = dt.timedelta(seconds=round(now - job.since))
+                raise FetchError(
+                    f"Marketo's export job for {job.window.label()} is still {job.status} "
+                    f"after {waited} (max_wait {self.max_wait:g} s); what was fetched is kept "
+                    "and the next run takes the job up"
+                )
 
     def create(self, job: _Job) -> None:
         if job.attempts >= MAX_ATTEMPTS:
