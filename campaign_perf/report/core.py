@@ -543,9 +543,10 @@ class ReportCore:
             if len(people) == 1:
                 c = engine.cube(params, self.tz, (), days=days, sent_between=sent_between)
                 c = c.copy(deep=False)
-                for i, attr in enumerate(attrs):  # after campaign_id, email_id (, send_day)
+                at = list(c.columns).index(params.count_columns[0])  # where the counts start
+                for i, attr in enumerate(attrs):
                     value = pd.Series(people[attr].iloc[0], c.index, dtype="str")
-                    c.insert(2 + days + i, attr, value)
+                    c.insert(at + i, attr, value)
                 return c
         return engine.cube(params, self.tz, attrs, days=days, sent_between=sent_between)
 

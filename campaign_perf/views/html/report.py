@@ -604,10 +604,10 @@ class _Both:
         send: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         this, other = frames
-        n, halves = len(this), 1 if other is this else 2
-        if send is None:
-            send = (sends.of(this), sends.of(other) if halves == 2 else np.empty(0, np.int64))
-        key = np.concatenate(send[:halves]).astype(np.int64)
+        parts = (this,) if other is this else (this, other)
+        n, halves = len(this), len(parts)
+        rows = send[:halves] if send is not None else tuple(sends.of(f) for f in parts)
+        key = np.concatenate(rows).astype(np.int64)
         radix: list[tuple[str, int, int]] = []
         for name, pair in dims.items():
             values = np.concatenate(pair[:halves]).astype(np.int64)
@@ -615,7 +615,7 @@ class _Both:
             size = int(values.max(initial=0)) - lo + 1
             radix.append((name, lo, size))
             key = key * size + (values - lo)
-        this_key, other_key = key[:n], key[n:] if halves == 2 else key
+        this_key, other_key = key[:n], key[n:] if halves == 2 else key[:n]
         if (np.diff(this_key) > 0).all() and np.array_equal(this_key, other_key):
             # the same rows in both settings, in order (the engine's): nothing to merge
             uniq, inverse = this_key, np.tile(np.arange(n), halves)
